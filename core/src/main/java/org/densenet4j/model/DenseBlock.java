@@ -1,0 +1,98 @@
+package org.densenet4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A dense block: each layer sees the concatenation of the block input and every earlier layer's
+ * output, and adds k feature maps of its own.
+ */
+public final class DenseBlock extends AbstractBlock implements Stage {
+
+    private final String name;
+    private final int inputChannels;
+    private final int growthRate;
+    private final ConcatOrder concatOrder;
+    private final List<DenseLayer> layers = new ArrayList<>();
+
+    DenseBlock(String name, int inputChannels, int layerCount, DenseNetConfig config) {
+        super((byte) 1);
+        this.name = name;
+        this.inputChannels = inputChannels;
+        this.growthRate = config.growthRate();
+        this.concatOrder = config.concatOrder();
+        for (int i = 0; i < layerCount; i++) {
+            layers.add(addChildBlock("denselayer" + (i + 1),
+                    new DenseLayer(inputChannels + i * growthRate, config)));
+        }
+    }
+
+    @Override
+    public String stageName() {
+        return name;
+    }
+
+    public List<DenseLayer> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    public ConcatOrder concatOrder() {
+        return concatOrder;
+    }
+
+    /** Channels leaving the block: its input plus k per layer. */
+    public int outputChannels() {
+        return inputChannels + layers.size() * growthRate;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray features = inputs.singletonOrThrow();
+        for (DenseLayer layer : layers) {
+            NDArray added = layer.forward(ps, new NDList(features), training, params).singletonOrThrow();
+            NDList parts = concatOrder == ConcatOrder.INPUT_FIRST
+                    ? new NDList(features, added)
+                    : new NDList(added, features);
+            features = NDArrays.concat(parts, 1);
+        }
+        return new NDList(features);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {new Shape(in.get(0), outputChannels(), in.get(2), in.get(3))};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape in = inputShapes[0];
+        for (DenseLayer layer : layers) {
+            layer.initialize(manager, dataType,
+                    new Shape(in.get(0), layer.inputChannels(), in.get(2), in.get(3)));
+        }
+    }
+
+    @Override
+    public StageCost cost(Shape input) {
+        long h = input.get(1);
+        long w = input.get(2);
+        StageCost total = new StageCost(0, 0);
+        for (DenseLayer layer : layers) {
+            total = total.plus(layer.cost(h, w))
+                    .plus(StageCost.featureMap((long) (layer.inputChannels() + growthRate) * h * w));
+        }
+        return total;
+    }
+}

@@ -1,0 +1,152 @@
+package org.densenet4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.initializer.XavierInitializer.FactorType;
+import ai.djl.training.initializer.XavierInitializer.RandomType;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A DenseNet assembled from a {@link DenseNetConfig}: stem, dense blocks separated by transitions,
+ * head. It takes NCHW float32 images and returns class logits.
+ *
+ * <pre>{@code
+ * DenseNet net = DenseNet.preset("densenet-bc-100-12", 10);
+ * net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+ * }</pre>
+ */
+public final class DenseNet extends AbstractBlock {
+
+    private final DenseNetConfig config;
+    private final List<Stage> stages = new ArrayList<>();
+    private final Stem stem;
+    private final List<DenseBlock> blocks = new ArrayList<>();
+    private final List<Transition> transitions = new ArrayList<>();
+    private final Head head;
+
+    /** Assembles the network; all channel arithmetic lives in this one loop. */
+    public DenseNet(DenseNetConfig config) {
+        super((byte) 1);
+        this.config = config;
+        this.stem = addStage(new Stem(config.stem(), config.inputChannels(), config.stemWidth()));
+        int channels = config.stemWidth();
+        int[] layers = config.blockLayers();
+        for (int i = 0; i < layers.length; i++) {
+            DenseBlock block = addStage(new DenseBlock("denseblock" + (i + 1), channels, layers[i], config));
+            blocks.add(block);
+            channels = block.outputChannels();
+            if (i < layers.length - 1) {
+                int compressed = config.transitionWidth(channels);
+                transitions.add(addStage(
+                        new Transition("transition" + (i + 1), channels, compressed, config.dropRate())));
+                channels = compressed;
+            }
+        }
+        this.head = addStage(new Head(channels, config.classes()));
+        // torchvision's initialisation: He-normal (fan-in) convolutions; BN gamma 1 and beta 0 and
+        // biases 0 are DJL's defaults; the linear weight keeps PyTorch's U(-1/sqrt(in), 1/sqrt(in)).
+        setInitializer(new XavierInitializer(RandomType.GAUSSIAN, FactorType.IN, 2), Parameter.Type.WEIGHT);
+        head.classifier().setInitializer(
+                new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1), Parameter.Type.WEIGHT);
+    }
+
+    /** Builds a named preset with its default class count. */
+    public static DenseNet preset(String name) {
+        return new DenseNet(Presets.named(name).config());
+    }
+
+    /** Builds a named preset with {@code classes} outputs. */
+    public static DenseNet preset(String name, int classes) {
+        return new DenseNet(Presets.named(name).config(classes));
+    }
+
+    private <S extends Stage> S addStage(S stage) {
+        addChildBlock(stage.stageName(), stage);
+        stages.add(stage);
+        return stage;
+    }
+
+    public DenseNetConfig config() {
+        return config;
+    }
+
+    /** Stem, dense blocks and transitions in order, then the head. */
+    public List<Stage> stages() {
+        return Collections.unmodifiableList(stages);
+    }
+
+    public Stem stem() {
+        return stem;
+    }
+
+    public List<DenseBlock> denseBlocks() {
+        return Collections.unmodifiableList(blocks);
+    }
+
+    public List<Transition> transitions() {
+        return Collections.unmodifiableList(transitions);
+    }
+
+    public Head head() {
+        return head;
+    }
+
+    /** Trainable parameters, counted as PyTorch's {@code parameters()} does (no BN statistics). */
+    public long parameterCount() {
+        return Layers.trainableParameters(this);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray images = inputs.singletonOrThrow();
+        checkInput(images.getShape());
+        NDList x = inputs;
+        for (Stage stage : stages) {
+            x = stage.forward(ps, x, training, params);
+        }
+        return x;
+    }
+
+    /**
+     * Checks an NCHW input shape against this network.
+     *
+     * @throws IllegalArgumentException naming the shape and what is expected
+     */
+    public void checkInput(Shape shape) {
+        if (shape.dimension() != 4 || shape.get(1) != config.inputChannels()) {
+            throw new IllegalArgumentException("expected an NCHW batch with " + config.inputChannels()
+                    + " channel(s), got shape " + shape);
+        }
+        config.checkInputSize(shape.get(2), shape.get(3));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape[] shapes = inputShapes;
+        for (Stage stage : stages) {
+            shapes = stage.getOutputShapes(shapes);
+        }
+        return shapes;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        checkInput(inputShapes[0]);
+        Shape[] shapes = inputShapes;
+        for (Stage stage : stages) {
+            stage.initialize(manager, dataType, shapes);
+            shapes = stage.getOutputShapes(shapes);
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package org.densenet4j.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * An immutable description of one DenseNet: everything needed to build it, nothing else.
+ *
+ * <p>Create one with {@link #builder()}; the builder checks every setting and names the value and
+ * what is allowed when one is wrong.
+ */
+public final class DenseNetConfig {
+
+    private final int growthRate;
+    private final int[] blockLayers;
+    private final LayerType layerType;
+    private final int bottleneckWidth;
+    private final double compression;
+    private final float dropRate;
+    private final StemType stem;
+    private final int stemWidth;
+    private final int inputChannels;
+    private final int classes;
+    private final ConcatOrder concatOrder;
+
+    private DenseNetConfig(Builder b) {
+        this.growthRate = b.growthRate;
+        this.blockLayers = b.blockLayers.clone();
+        this.layerType = b.layerType;
+        this.bottleneckWidth = b.bottleneckWidth;
+        this.compression = b.compression;
+        this.dropRate = b.dropRate;
+        this.stem = b.stem;
+        this.stemWidth = b.stemWidth > 0 ? b.stemWidth : defaultStemWidth(b);
+        this.inputChannels = b.inputChannels;
+        this.classes = b.classes;
+        this.concatOrder = b.concatOrder;
+    }
+
+    /** The paper's rule: 2k for ImageNet and BC models, 16 for the original CIFAR DenseNet. */
+    private static int defaultStemWidth(Builder b) {
+        boolean bc = b.layerType == LayerType.BOTTLENECK && b.compression < 1.0;
+        return b.stem == StemType.IMAGENET || bc ? 2 * b.growthRate : 16;
+    }
+
+    /** Returns a builder with the paper's defaults (bottleneck width 4, theta 1, CIFAR stem). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns a builder holding this configuration, to derive a variant (other classes, dropout). */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.growthRate = growthRate;
+        b.blockLayers = blockLayers.clone();
+        b.layerType = layerType;
+        b.bottleneckWidth = bottleneckWidth;
+        b.compression = compression;
+        b.dropRate = dropRate;
+        b.stem = stem;
+        b.stemWidth = stemWidth;
+        b.inputChannels = inputChannels;
+        b.classes = classes;
+        b.concatOrder = concatOrder;
+        return b;
+    }
+
+    /** Growth rate k: the feature maps each dense layer adds. */
+    public int growthRate() {
+        return growthRate;
+    }
+
+    /** Number of dense layers in each dense block, first block first. */
+    public int[] blockLayers() {
+        return blockLayers.clone();
+    }
+
+    /** Number of dense blocks. */
+    public int blockCount() {
+        return blockLayers.length;
+    }
+
+    public LayerType layerType() {
+        return layerType;
+    }
+
+    /** The bottleneck's 1x1 conv outputs bottleneckWidth*k channels (bn_size in torchvision). */
+    public int bottleneckWidth() {
+        return bottleneckWidth;
+    }
+
+    /** Compression theta: a transition keeps floor(theta*m) of its m input channels. */
+    public double compression() {
+        return compression;
+    }
+
+    /** Dropout rate after each convolution of dense layers and transitions; 0 disables it. */
+    public float dropRate() {
+        return dropRate;
+    }
+
+    public StemType stem() {
+        return stem;
+    }
+
+    /** Output channels of the stem convolution. */
+    public int stemWidth() {
+        return stemWidth;
+    }
+
+    /** 1 for grey images, 3 for colour. */
+    public int inputChannels() {
+        return inputChannels;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public ConcatOrder concatOrder() {
+        return concatOrder;
+    }
+
+    /** Output channels of a transition with m input channels: floor(theta*m). */
+    public int transitionWidth(int m) {
+        return (int) Math.floor(compression * m);
+    }
+
+    /** The side of the feature maps after the stem for an input side of {@code size}. */
+    public int sizeAfterStem(int size) {
+        if (stem == StemType.CIFAR) {
+            return size;
+        }
+        int conv = Math.floorDiv(size + 2 * 3 - 7, 2) + 1;
+        return conv < 1 ? 0 : Math.floorDiv(conv + 2 - 3, 2) + 1;
+    }
+
+    /** The side of the final feature maps (before global pooling) for an input side of {@code size}. */
+    public int finalFeatureSize(int size) {
+        int s = sizeAfterStem(size);
+        for (int i = 1; i < blockLayers.length; i++) {
+            s /= 2; // each transition's 2x2 average pool with stride 2
+        }
+        return s;
+    }
+
+    /** The smallest input height and width this network accepts. */
+    public int minimumInputSize() {
+        int size = 1;
+        while (finalFeatureSize(size) < 1) {
+            size++;
+        }
+        return size;
+    }
+
+    /**
+     * Checks that an input of the given side length can pass through the network.
+     *
+     * @throws IllegalArgumentException naming the size and the minimum
+     */
+    public void checkInputSize(long height, long width) {
+        int min = minimumInputSize();
+        if (height < min || width < min) {
+            throw new IllegalArgumentException(
+                    "input " + height + "x" + width + " is too small for this network: it needs at least "
+                            + min + "x" + min + " (" + stem.name().toLowerCase() + " stem and "
+                            + (blockLayers.length - 1) + " transitions)");
+        }
+    }
+
+    /** The settings as ordered name-value pairs, for summaries, checkpoints and model cards. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("growthRate", growthRate);
+        m.put("blockLayers", Arrays.stream(blockLayers).boxed().collect(Collectors.toList()));
+        m.put("layerType", layerType.name());
+        m.put("bottleneckWidth", bottleneckWidth);
+        m.put("compression", compression);
+        m.put("dropRate", dropRate);
+        m.put("stem", stem.name());
+        m.put("stemWidth", stemWidth);
+        m.put("inputChannels", inputChannels);
+        m.put("classes", classes);
+        m.put("concatOrder", concatOrder.name());
+        return m;
+    }
+
+    /** Rebuilds a configuration from {@link #describe()}'s map (for example read back from JSON). */
+    public static DenseNetConfig fromDescription(Map<String, ?> m) {
+        try {
+            List<?> layers = (List<?>) m.get("blockLayers");
+            return builder()
+                    .setGrowthRate(((Number) m.get("growthRate")).intValue())
+                    .setBlockLayers(layers.stream().mapToInt(o -> ((Number) o).intValue()).toArray())
+                    .optLayerType(LayerType.valueOf((String) m.get("layerType")))
+                    .optBottleneckWidth(((Number) m.get("bottleneckWidth")).intValue())
+                    .optCompression(((Number) m.get("compression")).doubleValue())
+                    .optDropRate(((Number) m.get("dropRate")).floatValue())
+                    .optStem(StemType.valueOf((String) m.get("stem")))
+                    .optStemWidth(((Number) m.get("stemWidth")).intValue())
+                    .optInputChannels(((Number) m.get("inputChannels")).intValue())
+                    .optClasses(((Number) m.get("classes")).intValue())
+                    .optConcatOrder(ConcatOrder.valueOf((String) m.get("concatOrder")))
+                    .build();
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException("incomplete or malformed model description: " + m, e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DenseNetConfig && describe().equals(((DenseNetConfig) o).describe());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(describe());
+    }
+
+    @Override
+    public String toString() {
+        return "DenseNetConfig" + describe();
+    }
+
+    /** Builds a {@link DenseNetConfig}: {@code set*} for required settings, {@code opt*} for the rest. */
+    public static final class Builder {
+        private int growthRate;
+        private int[] blockLayers;
+        private LayerType layerType = LayerType.BOTTLENECK;
+        private int bottleneckWidth = 4;
+        private double compression = 1.0;
+        private float dropRate;
+        private StemType stem = StemType.CIFAR;
+        private int stemWidth;
+        private int inputChannels = 3;
+        private int classes = 10;
+        private ConcatOrder concatOrder = ConcatOrder.INPUT_FIRST;
+
+        private Builder() {}
+
+        /** Required: the growth rate k, at least 1. */
+        public Builder setGrowthRate(int growthRate) {
+            this.growthRate = growthRate;
+            return this;
+        }
+
+        /** Required: dense layers per block, for example {@code 6, 12, 24, 16} for DenseNet-121. */
+        public Builder setBlockLayers(int... blockLayers) {
+            this.blockLayers = blockLayers.clone();
+            return this;
+        }
+
+        public Builder optLayerType(LayerType layerType) {
+            this.layerType = Objects.requireNonNull(layerType, "layerType");
+            return this;
+        }
+
+        public Builder optBottleneckWidth(int bottleneckWidth) {
+            this.bottleneckWidth = bottleneckWidth;
+            return this;
+        }
+
+        /** Compression theta in (0, 1]; 1 keeps every channel in transitions. */
+        public Builder optCompression(double compression) {
+            this.compression = compression;
+            return this;
+        }
+
+        /** Dropout rate in [0, 1); the paper uses 0.2 when training without augmentation. */
+        public Builder optDropRate(float dropRate) {
+            this.dropRate = dropRate;
+            return this;
+        }
+
+        public Builder optStem(StemType stem) {
+            this.stem = Objects.requireNonNull(stem, "stem");
+            return this;
+        }
+
+        /** Stem output channels; left unset, it follows the paper (2k, or 16 for plain CIFAR DenseNets). */
+        public Builder optStemWidth(int stemWidth) {
+            this.stemWidth = stemWidth;
+            return this;
+        }
+
+        public Builder optInputChannels(int inputChannels) {
+            this.inputChannels = inputChannels;
+            return this;
+        }
+
+        public Builder optClasses(int classes) {
+            this.classes = classes;
+            return this;
+        }
+
+        public Builder optConcatOrder(ConcatOrder concatOrder) {
+            this.concatOrder = Objects.requireNonNull(concatOrder, "concatOrder");
+            return this;
+        }
+
+        /**
+         * Validates the settings and returns the configuration.
+         *
+         * @throws IllegalArgumentException naming the first wrong value and what is allowed
+         */
+        public DenseNetConfig build() {
+            require(growthRate > 0, "growth rate k must be a positive integer, got " + growthRate);
+            require(blockLayers != null && blockLayers.length > 0,
+                    "block layers must list at least one dense block, got "
+                            + (blockLayers == null ? "none" : "[]"));
+            for (int n : blockLayers) {
+                require(n > 0, "every dense block needs at least one layer, got block layers "
+                        + Arrays.toString(blockLayers));
+            }
+            require(compression > 0 && compression <= 1,
+                    "compression theta must be in (0, 1], got " + compression);
+            require(dropRate >= 0 && dropRate < 1, "drop rate must be in [0, 1), got " + dropRate);
+            require(bottleneckWidth > 0, "bottleneck width must be a positive integer, got " + bottleneckWidth);
+            require(stemWidth >= 0, "stem width must be a positive integer, got " + stemWidth);
+            require(inputChannels == 1 || inputChannels == 3,
+                    "input channels must be 1 (grey) or 3 (colour), got " + inputChannels);
+            require(classes > 0, "classes must be a positive integer, got " + classes);
+            DenseNetConfig config = new DenseNetConfig(this);
+            int channels = config.stemWidth;
+            for (int i = 0; i < blockLayers.length - 1; i++) {
+                channels = config.transitionWidth(channels + blockLayers[i] * growthRate);
+                require(channels > 0, "compression " + compression + " leaves transition " + (i + 1)
+                        + " with no channels; use a larger theta");
+            }
+            return config;
+        }
+
+        private static void require(boolean condition, String message) {
+            if (!condition) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.densenet4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The classifier: BN, ReLU, global average pooling, linear layer.
+ *
+ * <p>The blog code pools with a fixed 4x4 window, which on its 32x32 inputs is the same as global
+ * pooling; global pooling also accepts every other input size.
+ */
+public final class Head extends AbstractBlock implements Stage {
+
+    private final int features;
+    private final int classes;
+    private final BatchNorm norm;
+    private final Linear classifier;
+
+    Head(int features, int classes) {
+        super((byte) 1);
+        this.features = features;
+        this.classes = classes;
+        this.norm = addChildBlock("norm5", Layers.batchNorm());
+        this.classifier = addChildBlock("classifier", Linear.builder().setUnits(classes).build());
+    }
+
+    @Override
+    public String stageName() {
+        return "head";
+    }
+
+    public BatchNorm norm() {
+        return norm;
+    }
+
+    public Linear classifier() {
+        return classifier;
+    }
+
+    /** Width of the final feature vector (1024 for DenseNet-121). */
+    public int features() {
+        return features;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = Activation.relu(norm.forward(ps, inputs, training, params).singletonOrThrow());
+        NDArray pooled = x.mean(new int[] {2, 3});
+        return classifier.forward(ps, new NDList(pooled), training, params);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        norm.initialize(manager, dataType, inputShapes[0]);
+        classifier.initialize(manager, dataType, new Shape(inputShapes[0].get(0), features));
+    }
+
+    @Override
+    public StageCost cost(Shape input) {
+        long maps = input.size();
+        return StageCost.featureMap(2 * maps + features)
+                .plus(new StageCost((long) features * classes, (long) classes * StageCost.FLOAT_BYTES));
+    }
+}

@@ -1,0 +1,47 @@
+package org.densenet4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
+
+/** The few primitive layers every stage is made of, built the same way everywhere. */
+final class Layers {
+
+    private Layers() {}
+
+    /** A bias-free square convolution; BN follows (or precedes) every conv, so a bias would be redundant. */
+    static Conv2d conv(int filters, int kernel, int stride, int padding) {
+        return Conv2d.builder()
+                .setFilters(filters)
+                .setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding))
+                .optBias(false)
+                .build();
+    }
+
+    /** BN with PyTorch's defaults: epsilon 1e-5, running statistics momentum 0.1. */
+    static BatchNorm batchNorm() {
+        return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build();
+    }
+
+    /** Dropout that is active only in training, as after each conv in the paper. */
+    static NDArray dropout(NDArray x, float rate, boolean training) {
+        return rate > 0 && training ? Dropout.dropout(x, rate, true).singletonOrThrow() : x;
+    }
+
+    /** Counts trainable parameters; BN running statistics are state, not parameters, as in PyTorch. */
+    static long trainableParameters(Block block) {
+        long count = 0;
+        for (Parameter p : block.getParameters().values()) {
+            if (p.requiresGradient()) {
+                count += p.getArray().size();
+            }
+        }
+        return count;
+    }
+}

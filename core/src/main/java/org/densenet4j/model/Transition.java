@@ -1,0 +1,87 @@
+package org.densenet4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A transition between dense blocks: BN-ReLU-1x1 conv to floor(theta*m) channels, then 2x2 average
+ * pooling with stride 2, halving the feature maps.
+ */
+public final class Transition extends AbstractBlock implements Stage {
+
+    private static final Shape POOL = new Shape(2, 2);
+
+    private final String name;
+    private final int inputChannels;
+    private final int outputChannels;
+    private final float dropRate;
+    private final BatchNorm norm;
+    private final Conv2d conv;
+
+    Transition(String name, int inputChannels, int outputChannels, float dropRate) {
+        super((byte) 1);
+        this.name = name;
+        this.inputChannels = inputChannels;
+        this.outputChannels = outputChannels;
+        this.dropRate = dropRate;
+        this.norm = addChildBlock("norm", Layers.batchNorm());
+        this.conv = addChildBlock("conv", Layers.conv(outputChannels, 1, 1, 0));
+    }
+
+    @Override
+    public String stageName() {
+        return name;
+    }
+
+    public BatchNorm norm() {
+        return norm;
+    }
+
+    public Conv2d conv() {
+        return conv;
+    }
+
+    public int outputChannels() {
+        return outputChannels;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = norm.forward(ps, inputs, training, params).singletonOrThrow();
+        x = conv.forward(ps, new NDList(Activation.relu(x)), training, params).singletonOrThrow();
+        x = Layers.dropout(x, dropRate, training);
+        return new NDList(Pool.avgPool2d(x, POOL, POOL, new Shape(0, 0), false, true));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {new Shape(in.get(0), outputChannels, in.get(2) / 2, in.get(3) / 2)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        norm.initialize(manager, dataType, inputShapes[0]);
+        conv.initialize(manager, dataType, inputShapes[0]);
+    }
+
+    @Override
+    public StageCost cost(Shape input) {
+        long h = input.get(1);
+        long w = input.get(2);
+        return StageCost.featureMap(2L * inputChannels * h * w)
+                .plus(StageCost.conv(inputChannels, outputChannels, 1, h, w))
+                .plus(StageCost.featureMap(outputChannels * (h / 2) * (w / 2)));
+    }
+}
