@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -55,7 +56,7 @@ public final class Head extends AbstractBlock implements Stage {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = Activation.relu(norm.forward(ps, inputs, training, params).singletonOrThrow());
-        NDArray pooled = x.mean(new int[] {2, 3});
+        NDArray pooled = Pool.globalAvgPool2d(x).reshape(x.getShape().get(0), features);
         return classifier.forward(ps, new NDList(pooled), training, params);
     }
 

@@ -1,0 +1,5 @@
+/**
+ * Training with the paper's recipe: Nesterov SGD, learning-rate schedules, the training loop,
+ * metrics and atomic checkpoints that make a killed run resumable.
+ */
+package org.densenet4j.train;
