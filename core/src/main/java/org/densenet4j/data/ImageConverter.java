@@ -1,0 +1,77 @@
+package org.densenet4j.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+
+/**
+ * Converts a decoded image of any size and colour mode to the pixels a model expects: resized to
+ * height x width (bilinear) and reduced to grey or RGB, CHW bytes.
+ *
+ * <p>Grey uses ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B), as PIL's {@code convert("L")} does;
+ * alpha is dropped, as PIL's {@code convert("RGB")} does.
+ */
+public final class ImageConverter {
+
+    private final int channels;
+    private final int height;
+    private final int width;
+
+    public ImageConverter(int channels, int height, int width) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+    }
+
+    public byte[] toPixels(BufferedImage image) {
+        BufferedImage sized = image.getWidth() == width && image.getHeight() == height
+                ? image : resize(image);
+        byte[] out = new byte[channels * height * width];
+        int plane = height * width;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int rgb = sized.getRGB(x, y);
+                int r = (rgb >> 16) & 0xff;
+                int g = (rgb >> 8) & 0xff;
+                int b = rgb & 0xff;
+                int i = y * width + x;
+                if (channels == 1) {
+                    out[i] = (byte) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+                } else {
+                    out[i] = (byte) r;
+                    out[plane + i] = (byte) g;
+                    out[2 * plane + i] = (byte) b;
+                }
+            }
+        }
+        return out;
+    }
+
+    private BufferedImage resize(BufferedImage image) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(image, 0, 0, width, height, null);
+        g.dispose();
+        return out;
+    }
+
+    /** The inverse for grey or RGB CHW bytes, to write sample images. */
+    public static BufferedImage toImage(byte[] pixels, int channels, int height, int width) {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int plane = height * width;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = y * width + x;
+                int r = pixels[i] & 0xff;
+                int g = channels == 1 ? r : pixels[plane + i] & 0xff;
+                int b = channels == 1 ? r : pixels[2 * plane + i] & 0xff;
+                img.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return img;
+    }
+}

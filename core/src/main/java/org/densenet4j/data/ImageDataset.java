@@ -1,0 +1,53 @@
+package org.densenet4j.data;
+
+import java.util.List;
+
+/**
+ * Labelled images of one fixed size, as 8-bit pixels in CHW order.
+ *
+ * <p>Implementations are safe to read from several threads at once: the batch loader decodes in
+ * parallel.
+ */
+public interface ImageDataset {
+
+    /** Where the images come from, for messages. */
+    String source();
+
+    int size();
+
+    /** 1 for grey, 3 for RGB. */
+    int channels();
+
+    int height();
+
+    int width();
+
+    /** Class names, indexed by label. */
+    List<String> classNames();
+
+    /** The label of image {@code index}, in [0, classNames().size()). */
+    int label(int index);
+
+    /**
+     * The pixels of image {@code index}: channels*height*width bytes, CHW order, unsigned.
+     *
+     * @throws UnreadableImageException if this one image cannot be decoded
+     */
+    byte[] pixels(int index) throws UnreadableImageException;
+
+    default int classCount() {
+        return classNames().size();
+    }
+
+    /** The first {@code count} images (all of them if there are fewer). */
+    default ImageDataset limit(int count) {
+        if (count >= size()) {
+            return this;
+        }
+        int[] indices = new int[count];
+        for (int i = 0; i < count; i++) {
+            indices[i] = i;
+        }
+        return new SubsetDataset(this, indices);
+    }
+}

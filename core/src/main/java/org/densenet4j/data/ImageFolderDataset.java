@@ -1,0 +1,178 @@
+package org.densenet4j.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Images in one sub-folder per class ({@code root/cat/1.jpg}, {@code root/dog/2.png}), JPEG or PNG of
+ * any size, decoded lazily and converted to a fixed size and colour mode.
+ *
+ * <p>Files with other extensions are ignored with a warning; an image that fails to decode is
+ * reported by {@link #pixels} and skipped by the batch loader.
+ */
+public final class ImageFolderDataset implements ImageDataset {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageFolderDataset.class);
+
+    private final Path root;
+    private final List<Path> files;
+    private final int[] labels;
+    private final List<String> classNames;
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final ImageConverter converter;
+    private final int ignoredFiles;
+
+    private ImageFolderDataset(Path root, List<Path> files, int[] labels, List<String> classNames, int channels,
+            int height, int width, int ignoredFiles) {
+        this.root = root;
+        this.files = files;
+        this.labels = labels;
+        this.classNames = classNames;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.converter = new ImageConverter(channels, height, width);
+        this.ignoredFiles = ignoredFiles;
+    }
+
+    /**
+     * Scans {@code root}; class names are the sub-folder names in sorted order.
+     *
+     * @throws InvalidDatasetException if the folder is missing, has fewer than two classes, or no images
+     */
+    public static ImageFolderDataset scan(Path root, int channels, int height, int width)
+            throws InvalidDatasetException {
+        if (!Files.isDirectory(root)) {
+            throw new InvalidDatasetException(root, "not a directory (expected one sub-folder per class)");
+        }
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(root)) {
+            classDirs = s.filter(Files::isDirectory).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new InvalidDatasetException(root, "cannot list: " + e.getMessage(), e);
+        }
+        if (classDirs.size() < 2) {
+            throw new InvalidDatasetException(root, "found " + classDirs.size()
+                    + " class sub-folder(s); a classifier needs at least 2 (one sub-folder per class)");
+        }
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        int ignored = 0;
+        for (int c = 0; c < classDirs.size(); c++) {
+            List<Path> entries;
+            try (Stream<Path> s = Files.walk(classDirs.get(c))) {
+                entries = s.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+            } catch (IOException e) {
+                throw new InvalidDatasetException(classDirs.get(c), "cannot list: " + e.getMessage(), e);
+            }
+            for (Path f : entries) {
+                if (isImageName(f)) {
+                    files.add(f);
+                    labels.add(c);
+                } else {
+                    LOG.warn("ignoring {}: not a JPEG or PNG file", f);
+                    ignored++;
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new InvalidDatasetException(root, "no JPEG or PNG images in its class sub-folders");
+        }
+        List<String> names = classDirs.stream().map(p -> p.getFileName().toString()).collect(Collectors.toList());
+        return new ImageFolderDataset(root, List.copyOf(files), labels.stream().mapToInt(i -> i).toArray(),
+                List.copyOf(names), channels, height, width, ignored);
+    }
+
+    static boolean isImageName(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
+    }
+
+    /**
+     * Splits off a held-out fraction, chosen by a seeded shuffle so that the split is repeatable.
+     *
+     * @param heldOut the fraction of images for the test split, in (0, 1)
+     */
+    public DatasetSplits split(String name, double heldOut, long seed) {
+        if (!(heldOut > 0 && heldOut < 1)) {
+            throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + heldOut);
+        }
+        int[] order = new int[size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Random random = new Random(seed);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int testCount = Math.max(1, (int) Math.round(heldOut * order.length));
+        int[] test = java.util.Arrays.copyOfRange(order, 0, testCount);
+        int[] train = java.util.Arrays.copyOfRange(order, testCount, order.length);
+        java.util.Arrays.sort(test);
+        java.util.Arrays.sort(train);
+        return new DatasetSplits(name, new SubsetDataset(this, train), new SubsetDataset(this, test));
+    }
+
+    /** Files skipped at scan time because they are not JPEG or PNG. */
+    public int ignoredFiles() {
+        return ignoredFiles;
+    }
+
+    public Path file(int index) {
+        return files.get(index);
+    }
+
+    @Override
+    public String source() {
+        return root.toString();
+    }
+
+    @Override
+    public int size() {
+        return files.size();
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public int height() {
+        return height;
+    }
+
+    @Override
+    public int width() {
+        return width;
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public int label(int index) {
+        return labels[index];
+    }
+
+    @Override
+    public byte[] pixels(int index) throws UnreadableImageException {
+        return converter.toPixels(ImageFiles.read(files.get(index)));
+    }
+}
