@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "densenet4j 0.1.0",
         description = "DenseNet (Huang et al., CVPR 2017) on the JVM.",
-        subcommands = {SummaryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -60,7 +60,7 @@ public final class BatchLoader implements AutoCloseable {
     /** One training epoch: shuffled by (seed, epoch), augmented if {@code augmentation} is not null. */
     public static BatchLoader training(ImageDataset data, int batchSize, Normalization normalization,
             Augmentation augmentation, long seed, int epoch) {
-        long epochSeed = mix(seed, epoch);
+        long epochSeed = Seeds.mix(seed, epoch);
         int[] order = new int[data.size()];
         Arrays.setAll(order, i -> i);
         SplittableRandom random = new SplittableRandom(epochSeed);
@@ -78,14 +78,6 @@ public final class BatchLoader implements AutoCloseable {
         int[] order = new int[data.size()];
         Arrays.setAll(order, i -> i);
         return new BatchLoader(data, order, batchSize, normalization, null, 0);
-    }
-
-    /** A well-spread 64-bit value from two (SplitMix64's finaliser). */
-    static long mix(long a, long b) {
-        long z = a * 0x9E3779B97F4A7C15L + b;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     public int batchCount() {
@@ -149,7 +141,7 @@ public final class BatchLoader implements AutoCloseable {
             }
             if (augmentation != null) {
                 pixels = augmentation.apply(pixels, data.channels(), data.height(), data.width(),
-                        new SplittableRandom(mix(seed, index)));
+                        new SplittableRandom(Seeds.mix(seed, index)));
             }
             normalization.apply(pixels, x, n * imageSize);
             y[n++] = data.label(index);

@@ -127,6 +127,25 @@ public final class ImageFolderDataset implements ImageDataset {
         return new DatasetSplits(name, new SubsetDataset(this, train), new SubsetDataset(this, test));
     }
 
+    /**
+     * The splits of an image folder: its {@code train/} and {@code test/} sub-folders if it has both,
+     * otherwise a seeded held-out fraction of one folder of class sub-folders.
+     */
+    public static DatasetSplits splits(Path root, int channels, int size, double heldOut, long seed)
+            throws InvalidDatasetException {
+        String name = root.toString();
+        if (Files.isDirectory(root.resolve("train")) && Files.isDirectory(root.resolve("test"))) {
+            ImageFolderDataset train = scan(root.resolve("train"), channels, size, size);
+            ImageFolderDataset test = scan(root.resolve("test"), channels, size, size);
+            if (!train.classNames().equals(test.classNames())) {
+                throw new InvalidDatasetException(root, "train/ has classes " + train.classNames()
+                        + " but test/ has " + test.classNames());
+            }
+            return new DatasetSplits(name, train, test);
+        }
+        return scan(root, channels, size, size).split(name, heldOut, seed);
+    }
+
     /** Files skipped at scan time because they are not JPEG or PNG. */
     public int ignoredFiles() {
         return ignoredFiles;

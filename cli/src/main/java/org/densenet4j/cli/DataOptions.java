@@ -1,0 +1,60 @@
+package org.densenet4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.densenet4j.data.DatasetCatalog;
+import org.densenet4j.data.DatasetLocator;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.Downloader;
+import org.densenet4j.data.ImageFolderDataset;
+import picocli.CommandLine.Option;
+
+/** Where the data comes from: a named dataset or an image folder, shared by train and eval. */
+final class DataOptions {
+
+    @Option(names = "--dataset", paramLabel = "NAME|FOLDER", defaultValue = "fashion-mnist",
+            description = "fashion-mnist, mnist, cifar10, cifar100, or a folder with one sub-folder per class "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Folder holding the named dataset's files (searched first; otherwise the per-user "
+                    + "folder, the Debian package's folder, then a verified download).")
+    Path dataDir;
+
+    @Option(names = "--no-download", description = "Never download; fail if the dataset is not on disk.")
+    boolean noDownload;
+
+    @Option(names = "--image-size", paramLabel = "PIXELS", defaultValue = "32",
+            description = "Image folders only: side the images are resized to (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--channels", defaultValue = "3",
+            description = "Image folders only: 1 for grey, 3 for colour (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--holdout", defaultValue = "0.1",
+            description = "Image folders without train/ and test/: fraction held out for testing "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double holdout;
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "Use only the first N training images.")
+    Integer trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "Use only the first N test images.")
+    Integer testLimit;
+
+    DatasetSplits load(long seed) throws IOException {
+        DatasetSplits splits;
+        if (Files.isDirectory(Path.of(dataset))) {
+            splits = ImageFolderDataset.splits(Path.of(dataset), channels, imageSize, holdout, seed);
+        } else {
+            DatasetLocator locator = new DatasetLocator(DatasetCatalog.official(), DatasetLocator.defaultUserRoot(),
+                    new Downloader(), !noDownload);
+            splits = locator.load(dataset, dataDir);
+        }
+        return splits.limit(trainLimit == null ? Integer.MAX_VALUE : trainLimit,
+                testLimit == null ? Integer.MAX_VALUE : testLimit);
+    }
+}

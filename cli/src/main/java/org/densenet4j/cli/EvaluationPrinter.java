@@ -1,0 +1,24 @@
+package org.densenet4j.cli;
+
+import java.io.PrintWriter;
+import org.densenet4j.infer.EvaluationReport;
+
+/** Prints an evaluation as people read it: accuracies, per-class accuracy, the confusion matrix. */
+final class EvaluationPrinter {
+
+    private EvaluationPrinter() {}
+
+    static void print(PrintWriter out, EvaluationReport r) {
+        out.printf("images: %d%s%n", r.images(), r.skipped() > 0 ? " (" + r.skipped() + " unreadable skipped)" : "");
+        out.printf("top-1 accuracy: %.2f%%%ntop-5 accuracy: %.2f%%%nloss: %.4f%n", 100 * r.top1(), 100 * r.top5(),
+                r.loss());
+        out.println("per-class accuracy:");
+        double[] acc = r.perClassAccuracy();
+        for (int i = 0; i < acc.length; i++) {
+            out.printf("  %-16s %6.2f%%%n", r.classNames().get(i), 100 * acc[i]);
+        }
+        out.println("confusion matrix (rows: true class, columns: predicted class index):");
+        out.print(r.confusionText());
+        out.flush();
+    }
+}

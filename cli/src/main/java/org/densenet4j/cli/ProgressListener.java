@@ -1,0 +1,48 @@
+package org.densenet4j.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.densenet4j.train.EpochMetrics;
+import org.densenet4j.train.TrainingListener;
+
+/** Shows a progress bar per epoch (loss, accuracy, images/s, ETA) and a line per finished epoch. */
+final class ProgressListener implements TrainingListener {
+
+    private final PrintStream out;
+    private ProgressBar bar;
+
+    ProgressListener(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void onEpochStart(int epoch, int epochs, int batches, double learningRate) {
+        bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch, epochs))
+                .setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .setMaxRenderedLength(120).build();
+    }
+
+    @Override
+    public void onBatch(int batch, double loss, double accuracy, double imagesPerSecond) {
+        bar.stepTo(batch);
+        bar.setExtraMessage(String.format("loss %.4f acc %.2f%% %.0f img/s", loss, 100 * accuracy, imagesPerSecond));
+    }
+
+    @Override
+    public void onEpochEnd(EpochMetrics m) {
+        if (bar != null) {
+            bar.close();
+        }
+        out.printf("epoch %d: lr %.4g, train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
+                        + "%.0f s (%.0f img/s)%n", m.epoch(), m.learningRate(), m.trainLoss(), 100 * m.trainAccuracy(),
+                m.testLoss(), 100 * m.testAccuracy(), 100 * m.testTop5(), m.seconds(), m.imagesPerSecond());
+        out.flush();
+    }
+
+    @Override
+    public void onCheckpoint(Path checkpoint, int epoch) {}
+}

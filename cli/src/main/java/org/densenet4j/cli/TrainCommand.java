@@ -1,0 +1,158 @@
+package org.densenet4j.cli;
+
+import ai.djl.modality.Classifications;
+import ai.djl.ndarray.NDManager;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.ImageConverter;
+import org.densenet4j.data.ImageDataset;
+import org.densenet4j.infer.ConfusionPlot;
+import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.ModelSummary;
+import ai.djl.ndarray.types.Shape;
+import org.densenet4j.model.Preset;
+import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.train.DenseNetTrainer;
+import org.densenet4j.train.LearningRateSchedule;
+import org.densenet4j.train.TrainingRecipe;
+import org.densenet4j.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code densenet4j train}: trains with the paper's recipe, then evaluates and shows predictions.
+ * With no arguments it is the project's main job: a DenseNet-BC sized for this machine on Fashion-MNIST.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a DenseNet with the paper's recipe (Nesterov SGD, step schedule, \"+\" augmentation), "
+                + "evaluate it and show predictions for a few test images.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "NAME", converter = PresetConverter.class,
+            description = "Preset to train (default: a DenseNet-BC suited to this machine, see MachineDefaults).")
+    Preset preset;
+
+    @Mixin DataOptions data;
+
+    @Option(names = "--epochs", description = "Epochs (default: the main job's, sized for this machine).")
+    Integer epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE} (paper).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--schedule", defaultValue = "STEP",
+            description = "${COMPLETION-CANDIDATES}: step divides by 10 at 50% and 75% (default: ${DEFAULT-VALUE}).")
+    LearningRateSchedule schedule;
+
+    @Option(names = "--dropout", defaultValue = "0", description = "Dropout after each conv (paper: 0.2 without "
+            + "augmentation; default: ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--no-augment", description = "Turn off random crops and flips.")
+    boolean noAugment;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Where checkpoints and metrics go (default: runs/DATASET-MODEL).")
+    Path runDir;
+
+    @Option(names = "--resume", description = "Continue from the run folder's checkpoint.")
+    boolean resume;
+
+    @Option(names = "--show", defaultValue = "8", description = "Test images to predict at the end (default: "
+            + "${DEFAULT-VALUE}).")
+    int show;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        DatasetSplits splits = data.load(seed);
+        MachineDefaults defaults = MachineDefaults.forThisMachine();
+        Preset model = preset != null ? preset : defaults.preset();
+        int epochCount = epochs != null ? epochs : defaults.epochs();
+        DenseNetConfig config = model.builder()
+                .optInputChannels(splits.train().channels())
+                .optClasses(splits.train().classCount())
+                .optDropRate(dropout)
+                .build();
+        TrainingRecipe recipe = new TrainingRecipe(epochCount, batchSize, learningRate, momentum, weightDecay,
+                schedule, !noAugment, seed);
+        Path dir = runDir != null ? runDir : Path.of("runs", safeName(splits.name()) + "-" + model.name());
+        out.printf("training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
+                model.name(), ModelSummary.of(config, new Shape(splits.train().channels(),
+                        splits.train().height(), splits.train().width())).parameters(),
+                splits.name(), splits.train().size(), splits.test().size(), splits.train().channels(),
+                splits.train().height(), splits.train().width(), epochCount);
+        out.flush();
+        DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, new ProgressListener(System.out));
+        TrainingResult result = trainer.train(model.name(), config, splits, resume);
+
+        out.printf("%ntest set after %d epochs (%.0f s of training in this run):%n", result.history().size(),
+                result.trainingSeconds());
+        EvaluationPrinter.print(out, result.finalEvaluation());
+        ConfusionPlot.write(result.finalEvaluation(), dir.resolve("confusion.png"));
+        out.printf("checkpoint: %s%nmetrics: %s, %s, %s%n", result.checkpoint(), dir.resolve("metrics.csv"),
+                dir.resolve("metrics.json"), dir.resolve("curves.png"));
+        showPredictions(out, splits.test(), result, dir.resolve("samples"));
+        return 0;
+    }
+
+    /** Writes a few test images as PNG files and classifies those files, as a user's images would be. */
+    private void showPredictions(PrintWriter out, ImageDataset test, TrainingResult result, Path samples)
+            throws IOException {
+        if (show <= 0) {
+            return;
+        }
+        Files.createDirectories(samples);
+        List<BufferedImage> images = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < Math.min(show, test.size()); i++) {
+            BufferedImage img = ImageConverter.toImage(test.pixels(i), test.channels(), test.height(), test.width());
+            Path file = samples.resolve("test-" + i + ".png");
+            ImageIO.write(img, "png", file.toFile());
+            images.add(ImageIO.read(file.toFile()));
+            lines.add(file + "  true: " + test.classNames().get(test.label(i)));
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(result.checkpoint(), manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            List<Classifications> predictions = classifier.classify(images);
+            out.println("\npredictions for test images:");
+            for (int i = 0; i < images.size(); i++) {
+                Classifications.Classification best = predictions.get(i).best();
+                out.printf("  %s  predicted: %s (%.1f%%)%n", lines.get(i), best.getClassName(),
+                        100 * best.getProbability());
+            }
+        }
+        out.flush();
+    }
+
+    private static String safeName(String name) {
+        return Path.of(name).getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+}

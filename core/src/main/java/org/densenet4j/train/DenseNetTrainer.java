@@ -1,0 +1,229 @@
+package org.densenet4j.train;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.densenet4j.data.Augmentation;
+import org.densenet4j.data.Batch;
+import org.densenet4j.data.BatchLoader;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.Normalization;
+import org.densenet4j.data.Seeds;
+import org.densenet4j.infer.EvaluationReport;
+import org.densenet4j.infer.Evaluator;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a DenseNet with a {@link TrainingRecipe}, evaluating on the test split and writing an atomic
+ * checkpoint and the metrics after every epoch; {@code resume} continues from the run's checkpoint.
+ *
+ * <pre>{@code
+ * TrainingResult r = new DenseNetTrainer(TrainingRecipe.paper(40), Path.of("runs/c10"), listener)
+ *         .train("densenet-bc-100-12", config, splits, false);
+ * }</pre>
+ */
+public final class DenseNetTrainer {
+
+    /** The checkpoint file inside a run folder. */
+    public static final String CHECKPOINT = "checkpoint.d4j";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DenseNetTrainer.class);
+
+    private final TrainingRecipe recipe;
+    private final Path runDir;
+    private final TrainingListener listener;
+
+    public DenseNetTrainer(TrainingRecipe recipe, Path runDir, TrainingListener listener) {
+        this.recipe = recipe;
+        this.runDir = runDir;
+        this.listener = listener == null ? new TrainingListener() {} : listener;
+    }
+
+    public Path checkpointPath() {
+        return runDir.resolve(CHECKPOINT);
+    }
+
+    /**
+     * Trains (or resumes) and returns the result.
+     *
+     * @param modelName the preset name, recorded with the model
+     * @param resume continue from the run folder's checkpoint if there is one
+     * @throws DivergedException if the loss becomes NaN or infinite; the last checkpoint is kept
+     * @throws IOException if a checkpoint cannot be read or written
+     */
+    public TrainingResult train(String modelName, DenseNetConfig config, DatasetSplits data, boolean resume)
+            throws IOException {
+        checkFits(config, data);
+        Files.createDirectories(runDir);
+        Path checkpoint = checkpointPath();
+        Checkpoint previous = null;
+        if (resume && Files.exists(checkpoint)) {
+            previous = CheckpointFile.readDescription(checkpoint);
+            checkResumable(previous, config, data);
+        } else if (resume) {
+            LOG.warn("--resume: no checkpoint at {}, starting a new run", checkpoint);
+        }
+        Normalization normalization = previous != null ? previous.spec().normalization()
+                : Normalization.fit(data.train());
+        ModelSpec spec = new ModelSpec(modelName, config, data.train().height(), data.train().width(),
+                data.train().classNames(), normalization);
+        List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
+
+        Engine.getInstance().setRandomSeed((int) recipe.seed());
+        NesterovSgd optimizer = NesterovSgd.builder().optLearningRate((float) recipe.learningRate())
+                .optMomentum((float) recipe.momentum()).optWeightDecays((float) recipe.weightDecay()).build();
+        DenseNet network = new DenseNet(config);
+        try (Model model = Model.newInstance(modelName)) {
+            model.setBlock(network);
+            network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
+            if (previous != null) {
+                CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
+            }
+            DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(optimizer);
+            try (Trainer trainer = model.newTrainer(trainingConfig)) {
+                trainer.initialize(spec.batchShape(1));
+                if (previous != null) {
+                    CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
+                    LOG.info("resuming {} after epoch {}", checkpoint, previous.epochsCompleted());
+                }
+                double seconds = 0;
+                EvaluationReport report = null;
+                for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
+                    EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch);
+                    seconds += m.seconds();
+                    report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
+                    m = new EpochMetrics(m.epoch(), m.learningRate(), m.trainLoss(), m.trainAccuracy(),
+                            report.loss(), report.top1(), report.top5(), m.seconds(), m.imagesPerSecond(),
+                            m.skippedImages());
+                    history.add(m);
+                    listener.onEpochEnd(m);
+                    CheckpointFile.write(checkpoint, new Checkpoint(spec, epoch + 1, data.name(), recipe, history),
+                            network, optimizer);
+                    MetricsReport.write(runDir, history);
+                    listener.onCheckpoint(checkpoint, epoch + 1);
+                }
+                if (report == null) {
+                    report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
+                }
+                return new TrainingResult(spec, List.copyOf(history), report, checkpoint, seconds);
+            }
+        }
+    }
+
+    private EpochMetrics runEpoch(Trainer trainer, NesterovSgd optimizer, ModelSpec spec, DatasetSplits data,
+            int epoch) {
+        double lr = recipe.learningRate(epoch);
+        optimizer.setLearningRate((float) lr);
+        // Dropout draws from the engine's generator: seeding it per epoch makes a resumed epoch
+        // identical to the uninterrupted one.
+        Engine.getInstance().setRandomSeed((int) Seeds.mix(recipe.seed(), epoch + 1_000_003L));
+        Augmentation augmentation = recipe.augment() ? Augmentation.paperDefault() : null;
+        long start = System.nanoTime();
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        int batchIndex = 0;
+        try (BatchLoader loader = BatchLoader.training(data.train(), recipe.batchSize(), spec.normalization(),
+                augmentation, recipe.seed(), epoch)) {
+            listener.onEpochStart(epoch + 1, recipe.epochs(), loader.batchCount(), lr);
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                batchIndex++;
+                if (b.count() == 0) {
+                    continue;
+                }
+                // Every array of the step lives in this scope, so memory stays flat across batches.
+                try (NDManager scope = trainer.getManager().newSubManager()) {
+                    NDArray x = scope.create(b.data(), spec.batchShape(b.count()));
+                    NDArray y = scope.create(b.labels());
+                    float loss;
+                    NDArray logits;
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                        NDArray lossArray = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                        loss = lossArray.getFloat();
+                        if (!Float.isFinite(loss)) {
+                            throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
+                                    + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped, "
+                                    + "the last good checkpoint is kept at " + checkpointPath()
+                                    + ". Lower the learning rate and resume.");
+                        }
+                        zeroGradients(trainer);
+                        collector.backward(lossArray);
+                    }
+                    trainer.step();
+                    correct += logits.argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
+                            .sum().getLong();
+                    lossSum += (double) loss * b.count();
+                    seen += b.count();
+                }
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                listener.onBatch(batchIndex, lossSum / seen, correct / (double) seen, seen / elapsed);
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            return new EpochMetrics(epoch + 1, lr, seen == 0 ? Double.NaN : lossSum / seen,
+                    seen == 0 ? 0 : correct / (double) seen, Double.NaN, Double.NaN, Double.NaN, elapsed,
+                    seen / elapsed, loader.skippedImages());
+        }
+    }
+
+    /**
+     * Clears the parameters' gradients before a backward pass, as PyTorch's {@code zero_grad()}: libtorch
+     * accumulates gradients, and DJL's step hands optimizers a copy, so nothing else clears them.
+     */
+    private static void zeroGradients(Trainer trainer) {
+        for (Parameter p : trainer.getModel().getBlock().getParameters().values()) {
+            if (p.requiresGradient() && p.getArray().hasGradient()) {
+                try (NDArray g = p.getArray().getGradient()) {
+                    g.subi(g);
+                }
+            }
+        }
+    }
+
+    private static void checkFits(DenseNetConfig config, DatasetSplits data) {
+        if (config.classes() != data.train().classCount()) {
+            throw new IllegalArgumentException("the model has " + config.classes() + " classes but "
+                    + data.name() + " has " + data.train().classCount());
+        }
+        if (config.inputChannels() != data.train().channels()) {
+            throw new IllegalArgumentException("the model takes " + config.inputChannels() + " channel(s) but "
+                    + data.name() + " images have " + data.train().channels());
+        }
+        config.checkInputSize(data.train().height(), data.train().width());
+    }
+
+    private void checkResumable(Checkpoint previous, DenseNetConfig config, DatasetSplits data) throws IOException {
+        Path file = checkpointPath();
+        if (!previous.spec().config().equals(config)) {
+            throw new IOException(file + ": holds another model (" + previous.spec().modelName() + ", "
+                    + previous.spec().config().describe() + "); this run builds " + config.describe()
+                    + ". Use another --run-dir or the same model settings.");
+        }
+        if (!previous.dataset().equals(data.name())) {
+            throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());
+        }
+        if (!previous.recipe().equals(recipe)) {
+            throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
+                    + "settings, got " + recipe);
+        }
+    }
+}

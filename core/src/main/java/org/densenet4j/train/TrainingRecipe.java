@@ -1,0 +1,50 @@
+package org.densenet4j.train;
+
+/**
+ * The settings of a training run; {@link #paper(int)} gives the paper's CIFAR recipe.
+ *
+ * @param epochs passes over the training set
+ * @param batchSize images per step (paper: 64)
+ * @param learningRate initial rate (paper: 0.1)
+ * @param momentum Nesterov momentum (paper: 0.9)
+ * @param weightDecay L2 penalty (paper: 1e-4)
+ * @param schedule learning-rate schedule (paper: step at 50% and 75%)
+ * @param augment the paper's "+" augmentation: random 4-pixel-padded crops and horizontal flips
+ * @param seed the seed every random choice derives from
+ */
+public record TrainingRecipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
+        LearningRateSchedule schedule, boolean augment, long seed) {
+
+    public TrainingRecipe {
+        check(epochs > 0, "epochs must be positive, got " + epochs);
+        check(batchSize > 0, "batch size must be positive, got " + batchSize);
+        check(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be positive, got " + learningRate);
+        check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+        check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
+        check(schedule != null, "schedule must be set");
+    }
+
+    /** The paper's recipe for {@code epochs} epochs (300 for CIFAR), with augmentation. */
+    public static TrainingRecipe paper(int epochs) {
+        return new TrainingRecipe(epochs, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, true, 42);
+    }
+
+    public TrainingRecipe withEpochs(int e) {
+        return new TrainingRecipe(e, batchSize, learningRate, momentum, weightDecay, schedule, augment, seed);
+    }
+
+    public TrainingRecipe withSeed(long s) {
+        return new TrainingRecipe(epochs, batchSize, learningRate, momentum, weightDecay, schedule, augment, s);
+    }
+
+    /** The learning rate for a 0-based epoch. */
+    public double learningRate(int epoch) {
+        return schedule.rate(learningRate, epoch, epochs);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
