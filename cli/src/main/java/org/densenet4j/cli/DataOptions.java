@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 /** Where the data comes from: a named dataset or an image folder, shared by train and eval. */
 final class DataOptions {
 
-    @Option(names = "--dataset", paramLabel = "NAME|FOLDER", defaultValue = "fashion-mnist",
+    @Option(names = "--dataset", paramLabel = "NAME|FOLDER",
             description = "fashion-mnist, mnist, cifar10, cifar100, or a folder with one sub-folder per class "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(train: fashion-mnist; eval: the checkpoint's dataset).")
     String dataset;
 
     @Option(names = "--data", paramLabel = "DIR",
@@ -45,10 +45,17 @@ final class DataOptions {
     @Option(names = "--test-limit", paramLabel = "N", description = "Use only the first N test images.")
     Integer testLimit;
 
-    DatasetSplits load(long seed) throws IOException {
+    /** Loads {@code --dataset}, or {@code fallback} when it is not given. */
+    DatasetSplits load(String fallback, long seed) throws IOException {
+        return load(fallback, channels, imageSize, seed);
+    }
+
+    /** As {@link #load(String, long)}, with an image folder converted to the given channels and size. */
+    DatasetSplits load(String fallback, int folderChannels, int folderSize, long seed) throws IOException {
+        String dataset = this.dataset != null ? this.dataset : fallback;
         DatasetSplits splits;
         if (Files.isDirectory(Path.of(dataset))) {
-            splits = ImageFolderDataset.splits(Path.of(dataset), channels, imageSize, holdout, seed);
+            splits = ImageFolderDataset.splits(Path.of(dataset), folderChannels, folderSize, holdout, seed);
         } else {
             DatasetLocator locator = new DatasetLocator(DatasetCatalog.official(), DatasetLocator.defaultUserRoot(),
                     new Downloader(), !noDownload);

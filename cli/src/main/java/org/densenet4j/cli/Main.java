@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "densenet4j 0.1.0",
         description = "DenseNet (Huang et al., CVPR 2017) on the JVM.",
-        subcommands = {TrainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SummaryCommand.class,
+            ImportCommand.class, ExportCommand.class, InferCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -20,6 +21,7 @@ public final class Main {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new FailureHandler());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
     }
 }

@@ -40,6 +40,9 @@ import picocli.CommandLine.Spec;
                 + "evaluate it and show predictions for a few test images.")
 final class TrainCommand implements Callable<Integer> {
 
+    /** The main job's dataset. */
+    static final String MAIN_DATASET = "fashion-mnist";
+
     @Option(names = "--model", paramLabel = "NAME", converter = PresetConverter.class,
             description = "Preset to train (default: a DenseNet-BC suited to this machine, see MachineDefaults).")
     Preset preset;
@@ -62,7 +65,7 @@ final class TrainCommand implements Callable<Integer> {
     double weightDecay;
 
     @Option(names = "--schedule", defaultValue = "STEP",
-            description = "${COMPLETION-CANDIDATES}: step divides by 10 at 50% and 75% (default: ${DEFAULT-VALUE}).")
+            description = "${COMPLETION-CANDIDATES}: step divides by 10 at 50%% and 75%% (default: ${DEFAULT-VALUE}).")
     LearningRateSchedule schedule;
 
     @Option(names = "--dropout", defaultValue = "0", description = "Dropout after each conv (paper: 0.2 without "
@@ -91,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        DatasetSplits splits = data.load(seed);
+        DatasetSplits splits = data.load(MAIN_DATASET, seed);
         MachineDefaults defaults = MachineDefaults.forThisMachine();
         Preset model = preset != null ? preset : defaults.preset();
         int epochCount = epochs != null ? epochs : defaults.epochs();
@@ -102,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
                 .build();
         TrainingRecipe recipe = new TrainingRecipe(epochCount, batchSize, learningRate, momentum, weightDecay,
                 schedule, !noAugment, seed);
-        Path dir = runDir != null ? runDir : Path.of("runs", safeName(splits.name()) + "-" + model.name());
+        Path dir = runDir != null ? runDir : defaultRunDir(splits.name(), model.name());
         out.printf("training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
                 model.name(), ModelSummary.of(config, new Shape(splits.train().channels(),
                         splits.train().height(), splits.train().width())).parameters(),
@@ -150,6 +153,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         out.flush();
+    }
+
+    /** runs/DATASET-MODEL, where a run goes unless --run-dir says otherwise. */
+    static Path defaultRunDir(String dataset, String model) {
+        return Path.of("runs", safeName(dataset) + "-" + model);
     }
 
     private static String safeName(String name) {

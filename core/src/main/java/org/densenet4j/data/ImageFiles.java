@@ -12,6 +12,12 @@ public final class ImageFiles {
 
     private ImageFiles() {}
 
+    /** True for names ending in .jpg, .jpeg or .png, in any case. */
+    public static boolean isImageName(Path file) {
+        String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
+    }
+
     public static BufferedImage read(Path file) throws UnreadableImageException {
         try (InputStream in = Files.newInputStream(file)) {
             return decode(in, file);

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -77,7 +76,7 @@ public final class ImageFolderDataset implements ImageDataset {
                 throw new InvalidDatasetException(classDirs.get(c), "cannot list: " + e.getMessage(), e);
             }
             for (Path f : entries) {
-                if (isImageName(f)) {
+                if (ImageFiles.isImageName(f)) {
                     files.add(f);
                     labels.add(c);
                 } else {
@@ -92,11 +91,6 @@ public final class ImageFolderDataset implements ImageDataset {
         List<String> names = classDirs.stream().map(p -> p.getFileName().toString()).collect(Collectors.toList());
         return new ImageFolderDataset(root, List.copyOf(files), labels.stream().mapToInt(i -> i).toArray(),
                 List.copyOf(names), channels, height, width, ignored);
-    }
-
-    static boolean isImageName(Path file) {
-        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
     }
 
     /**

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -166,7 +165,7 @@ public final class DenseNetTrainer {
                                     + "the last good checkpoint is kept at " + checkpointPath()
                                     + ". Lower the learning rate and resume.");
                         }
-                        zeroGradients(trainer);
+                        Gradients.clear(trainer.getModel().getBlock());
                         collector.backward(lossArray);
                     }
                     trainer.step();
@@ -182,20 +181,6 @@ public final class DenseNetTrainer {
             return new EpochMetrics(epoch + 1, lr, seen == 0 ? Double.NaN : lossSum / seen,
                     seen == 0 ? 0 : correct / (double) seen, Double.NaN, Double.NaN, Double.NaN, elapsed,
                     seen / elapsed, loader.skippedImages());
-        }
-    }
-
-    /**
-     * Clears the parameters' gradients before a backward pass, as PyTorch's {@code zero_grad()}: libtorch
-     * accumulates gradients, and DJL's step hands optimizers a copy, so nothing else clears them.
-     */
-    private static void zeroGradients(Trainer trainer) {
-        for (Parameter p : trainer.getModel().getBlock().getParameters().values()) {
-            if (p.requiresGradient() && p.getArray().hasGradient()) {
-                try (NDArray g = p.getArray().getGradient()) {
-                    g.subi(g);
-                }
-            }
         }
     }
 

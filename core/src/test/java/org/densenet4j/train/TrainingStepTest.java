@@ -42,6 +42,7 @@ class TrainingStepTest {
                 List<Float> losses = new ArrayList<>();
                 for (int step = 0; step < 15; step++) {
                     try (GradientCollector collector = trainer.newGradientCollector()) {
+                        Gradients.clear(model.getBlock());
                         NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
                         NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
                         losses.add(loss.getFloat());

@@ -1,0 +1,93 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.ImageDataset;
+import org.densenet4j.infer.ConfusionPlot;
+import org.densenet4j.infer.EvaluationReport;
+import org.densenet4j.infer.Evaluator;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.train.CheckpointFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j eval}: top-1/top-5, per-class accuracy and the confusion matrix on a test set. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a checkpoint on a test set: top-1 and top-5 accuracy, per-class accuracy, "
+                + "confusion matrix (text and PNG).")
+final class EvalCommand implements Callable<Integer> {
+
+    @Mixin CheckpointOption checkpoint;
+
+    @Mixin DataOptions data;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--confusion-png", paramLabel = "FILE", defaultValue = "confusion.png",
+            description = "Where to draw the confusion matrix (default: ${DEFAULT-VALUE}).")
+    Path confusionPng;
+
+    @Option(names = "--json", description = "Print the figures as JSON.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Path file = checkpoint.resolve();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            ModelSpec model = loaded.checkpoint().spec();
+            DatasetSplits splits = data.load(loaded.checkpoint().dataset(), model.channels(), model.height(), 0);
+            ImageDataset test = splits.test();
+            checkMatches(file, model, test);
+            EvaluationReport report = Evaluator.evaluate(loaded.network(), model, test, batchSize, manager);
+            ConfusionPlot.write(report, confusionPng);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("checkpoint", file.toString());
+                m.put("dataset", splits.name());
+                m.put("images", report.images());
+                m.put("top1", report.top1());
+                m.put("top5", report.top5());
+                m.put("loss", report.loss());
+                m.put("per_class_accuracy", report.perClassAccuracy());
+                m.put("class_names", report.classNames());
+                m.put("confusion", report.confusion());
+                m.put("skipped", report.skipped());
+                out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                        .toJson(m));
+            } else {
+                out.printf("%s (%s) on %s:%n", file, model.modelName(), splits.name());
+                EvaluationPrinter.print(out, report);
+                out.printf("confusion matrix plot: %s%n", confusionPng);
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    private static void checkMatches(Path file, ModelSpec model, ImageDataset test) {
+        if (!model.classNames().equals(test.classNames())) {
+            throw new IllegalArgumentException(file + " was trained on classes " + model.classNames()
+                    + " but the test set has " + test.classNames());
+        }
+        if (model.channels() != test.channels() || model.height() != test.height() || model.width() != test.width()) {
+            throw new IllegalArgumentException(file + " takes " + model.channels() + "x" + model.height() + "x"
+                    + model.width() + " images but the test set has " + test.channels() + "x" + test.height()
+                    + "x" + test.width());
+        }
+    }
+}

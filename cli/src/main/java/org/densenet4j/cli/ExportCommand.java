@@ -1,0 +1,90 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.densenet4j.io.TorchFileWriter;
+import org.densenet4j.io.TorchLayout;
+import org.densenet4j.io.TorchTensor;
+import org.densenet4j.io.TorchWeights;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j export}: weights as a PyTorch .pth (either layout) or safetensors file. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as safetensors.")
+final class ExportCommand implements Callable<Integer> {
+
+    /** Output formats. */
+    enum Format { PTH, SAFETENSORS }
+
+    @Mixin ModelOptions model;
+
+    @Mixin WeightsOptions weights;
+
+    @Option(names = "--format", defaultValue = "PTH", description = "${COMPLETION-CANDIDATES} (default: pth).")
+    Format format;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write.")
+    Path out;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        TorchLayout layout = weights.layoutFor(model);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            DenseNetConfig config = model.preset.builder().optClasses(weights.classes(model)).build();
+            int size = model.preset.inputSize();
+            DenseNet net = weights.load(config, model, new Shape(1, config.inputChannels(), size, size), manager,
+                    spec.commandLine().getErr());
+            Map<String, TorchTensor> stateDict = TorchWeights.stateDict(net, layout);
+            if (format == Format.PTH) {
+                TorchFileWriter.write(stateDict, out);
+            } else {
+                writeSafetensors(stateDict, manager);
+            }
+        }
+        spec.commandLine().getOut().printf("%s in the %s layout -> %s (%s)%n", model.preset.name(), layout.cliName(),
+                out, format.name().toLowerCase());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private void writeSafetensors(Map<String, TorchTensor> stateDict, NDManager manager) throws IOException {
+        NDList list = new NDList();
+        for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
+            TorchTensor t = e.getValue();
+            NDArray a = manager.create(t.data(), new Shape(t.shape()));
+            if (t.integer()) {
+                a = a.toType(ai.djl.ndarray.types.DataType.INT64, false);
+            }
+            a.setName(e.getKey());
+            list.add(a);
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                list.encode(os, NDList.Encoding.SAFETENSORS);
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.densenet4j.io.NpyFile;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j infer}: logits for a preprocessed NCHW batch, to compare with another framework. */
+@Command(name = "infer", mixinStandardHelpOptions = true,
+        description = "Run a model in eval mode on a preprocessed float32 NCHW batch (.npy) and write the logits (.npy).")
+final class InferCommand implements Callable<Integer> {
+
+    @Mixin ModelOptions model;
+
+    @Mixin WeightsOptions weights;
+
+    @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 NCHW batch.")
+    Path input;
+
+    @Option(names = "--output", required = true, paramLabel = "Y.npy", description = "Where to write the logits.")
+    Path output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = NpyFile.read(input, manager).toType(DataType.FLOAT32, false);
+            if (x.getShape().dimension() != 4) {
+                throw new IllegalArgumentException(input + ": expected an NCHW batch, got shape " + x.getShape());
+            }
+            DenseNetConfig config = model.preset.builder().optClasses(weights.classes(model))
+                    .optInputChannels((int) x.getShape().get(1)).build();
+            DenseNet net = weights.load(config, model, x.getShape(), manager, spec.commandLine().getErr());
+            NDArray logits = net.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            NpyFile.writeFloat32(logits, output);
+            spec.commandLine().getOut().printf("%s: logits %s written to %s%n", model.preset.name(),
+                    logits.getShape(), output);
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+}

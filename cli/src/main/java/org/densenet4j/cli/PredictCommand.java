@@ -1,0 +1,149 @@
+package org.densenet4j.cli;
+
+import ai.djl.modality.Classifications;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.densenet4j.data.ImageFiles;
+import org.densenet4j.data.UnreadableImageException;
+import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.train.CheckpointFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j predict}: top-k labels with probabilities for images of any size and colour mode. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Classify images (JPEG or PNG, any size, grey or colour) or every image in a folder.")
+final class PredictCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PredictCommand.class);
+    private static final int BATCH = 32;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files or folders of images.")
+    List<Path> inputs;
+
+    @Mixin CheckpointOption checkpoint;
+
+    @Option(names = "--topk", defaultValue = "3", description = "Labels to show per image (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--json", description = "Print JSON: one entry per image with its top-k labels.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if (topK < 1) {
+            throw new IllegalArgumentException("--topk must be at least 1, got " + topK);
+        }
+        List<Path> files = expand(inputs);
+        Path file = checkpoint.resolve();
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            for (int start = 0; start < files.size(); start += BATCH) {
+                List<Path> batchFiles = new ArrayList<>();
+                List<BufferedImage> images = new ArrayList<>();
+                for (Path f : files.subList(start, Math.min(files.size(), start + BATCH))) {
+                    try {
+                        images.add(ImageFiles.read(f));
+                        batchFiles.add(f);
+                    } catch (UnreadableImageException e) {
+                        LOG.warn("skipping {}", e.getMessage());
+                        skipped.add(Map.of("file", f.toString(), "error", e.getMessage()));
+                    }
+                }
+                List<Classifications> predictions = classifier.classify(images);
+                for (int i = 0; i < images.size(); i++) {
+                    results.add(entry(batchFiles.get(i), predictions.get(i)));
+                }
+            }
+        }
+        print(file, results, skipped);
+        if (results.isEmpty()) {
+            spec.commandLine().getErr().println("densenet4j predict: no readable image among " + files.size()
+                    + " file(s)");
+            return 1;
+        }
+        return 0;
+    }
+
+    private Map<String, Object> entry(Path file, Classifications c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", file.toString());
+        List<Map<String, Object>> top = new ArrayList<>();
+        for (Classifications.Classification item : c.topK(topK)) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("label", item.getClassName());
+            t.put("probability", item.getProbability());
+            top.add(t);
+        }
+        m.put("top", top);
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void print(Path checkpointFile, List<Map<String, Object>> results, List<Map<String, Object>> skipped) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("checkpoint", checkpointFile.toString());
+            m.put("predictions", results);
+            m.put("skipped", skipped);
+            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+        } else {
+            for (Map<String, Object> r : results) {
+                String labels = ((List<Map<String, Object>>) r.get("top")).stream()
+                        .map(t -> String.format(Locale.ROOT, "%s %.1f%%", t.get("label"),
+                                100 * (Double) t.get("probability")))
+                        .collect(Collectors.joining(", "));
+                out.printf("%s: %s%n", r.get("file"), labels);
+            }
+            if (!skipped.isEmpty()) {
+                out.printf("%d unreadable file(s) skipped%n", skipped.size());
+            }
+        }
+        out.flush();
+    }
+
+    /** Files as given, folders replaced by their JPEG and PNG files in sorted order. */
+    private static List<Path> expand(List<Path> inputs) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).filter(ImageFiles::isImageName).sorted().forEach(files::add);
+                }
+            } else if (Files.exists(p)) {
+                files.add(p);
+            } else {
+                throw new IllegalArgumentException(p + ": no such file or folder");
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no JPEG or PNG images in " + inputs);
+        }
+        return files;
+    }
+}

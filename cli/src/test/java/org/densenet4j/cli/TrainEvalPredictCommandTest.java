@@ -1,0 +1,106 @@
+package org.densenet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train, eval and predict verbs end to end on real Fashion-MNIST (a tiny run). */
+class TrainEvalPredictCommandTest {
+
+    @TempDir static Path tmp;
+    static Path run;
+
+    @BeforeAll
+    static void trainTinyModel() {
+        run = tmp.resolve("run");
+        CliRunner r = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "512", "--test-limit",
+                "128", "--epochs", "1", "--run-dir", run.toString(), "--show", "3", "--no-download");
+        assertEquals(0, r.exitCode(), r.err() + r.out());
+        assertTrue(r.out().contains("top-1 accuracy"), r.out());
+        assertTrue(r.out().contains("predictions for test images"), r.out());
+    }
+
+    private static String checkpoint() {
+        return run.resolve("checkpoint.d4j").toString();
+    }
+
+    @Test
+    void evalPrintsAccuraciesAndWritesTheConfusionPlot() {
+        Path png = tmp.resolve("confusion.png");
+        CliRunner r = CliRunner.run("eval", "--checkpoint", checkpoint(), "--test-limit", "128", "--json",
+                "--confusion-png", png.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(128, json.get("images").getAsInt());
+        assertTrue(json.get("top5").getAsDouble() >= json.get("top1").getAsDouble());
+        assertEquals(10, json.getAsJsonArray("confusion").size());
+        assertTrue(png.toFile().length() > 0);
+    }
+
+    @Test
+    void predictClassifiesAnySizeAndColourAndSkipsBrokenFiles() throws Exception {
+        Path images = tmp.resolve("images");
+        Files.createDirectories(images);
+        Files.copy(run.resolve("samples/test-0.png"), images.resolve("grey-28.png"));
+        BufferedImage big = new BufferedImage(100, 60, BufferedImage.TYPE_INT_RGB);
+        big.setRGB(50, 30, 0xffcc00);
+        ImageIO.write(big, "jpg", images.resolve("colour-100x60.jpg").toFile());
+        Files.write(images.resolve("broken.png"), new byte[] {9, 9, 9});
+        CliRunner r = CliRunner.run("predict", images.toString(), "--checkpoint", checkpoint(), "--topk", "2",
+                "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonArray predictions = json.getAsJsonArray("predictions");
+        assertEquals(2, predictions.size());
+        JsonArray top = predictions.get(0).getAsJsonObject().getAsJsonArray("top");
+        assertEquals(2, top.size());
+        double p0 = top.get(0).getAsJsonObject().get("probability").getAsDouble();
+        double p1 = top.get(1).getAsJsonObject().get("probability").getAsDouble();
+        assertTrue(p0 >= p1 && p0 <= 1 && p1 >= 0);
+        assertEquals(1, json.getAsJsonArray("skipped").size());
+        assertTrue(json.getAsJsonArray("skipped").get(0).getAsJsonObject().get("file").getAsString()
+                .endsWith("broken.png"));
+    }
+
+    @Test
+    void badInputsGiveClearErrorsAndNonZeroExits() throws Exception {
+        CliRunner missing = CliRunner.run("predict", tmp.resolve("nope.png").toString(), "--checkpoint", checkpoint());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("nope.png"), missing.err());
+
+        Path notCheckpoint = tmp.resolve("not-a-checkpoint.d4j");
+        Files.writeString(notCheckpoint, "hello");
+        CliRunner bad = CliRunner.run("eval", "--checkpoint", notCheckpoint.toString());
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("not-a-checkpoint.d4j") && bad.err().contains("not a densenet4j checkpoint"),
+                bad.err());
+
+        CliRunner otherModel = CliRunner.run("train", "--model", "densenet-bc-16-8", "--train-limit", "64",
+                "--test-limit", "32", "--epochs", "1", "--run-dir", run.toString(), "--resume", "--show", "0",
+                "--no-download");
+        assertEquals(1, otherModel.exitCode());
+        assertTrue(otherModel.err().contains("another model"), otherModel.err());
+
+        CliRunner noData = CliRunner.run("train", "--dataset", "mnist", "--data", tmp.resolve("empty").toString(),
+                "--no-download");
+        assertEquals(1, noData.exitCode());
+        assertTrue(noData.err().contains("--data"), noData.err());
+
+        Path single = tmp.resolve("single/only");
+        Files.createDirectories(single);
+        Files.copy(run.resolve("samples/test-1.png"), single.resolve("a.png"));
+        CliRunner oneClass = CliRunner.run("train", "--dataset", tmp.resolve("single").toString());
+        assertEquals(1, oneClass.exitCode());
+        assertTrue(oneClass.err().contains("at least 2"), oneClass.err());
+    }
+}

@@ -1,0 +1,114 @@
+package org.densenet4j.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.train.Gradients;
+import org.densenet4j.train.NesterovSgd;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** densenet4j against PyTorch 1.13 on the same weights and inputs (fixtures from scripts/make_torch_fixtures.py). */
+class TorchParityTest {
+
+    @TempDir Path tmp;
+
+    static Iterable<String> fixtures() {
+        return TorchFixture.names();
+    }
+
+    static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+        assertEquals(expected.length, actual.length, what + " length");
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance, what + "[" + i + "]");
+        }
+    }
+
+    static float maxAbs(float[] values) {
+        float m = 0;
+        for (float v : values) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    static float[] logits(DenseNet net, NDArray input, NDManager manager) {
+        return net.forward(new ParameterStore(manager, false), new NDList(input), false).singletonOrThrow()
+                .toFloatArray();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void evalLogitsMatchPyTorch(String name) throws IOException {
+        TorchFixture f = TorchFixture.load(name);
+        try (NDManager m = NDManager.newBaseManager()) {
+            DenseNet net = f.network(m);
+            float[] expected = f.npy(m, "logits.npy").toFloatArray();
+            float[] actual = logits(net, f.npy(m, "input.npy"), m);
+            assertClose(expected, actual, 1e-4 * maxAbs(expected), name + " logits");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void oneNesterovStepMatchesPyTorch(String name) throws IOException {
+        TorchFixture f = TorchFixture.load(name);
+        try (Model model = Model.newInstance(name)) {
+            NDManager m = model.getNDManager();
+            DenseNet net = f.network(m);
+            model.setBlock(net);
+            NesterovSgd sgd = NesterovSgd.builder().optLearningRate(0.1f).optMomentum(0.9f).optWeightDecays(1e-4f)
+                    .build();
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(sgd))) {
+                NDArray x = f.npy(m, "input.npy");
+                NDArray y = f.npy(m, "labels.npy");
+                try (GradientCollector collector = trainer.newGradientCollector()) {
+                    Gradients.clear(net);
+                    NDArray out = trainer.forward(new NDList(x)).singletonOrThrow();
+                    collector.backward(trainer.getLoss().evaluate(new NDList(y), new NDList(out)));
+                }
+                trainer.step();
+            }
+            Map<String, TorchTensor> after = TorchFileReader.readStateDict(f.dir().resolve("after_step.pth"));
+            for (Map.Entry<String, Parameter> e : f.layout().names(net).entrySet()) {
+                TorchTensor expected = after.get(e.getKey());
+                assertClose(expected.data(), e.getValue().getArray().toFloatArray(), 1e-4, name + " " + e.getKey());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void exportedPthReimportsToTheSameLogits(String name) throws IOException {
+        TorchFixture f = TorchFixture.load(name);
+        try (NDManager m = NDManager.newBaseManager()) {
+            DenseNet net = f.network(m);
+            Path exported = tmp.resolve(name + ".pth");
+            TorchFileWriter.write(TorchWeights.stateDict(net, f.layout()), exported);
+            DenseNet again = new DenseNet(f.config());
+            NDArray input = f.npy(m, "input.npy");
+            again.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, input.getShape());
+            TorchWeights.ImportReport report = TorchWeights.load(again, TorchFileReader.readStateDict(exported),
+                    f.layout(), true);
+            assertTrue(report.isClean(), report.describe());
+            assertClose(f.npy(m, "logits.npy").toFloatArray(), logits(again, input, m),
+                    1e-4 * maxAbs(f.npy(m, "logits.npy").toFloatArray()), name + " re-imported logits");
+        }
+    }
+}

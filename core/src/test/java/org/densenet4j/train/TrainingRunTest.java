@@ -1,0 +1,155 @@
+package org.densenet4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.model.DenseNetConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real training runs on Fashion-MNIST: learning, resuming, crashing while saving, diverging. */
+class TrainingRunTest {
+
+    @TempDir Path tmp;
+
+    private static DenseNetConfig tiny() {
+        return DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 2).optCompression(0.5)
+                .optInputChannels(1).optDropRate(0.1f).build();
+    }
+
+    private static TrainingRecipe recipe(int epochs, double lr) {
+        return new TrainingRecipe(epochs, 32, lr, 0.9, 1e-4, LearningRateSchedule.STEP, true, 11);
+    }
+
+    @Test
+    void smallDenseNetBeats70PercentAfterOneEpochOnFashionMnist() throws IOException {
+        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(12).setBlockLayers(4, 4, 4)
+                .optCompression(0.5).optInputChannels(1).build();
+        TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1);
+        TrainingResult r = new DenseNetTrainer(oneEpoch, tmp.resolve("run"), null)
+                .train("densenet-bc-28-12", config, FashionMnist.splits(8000, 1000), false);
+        assertTrue(r.finalEvaluation().top1() > 0.70, "test accuracy " + r.finalEvaluation().top1());
+        assertEquals(1000, r.finalEvaluation().images());
+        for (String f : List.of(MetricsReport.CSV, MetricsReport.JSON, MetricsReport.PLOT, DenseNetTrainer.CHECKPOINT)) {
+            assertTrue(Files.size(tmp.resolve("run").resolve(f)) > 0, f);
+        }
+    }
+
+    @Test
+    void killAndResumeReachesTheSameWeightsAsAnUninterruptedRun() throws IOException {
+        DatasetSplits data = FashionMnist.splits(320, 64);
+        Path straight = tmp.resolve("straight");
+        new DenseNetTrainer(recipe(3, 0.05), straight, null).train("tiny", tiny(), data, false);
+
+        Path killed = tmp.resolve("killed");
+        TrainingListener killAfterFirstCheckpoint = new TrainingListener() {
+            @Override
+            public void onCheckpoint(Path checkpoint, int epoch) {
+                throw new IllegalStateException("simulated kill after epoch " + epoch);
+            }
+        };
+        assertThrows(IllegalStateException.class,
+                () -> new DenseNetTrainer(recipe(3, 0.05), killed, killAfterFirstCheckpoint)
+                        .train("tiny", tiny(), data, false));
+        assertEquals(1, CheckpointFile.readDescription(killed.resolve(DenseNetTrainer.CHECKPOINT)).epochsCompleted());
+        TrainingResult resumed = new DenseNetTrainer(recipe(3, 0.05), killed, null).train("tiny", tiny(), data, true);
+        assertEquals(3, resumed.history().size());
+
+        try (NDManager m = NDManager.newBaseManager()) {
+            var a = CheckpointFile.read(straight.resolve(DenseNetTrainer.CHECKPOINT), m).network();
+            var b = CheckpointFile.read(killed.resolve(DenseNetTrainer.CHECKPOINT), m).network();
+            var pb = b.getParameters();
+            for (Pair<String, Parameter> p : a.getParameters()) {
+                float[] x = p.getValue().getArray().toFloatArray();
+                float[] y = pb.get(p.getKey()).getArray().toFloatArray();
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(x[i], y[i], 1e-6f, p.getKey() + "[" + i + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void resumingWithAnotherModelIsRefused() throws IOException {
+        DatasetSplits data = FashionMnist.splits(64, 32);
+        Path run = tmp.resolve("run");
+        new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
+        DenseNetConfig other = tiny().toBuilder().setGrowthRate(6).build();
+        IOException e = assertThrows(IOException.class,
+                () -> new DenseNetTrainer(recipe(1, 0.05), run, null).train("other", other, data, true));
+        assertTrue(e.getMessage().contains("another model"), e.getMessage());
+    }
+
+    @Test
+    void crashDuringCheckpointWriteLeavesThePreviousCheckpointUsable() throws IOException {
+        DatasetSplits data = FashionMnist.splits(64, 32);
+        Path run = tmp.resolve("run");
+        TrainingResult r = new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
+        Path file = r.checkpoint();
+        Checkpoint before = CheckpointFile.readDescription(file);
+        try (NDManager m = NDManager.newBaseManager()) {
+            var loaded = CheckpointFile.read(file, m);
+            Checkpoint later = new Checkpoint(before.spec(), 2, before.dataset(), before.recipe(), before.history());
+            IOException crash = assertThrows(IOException.class, () -> CheckpointFile.write(file, later,
+                    loaded.network(), null, out -> new FailAfter(out, 2000)));
+            assertTrue(crash.getMessage().contains("simulated"), crash.getMessage());
+        }
+        assertEquals(1, CheckpointFile.readDescription(file).epochsCompleted());
+        try (NDManager m = NDManager.newBaseManager()) {
+            CheckpointFile.read(file, m);
+        }
+        try (Stream<Path> s = Files.list(run)) {
+            assertTrue(s.noneMatch(p -> p.toString().endsWith(".tmp")), "temporary file left behind");
+        }
+    }
+
+    @Test
+    void nanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws IOException {
+        DatasetSplits data = FashionMnist.splits(256, 32);
+        Path run = tmp.resolve("run");
+        new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
+        DivergedException e = assertThrows(DivergedException.class,
+                () -> new DenseNetTrainer(recipe(1, 1e8), run, null).train("tiny", tiny(), data, false));
+        assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("checkpoint"), e.getMessage());
+        Checkpoint kept = CheckpointFile.readDescription(run.resolve(DenseNetTrainer.CHECKPOINT));
+        assertEquals(0.05, kept.recipe().learningRate());
+        assertEquals(1, kept.epochsCompleted());
+    }
+
+    /** An output stream that fails after a number of bytes, like a process killed mid-write. */
+    private static final class FailAfter extends FilterOutputStream {
+        private long left;
+
+        FailAfter(OutputStream out, long bytes) {
+            super(out);
+            left = bytes;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (--left < 0) {
+                throw new IOException("simulated crash while writing");
+            }
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            for (int i = 0; i < len; i++) {
+                write(b[off + i]);
+            }
+        }
+    }
+}
