@@ -1,0 +1,81 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.GsonBuilder;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.densenet4j.bench.BenchmarkResult;
+import org.densenet4j.bench.Workload;
+import org.densenet4j.bench.WorkloadBenchmark;
+import org.densenet4j.model.DenseNetConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j bench}: throughput and peak memory of one workload of densenet4j alone. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure one workload (eval-mode inference or a full training step): images/s from the median "
+                + "of timed iterations after warm-up, and the process's peak resident memory.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Mixin ModelOptions model;
+
+    @Option(names = "--input", paramLabel = "CxHxW", converter = InputShapeConverter.class,
+            description = "One image's shape (default: the preset's).")
+    Shape input;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--mode", defaultValue = "INFER", description = "${COMPLETION-CANDIDATES} (default: infer).")
+    Workload.Mode mode;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--json", description = "Print JSON with images_per_second and peak_rss_bytes.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
+        int[] preset = model.preset.inputShape();
+        Shape image = input != null ? input : new Shape(preset[0], preset[1], preset[2]);
+        DenseNetConfig config = model.config((int) image.get(0));
+        Shape shape = new Shape(batch).addAll(image);
+        new org.densenet4j.model.DenseNet(config).checkInput(shape);
+        String name = model.preset.name() + " " + image.get(1) + "x" + image.get(2) + " batch " + batch + " "
+                + mode.name().toLowerCase();
+        BenchmarkResult r = WorkloadBenchmark.run(new Workload(name, config, shape, mode), warmup, iterations);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model.preset.name());
+            m.put("input", image.getShape());
+            m.put("batch", batch);
+            m.put("mode", mode.name().toLowerCase());
+            m.put("images_per_second", r.imagesPerSecond());
+            m.put("median_seconds", r.medianSeconds());
+            m.put("iterations", r.iterations());
+            m.put("peak_rss_bytes", r.peakRssBytes());
+            m.put("threads", Runtime.getRuntime().availableProcessors());
+            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+        } else {
+            out.printf("%s: %.1f images/s (median %.3f s over %d iterations), peak RSS %s%n", name,
+                    r.imagesPerSecond(), r.medianSeconds(), r.iterations(), Units.bytes(r.peakRssBytes()));
+        }
+        out.flush();
+        return 0;
+    }
+}

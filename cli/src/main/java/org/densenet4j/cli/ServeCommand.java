@@ -1,0 +1,70 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.serve.PredictionServer;
+import org.densenet4j.serve.UploadLimits;
+import org.densenet4j.train.CheckpointFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j serve}: the HTTP prediction service and its web page. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model over HTTP: POST /predict (raw image body or multipart field 'image'), "
+                + "GET /health, GET /model, and a web page at /.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Mixin CheckpointOption checkpoint;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Default: ${DEFAULT-VALUE}; 0 picks a free port.")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--max-batch", defaultValue = "32",
+            description = "Most concurrent requests in one forward pass; 1 turns batching off (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-delay-ms", defaultValue = "5",
+            description = "How long a request waits for others to share its batch (default: ${DEFAULT-VALUE}).")
+    long maxDelayMillis;
+
+    @Option(names = "--max-upload-bytes", defaultValue = "10485760", description = "Default: ${DEFAULT-VALUE}.")
+    long maxUploadBytes;
+
+    @Option(names = "--max-pixels", defaultValue = "16777216",
+            description = "Largest width x height accepted (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path file = checkpoint.resolve();
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            PredictionServer server = new PredictionServer(classifier, file.toString(),
+                    new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);
+            int actual = server.start(host, port);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "densenet4j-shutdown"));
+            spec.commandLine().getOut().printf("serving %s on http://%s:%d/ (Ctrl-C stops)%n",
+                    loaded.checkpoint().spec().modelName(), host, actual);
+            spec.commandLine().getOut().flush();
+            stopped.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,103 @@
+package org.densenet4j.bench;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.train.Gradients;
+import org.densenet4j.train.NesterovSgd;
+
+/**
+ * Times one workload: warm-up iterations, then the median of timed ones, each in its own NDManager
+ * scope so that memory stays flat. Runs the same code paths as training and inference.
+ */
+public final class WorkloadBenchmark {
+
+    private WorkloadBenchmark() {}
+
+    public static BenchmarkResult run(Workload w, int warmup, int iterations) {
+        if (iterations < 1 || warmup < 0) {
+            throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
+        }
+        Engine.getInstance().setRandomSeed(1);
+        double[] seconds = new double[iterations];
+        try (Model model = Model.newInstance(w.name())) {
+            DenseNet net = new DenseNet(w.config());
+            model.setBlock(net);
+            net.initialize(model.getNDManager(), DataType.FLOAT32, w.batch());
+            NDManager m = model.getNDManager();
+            NDArray x = m.randomNormal(w.batch());
+            NDArray y = m.randomInteger(0, w.config().classes(), new Shape(w.batch().get(0)), DataType.INT32);
+            if (w.mode() == Workload.Mode.INFER) {
+                ParameterStore ps = new ParameterStore(m, false);
+                for (int i = 0; i < warmup + iterations; i++) {
+                    long start = System.nanoTime();
+                    try (NDManager scope = m.newSubManager()) {
+                        NDArray input = x.duplicate();
+                        input.attach(scope);
+                        net.forward(ps, new NDList(input), false).singletonOrThrow().toFloatArray();
+                    }
+                    record(seconds, i - warmup, start);
+                }
+            } else {
+                NesterovSgd sgd = NesterovSgd.builder().build();
+                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                        .optOptimizer(sgd))) {
+                    for (int i = 0; i < warmup + iterations; i++) {
+                        long start = System.nanoTime();
+                        try (NDManager scope = trainer.getManager().newSubManager()) {
+                            NDArray input = x.duplicate();
+                            input.attach(scope);
+                            try (GradientCollector collector = trainer.newGradientCollector()) {
+                                Gradients.clear(net);
+                                NDArray out = trainer.forward(new NDList(input)).singletonOrThrow();
+                                NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(out));
+                                collector.backward(loss);
+                            }
+                            trainer.step();
+                        }
+                        record(seconds, i - warmup, start);
+                    }
+                }
+            }
+        }
+        double[] sorted = seconds.clone();
+        Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2];
+        return new BenchmarkResult(w.batch().get(0) / median, median, iterations, peakRssBytes());
+    }
+
+    private static void record(double[] seconds, int index, long start) {
+        if (index >= 0) {
+            seconds[index] = (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /** VmHWM from /proc/self/status: the peak resident set of this process; -1 where unavailable. */
+    public static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,100 @@
+package org.densenet4j.zoo;
+
+import ai.djl.Application;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.repository.MRL;
+import ai.djl.repository.Repository;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelLoader;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.Translator;
+import ai.djl.util.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.densenet4j.infer.DenseNetTranslator;
+import org.densenet4j.train.CheckpointFile;
+
+/**
+ * Loads a densenet4j checkpoint (the bundled model, a trained one, or an imported .pth converted with
+ * {@code densenet4j import}) as a DJL {@link ZooModel}. The checkpoint is named by the criteria
+ * argument {@code checkpoint}; without it, the bundled Fashion-MNIST model is used.
+ */
+public final class DenseNetModelLoader implements ModelLoader {
+
+    /** The model shipped in the repository. */
+    public static final String BUNDLED = "models/fashion-mnist/densenet-bc-40-12.d4j";
+
+    @Override
+    public String getGroupId() {
+        return DenseNetModelZoo.GROUP_ID;
+    }
+
+    @Override
+    public String getArtifactId() {
+        return "densenet";
+    }
+
+    @Override
+    public Application getApplication() {
+        return Application.CV.IMAGE_CLASSIFICATION;
+    }
+
+    @Override
+    public MRL getMrl() {
+        return MRL.model(Repository.newInstance("densenet4j", Path.of(".")), getApplication(), getGroupId(),
+                getArtifactId(), "0.1.0", getArtifactId());
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
+            throws IOException, ModelNotFoundException, MalformedModelException {
+        if (criteria.getInputClass() != Image.class || criteria.getOutputClass() != Classifications.class) {
+            throw new ModelNotFoundException("densenet4j models map Image to Classifications, not "
+                    + criteria.getInputClass() + " to " + criteria.getOutputClass());
+        }
+        Path file = checkpoint(criteria.getArguments());
+        if (!Files.isRegularFile(file)) {
+            throw new ModelNotFoundException("densenet4j checkpoint not found: " + file);
+        }
+        Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
+        try {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(file, model.getNDManager());
+            model.setBlock(loaded.network());
+            Translator<I, O> translator = (Translator<I, O>) new DenseNetTranslator(loaded.checkpoint().spec());
+            return new ZooModel<>(model, translator);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw new MalformedModelException(e.getMessage(), e);
+        }
+    }
+
+    private static Path checkpoint(Map<String, Object> arguments) {
+        Object given = arguments.get("checkpoint");
+        if (given != null) {
+            return Path.of(given.toString());
+        }
+        return Path.of(System.getProperty("densenet4j.home", ".")).resolve(BUNDLED);
+    }
+
+    @Override
+    public <I, O> boolean isDownloaded(Criteria<I, O> criteria) {
+        return Files.isRegularFile(checkpoint(criteria.getArguments()));
+    }
+
+    @Override
+    public <I, O> void downloadModel(Criteria<I, O> criteria, Progress progress) {
+        // Checkpoints are local files: nothing to download.
+    }
+
+    @Override
+    public String toString() {
+        return getMrl().toString();
+    }
+}
