@@ -2,7 +2,6 @@
 """The PyTorch peer of the benchmark harness (scripts/benchmark.sh), on Debian's python3-torch.
 
     bench_pytorch.py MODEL C H W BATCH MODE [--onnx OUT.onnx] [--threads 2]
-    bench_pytorch.py --sgemm
 
 MODE is infer or train (forward, backward, SGD with Nesterov momentum 0.9 and weight decay 1e-4).
 Prints one JSON object: images_per_second, median_seconds, peak_rss_bytes.
@@ -47,36 +46,20 @@ def build(name, channels, classes):
     raise SystemExit(f"unknown model {name}")
 
 
-def sgemm(threads):
-    torch.set_num_threads(threads)
-    n = 4096
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        torch.mm(a, b)
-        times.append(time.perf_counter() - start)
-    print(json.dumps({"gflops": 2 * n ** 3 / statistics.median(times) / 1e9, "n": n, "threads": threads}))
-
-
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--sgemm", action="store_true")
-    p.add_argument("model", nargs="?")
-    p.add_argument("c", nargs="?", type=int)
-    p.add_argument("h", nargs="?", type=int)
-    p.add_argument("w", nargs="?", type=int)
-    p.add_argument("batch", nargs="?", type=int)
-    p.add_argument("mode", nargs="?", choices=["infer", "train"])
+    p.add_argument("model")
+    p.add_argument("c", type=int)
+    p.add_argument("h", type=int)
+    p.add_argument("w", type=int)
+    p.add_argument("batch", type=int)
+    p.add_argument("mode", choices=["infer", "train"])
     p.add_argument("--classes", type=int, default=None)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--iterations", type=int, default=5)
     p.add_argument("--onnx", default=None)
     a = p.parse_args()
-    if a.sgemm:
-        return sgemm(a.threads)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     classes = a.classes or (1000 if a.model[8:].isdigit() else 10)

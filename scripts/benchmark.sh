@@ -10,7 +10,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 out="$root/target/benchmark"
 mkdir -p "$out"
-warmup=2; iterations=5
+# libtorch needs several passes before its timings settle (oneDNN primitives, allocator): warm up well.
+warmup=6; iterations=9
 if [ -n "${QUICK:-}" ]; then warmup=1; iterations=2; fi
 threads=2
 
@@ -46,6 +47,7 @@ for depth in 100 190 250; do
     --warmup 1 --iterations 1 --json > "$out/depth-$depth.json"
 done
 
-/usr/bin/python3 scripts/bench_pytorch.py --sgemm --threads $threads > "$out/sgemm.json"
+d4j_cp="$root/cli/target/densenet4j-cli-0.1.0-SNAPSHOT.jar:$root/core/target/densenet4j-core-0.1.0-SNAPSHOT.jar:$(cat "$root/cli/target/classpath.txt")"
+java -Dai.djl.offline=true -cp "$d4j_cp" org.densenet4j.bench.MatmulPeak > "$out/sgemm.json" 2>/dev/null
 /usr/bin/python3 scripts/write_benchmarks.py "$out" BENCHMARKS.md "scripts/benchmark.sh"
 echo "wrote BENCHMARKS.md" >&2

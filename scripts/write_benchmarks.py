@@ -35,7 +35,7 @@ def cpu():
 peak = load("sgemm")["gflops"]
 lines = [START, "", "## Harness: densenet4j against PyTorch and ONNX Runtime", "",
          f"Machine: {cpu()}, {os.cpu_count()} cores, FP32 sgemm peak {peak:.0f} GFLOP/s "
-         "(libtorch/MKL, n=4096, 2 threads). All peers use 2 threads; images/s is the batch size over the median "
+         "(densenet4j's libtorch 2.7.1 / MKL, n=4096, 2 threads). All peers use 2 threads; images/s is the batch size over the median "
          "of the timed iterations after warm-up; memory is each process's peak resident set (VmHWM / ru_maxrss).",
          f"Reproduce: `{command}`.", "",
          "| workload | mode | densenet4j img/s | PyTorch 1.13 img/s | ONNX Runtime img/s | densenet4j / PyTorch "
