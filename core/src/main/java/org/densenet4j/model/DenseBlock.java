@@ -58,13 +58,20 @@ public final class DenseBlock extends AbstractBlock implements Stage {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray features = inputs.singletonOrThrow();
+        NDArray input = inputs.singletonOrThrow();
+        NDArray features = input;
         for (DenseLayer layer : layers) {
             NDArray added = layer.forward(ps, new NDList(features), training, params).singletonOrThrow();
             NDList parts = concatOrder == ConcatOrder.INPUT_FIRST
                     ? new NDList(features, added)
                     : new NDList(added, features);
-            features = NDArrays.concat(parts, 1);
+            NDArray next = NDArrays.concat(parts, 1);
+            // The previous concatenation is copied into the next one: free it now, not when the batch ends.
+            added.close();
+            if (features != input) {
+                features.close();
+            }
+            features = next;
         }
         return new NDList(features);
     }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
@@ -81,7 +80,9 @@ public final class DenseLayer extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = preActivatedConv(ps, norm1, conv1, inputs, training, params);
         if (conv2 != null) {
-            x = preActivatedConv(ps, norm2, conv2, new NDList(x), training, params);
+            NDArray bottleneck = x;
+            x = preActivatedConv(ps, norm2, conv2, new NDList(bottleneck), training, params);
+            bottleneck.close();
         }
         return new NDList(x);
     }
@@ -90,10 +91,8 @@ public final class DenseLayer extends AbstractBlock {
     private NDArray preActivatedConv(
             ParameterStore ps, BatchNorm norm, Conv2d conv, NDList x, boolean training,
             PairList<String, Object> params) {
-        NDArray normed = norm.forward(ps, x, training, params).singletonOrThrow();
-        NDArray out = conv.forward(ps, new NDList(Activation.relu(normed)), training, params)
-                .singletonOrThrow();
-        return Layers.dropout(out, dropRate, training);
+        NDArray activated = Layers.normRelu(norm, ps, x, training, params);
+        return Layers.dropout(Layers.convAndClose(conv, ps, activated, training, params), dropRate, training);
     }
 
     @Override

@@ -113,7 +113,11 @@ public final class DenseNet extends AbstractBlock {
         checkInput(images.getShape());
         NDList x = inputs;
         for (Stage stage : stages) {
-            x = stage.forward(ps, x, training, params);
+            NDList next = stage.forward(ps, x, training, params);
+            if (x != inputs) {
+                x.close(); // a stage's output is consumed by the next stage: free it now
+            }
+            x = next;
         }
         return x;
     }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
@@ -55,9 +54,14 @@ public final class Head extends AbstractBlock implements Stage {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = Activation.relu(norm.forward(ps, inputs, training, params).singletonOrThrow());
-        NDArray pooled = Pool.globalAvgPool2d(x).reshape(x.getShape().get(0), features);
-        return classifier.forward(ps, new NDList(pooled), training, params);
+        NDArray x = Layers.normRelu(norm, ps, inputs, training, params);
+        NDArray pooled = Pool.globalAvgPool2d(x);
+        x.close();
+        NDArray flat = pooled.reshape(pooled.getShape().get(0), features);
+        pooled.close();
+        NDList logits = classifier.forward(ps, new NDList(flat), training, params);
+        flat.close();
+        return logits;
     }
 
     @Override

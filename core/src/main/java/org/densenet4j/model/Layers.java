@@ -7,6 +7,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 /** The few primitive layers every stage is made of, built the same way everywhere. */
 final class Layers {
@@ -29,9 +33,35 @@ final class Layers {
         return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build();
     }
 
-    /** Dropout that is active only in training, as after each conv in the paper. */
+    /** Dropout that is active only in training, as after each conv in the paper; closes its input if it copies. */
     static NDArray dropout(NDArray x, float rate, boolean training) {
-        return rate > 0 && training ? Dropout.dropout(x, rate, true).singletonOrThrow() : x;
+        if (rate > 0 && training) {
+            NDArray out = Dropout.dropout(x, rate, true).singletonOrThrow();
+            x.close();
+            return out;
+        }
+        return x;
+    }
+
+    /**
+     * BN, then ReLU, closing the BN output at once. DJL frees an array only when its manager closes, so
+     * without this every intermediate of a forward pass would stay allocated until the batch ends;
+     * libtorch's autograd keeps its own reference to whatever backward needs, so closing the handle is safe.
+     */
+    static NDArray normRelu(BatchNorm norm, ParameterStore ps, NDList x, boolean training,
+            PairList<String, Object> params) {
+        NDArray normed = norm.forward(ps, x, training, params).singletonOrThrow();
+        NDArray activated = Activation.relu(normed);
+        normed.close();
+        return activated;
+    }
+
+    /** Applies a conv and closes its input. */
+    static NDArray convAndClose(Conv2d conv, ParameterStore ps, NDArray x, boolean training,
+            PairList<String, Object> params) {
+        NDArray out = conv.forward(ps, new NDList(x), training, params).singletonOrThrow();
+        x.close();
+        return out;
     }
 
     /** Counts trainable parameters; BN running statistics are state, not parameters, as in PyTorch. */

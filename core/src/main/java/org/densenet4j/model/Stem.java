@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
@@ -67,8 +66,11 @@ public final class Stem extends AbstractBlock implements Stage {
         if (norm == null) {
             return x;
         }
-        NDArray y = Activation.relu(norm.forward(ps, x, training, params).singletonOrThrow());
-        return new NDList(Pool.maxPool2d(y, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false));
+        NDArray y = Layers.normRelu(norm, ps, x, training, params);
+        x.close();
+        NDArray pooled = Pool.maxPool2d(y, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        y.close();
+        return new NDList(pooled);
     }
 
     @Override

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
@@ -58,10 +57,12 @@ public final class Transition extends AbstractBlock implements Stage {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = norm.forward(ps, inputs, training, params).singletonOrThrow();
-        x = conv.forward(ps, new NDList(Activation.relu(x)), training, params).singletonOrThrow();
+        NDArray x = Layers.convAndClose(conv, ps, Layers.normRelu(norm, ps, inputs, training, params), training,
+                params);
         x = Layers.dropout(x, dropRate, training);
-        return new NDList(Pool.avgPool2d(x, POOL, POOL, new Shape(0, 0), false, true));
+        NDArray pooled = Pool.avgPool2d(x, POOL, POOL, new Shape(0, 0), false, true);
+        x.close();
+        return new NDList(pooled);
     }
 
     @Override

@@ -1,0 +1,95 @@
+package org.densenet4j.spark;
+
+import ai.djl.modality.Classifications;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.densenet4j.data.ImageFiles;
+import org.densenet4j.infer.ImageClassifier;
+
+/**
+ * Classifies one partition in batches with the executor's model. Rows carry {@code path} and, when
+ * the input had them, the file's bytes in {@code content}; without content the file is read from its
+ * path through Hadoop's file systems (local, HDFS, S3, ...).
+ */
+final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String checkpoint;
+    private final int batchSize;
+    private final int threads;
+    private final int topK;
+
+    ClassifyPartition(String checkpoint, int batchSize, int threads, int topK) {
+        this.checkpoint = checkpoint;
+        this.batchSize = batchSize;
+        this.threads = threads;
+        this.topK = topK;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        ImageClassifier classifier = ExecutorModel.get(checkpoint, threads);
+        List<Row> out = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        List<BufferedImage> images = new ArrayList<>();
+        while (rows.hasNext()) {
+            Row row = rows.next();
+            String path = row.getString(row.fieldIndex("path"));
+            try {
+                images.add(decode(row, path));
+                paths.add(path);
+            } catch (IOException | RuntimeException e) { // unreadable images included
+                out.add(RowFactory.create(path, null, null, e.getMessage()));
+            }
+            if (images.size() == batchSize) {
+                classify(classifier, paths, images, out);
+            }
+        }
+        classify(classifier, paths, images, out);
+        return out.iterator();
+    }
+
+    private static BufferedImage decode(Row row, String path) throws IOException {
+        boolean hasContent = java.util.Arrays.asList(row.schema().fieldNames()).contains("content")
+                && !row.isNullAt(row.fieldIndex("content"));
+        java.nio.file.Path name = java.nio.file.Path.of(path);
+        if (hasContent) {
+            return ImageFiles.decode(new ByteArrayInputStream((byte[]) row.get(row.fieldIndex("content"))), name);
+        }
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(path);
+        FileSystem fs = file.getFileSystem(new Configuration());
+        try (InputStream in = fs.open(file)) {
+            return ImageFiles.decode(in, name);
+        }
+    }
+
+    private void classify(ImageClassifier classifier, List<String> paths, List<BufferedImage> images, List<Row> out) {
+        if (images.isEmpty()) {
+            return;
+        }
+        List<Classifications> results = classifier.classify(images);
+        for (int i = 0; i < images.size(); i++) {
+            List<Classifications.Classification> top = results.get(i).topK(topK);
+            String[] labels = new String[top.size()];
+            Double[] probabilities = new Double[top.size()];
+            for (int k = 0; k < top.size(); k++) {
+                labels[k] = top.get(k).getClassName();
+                probabilities[k] = top.get(k).getProbability();
+            }
+            out.add(RowFactory.create(paths.get(i), labels, probabilities, null));
+        }
+        paths.clear();
+        images.clear();
+    }
+}

@@ -1,0 +1,67 @@
+package org.densenet4j.spark;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.SparkFiles;
+import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.train.CheckpointFile;
+
+/**
+ * The model of this executor JVM, loaded once on first use and shared by all its tasks: loading per
+ * row (or per partition) would cost more than classifying.
+ */
+final class ExecutorModel {
+
+    private static ImageClassifier classifier;
+    private static String loadedFrom;
+
+    private ExecutorModel() {}
+
+    /**
+     * The classifier for {@code checkpoint}: a path on this machine, or the name of a file shipped with
+     * {@code spark-submit --files}.
+     */
+    static synchronized ImageClassifier get(String checkpoint, int threads) {
+        if (classifier != null) {
+            if (!loadedFrom.equals(checkpoint)) {
+                throw new IllegalStateException("this executor already serves " + loadedFrom + ", not " + checkpoint);
+            }
+            return classifier;
+        }
+        // libtorch reads its thread count when the engine starts, which is on the first model load.
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        System.setProperty("ai.djl.offline", "true");
+        Path file = locate(checkpoint);
+        NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
+        try {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            loadedFrom = checkpoint;
+            return classifier;
+        } catch (IOException e) {
+            manager.close();
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path locate(String checkpoint) {
+        Path direct = Path.of(checkpoint);
+        if (Files.isRegularFile(direct)) {
+            return direct;
+        }
+        try {
+            Path shipped = Path.of(SparkFiles.get(direct.getFileName().toString()));
+            if (Files.isRegularFile(shipped)) {
+                return shipped;
+            }
+        } catch (RuntimeException e) {
+            // no SparkContext files on this JVM: fall through to the error below
+        }
+        throw new UncheckedIOException(new IOException(checkpoint + ": checkpoint not found on this executor; "
+                + "ship it with spark-submit --files " + checkpoint + " or put it on a shared path"));
+    }
+}

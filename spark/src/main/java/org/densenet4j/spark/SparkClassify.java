@@ -1,0 +1,123 @@
+package org.densenet4j.spark;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code densenet4j spark-classify}: classifies a directory tree of images, or a Parquet table of
+ * paths (and optionally bytes), on Spark, and writes a Parquet table of path, top-k labels,
+ * probabilities and error. Runs in local mode from the launcher, or on a cluster via spark-submit.
+ */
+@Command(name = "spark-classify", mixinStandardHelpOptions = true,
+        description = "Classify an image collection on Apache Spark; bad images become rows with an error.")
+public final class SparkClassify implements Callable<Integer> {
+
+    @Option(names = "--input", required = true, paramLabel = "PATH",
+            description = "A directory tree of images, or a Parquet table with a 'path' column and optionally a "
+                    + "binary 'content' column.")
+    String input;
+
+    @Option(names = "--input-format", defaultValue = "auto",
+            description = "images, parquet, or auto: parquet when PATH ends in .parquet (default: ${DEFAULT-VALUE}).")
+    String inputFormat;
+
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write the Parquet result.")
+    String output;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "The densenet4j checkpoint; on a cluster ship it with --files and give its file name "
+                    + "(default: the bundled Fashion-MNIST model).")
+    String checkpoint;
+
+    @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[2].")
+    String master;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--threads", defaultValue = "1",
+            description = "libtorch threads per executor; use one per task slot (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--topk", defaultValue = "3", description = "Labels per image (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--partitions", description = "Repartition the input into this many partitions.")
+    Integer partitions;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SparkClassify()).execute(args));
+    }
+
+    /** What a run did. */
+    record Summary(long images, long errors, double jobSeconds, double executorRunSeconds) {}
+
+    @Override
+    public Integer call() {
+        Summary s = run();
+        System.out.printf("classified %d images (%d errors) into %s%n", s.images(), s.errors(), output);
+        System.out.printf("Spark job time %.1f s (%.1f images/s); executor run time %.1f s (%.1f images/s per "
+                + "task slot)%n", s.jobSeconds(), s.images() / Math.max(s.jobSeconds(), 1e-9), s.executorRunSeconds(),
+                s.images() / Math.max(s.executorRunSeconds(), 1e-9));
+        return s.errors() == s.images() && s.images() > 0 ? 1 : 0;
+    }
+
+    Summary run() {
+        if (batchSize < 1 || threads < 1 || topK < 1) {
+            throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
+        }
+        String model = checkpoint != null ? checkpoint
+                : Path.of(System.getProperty("densenet4j.home", ".")).resolve("models/fashion-mnist/densenet-bc-40-12.d4j")
+                        .toString();
+        SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
+        if (master != null) {
+            builder.master(master);
+        }
+        SparkSession spark = builder.getOrCreate();
+        JobMetrics metrics = new JobMetrics();
+        spark.sparkContext().addSparkListener(metrics);
+        try {
+            Dataset<Row> rows = read(spark);
+            if (partitions != null) {
+                rows = rows.repartition(partitions);
+            }
+            Dataset<Row> result = rows.mapPartitions(new ClassifyPartition(model, batchSize, threads, topK),
+                    Encoders.row(ImageRows.SCHEMA));
+            result.write().mode("errorifexists").parquet(output);
+            Dataset<Row> written = spark.read().parquet(output);
+            long images = written.count();
+            long errors = written.filter(functions.col("error").isNotNull()).count();
+            return new Summary(images, errors, metrics.jobSeconds(), metrics.executorRunSeconds());
+        } finally {
+            if (master != null) {
+                spark.stop();
+            }
+        }
+    }
+
+    private Dataset<Row> read(SparkSession spark) {
+        boolean parquet = inputFormat.equals("parquet") || (inputFormat.equals("auto") && input.endsWith(".parquet"));
+        if (!parquet && !inputFormat.equals("images") && !inputFormat.equals("auto")) {
+            throw new IllegalArgumentException("--input-format must be images, parquet or auto, got " + inputFormat);
+        }
+        if (parquet) {
+            Dataset<Row> table = spark.read().parquet(input);
+            if (!java.util.Arrays.asList(table.columns()).contains("path")) {
+                throw new IllegalArgumentException(input + ": the Parquet input needs a 'path' column, has "
+                        + java.util.Arrays.toString(table.columns()));
+            }
+            return table;
+        }
+        // Every file becomes a row: a non-image file becomes an error row rather than vanishing.
+        return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input)
+                .select("path", "content");
+    }
+}
