@@ -1,23 +1,60 @@
 package org.densenet4j.cli;
 
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.densenet4j.io.TorchLayout;
+import org.densenet4j.model.Preset;
+import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.DenseNetModelLoader;
 import picocli.CommandLine.Option;
 
-/** {@code --checkpoint}: the trained model to use, by default the Fashion-MNIST model shipped in models/. */
+/**
+ * The trained model to use: a densenet4j checkpoint (by default the bundled Fashion-MNIST model), or a
+ * PyTorch .pth file together with the preset it holds.
+ */
 final class CheckpointOption {
 
     /** The bundled model, relative to the installation (the launcher sets densenet4j.home). */
     static final String BUNDLED = DenseNetModelLoader.BUNDLED;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE",
-            description = "A densenet4j checkpoint (default: the bundled Fashion-MNIST model, " + BUNDLED + ").")
+    @Option(names = {"--checkpoint", "--weights"}, paramLabel = "FILE",
+            description = "A densenet4j checkpoint, or a PyTorch .pth (then give --model and --layout) "
+                    + "(default: the bundled Fashion-MNIST model, " + BUNDLED + ").")
     Path checkpoint;
+
+    @Option(names = "--model", paramLabel = "NAME", converter = PresetConverter.class,
+            description = "With a .pth file: the preset it holds.")
+    Preset preset;
+
+    @Option(names = "--layout", paramLabel = "LAYOUT", converter = WeightsOptions.LayoutConverter.class,
+            description = "With a .pth file: torchvision or pytorch-cifar (default: by preset family).")
+    TorchLayout layout;
+
+    @Option(names = "--classes", paramLabel = "N", description = "With a .pth file: classes (default: from the file).")
+    Integer classes;
+
+    @Option(names = "--non-strict", description = "With a .pth file: report key problems and load what fits.")
+    boolean nonStrict;
 
     Path resolve() {
         if (checkpoint != null) {
             return checkpoint;
         }
         return Path.of(System.getProperty("densenet4j.home", ".")).resolve(BUNDLED);
+    }
+
+    /** Loads the model with its description. */
+    CheckpointFile.Loaded load(NDManager manager, PrintWriter err) throws IOException {
+        Path file = resolve();
+        if (TorchImport.isTorchFile(file)) {
+            if (preset == null) {
+                throw new IllegalArgumentException(file + " is a PyTorch file: add --model NAME (and --layout) to say "
+                        + "which network it holds");
+            }
+            return TorchImport.load(file, preset, classes, layout, !nonStrict, manager, err);
+        }
+        return CheckpointFile.read(file, manager);
     }
 }

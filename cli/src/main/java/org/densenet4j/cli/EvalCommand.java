@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.checkpoint().spec();
             DatasetSplits splits = data.load(loaded.checkpoint().dataset(), model.channels(), model.height(), 0);
             ImageDataset test = splits.test();

@@ -3,6 +3,7 @@ package org.densenet4j.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,8 +16,8 @@ import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.io.TorchTensor;
 import org.densenet4j.io.TorchWeights;
-import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Presets;
+import org.densenet4j.train.CheckpointFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,15 +26,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code densenet4j export}: weights as a PyTorch .pth (either layout) or safetensors file. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as safetensors.")
+        description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as "
+                + "safetensors, with the layout's key names.")
 final class ExportCommand implements Callable<Integer> {
 
     /** Output formats. */
     enum Format { PTH, SAFETENSORS }
 
-    @Mixin ModelOptions model;
-
-    @Mixin WeightsOptions weights;
+    @Mixin CheckpointOption weights;
 
     @Option(names = "--format", defaultValue = "PTH", description = "${COMPLETION-CANDIDATES} (default: pth).")
     Format format;
@@ -45,21 +45,20 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TorchLayout layout = weights.layoutFor(model);
+        TorchLayout layout;
         try (NDManager manager = NDManager.newBaseManager()) {
-            DenseNetConfig config = model.preset.builder().optClasses(weights.classes(model)).build();
-            int size = model.preset.inputSize();
-            DenseNet net = weights.load(config, model, new Shape(1, config.inputChannels(), size, size), manager,
-                    spec.commandLine().getErr());
-            Map<String, TorchTensor> stateDict = TorchWeights.stateDict(net, layout);
+            CheckpointFile.Loaded loaded = weights.load(manager, spec.commandLine().getErr());
+            String model = loaded.checkpoint().spec().modelName();
+            layout = TorchImport.layout(Presets.named(model), weights.layout);
+            Map<String, TorchTensor> stateDict = TorchWeights.stateDict(loaded.network(), layout);
             if (format == Format.PTH) {
                 TorchFileWriter.write(stateDict, out);
             } else {
                 writeSafetensors(stateDict, manager);
             }
+            spec.commandLine().getOut().printf("%s in the %s layout -> %s (%s)%n", model, layout.cliName(), out,
+                    format.name().toLowerCase());
         }
-        spec.commandLine().getOut().printf("%s in the %s layout -> %s (%s)%n", model.preset.name(), layout.cliName(),
-                out, format.name().toLowerCase());
         spec.commandLine().getOut().flush();
         return 0;
     }
@@ -70,7 +69,7 @@ final class ExportCommand implements Callable<Integer> {
             TorchTensor t = e.getValue();
             NDArray a = manager.create(t.data(), new Shape(t.shape()));
             if (t.integer()) {
-                a = a.toType(ai.djl.ndarray.types.DataType.INT64, false);
+                a = a.toType(DataType.INT64, false);
             }
             a.setName(e.getKey());
             list.add(a);

@@ -60,7 +60,7 @@ final class PredictCommand implements Callable<Integer> {
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
             for (int start = 0; start < files.size(); start += BATCH) {
                 List<Path> batchFiles = new ArrayList<>();

@@ -51,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
             PredictionServer server = new PredictionServer(classifier, file.toString(),
                     new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import org.densenet4j.io.TorchTensor;
 import org.densenet4j.io.TorchFileReader;
@@ -50,10 +49,7 @@ final class WeightsOptions {
 
     /** The layout to use for a model built from {@code config}. */
     TorchLayout layoutFor(ModelOptions model) {
-        if (layout != null) {
-            return layout;
-        }
-        return model.preset.name().startsWith("cifar-") ? TorchLayout.PYTORCH_CIFAR : TorchLayout.TORCHVISION;
+        return TorchImport.layout(model.preset, layout);
     }
 
     private Map<String, TorchTensor> torchStateDict;
@@ -71,22 +67,12 @@ final class WeightsOptions {
      * preset's default.
      */
     int classes(ModelOptions model) throws IOException {
-        if (model.classes != null) {
-            return model.classes;
-        }
-        if (isTorchFile()) {
-            for (Map.Entry<String, TorchTensor> e : torchStateDict().entrySet()) {
-                if (e.getKey().endsWith("classifier.weight") || e.getKey().endsWith("linear.weight")) {
-                    return (int) e.getValue().shape()[0];
-                }
-            }
-        }
-        return model.preset.defaultClasses();
+        return isTorchFile() ? TorchImport.classes(model.preset, model.classes, torchStateDict())
+                : model.classes != null ? model.classes : model.preset.defaultClasses();
     }
 
     boolean isTorchFile() {
-        String n = weights.getFileName().toString().toLowerCase(Locale.ROOT);
-        return n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".bin");
+        return TorchImport.isTorchFile(weights);
     }
 
     /** Builds the model, initialises it for {@code input} and loads the weights into it. */
@@ -95,12 +81,7 @@ final class WeightsOptions {
         DenseNet net = new DenseNet(config);
         net.initialize(manager, DataType.FLOAT32, input);
         if (isTorchFile()) {
-            TorchWeights.ImportReport report = TorchWeights.load(net, torchStateDict(),
-                    layoutFor(model), !nonStrict);
-            if (!report.isClean()) {
-                err.println("densenet4j: " + weights + ": " + report.describe());
-                err.flush();
-            }
+            TorchImport.report(weights, TorchWeights.load(net, torchStateDict(), layoutFor(model), !nonStrict), err);
         } else {
             CheckpointFile.loadInto(weights, net, manager);
         }

@@ -1,0 +1,108 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.densenet4j.data.Normalization;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.io.TorchFileReader;
+import org.densenet4j.io.TorchLayout;
+import org.densenet4j.io.TorchTensor;
+import org.densenet4j.io.TorchWeights;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Preset;
+import org.densenet4j.train.Checkpoint;
+import org.densenet4j.train.CheckpointFile;
+
+/** Builds a model from a PyTorch file and a preset: the one place that turns a .pth into a model. */
+final class TorchImport {
+
+    /** torchvision's ImageNet preprocessing. */
+    private static final Normalization IMAGENET = new Normalization(new float[] {0.485f, 0.456f, 0.406f},
+            new float[] {0.229f, 0.224f, 0.225f});
+    /** pytorch-cifar's CIFAR-10 preprocessing. */
+    private static final Normalization CIFAR = new Normalization(new float[] {0.4914f, 0.4822f, 0.4465f},
+            new float[] {0.2023f, 0.1994f, 0.2010f});
+
+    private TorchImport() {}
+
+    static boolean isTorchFile(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".bin");
+    }
+
+    /** The layout the user named, else pytorch-cifar for the blog code's presets and torchvision otherwise. */
+    static TorchLayout layout(Preset preset, TorchLayout given) {
+        if (given != null) {
+            return given;
+        }
+        return preset.family() == Preset.Family.BLOG_CIFAR ? TorchLayout.PYTORCH_CIFAR : TorchLayout.TORCHVISION;
+    }
+
+    /** The class count: the one given, else the rows of the file's classifier, else the preset's. */
+    static int classes(Preset preset, Integer given, Map<String, TorchTensor> stateDict) {
+        if (given != null) {
+            return given;
+        }
+        for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
+            if (e.getKey().endsWith("classifier.weight") || e.getKey().endsWith("linear.weight")) {
+                return (int) e.getValue().shape()[0];
+            }
+        }
+        return preset.defaultClasses();
+    }
+
+    /**
+     * Reads {@code file} into a new network of {@code preset}, described as a checkpoint with the preset's
+     * input size, numbered classes and the preprocessing its family was trained with.
+     */
+    static CheckpointFile.Loaded load(Path file, Preset preset, Integer classes, TorchLayout layout, boolean strict,
+            NDManager manager, PrintWriter err) throws IOException {
+        Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file);
+        int k = classes(preset, classes, stateDict);
+        int channels = inputChannels(stateDict);
+        DenseNetConfig config = preset.builder().optClasses(k).optInputChannels(channels).build();
+        Normalization rgb = preset.family() == Preset.Family.IMAGENET ? IMAGENET : CIFAR;
+        ModelSpec spec = new ModelSpec(preset.name(), config, preset.inputSize(), preset.inputSize(),
+                IntStream.range(0, k).mapToObj(i -> "class_" + i).collect(Collectors.toList()),
+                channels == 1 ? grey(rgb) : rgb);
+        DenseNet net = new DenseNet(config);
+        net.initialize(manager, DataType.FLOAT32, spec.batchShape(1));
+        report(file, TorchWeights.load(net, stateDict, layout(preset, layout), strict), err);
+        return new CheckpointFile.Loaded(new Checkpoint(spec, 0, "imported from " + file, null, List.of()), net);
+    }
+
+    /** The stem convolution's input channels: 1 for grey models, 3 for colour. */
+    static int inputChannels(Map<String, TorchTensor> stateDict) {
+        for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
+            if (e.getKey().endsWith("features.conv0.weight") || e.getKey().equals("conv1.weight")
+                    || e.getKey().endsWith(".conv1.weight") && !e.getKey().contains("dense")) {
+                return (int) e.getValue().shape()[1];
+            }
+        }
+        return 3;
+    }
+
+    /** The statistics of a grey image made from RGB by ITU-R 601 luma, as densenet4j converts images. */
+    private static Normalization grey(Normalization rgb) {
+        float[] m = rgb.mean();
+        float[] s = rgb.std();
+        return new Normalization(new float[] {0.299f * m[0] + 0.587f * m[1] + 0.114f * m[2]},
+                new float[] {0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2]});
+    }
+
+    static void report(Path file, TorchWeights.ImportReport report, PrintWriter err) {
+        if (!report.isClean()) {
+            err.println("densenet4j: " + file + ": " + report.describe());
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.densenet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.densenet4j.io.NpyFile;
+import org.densenet4j.zoo.DenseNetModelLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** export, import and infer from the command line, round-tripping the bundled model through a .pth. */
+class InteropCommandTest {
+
+    static final String BUNDLED = Path.of("..").resolve(DenseNetModelLoader.BUNDLED).toString();
+
+    @TempDir Path tmp;
+
+    @Test
+    void exportedPthImportsAndInfersToTheSameLogits() throws Exception {
+        Path input = tmp.resolve("x.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(3);
+            NpyFile.writeFloat32(m.randomNormal(new Shape(3, 1, 28, 28)), input);
+        }
+        Path pth = tmp.resolve("bundled.pth");
+        CliRunner export = CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        assertTrue(export.out().contains("torchvision layout"), export.out());
+
+        Path fromCheckpoint = tmp.resolve("a.npy");
+        Path fromPth = tmp.resolve("b.npy");
+        CliRunner a = CliRunner.run("infer", "--model", "densenet-bc-40-12", "--weights", BUNDLED,
+                "--input", input.toString(), "--output", fromCheckpoint.toString());
+        assertEquals(0, a.exitCode(), a.err());
+        CliRunner b = CliRunner.run("infer", "--model", "densenet-bc-40-12", "--weights", pth.toString(),
+                "--layout", "torchvision", "--input", input.toString(), "--output", fromPth.toString());
+        assertEquals(0, b.exitCode(), b.err());
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = NpyFile.read(fromCheckpoint, m);
+            NDArray y = NpyFile.read(fromPth, m);
+            assertEquals(new Shape(3, 10), x.getShape());
+            assertArrayEquals(x.toFloatArray(), y.toFloatArray(), 1e-5f);
+        }
+
+        Path imported = tmp.resolve("imported.d4j");
+        CliRunner imp = CliRunner.run("import", "--model", "densenet-bc-40-12", pth.toString(), "--out",
+                imported.toString());
+        assertEquals(0, imp.exitCode(), imp.err());
+        CliRunner predict = CliRunner.run("predict", "../models/fashion-mnist/samples/test-0.png", "--weights",
+                pth.toString(), "--model", "densenet-bc-40-12", "--json");
+        assertEquals(0, predict.exitCode(), predict.err());
+        assertTrue(predict.out().contains("class_"), predict.out());
+
+        Path safetensors = tmp.resolve("bundled.safetensors");
+        CliRunner st = CliRunner.run("export", "--weights", BUNDLED, "--format", "safetensors", "--layout",
+                "torchvision", "--out", safetensors.toString());
+        assertEquals(0, st.exitCode(), st.err());
+        assertTrue(Files.size(safetensors) > 700_000);
+    }
+
+    @Test
+    void pthWithoutModelAndWrongLayoutAreClearErrors() throws Exception {
+        Path pth = tmp.resolve("bundled.pth");
+        assertEquals(0, CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString()).exitCode());
+        CliRunner noModel = CliRunner.run("predict", "../models/fashion-mnist/samples/test-0.png", "--weights",
+                pth.toString());
+        assertEquals(2, noModel.exitCode());
+        assertTrue(noModel.err().contains("--model"), noModel.err());
+        CliRunner wrongLayout = CliRunner.run("import", "--model", "densenet-bc-40-12", "--layout", "pytorch-cifar",
+                pth.toString(), "--out", tmp.resolve("x.d4j").toString());
+        assertEquals(2, wrongLayout.exitCode());
+        assertTrue(wrongLayout.err().contains("missing key") && wrongLayout.err().contains("unexpected key"),
+                wrongLayout.err());
+        assertTrue(!Files.exists(tmp.resolve("x.d4j")), "nothing half-written");
+    }
+}
