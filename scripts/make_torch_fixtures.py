@@ -186,5 +186,23 @@ def main(folder):
           torch.tensor([0, 1, 2, 1]), settings)
 
 
+def write_views(folder):
+    """Tensors as state dicts can hold them: views with storage offsets and strides, float16 and float64,
+    nested in dicts. expected.npz holds the values the reader must produce (contiguous, as float32)."""
+    base = torch.arange(60, dtype=torch.float32).reshape(6, 10)
+    tensors = {
+        "transposed": base.t(),                      # strides (1, 10)
+        "sliced": base[2:5, 3:9],                    # storage offset 23, strides (10, 1)
+        "stepped": base[::2, ::3],                   # strides (20, 3)
+        "half": torch.linspace(-2, 2, 7).to(torch.float16),
+        "double": torch.linspace(0, 1, 5, dtype=torch.float64).reshape(5, 1),
+    }
+    path = os.path.join(folder, "views")
+    os.makedirs(path, exist_ok=True)
+    torch.save({"state_dict": {"nested": tensors, "plain": base}, "note": "views"}, os.path.join(path, "views.pth"))
+    np.savez(os.path.join(path, "expected.npz"), **{k: v.float().contiguous().numpy() for k, v in tensors.items()})
+
+
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "core/src/test/resources/torch-fixtures")
+    write_views(sys.argv[1] if len(sys.argv) > 1 else "core/src/test/resources/torch-fixtures")

@@ -8,6 +8,7 @@ import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.DenseNetModelLoader;
+import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,6 +39,11 @@ final class CheckpointOption {
     @Option(names = "--non-strict", description = "With a .pth file: report key problems and load what fits.")
     boolean nonStrict;
 
+    private static void warn(PrintWriter err, String message) {
+        err.println("densenet4j: " + message);
+        err.flush();
+    }
+
     Path resolve() {
         if (checkpoint != null) {
             return checkpoint;
@@ -53,7 +59,7 @@ final class CheckpointOption {
                 throw new IllegalArgumentException(file + " is a PyTorch file: add --model NAME (and --layout) to say "
                         + "which network it holds");
             }
-            return TorchImport.load(file, preset, classes, layout, !nonStrict, manager, err);
+            return TorchImport.load(file, preset, classes, layout, !nonStrict, manager, w -> warn(err, w));
         }
         return CheckpointFile.read(file, manager);
     }

@@ -18,6 +18,7 @@ import org.densenet4j.io.TorchTensor;
 import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.Presets;
 import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

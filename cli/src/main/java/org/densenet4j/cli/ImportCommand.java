@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,7 +42,10 @@ final class ImportCommand implements Callable<Integer> {
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointFile.Loaded loaded = TorchImport.load(file, model.preset, model.classes, layout, !nonStrict,
-                    manager, spec.commandLine().getErr());
+                    manager, w -> {
+                spec.commandLine().getErr().println("densenet4j: " + w);
+                spec.commandLine().getErr().flush();
+            });
             CheckpointFile.write(out, loaded.checkpoint(), loaded.network(), null);
             spec.commandLine().getOut().printf("%s (%s layout, %d classes) -> %s%n", file,
                     TorchImport.layout(model.preset, layout).cliName(), loaded.checkpoint().spec().config().classes(),

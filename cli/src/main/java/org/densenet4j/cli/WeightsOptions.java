@@ -14,6 +14,7 @@ import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -81,7 +82,11 @@ final class WeightsOptions {
         DenseNet net = new DenseNet(config);
         net.initialize(manager, DataType.FLOAT32, input);
         if (isTorchFile()) {
-            TorchImport.report(weights, TorchWeights.load(net, torchStateDict(), layoutFor(model), !nonStrict), err);
+            TorchWeights.ImportReport report = TorchWeights.load(net, torchStateDict(), layoutFor(model), !nonStrict);
+            if (!report.isClean()) {
+                err.println("densenet4j: " + weights + ": " + report.describe());
+                err.flush();
+            }
         } else {
             CheckpointFile.loadInto(weights, net, manager);
         }

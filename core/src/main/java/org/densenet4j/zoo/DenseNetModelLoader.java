@@ -18,12 +18,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
+import org.densenet4j.io.TorchImport;
+import org.densenet4j.io.TorchLayout;
+import org.densenet4j.model.Presets;
 import org.densenet4j.train.CheckpointFile;
 
 /**
- * Loads a densenet4j checkpoint (the bundled model, a trained one, or an imported .pth converted with
- * {@code densenet4j import}) as a DJL {@link ZooModel}. The checkpoint is named by the criteria
- * argument {@code checkpoint}; without it, the bundled Fashion-MNIST model is used.
+ * Loads a densenet4j model as a DJL {@link ZooModel}, from criteria arguments:
+ *
+ * <ul>
+ *   <li>{@code checkpoint}: a densenet4j checkpoint (without it, the bundled Fashion-MNIST model);
+ *   <li>or {@code weights} (a PyTorch .pth file) with {@code model} (the preset it holds) and optionally
+ *       {@code layout} ({@code torchvision} or {@code pytorch-cifar}) and {@code classes}.
+ * </ul>
  */
 public final class DenseNetModelLoader implements ModelLoader {
 
@@ -59,13 +66,17 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new ModelNotFoundException("densenet4j models map Image to Classifications, not "
                     + criteria.getInputClass() + " to " + criteria.getOutputClass());
         }
-        Path file = checkpoint(criteria.getArguments());
+        Map<String, Object> arguments = criteria.getArguments();
+        Path file = arguments.containsKey("weights") ? Path.of(arguments.get("weights").toString())
+                : checkpoint(arguments);
         if (!Files.isRegularFile(file)) {
-            throw new ModelNotFoundException("densenet4j checkpoint not found: " + file);
+            throw new ModelNotFoundException("densenet4j model file not found: " + file);
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(file, model.getNDManager());
+            CheckpointFile.Loaded loaded = TorchImport.isTorchFile(file)
+                    ? torchModel(file, arguments, model)
+                    : CheckpointFile.read(file, model.getNDManager());
             model.setBlock(loaded.network());
             Translator<I, O> translator = (Translator<I, O>) new DenseNetTranslator(loaded.checkpoint().spec());
             return new ZooModel<>(model, translator);
@@ -73,6 +84,20 @@ public final class DenseNetModelLoader implements ModelLoader {
             model.close();
             throw new MalformedModelException(e.getMessage(), e);
         }
+    }
+
+    private static CheckpointFile.Loaded torchModel(Path file, Map<String, Object> arguments, Model model)
+            throws IOException {
+        Object preset = arguments.get("model");
+        if (preset == null) {
+            throw new IllegalArgumentException(file + " is a PyTorch file: add the criteria argument 'model' "
+                    + "(a preset name such as densenet121) and, if needed, 'layout'");
+        }
+        Object layout = arguments.get("layout");
+        Object classes = arguments.get("classes");
+        return TorchImport.load(file, Presets.named(preset.toString()),
+                classes == null ? null : Integer.valueOf(classes.toString()),
+                layout == null ? null : TorchLayout.parse(layout.toString()), true, model.getNDManager(), w -> { });
     }
 
     private static Path checkpoint(Map<String, Object> arguments) {
@@ -85,7 +110,7 @@ public final class DenseNetModelLoader implements ModelLoader {
 
     @Override
     public <I, O> boolean isDownloaded(Criteria<I, O> criteria) {
-        return Files.isRegularFile(checkpoint(criteria.getArguments()));
+        return true; // local files only
     }
 
     @Override

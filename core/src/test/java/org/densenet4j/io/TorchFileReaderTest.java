@@ -61,6 +61,25 @@ class TorchFileReaderTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void viewsWithOffsetsAndStridesAndOtherFloatTypesAreMaterialised() throws IOException {
+        Path dir = TorchFixture.ROOT.resolve("views");
+        Map<String, Object> root = (Map<String, Object>) TorchFileReader.read(dir.resolve("views.pth"));
+        Map<String, Object> nested = (Map<String, Object>) ((Map<String, Object>) root.get("state_dict")).get("nested");
+        try (NDManager m = NDManager.newBaseManager();
+                java.io.InputStream in = Files.newInputStream(dir.resolve("expected.npz"))) {
+            ai.djl.ndarray.NDList expected = ai.djl.ndarray.NDList.decode(m, in);
+            for (ai.djl.ndarray.NDArray e : expected) {
+                String name = e.getName().replace(".npy", "");
+                TorchTensor actual = (TorchTensor) nested.get(name);
+                assertArrayEquals(e.getShape().getShape(), actual.shape(), name);
+                assertArrayEquals(e.toFloatArray(), actual.data(), 1e-6f, name);
+            }
+            assertEquals(5, expected.size());
+        }
+    }
+
+    @Test
     void halfPrecisionIsConverted() {
         assertEquals(1.0f, TorchFileReader.halfToFloat((short) 0x3c00));
         assertEquals(-2.0f, TorchFileReader.halfToFloat((short) 0xc000));

@@ -1,6 +1,7 @@
 package org.densenet4j.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
@@ -20,6 +21,32 @@ class DjlCriteriaExampleTest {
 
     static final Path BUNDLED = Path.of("..").resolve(DenseNetModelLoader.BUNDLED);
     static final Path SAMPLE = Path.of("..", "models", "fashion-mnist", "samples", "test-0.png");
+
+    @Test
+    void criteriaLoadsAPthFileWithItsPreset(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path pth = tmp.resolve("bundled.pth");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
+            org.densenet4j.io.TorchFileWriter.write(org.densenet4j.io.TorchWeights.stateDict(loaded.network(),
+                    org.densenet4j.io.TorchLayout.TORCHVISION), pth);
+        }
+        Criteria<Image, Classifications> criteria = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optGroupId("org.densenet4j")
+                .optArgument("weights", pth.toString())
+                .optArgument("model", "densenet-bc-40-12")
+                .optArgument("layout", "torchvision")
+                .build();
+        try (ZooModel<Image, Classifications> model = criteria.loadModel();
+                Predictor<Image, Classifications> predictor = model.newPredictor()) {
+            Classifications result = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            // A .pth holds weights only: classes are numbered and the family's preprocessing is assumed.
+            assertEquals(10, result.getClassNames().size());
+            assertTrue(result.best().getClassName().startsWith("class_"));
+            double total = result.getProbabilities().stream().mapToDouble(Double::doubleValue).sum();
+            assertEquals(1.0, total, 1e-4);
+        }
+    }
 
     @Test
     void criteriaLoadsTheBundledModelAndPredictsLikeDensenet4j() throws Exception {

@@ -1,29 +1,28 @@
-package org.densenet4j.cli;
+package org.densenet4j.io;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.io.TorchFileReader;
-import org.densenet4j.io.TorchLayout;
-import org.densenet4j.io.TorchTensor;
-import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
 
-/** Builds a model from a PyTorch file and a preset: the one place that turns a .pth into a model. */
-final class TorchImport {
+/**
+ * Builds a model from a PyTorch file and a preset: the one place that turns a .pth into a runnable
+ * model, for the command line and the DJL model zoo alike.
+ */
+public final class TorchImport {
 
     /** torchvision's ImageNet preprocessing. */
     private static final Normalization IMAGENET = new Normalization(new float[] {0.485f, 0.456f, 0.406f},
@@ -34,13 +33,13 @@ final class TorchImport {
 
     private TorchImport() {}
 
-    static boolean isTorchFile(Path file) {
+    public static boolean isTorchFile(Path file) {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".bin");
     }
 
     /** The layout the user named, else pytorch-cifar for the blog code's presets and torchvision otherwise. */
-    static TorchLayout layout(Preset preset, TorchLayout given) {
+    public static TorchLayout layout(Preset preset, TorchLayout given) {
         if (given != null) {
             return given;
         }
@@ -48,7 +47,7 @@ final class TorchImport {
     }
 
     /** The class count: the one given, else the rows of the file's classifier, else the preset's. */
-    static int classes(Preset preset, Integer given, Map<String, TorchTensor> stateDict) {
+    public static int classes(Preset preset, Integer given, Map<String, TorchTensor> stateDict) {
         if (given != null) {
             return given;
         }
@@ -64,8 +63,8 @@ final class TorchImport {
      * Reads {@code file} into a new network of {@code preset}, described as a checkpoint with the preset's
      * input size, numbered classes and the preprocessing its family was trained with.
      */
-    static CheckpointFile.Loaded load(Path file, Preset preset, Integer classes, TorchLayout layout, boolean strict,
-            NDManager manager, PrintWriter err) throws IOException {
+    public static CheckpointFile.Loaded load(Path file, Preset preset, Integer classes, TorchLayout layout,
+            boolean strict, NDManager manager, Consumer<String> warnings) throws IOException {
         Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file);
         int k = classes(preset, classes, stateDict);
         int channels = inputChannels(stateDict);
@@ -76,12 +75,15 @@ final class TorchImport {
                 channels == 1 ? grey(rgb) : rgb);
         DenseNet net = new DenseNet(config);
         net.initialize(manager, DataType.FLOAT32, spec.batchShape(1));
-        report(file, TorchWeights.load(net, stateDict, layout(preset, layout), strict), err);
+        TorchWeights.ImportReport report = TorchWeights.load(net, stateDict, layout(preset, layout), strict);
+        if (!report.isClean()) {
+            warnings.accept(file + ": " + report.describe());
+        }
         return new CheckpointFile.Loaded(new Checkpoint(spec, 0, "imported from " + file, null, List.of()), net);
     }
 
     /** The stem convolution's input channels: 1 for grey models, 3 for colour. */
-    static int inputChannels(Map<String, TorchTensor> stateDict) {
+    public static int inputChannels(Map<String, TorchTensor> stateDict) {
         for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
             if (e.getKey().endsWith("features.conv0.weight") || e.getKey().equals("conv1.weight")
                     || e.getKey().endsWith(".conv1.weight") && !e.getKey().contains("dense")) {
@@ -99,10 +101,4 @@ final class TorchImport {
                 new float[] {0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2]});
     }
 
-    static void report(Path file, TorchWeights.ImportReport report, PrintWriter err) {
-        if (!report.isClean()) {
-            err.println("densenet4j: " + file + ": " + report.describe());
-            err.flush();
-        }
-    }
 }
