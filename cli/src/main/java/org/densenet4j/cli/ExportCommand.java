@@ -6,12 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.densenet4j.io.AtomicFile;
 import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.io.TorchTensor;
@@ -75,16 +73,6 @@ final class ExportCommand implements Callable<Integer> {
             a.setName(e.getKey());
             list.add(a);
         }
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                list.encode(os, NDList.Encoding.SAFETENSORS);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(out, target -> list.encode(target, NDList.Encoding.SAFETENSORS));
     }
 }

@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -15,8 +13,7 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a state dict as a {@code torch.save} zip file that {@code torch.load} reads: an {@code
- * OrderedDict} of tensors pickled with protocol 2, one storage entry per tensor. The file appears
- * atomically (temporary file, then rename).
+ * OrderedDict} of tensors pickled with protocol 2, one storage entry per tensor, written atomically.
  */
 public final class TorchFileWriter {
 
@@ -25,11 +22,8 @@ public final class TorchFileWriter {
     private TorchFileWriter() {}
 
     public static void write(Map<String, TorchTensor> stateDict, Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp))) {
+        AtomicFile.write(file, out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
                 stored(zip, ARCHIVE + "data.pkl", pickle(stateDict));
                 int key = 0;
                 for (TorchTensor t : stateDict.values()) {
@@ -38,10 +32,7 @@ public final class TorchFileWriter {
                 stored(zip, ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
                 stored(zip, ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Uncompressed entries, as PyTorch writes them. */

@@ -17,13 +17,9 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +31,7 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.io.AtomicFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 
@@ -43,8 +40,7 @@ import org.densenet4j.model.DenseNetConfig;
  * training state), {@code parameters.djl} (DJL's parameter format) and, for training checkpoints,
  * {@code momentum.ndlist} (the optimizer's buffers, named by parameter).
  *
- * <p>Writes are atomic: the file is written and forced to disk under a temporary name in the same
- * folder, then renamed over the old one. A crash at any moment leaves either the old or the new
+ * <p>Writes are atomic ({@link AtomicFile}): a crash at any moment leaves either the old or the new
  * checkpoint, never half of one.
  */
 public final class CheckpointFile {
@@ -71,12 +67,8 @@ public final class CheckpointFile {
     /** As {@link #write(Path, Checkpoint, DenseNet, NesterovSgd)}, with the stream wrapped (tests inject failures). */
     static void write(Path file, Checkpoint checkpoint, DenseNet network, NesterovSgd optimizer,
             UnaryOperator<OutputStream> wrap) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream raw = wrap.apply(Files.newOutputStream(tmp));
-                    ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw))) {
+        AtomicFile.write(file, target -> {
+            try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(wrap.apply(target)))) {
                 zip.putNextEntry(new ZipEntry(META));
                 zip.write(GSON.toJson(toJson(checkpoint)).getBytes(StandardCharsets.UTF_8));
                 zip.closeEntry();
@@ -91,13 +83,7 @@ public final class CheckpointFile {
                     zip.closeEntry();
                 }
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Reads only the description (no arrays): cheap, for checks and model information. */

@@ -7,6 +7,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.densenet4j.zoo.DenseNetModelLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,8 +76,7 @@ public final class SparkClassify implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
         }
         String model = checkpoint != null ? checkpoint
-                : Path.of(System.getProperty("densenet4j.home", ".")).resolve("models/fashion-mnist/densenet-bc-40-12.d4j")
-                        .toString();
+                : Path.of(System.getProperty("densenet4j.home", ".")).resolve(DenseNetModelLoader.BUNDLED).toString();
         SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
         if (master != null) {
             builder.master(master);

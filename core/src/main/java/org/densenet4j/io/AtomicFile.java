@@ -1,0 +1,51 @@
+package org.densenet4j.io;
+
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Writes a file so that it appears whole or not at all: the content goes to a temporary file in the
+ * same folder, is forced to disk, and is renamed over the target. A crash at any moment leaves the old
+ * file (or none), never half of a new one, and no temporary file survives a failed write.
+ */
+public final class AtomicFile {
+
+    /** Produces the content. It may close the stream it is given; the file is finished afterwards. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private AtomicFile() {}
+
+    public static void write(Path file, Content content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
+                content.writeTo(new FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        flush(); // the file is synced and closed below, once the content is complete
+                    }
+                });
+                out.flush();
+                out.getFD().sync();
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
