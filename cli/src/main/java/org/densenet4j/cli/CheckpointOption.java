@@ -9,7 +9,9 @@ import org.densenet4j.model.Preset;
 import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.DenseNetModelLoader;
 import org.densenet4j.io.TorchImport;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The trained model to use: a densenet4j checkpoint (by default the bundled Fashion-MNIST model), or a
@@ -26,10 +28,10 @@ final class CheckpointOption {
     Path checkpoint;
 
     @Option(names = "--model", paramLabel = "NAME", converter = PresetConverter.class,
-            description = "With a .pth file: the preset it holds.")
+            description = "The preset the weights hold: required with a .pth file, checked against a checkpoint.")
     Preset preset;
 
-    @Option(names = "--layout", paramLabel = "LAYOUT", converter = WeightsOptions.LayoutConverter.class,
+    @Option(names = "--layout", paramLabel = "LAYOUT", converter = LayoutConverter.class,
             description = "With a .pth file: torchvision or pytorch-cifar (default: by preset family).")
     TorchLayout layout;
 
@@ -38,6 +40,18 @@ final class CheckpointOption {
 
     @Option(names = "--non-strict", description = "With a .pth file: report key problems and load what fits.")
     boolean nonStrict;
+
+    /** Parses a layout name; an unknown one is a usage error. */
+    static final class LayoutConverter implements ITypeConverter<TorchLayout> {
+        @Override
+        public TorchLayout convert(String value) {
+            try {
+                return TorchLayout.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     private static void warn(PrintWriter err, String message) {
         err.println("densenet4j: " + message);
@@ -61,6 +75,11 @@ final class CheckpointOption {
             }
             return TorchImport.load(file, preset, classes, layout, !nonStrict, manager, w -> warn(err, w));
         }
-        return CheckpointFile.read(file, manager);
+        CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
+        if (preset != null && !preset.name().equals(loaded.checkpoint().spec().modelName())) {
+            throw new IllegalArgumentException(file + " holds " + loaded.checkpoint().spec().modelName() + ", not "
+                    + preset.name());
+        }
+        return loaded;
     }
 }

@@ -23,7 +23,7 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE.pth", description = "The PyTorch weights.")
     Path file;
 
-    @Option(names = "--layout", paramLabel = "LAYOUT", converter = WeightsOptions.LayoutConverter.class,
+    @Option(names = "--layout", paramLabel = "LAYOUT", converter = CheckpointOption.LayoutConverter.class,
             description = "torchvision or pytorch-cifar (default: by preset family).")
     org.densenet4j.io.TorchLayout layout;
 

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.densenet4j.io.NpyFile;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.train.CheckpointFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,9 +22,7 @@ import picocli.CommandLine.Spec;
         description = "Run a model in eval mode on a preprocessed float32 NCHW batch (.npy) and write the logits (.npy).")
 final class InferCommand implements Callable<Integer> {
 
-    @Mixin ModelOptions model;
-
-    @Mixin WeightsOptions weights;
+    @Mixin CheckpointOption weights;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 NCHW batch.")
     Path input;
@@ -38,16 +36,17 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = NpyFile.read(input, manager).toType(DataType.FLOAT32, false);
-            if (x.getShape().dimension() != 4) {
-                throw new IllegalArgumentException(input + ": expected an NCHW batch, got shape " + x.getShape());
+            CheckpointFile.Loaded loaded = weights.load(manager, spec.commandLine().getErr());
+            DenseNet net = loaded.network();
+            try {
+                net.checkInput(x.getShape());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
             }
-            DenseNetConfig config = model.preset.builder().optClasses(weights.classes(model))
-                    .optInputChannels((int) x.getShape().get(1)).build();
-            DenseNet net = weights.load(config, model, x.getShape(), manager, spec.commandLine().getErr());
             NDArray logits = net.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             NpyFile.writeFloat32(logits, output);
-            spec.commandLine().getOut().printf("%s: logits %s written to %s%n", model.preset.name(),
-                    logits.getShape(), output);
+            spec.commandLine().getOut().printf("%s: logits %s written to %s%n",
+                    loaded.checkpoint().spec().modelName(), logits.getShape(), output);
             spec.commandLine().getOut().flush();
         }
         return 0;
