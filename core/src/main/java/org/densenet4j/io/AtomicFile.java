@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that it appears whole or not at all: the content goes to a temporary file in the
@@ -28,6 +29,10 @@ public final class AtomicFile {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
+            // Temporary files are created owner-only; the finished file gets the usual rw-r--r--.
+            if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
                 content.writeTo(new FilterOutputStream(out) {
                     @Override
