@@ -62,7 +62,7 @@ final class CheckpointOption {
         if (checkpoint != null) {
             return checkpoint;
         }
-        return Path.of(System.getProperty("densenet4j.home", ".")).resolve(BUNDLED);
+        return DenseNetModelLoader.bundledModel();
     }
 
     /** Loads the model with its description. */

@@ -1,7 +1,6 @@
 package org.densenet4j.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -42,7 +41,4 @@ final class ProgressListener implements TrainingListener {
                 m.testLoss(), 100 * m.testAccuracy(), 100 * m.testTop5(), m.seconds(), m.imagesPerSecond());
         out.flush();
     }
-
-    @Override
-    public void onCheckpoint(Path checkpoint, int epoch) {}
 }

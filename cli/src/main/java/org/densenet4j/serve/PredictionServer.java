@@ -117,10 +117,6 @@ public final class PredictionServer implements AutoCloseable {
             if (file == null) {
                 throw new BadUploadException(400, "multipart upload without an 'image' field");
             }
-            if (file.size() > limits.maxBytes()) {
-                throw new BadUploadException(413, "upload of " + file.size() + " bytes exceeds the limit of "
-                        + limits.maxBytes());
-            }
             try (InputStream in = file.content()) {
                 return in.readAllBytes();
             } catch (IOException e) {

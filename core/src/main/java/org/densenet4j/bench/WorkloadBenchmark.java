@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
@@ -17,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.train.Gradients;
+import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.NesterovSgd;
 
 /**
@@ -61,12 +60,7 @@ public final class WorkloadBenchmark {
                         try (NDManager scope = trainer.getManager().newSubManager()) {
                             NDArray input = x.duplicate();
                             input.attach(scope);
-                            try (GradientCollector collector = trainer.newGradientCollector()) {
-                                Gradients.clear(net);
-                                NDArray out = trainer.forward(new NDList(input)).singletonOrThrow();
-                                NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(out));
-                                collector.backward(loss);
-                            }
+                            TrainingStep.forwardBackward(trainer, input, y);
                             trainer.step();
                         }
                         record(seconds, i - warmup, start);

@@ -1,7 +1,6 @@
 package org.densenet4j.data;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,10 +100,5 @@ public final class DatasetLocator {
     private static DatasetSplits read(DatasetSource source, Path dir) throws InvalidDatasetException {
         LOG.info("reading {} from {}", source.name(), dir);
         return source.reader().read(source.name(), dir);
-    }
-
-    /** True if {@code folder} exists, for callers that accept an image-folder path in place of a name. */
-    public static boolean isFolder(String nameOrPath) {
-        return Files.isDirectory(Path.of(nameOrPath));
     }
 }

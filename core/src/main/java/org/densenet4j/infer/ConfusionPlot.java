@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.densenet4j.io.AtomicFile;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -32,7 +33,6 @@ public final class ConfusionPlot {
         }
         List<String> yNames = IntStream.range(0, k).mapToObj(i -> names.get(k - 1 - i)).collect(Collectors.toList());
         chart.addSeries("confusion", names, yNames, cells);
-        String name = file.toString();
-        BitmapEncoder.saveBitmap(chart, name, BitmapEncoder.BitmapFormat.PNG);
+        AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -3,11 +3,9 @@ package org.densenet4j.train;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
@@ -153,23 +151,16 @@ public final class DenseNetTrainer {
                 try (NDManager scope = trainer.getManager().newSubManager()) {
                     NDArray x = scope.create(b.data(), spec.batchShape(b.count()));
                     NDArray y = scope.create(b.labels());
-                    float loss;
-                    NDArray logits;
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        logits = trainer.forward(new NDList(x)).singletonOrThrow();
-                        NDArray lossArray = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
-                        loss = lossArray.getFloat();
-                        if (!Float.isFinite(loss)) {
-                            throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
-                                    + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped, "
-                                    + "the last good checkpoint is kept at " + checkpointPath()
-                                    + ". Lower the learning rate and resume.");
-                        }
-                        Gradients.clear(trainer.getModel().getBlock());
-                        collector.backward(lossArray);
+                    TrainingStep.Pass pass = TrainingStep.forwardBackward(trainer, x, y);
+                    float loss = pass.loss();
+                    if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
+                        throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
+                                + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped, "
+                                + "the last good checkpoint is kept at " + checkpointPath()
+                                + ". Lower the learning rate and resume.");
                     }
                     trainer.step();
-                    correct += logits.argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
+                    correct += pass.logits().argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
                             .sum().getLong();
                     lossSum += (double) loss * b.count();
                     seen += b.count();

@@ -3,9 +3,7 @@ package org.densenet4j.train;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import org.densenet4j.io.AtomicFile;
@@ -51,13 +49,8 @@ public final class MetricsReport {
                 .setMarker(SeriesMarkers.CIRCLE);
         accuracy.addSeries("test", epochs, history.stream().mapToDouble(EpochMetrics::testAccuracy).toArray())
                 .setMarker(SeriesMarkers.CIRCLE);
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "curves", ".png");
-        try {
-            BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, out,
+                BitmapEncoder.BitmapFormat.PNG));
     }
 
     private static void atomicWrite(Path file, String text) throws IOException {

@@ -29,14 +29,6 @@ public record TrainingRecipe(int epochs, int batchSize, double learningRate, dou
         return new TrainingRecipe(epochs, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, true, 42);
     }
 
-    public TrainingRecipe withEpochs(int e) {
-        return new TrainingRecipe(e, batchSize, learningRate, momentum, weightDecay, schedule, augment, seed);
-    }
-
-    public TrainingRecipe withSeed(long s) {
-        return new TrainingRecipe(epochs, batchSize, learningRate, momentum, weightDecay, schedule, augment, s);
-    }
-
     /** The learning rate for a 0-based epoch. */
     public double learningRate(int epoch) {
         return schedule.rate(learningRate, epoch, epochs);

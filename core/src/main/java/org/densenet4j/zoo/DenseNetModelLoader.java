@@ -34,8 +34,13 @@ import org.densenet4j.train.CheckpointFile;
  */
 public final class DenseNetModelLoader implements ModelLoader {
 
-    /** The model shipped in the repository. */
+    /** The model shipped in the repository, relative to the installation. */
     public static final String BUNDLED = "models/fashion-mnist/densenet-bc-40-12.d4j";
+
+    /** The bundled model's path: under {@code densenet4j.home} (set by the launcher), else the working folder. */
+    public static Path bundledModel() {
+        return bundledModel();
+    }
 
     @Override
     public String getGroupId() {
@@ -105,7 +110,7 @@ public final class DenseNetModelLoader implements ModelLoader {
         if (given != null) {
             return Path.of(given.toString());
         }
-        return Path.of(System.getProperty("densenet4j.home", ".")).resolve(BUNDLED);
+        return bundledModel();
     }
 
     @Override

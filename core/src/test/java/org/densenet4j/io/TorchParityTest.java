@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
@@ -17,7 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.train.Gradients;
+import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.NesterovSgd;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,11 +77,7 @@ class TorchParityTest {
                     .optOptimizer(sgd))) {
                 NDArray x = f.npy(m, "input.npy");
                 NDArray y = f.npy(m, "labels.npy");
-                try (GradientCollector collector = trainer.newGradientCollector()) {
-                    Gradients.clear(net);
-                    NDArray out = trainer.forward(new NDList(x)).singletonOrThrow();
-                    collector.backward(trainer.getLoss().evaluate(new NDList(y), new NDList(out)));
-                }
+                TrainingStep.forwardBackward(trainer, x, y);
                 trainer.step();
             }
             Map<String, TorchTensor> after = TorchFileReader.readStateDict(f.dir().resolve("after_step.pth"));

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
@@ -41,13 +39,7 @@ class TrainingStepTest {
                 NDArray y = m.create(new float[] {0, 1, 2, 0, 1, 2, 0, 1});
                 List<Float> losses = new ArrayList<>();
                 for (int step = 0; step < 20; step++) {
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        Gradients.clear(model.getBlock());
-                        NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
-                        NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
-                        losses.add(loss.getFloat());
-                        collector.backward(loss);
-                    }
+                    losses.add(TrainingStep.forwardBackward(trainer, x, y).loss());
                     if (step == 0) {
                         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                             if (p.getValue().requiresGradient()) {

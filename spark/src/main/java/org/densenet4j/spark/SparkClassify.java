@@ -1,6 +1,5 @@
 package org.densenet4j.spark;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -75,8 +74,7 @@ public final class SparkClassify implements Callable<Integer> {
         if (batchSize < 1 || threads < 1 || topK < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
         }
-        String model = checkpoint != null ? checkpoint
-                : Path.of(System.getProperty("densenet4j.home", ".")).resolve(DenseNetModelLoader.BUNDLED).toString();
+        String model = checkpoint != null ? checkpoint : DenseNetModelLoader.bundledModel().toString();
         SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
         if (master != null) {
             builder.master(master);

@@ -1,0 +1,52 @@
+package org.densenet4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+
+/**
+ * The forward and backward half of a training step, the one way every training path (the training
+ * loop, the benchmark, the parity tests) computes gradients. The caller looks at the loss, then calls
+ * {@code trainer.step()}.
+ */
+public final class TrainingStep {
+
+    /**
+     * What the pass produced.
+     *
+     * @param logits the training-mode outputs
+     * @param loss the mean cross-entropy of the batch
+     */
+    public record Pass(NDArray logits, float loss) {}
+
+    private TrainingStep() {}
+
+    /** Forward in training mode, loss, cleared gradients, backward. */
+    public static Pass forwardBackward(Trainer trainer, NDArray images, NDArray labels) {
+        try (GradientCollector collector = trainer.newGradientCollector()) {
+            NDArray logits = trainer.forward(new NDList(images)).singletonOrThrow();
+            NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
+            clearGradients(trainer.getModel().getBlock());
+            collector.backward(loss);
+            return new Pass(logits, loss.getFloat());
+        }
+    }
+
+    /**
+     * Clears every parameter gradient, as PyTorch's {@code optimizer.zero_grad()}: libtorch accumulates
+     * gradients across backward passes, and DJL's {@code Trainer.step()} hands optimizers a copy of each
+     * gradient, so nothing else clears them.
+     */
+    private static void clearGradients(Block block) {
+        for (Parameter p : block.getParameters().values()) {
+            if (p.requiresGradient() && p.getArray().hasGradient()) {
+                try (NDArray g = p.getArray().getGradient()) {
+                    g.subi(g);
+                }
+            }
+        }
+    }
+}
