@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.densenet4j.bench.BenchmarkResult;
 import org.densenet4j.bench.Workload;
+import org.densenet4j.model.MemoryFormat;
+import org.densenet4j.train.TrainingStep;
 import org.densenet4j.bench.WorkloadBenchmark;
 import org.densenet4j.model.DenseNetConfig;
 import picocli.CommandLine.Command;
@@ -34,6 +36,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "INFER", description = "${COMPLETION-CANDIDATES} (default: infer).")
     Workload.Mode mode;
 
+    @Option(names = "--memory-format", defaultValue = "CHANNELS_LAST",
+            description = "How feature maps are stored: ${COMPLETION-CANDIDATES} (default: channels_last, the fast "
+                    + "one; channels_first is the plain reference).")
+    MemoryFormat memoryFormat;
+
+    @Option(names = "--memory-efficient", description = "Train with the memory-efficient step (recomputes each "
+            + "dense layer in backward; memory linear in depth).")
+    boolean memoryEfficient;
+
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations (default: ${DEFAULT-VALUE}).")
     int warmup;
 
@@ -57,7 +68,9 @@ final class BenchCommand implements Callable<Integer> {
         new org.densenet4j.model.DenseNet(config).checkInput(shape);
         String name = model.preset.name() + " " + image.get(1) + "x" + image.get(2) + " batch " + batch + " "
                 + mode.name().toLowerCase();
-        BenchmarkResult r = WorkloadBenchmark.run(new Workload(name, config, shape, mode), warmup, iterations);
+        TrainingStep step = memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN;
+        BenchmarkResult r = WorkloadBenchmark.run(
+                new Workload(name, config, shape, mode, memoryFormat, step), warmup, iterations);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -65,6 +78,8 @@ final class BenchCommand implements Callable<Integer> {
             m.put("input", image.getShape());
             m.put("batch", batch);
             m.put("mode", mode.name().toLowerCase());
+            m.put("memory_format", memoryFormat.name().toLowerCase());
+            m.put("memory_efficient", memoryEfficient);
             m.put("images_per_second", r.imagesPerSecond());
             m.put("median_seconds", r.medianSeconds());
             m.put("iterations", r.iterations());

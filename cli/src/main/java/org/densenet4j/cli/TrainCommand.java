@@ -24,6 +24,7 @@ import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.LearningRateSchedule;
 import org.densenet4j.train.TrainingRecipe;
+import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,6 +73,11 @@ final class TrainCommand implements Callable<Integer> {
             + "augmentation; default: ${DEFAULT-VALUE}).")
     float dropout;
 
+    @Option(names = "--memory-efficient", description = "Recompute each dense layer in backward instead of keeping "
+            + "its activations: memory grows linearly with depth, at the cost of a second forward pass. Same "
+            + "gradients; needs --dropout 0.")
+    boolean memoryEfficient;
+
     @Option(names = "--no-augment", description = "Turn off random crops and flips.")
     boolean noAugment;
 
@@ -112,7 +118,8 @@ final class TrainCommand implements Callable<Integer> {
                 splits.name(), splits.train().size(), splits.test().size(), splits.train().channels(),
                 splits.train().height(), splits.train().width(), epochCount);
         out.flush();
-        DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, new ProgressListener(System.out));
+        DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, new ProgressListener(System.out),
+                memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN);
         TrainingResult result = trainer.train(model.name(), config, splits, resume);
 
         out.printf("%ntest set after %d epochs (%.0f s of training in this run):%n", result.history().size(),

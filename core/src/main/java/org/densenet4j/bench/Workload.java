@@ -2,6 +2,8 @@ package org.densenet4j.bench;
 
 import ai.djl.ndarray.types.Shape;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.MemoryFormat;
+import org.densenet4j.train.TrainingStep;
 
 /**
  * One thing to measure: a model, a batch shape and a mode.
@@ -10,8 +12,11 @@ import org.densenet4j.model.DenseNetConfig;
  * @param config the network
  * @param batch the NCHW batch shape
  * @param mode inference or a full training step
+ * @param memoryFormat how the forward pass stores feature maps
+ * @param step how a training step computes gradients (unused for inference)
  */
-public record Workload(String name, DenseNetConfig config, Shape batch, Mode mode) {
+public record Workload(String name, DenseNetConfig config, Shape batch, Mode mode, MemoryFormat memoryFormat,
+        TrainingStep step) {
 
     /** What is timed. */
     public enum Mode {

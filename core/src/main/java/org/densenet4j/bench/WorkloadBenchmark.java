@@ -35,6 +35,8 @@ public final class WorkloadBenchmark {
         double[] seconds = new double[iterations];
         try (Model model = Model.newInstance(w.name())) {
             DenseNet net = new DenseNet(w.config());
+            net.setMemoryFormat(w.memoryFormat());
+            w.step().checkSupports(w.config());
             model.setBlock(net);
             net.initialize(model.getNDManager(), DataType.FLOAT32, w.batch());
             NDManager m = model.getNDManager();
@@ -60,7 +62,7 @@ public final class WorkloadBenchmark {
                         try (NDManager scope = trainer.getManager().newSubManager()) {
                             NDArray input = x.duplicate();
                             input.attach(scope);
-                            TrainingStep.forwardBackward(trainer, input, y);
+                            w.step().forwardBackward(trainer, input, y);
                             trainer.step();
                         }
                         record(seconds, i - warmup, start);

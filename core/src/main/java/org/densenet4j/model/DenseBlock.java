@@ -76,6 +76,19 @@ public final class DenseBlock extends AbstractBlock implements Stage {
         return new NDList(features);
     }
 
+    /**
+     * Concatenates the block input and the first new feature maps as the block's layers see them:
+     * {@code pieces} holds the block input, then the outputs of layers 1, 2, ... in that order.
+     */
+    public NDArray concatenate(List<NDArray> pieces) {
+        if (concatOrder == ConcatOrder.INPUT_FIRST) {
+            return NDArrays.concat(new NDList(pieces), 1);
+        }
+        List<NDArray> newestFirst = new ArrayList<>(pieces);
+        Collections.reverse(newestFirst);
+        return NDArrays.concat(new NDList(newestFirst), 1);
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape in = inputShapes[0];

@@ -46,11 +46,19 @@ public final class DenseNetTrainer {
     private final TrainingRecipe recipe;
     private final Path runDir;
     private final TrainingListener listener;
+    private final TrainingStep step;
 
+    /** A trainer with the plain training step. */
     public DenseNetTrainer(TrainingRecipe recipe, Path runDir, TrainingListener listener) {
+        this(recipe, runDir, listener, TrainingStep.PLAIN);
+    }
+
+    /** A trainer computing gradients with {@code step}; both steps give the same gradients. */
+    public DenseNetTrainer(TrainingRecipe recipe, Path runDir, TrainingListener listener, TrainingStep step) {
         this.recipe = recipe;
         this.runDir = runDir;
         this.listener = listener == null ? new TrainingListener() {} : listener;
+        this.step = step;
     }
 
     public Path checkpointPath() {
@@ -68,6 +76,7 @@ public final class DenseNetTrainer {
     public TrainingResult train(String modelName, DenseNetConfig config, DatasetSplits data, boolean resume)
             throws IOException {
         checkFits(config, data);
+        step.checkSupports(config);
         Files.createDirectories(runDir);
         Path checkpoint = checkpointPath();
         Checkpoint previous = null;
@@ -151,7 +160,7 @@ public final class DenseNetTrainer {
                 try (NDManager scope = trainer.getManager().newSubManager()) {
                     NDArray x = scope.create(b.data(), spec.batchShape(b.count()));
                     NDArray y = scope.create(b.labels());
-                    TrainingStep.Pass pass = TrainingStep.forwardBackward(trainer, x, y);
+                    TrainingStep.Pass pass = step.forwardBackward(trainer, x, y);
                     float loss = pass.loss();
                     if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
                         throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)

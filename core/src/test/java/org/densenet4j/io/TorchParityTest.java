@@ -14,12 +14,17 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.NesterovSgd;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** densenet4j against PyTorch 1.13 on the same weights and inputs (fixtures from scripts/make_torch_fixtures.py). */
@@ -29,6 +34,18 @@ class TorchParityTest {
 
     static Iterable<String> fixtures() {
         return TorchFixture.names();
+    }
+
+    /** Every fixture in both memory formats: the plain NCHW reference and the default channels-last. */
+    static Stream<Arguments> fixturesInEachFormat() {
+        return StreamSupport.stream(fixtures().spliterator(), false)
+                .flatMap(name -> Arrays.stream(MemoryFormat.values()).map(format -> Arguments.of(name, format)));
+    }
+
+    /** Every fixture with each training step in each memory format. */
+    static Stream<Arguments> fixturesWithEachStep() {
+        return fixturesInEachFormat().flatMap(a -> Arrays.stream(TrainingStep.values())
+                .map(step -> Arguments.of(a.get()[0], a.get()[1], step)));
     }
 
     static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
@@ -51,25 +68,27 @@ class TorchParityTest {
                 .toFloatArray();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("fixtures")
-    void evalLogitsMatchPyTorch(String name) throws IOException {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("fixturesInEachFormat")
+    void evalLogitsMatchPyTorch(String name, MemoryFormat format) throws IOException {
         TorchFixture f = TorchFixture.load(name);
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = f.network(m);
+            net.setMemoryFormat(format);
             float[] expected = f.npy(m, "logits.npy").toFloatArray();
             float[] actual = logits(net, f.npy(m, "input.npy"), m);
             assertClose(expected, actual, 1e-4 * maxAbs(expected), name + " logits");
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("fixtures")
-    void oneNesterovStepMatchesPyTorch(String name) throws IOException {
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("fixturesWithEachStep")
+    void oneNesterovStepMatchesPyTorch(String name, MemoryFormat format, TrainingStep step) throws IOException {
         TorchFixture f = TorchFixture.load(name);
         try (Model model = Model.newInstance(name)) {
             NDManager m = model.getNDManager();
             DenseNet net = f.network(m);
+            net.setMemoryFormat(format);
             model.setBlock(net);
             NesterovSgd sgd = NesterovSgd.builder().optLearningRate(0.1f).optMomentum(0.9f).optWeightDecays(1e-4f)
                     .build();
@@ -77,7 +96,7 @@ class TorchParityTest {
                     .optOptimizer(sgd))) {
                 NDArray x = f.npy(m, "input.npy");
                 NDArray y = f.npy(m, "labels.npy");
-                TrainingStep.forwardBackward(trainer, x, y);
+                step.forwardBackward(trainer, x, y);
                 trainer.step();
             }
             Map<String, TorchTensor> after = TorchFileReader.readStateDict(f.dir().resolve("after_step.pth"));

@@ -1,0 +1,148 @@
+package org.densenet4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import java.util.ArrayList;
+import java.util.List;
+import org.densenet4j.model.DenseBlock;
+import org.densenet4j.model.DenseLayer;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Transition;
+
+/**
+ * A training pass whose memory grows linearly with depth (the idea of Pleiss et al., "Memory-Efficient
+ * Implementation of DenseNets", 2017).
+ *
+ * <p>Plain autograd keeps, for every dense layer, the concatenation of all maps before it plus its BN and
+ * ReLU outputs: O(L^2) memory in the number of layers. Here the forward pass runs without autograd and
+ * keeps only what cannot be recomputed cheaply from smaller data: each block's input and the k new maps of
+ * each layer. Backward then walks the network from the head down, and for each layer recomputes its
+ * concatenation and forward with autograd on, and back-propagates the gradient that later layers sent to
+ * its k maps ({@code sum(out * grad)} has exactly that gradient). The layer's inputs are leaves, so
+ * libtorch accumulates their gradients for the layers before it; only one layer's graph exists at a time.
+ *
+ * <p>DJL exposes no custom autograd functions, so the whole layer (its convolutions too) is recomputed,
+ * not only the concatenation-BN-ReLU of the paper: a second forward pass. Dropout would draw a different
+ * mask on recomputation, so networks with dropout are refused.
+ */
+final class MemoryEfficientPass {
+
+    private MemoryEfficientPass() {}
+
+    static TrainingStep.Pass run(Trainer trainer, NDArray images, NDArray labels) {
+        if (!(trainer.getModel().getBlock() instanceof DenseNet net)) {
+            throw new IllegalArgumentException("the memory-efficient step needs a DenseNet, got "
+                    + trainer.getModel().getBlock().getClass().getSimpleName());
+        }
+        checkSupports(net.config());
+        ParameterStore ps = new ParameterStore(trainer.getManager(), false);
+        List<DenseBlock> blocks = net.denseBlocks();
+        List<Transition> transitions = net.transitions();
+        NDArray stemInput = net.toMemoryFormat(images);
+        // pieces.get(b): block b's input, then the k new maps of each of its layers.
+        List<List<NDArray>> pieces = new ArrayList<>();
+        try {
+            // Forward without autograd (DJL enables it only inside a GradientCollector); BN updates its
+            // running statistics here, once.
+            NDArray blockInput = forward(net.stem(), ps, stemInput);
+            for (int b = 0; b < blocks.size(); b++) {
+                List<NDArray> kept = new ArrayList<>();
+                kept.add(blockInput);
+                pieces.add(kept);
+                NDArray features = blockInput;
+                for (DenseLayer layer : blocks.get(b).layers()) {
+                    kept.add(forward(layer, ps, features));
+                    if (features != blockInput) {
+                        features.close();
+                    }
+                    features = blocks.get(b).concatenate(kept);
+                }
+                if (b < transitions.size()) {
+                    blockInput = forward(transitions.get(b), ps, features);
+                }
+                features.close();
+            }
+            pieces.forEach(list -> list.forEach(p -> p.setRequiresGradient(true)));
+
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                DenseBlock last = blocks.get(blocks.size() - 1);
+                NDArray features = last.concatenate(pieces.get(blocks.size() - 1));
+                NDArray logits = net.head().forward(ps, new NDList(features), true).singletonOrThrow();
+                features.close();
+                NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
+                TrainingStep.clearGradients(net);
+                collector.backward(loss);
+                // Every BN has now seen this batch once; the recomputations below must not count it again.
+                try (RunningStatistics statistics = RunningStatistics.save(net)) {
+                    for (int b = blocks.size() - 1; b >= 0; b--) {
+                        backwardThroughBlock(collector, ps, blocks.get(b), pieces.get(b));
+                        NDArray inputGradient = pieces.get(b).get(0).getGradient();
+                        if (b > 0) {
+                            try (NDArray transitionInput = blocks.get(b - 1).concatenate(pieces.get(b - 1))) {
+                                recomputeAndBackward(collector, ps, transitions.get(b - 1), transitionInput,
+                                        inputGradient);
+                            }
+                        } else {
+                            recomputeAndBackward(collector, ps, net.stem(), stemInput, inputGradient);
+                        }
+                        inputGradient.close();
+                        pieces.get(b).forEach(NDArray::close);
+                    }
+                    statistics.restore();
+                }
+                float lossValue = loss.getFloat();
+                loss.close();
+                return new TrainingStep.Pass(logits, lossValue);
+            }
+        } finally {
+            stemInput.close();
+            pieces.forEach(list -> list.forEach(NDArray::close));
+        }
+    }
+
+    static void checkSupports(DenseNetConfig config) {
+        if (config.dropRate() > 0) {
+            throw new IllegalArgumentException("the memory-efficient step recomputes layers in backward and "
+                    + "needs dropout 0, but the network has drop rate " + config.dropRate());
+        }
+    }
+
+    /** Layers in reverse: each one's k maps have by now received every gradient later layers send them. */
+    private static void backwardThroughBlock(
+            GradientCollector collector, ParameterStore ps, DenseBlock block, List<NDArray> kept) {
+        List<DenseLayer> layers = block.layers();
+        for (int i = layers.size(); i >= 1; i--) {
+            NDArray gradient = kept.get(i).getGradient();
+            if (i == 1) {
+                // The first layer reads the block input itself. (DJL "concatenates" a single array with
+                // duplicate(), which libtorch's autograd does not see through, so it must not be used here.)
+                recomputeAndBackward(collector, ps, layers.get(0), kept.get(0), gradient);
+            } else {
+                try (NDArray input = block.concatenate(kept.subList(0, i))) {
+                    recomputeAndBackward(collector, ps, layers.get(i - 1), input, gradient);
+                }
+            }
+            gradient.close();
+        }
+    }
+
+    /** Runs {@code block} on {@code input} with autograd on and back-propagates {@code outputGradient} through it. */
+    private static void recomputeAndBackward(GradientCollector collector, ParameterStore ps,
+            ai.djl.nn.Block block, NDArray input, NDArray outputGradient) {
+        NDArray output = block.forward(ps, new NDList(input), true).singletonOrThrow();
+        NDArray weighted = output.mul(outputGradient);
+        output.close();
+        NDArray surrogate = weighted.sum();
+        weighted.close();
+        collector.backward(surrogate);
+        surrogate.close();
+    }
+
+    private static NDArray forward(ai.djl.nn.Block block, ParameterStore ps, NDArray input) {
+        return block.forward(ps, new NDList(input), true).singletonOrThrow();
+    }
+}
