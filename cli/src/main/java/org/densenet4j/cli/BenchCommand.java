@@ -37,9 +37,13 @@ final class BenchCommand implements Callable<Integer> {
     Workload.Mode mode;
 
     @Option(names = "--memory-format", defaultValue = "CHANNELS_LAST",
-            description = "How feature maps are stored: ${COMPLETION-CANDIDATES} (default: channels_last, the fast "
-                    + "one; channels_first is the plain reference).")
+            description = "How the plain network stores feature maps (training and --plain-inference): "
+                    + "${COMPLETION-CANDIDATES} (default: channels_last, the fast one; channels_first is the reference).")
     MemoryFormat memoryFormat;
+
+    @Option(names = "--plain-inference", description = "Infer with the plain network (the reference) instead of "
+            + "the folded inference network that predict, eval and serve use.")
+    boolean plainInference;
 
     @Option(names = "--memory-efficient", description = "Train with the memory-efficient step (recomputes each "
             + "dense layer in backward; memory linear in depth).")
@@ -70,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
                 + mode.name().toLowerCase();
         TrainingStep step = memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN;
         BenchmarkResult r = WorkloadBenchmark.run(
-                new Workload(name, config, shape, mode, memoryFormat, step), warmup, iterations);
+                new Workload(name, config, shape, mode, memoryFormat, step, plainInference), warmup, iterations);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -80,6 +84,7 @@ final class BenchCommand implements Callable<Integer> {
             m.put("mode", mode.name().toLowerCase());
             m.put("memory_format", memoryFormat.name().toLowerCase());
             m.put("memory_efficient", memoryEfficient);
+            m.put("plain_inference", plainInference);
             m.put("images_per_second", r.imagesPerSecond());
             m.put("median_seconds", r.medianSeconds());
             m.put("iterations", r.iterations());

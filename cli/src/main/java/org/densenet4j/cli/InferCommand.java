@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.densenet4j.io.NpyFile;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.train.CheckpointFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,7 +44,10 @@ final class InferCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
             }
-            NDArray logits = net.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            NDArray logits;
+            try (FoldedDenseNet folded = FoldedDenseNet.of(net, manager)) {
+                logits = folded.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            }
             NpyFile.writeFloat32(logits, output);
             spec.commandLine().getOut().printf("%s: logits %s written to %s%n",
                     loaded.checkpoint().spec().modelName(), logits.getShape(), output);

@@ -12,11 +12,13 @@ import org.densenet4j.train.TrainingStep;
  * @param config the network
  * @param batch the NCHW batch shape
  * @param mode inference or a full training step
- * @param memoryFormat how the forward pass stores feature maps
+ * @param memoryFormat how the plain network stores feature maps (training, and plain inference)
  * @param step how a training step computes gradients (unused for inference)
+ * @param plainInference run inference through the plain {@code DenseNet} (the reference) instead of the
+ *     {@code FoldedDenseNet} that predict, eval and serve use
  */
 public record Workload(String name, DenseNetConfig config, Shape batch, Mode mode, MemoryFormat memoryFormat,
-        TrainingStep step) {
+        TrainingStep step, boolean plainInference) {
 
     /** What is timed. */
     public enum Mode {

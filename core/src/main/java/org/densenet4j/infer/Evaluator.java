@@ -3,18 +3,22 @@ package org.densenet4j.infer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.data.Batch;
 import org.densenet4j.data.BatchLoader;
 import org.densenet4j.data.ImageDataset;
 
-/** Evaluates a model in inference mode (BN running statistics, no dropout) on a labelled set. */
+/**
+ * Evaluates a model in inference mode (BN running statistics, no dropout) on a labelled set, through a
+ * {@link FoldedDenseNet} of the network's current weights.
+ */
 public final class Evaluator {
 
     private Evaluator() {}
 
-    public static EvaluationReport evaluate(Block block, ModelSpec spec, ImageDataset data, int batchSize,
+    public static EvaluationReport evaluate(DenseNet network, ModelSpec spec, ImageDataset data, int batchSize,
             NDManager manager) {
         int k = spec.config().classes();
         long[][] confusion = new long[k][k];
@@ -22,7 +26,8 @@ public final class Evaluator {
         long top5 = 0;
         int n = 0;
         ParameterStore ps = new ParameterStore(manager, false);
-        try (BatchLoader loader = BatchLoader.evaluation(data, batchSize, spec.normalization())) {
+        try (FoldedDenseNet block = FoldedDenseNet.of(network, manager);
+                BatchLoader loader = BatchLoader.evaluation(data, batchSize, spec.normalization())) {
             while (loader.hasNext()) {
                 Batch b = loader.next();
                 if (b.count() == 0) {

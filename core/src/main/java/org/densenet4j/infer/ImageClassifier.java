@@ -4,11 +4,12 @@ import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.data.ImageConverter;
 
 /**
@@ -19,14 +20,19 @@ import org.densenet4j.data.ImageConverter;
  */
 public final class ImageClassifier {
 
-    private final Block network;
+    private final FoldedDenseNet network;
     private final ModelSpec spec;
     private final NDManager manager;
     private final ImageConverter converter;
 
-    /** @param manager the manager the network's parameters live on */
-    public ImageClassifier(Block network, ModelSpec spec, NDManager manager) {
-        this.network = network;
+    /**
+     * Folds {@code network}'s current weights for inference ({@link FoldedDenseNet}); the folded copy lives
+     * in a sub-manager of {@code manager} and is freed with it.
+     *
+     * @param manager the manager the network's parameters live on
+     */
+    public ImageClassifier(DenseNet network, ModelSpec spec, NDManager manager) {
+        this.network = FoldedDenseNet.of(network, manager);
         this.spec = spec;
         this.manager = manager;
         this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());

@@ -15,6 +15,9 @@ import ai.djl.util.PairList;
 /** The few primitive layers every stage is made of, built the same way everywhere. */
 final class Layers {
 
+    /** BN's epsilon, PyTorch's default. */
+    static final float BN_EPSILON = 1e-5f;
+
     private Layers() {}
 
     /** A bias-free square convolution; BN follows (or precedes) every conv, so a bias would be redundant. */
@@ -30,7 +33,7 @@ final class Layers {
 
     /** BN with PyTorch's defaults: epsilon 1e-5, running statistics momentum 0.1. */
     static BatchNorm batchNorm() {
-        return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build();
+        return BatchNorm.builder().optEpsilon(BN_EPSILON).optMomentum(0.9f).build();
     }
 
     /** Dropout that is active only in training, as after each conv in the paper; closes its input if it copies. */

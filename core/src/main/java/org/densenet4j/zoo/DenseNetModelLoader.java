@@ -20,6 +20,7 @@ import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.io.TorchImport;
 import org.densenet4j.io.TorchLayout;
+import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
 import org.densenet4j.train.CheckpointFile;
 
@@ -82,7 +83,8 @@ public final class DenseNetModelLoader implements ModelLoader {
             CheckpointFile.Loaded loaded = TorchImport.isTorchFile(file)
                     ? torchModel(file, arguments, model)
                     : CheckpointFile.read(file, model.getNDManager());
-            model.setBlock(loaded.network());
+            // A ZooModel only predicts: give it the folded inference network.
+            model.setBlock(FoldedDenseNet.of(loaded.network(), model.getNDManager()));
             Translator<I, O> translator = (Translator<I, O>) new DenseNetTranslator(loaded.checkpoint().spec());
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {

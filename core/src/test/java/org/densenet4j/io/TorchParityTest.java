@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.NesterovSgd;
@@ -78,6 +79,20 @@ class TorchParityTest {
             float[] expected = f.npy(m, "logits.npy").toFloatArray();
             float[] actual = logits(net, f.npy(m, "input.npy"), m);
             assertClose(expected, actual, 1e-4 * maxAbs(expected), name + " logits");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void foldedInferenceLogitsMatchPyTorch(String name) throws IOException {
+        TorchFixture f = TorchFixture.load(name);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] expected = f.npy(m, "logits.npy").toFloatArray();
+            try (FoldedDenseNet folded = FoldedDenseNet.of(f.network(m), m)) {
+                float[] actual = folded.forward(new ParameterStore(m, false), new NDList(f.npy(m, "input.npy")), false)
+                        .singletonOrThrow().toFloatArray();
+                assertClose(expected, actual, 1e-4 * maxAbs(expected), name + " folded logits");
+            }
         }
     }
 

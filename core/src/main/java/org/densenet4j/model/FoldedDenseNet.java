@@ -1,0 +1,251 @@
+package org.densenet4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An inference-only DenseNet computed from a trained {@link DenseNet}'s weights: same outputs as its
+ * eval-mode forward pass, fewer passes over memory. The plain {@link DenseNet} stays the reference (the
+ * tests compare the two, and both against PyTorch).
+ *
+ * <p>DenseNet inference on a CPU spends more time in elementwise passes (BN, ReLU, concatenation, each
+ * over every earlier feature map, O(L^2) per block) than in its convolutions. This network:
+ * <ul>
+ *   <li>folds each BN-ReLU that precedes a 1x1 conv or the classifier into one clamp plus that map's
+ *       weights and bias ({@link FoldedNorm#preActivation}), and each BN that follows a conv (the
+ *       bottleneck's second BN, the ImageNet stem's) into that conv;
+ *   <li>gives each dense block one channels-last buffer for all its feature maps: each layer reads a
+ *       channel range of it and writes its k new maps after (or, for the blog's new-features-first order,
+ *       before) that range, so nothing is concatenated again;
+ *   <li>average-pools before a transition's 1x1 conv rather than after (both are linear, so they
+ *       commute), which gives the conv a quarter of the pixels.
+ * </ul>
+ * It is a snapshot: build it again after the weights change. Its arrays live in the manager passed to
+ * {@link #of}; close that manager (or this block's, via {@link #close()}) when done.
+ */
+public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable {
+
+    private static final Shape ONE = new Shape(1, 1);
+    private static final Shape NO_PADDING = new Shape(0, 0);
+    private static final Shape POOL = new Shape(2, 2);
+
+    private final DenseNet source;
+    private final NDManager manager;
+    private final Stem stem;
+    private final NDArray stemWeight;
+    private final NDArray stemBias;
+    private final List<Block> blocks = new ArrayList<>();
+    private final List<FoldedNorm.PreActivation> transitions = new ArrayList<>();
+    private final FoldedNorm.PreActivation head;
+
+    /**
+     * One dense layer: a folded bottleneck, or a basic layer that keeps its BN (its 3x3 conv pads, so the
+     * BN cannot move into it).
+     *
+     * @param basicNorm running mean, running variance, gamma and beta of a basic layer's BN
+     */
+    private record Layer(FoldedNorm.PreActivation bottleneck, NDArray conv2Weight, NDArray[] basicNorm,
+            NDArray basicWeight) {}
+
+    private record Block(DenseBlock source, List<Layer> layers) {}
+
+    private FoldedDenseNet(DenseNet source, NDManager manager) {
+        super((byte) 1);
+        this.source = source;
+        this.manager = manager;
+        this.stem = source.stem();
+        NDArray convWeight = weight(stem.conv());
+        if (stem.norm() != null) {
+            NDArray[] folded = FoldedNorm.intoPrecedingConv(stem.norm(), convWeight, null, manager);
+            stemWeight = folded[0];
+            stemBias = folded[1];
+        } else {
+            stemWeight = FoldedNorm.copy(convWeight, manager);
+            stemBias = null;
+        }
+        for (DenseBlock block : source.denseBlocks()) {
+            List<Layer> layers = new ArrayList<>();
+            for (DenseLayer layer : block.layers()) {
+                layers.add(fold(layer));
+            }
+            blocks.add(new Block(block, layers));
+        }
+        for (Transition t : source.transitions()) {
+            transitions.add(FoldedNorm.preActivation(t.norm(), weight(t.conv()), null, manager));
+        }
+        Linear classifier = source.head().classifier();
+        this.head = FoldedNorm.preActivation(source.head().norm(), weight(classifier),
+                classifier.getParameters().get("bias").getArray(), manager);
+    }
+
+    /**
+     * Folds {@code source}'s current weights; the folded arrays are created in a sub-manager of
+     * {@code manager}.
+     */
+    public static FoldedDenseNet of(DenseNet source, NDManager manager) {
+        return new FoldedDenseNet(source, manager.newSubManager());
+    }
+
+    public DenseNet source() {
+        return source;
+    }
+
+    private Layer fold(DenseLayer layer) {
+        if (!layer.isBottleneck()) {
+            NDArray[] norm = new NDArray[4];
+            String[] names = {"runningMean", "runningVar", "gamma", "beta"};
+            for (int i = 0; i < names.length; i++) {
+                norm[i] = FoldedNorm.copy(layer.norm1().getParameters().get(names[i]).getArray(), manager);
+            }
+            return new Layer(null, null, norm, FoldedNorm.copy(weight(layer.conv1()), manager));
+        }
+        FoldedNorm.PreActivation first = FoldedNorm.preActivation(layer.norm1(), weight(layer.conv1()), null,
+                manager);
+        // The bottleneck's second BN follows conv1: fold it into conv1's (already folded) weights and bias.
+        NDArray[] conv1 = FoldedNorm.intoPrecedingConv(layer.norm2(), first.weight(), first.bias(), manager);
+        return new Layer(new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]),
+                FoldedNorm.copy(weight(layer.conv2()), manager), null, null);
+    }
+
+    private static NDArray weight(ai.djl.nn.Block block) {
+        return block.getParameters().get("weight").getArray();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (training) {
+            throw new IllegalStateException("a FoldedDenseNet only runs inference; train the DenseNet it came from");
+        }
+        NDArray images = inputs.singletonOrThrow();
+        source.checkInput(images.getShape());
+        NDArray x;
+        try (NDArray stored = MemoryFormat.channelsLast(images)) {
+            x = stemForward(stored);
+        }
+        for (int b = 0; b < blocks.size(); b++) {
+            NDArray features = blockForward(blocks.get(b), x);
+            x.close();
+            x = b < transitions.size() ? transitionForward(transitions.get(b), features) : features;
+            if (x != features) {
+                features.close();
+            }
+        }
+        NDArray logits = headForward(x);
+        x.close();
+        return new NDList(logits);
+    }
+
+    private NDArray stemForward(NDArray x) {
+        if (stem.type() == StemType.CIFAR) {
+            return Conv2d.conv2d(x, stemWeight, null, ONE, new Shape(1, 1)).singletonOrThrow();
+        }
+        NDArray conv = Conv2d.conv2d(x, stemWeight, stemBias, new Shape(2, 2), new Shape(3, 3)).singletonOrThrow();
+        NDArray relu = Activation.relu(conv);
+        conv.close();
+        NDArray pooled = Pool.maxPool2d(relu, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        relu.close();
+        return pooled;
+    }
+
+    /** Runs a dense block in one buffer; returns the buffer, which holds the block's output. */
+    private NDArray blockForward(Block block, NDArray input) {
+        Shape in = input.getShape();
+        long n = in.get(0);
+        long h = in.get(2);
+        long w = in.get(3);
+        int total = block.source().outputChannels();
+        int inputChannels = (int) in.get(1);
+        int k = total - inputChannels;
+        k = block.layers().isEmpty() ? 0 : k / block.layers().size();
+        boolean inputFirst = block.source().concatOrder() == ConcatOrder.INPUT_FIRST;
+        NDArray buffer;
+        try (NDArray nhwc = input.getManager().create(new Shape(n, h, w, total), DataType.FLOAT32)) {
+            buffer = nhwc.transpose(0, 3, 1, 2); // channels-last storage behind an NCHW view
+        }
+        int seen = inputChannels; // maps written so far
+        write(buffer, inputFirst ? 0 : total - inputChannels, input);
+        for (Layer layer : block.layers()) {
+            int from = inputFirst ? 0 : total - seen;
+            NDArray out;
+            try (NDArray features = buffer.get(new NDIndex(":, {}:{}", from, from + seen))) {
+                out = layerForward(layer, features);
+            }
+            write(buffer, inputFirst ? seen : total - seen - k, out);
+            out.close();
+            seen += k;
+        }
+        return buffer;
+    }
+
+    private static void write(NDArray buffer, int from, NDArray maps) {
+        buffer.set(new NDIndex(":, {}:{}", from, from + maps.getShape().get(1)), maps);
+    }
+
+    private NDArray layerForward(Layer layer, NDArray features) {
+        if (layer.bottleneck() == null) {
+            NDArray[] bn = layer.basicNorm();
+            NDArray normed = BatchNorm.batchNorm(features, bn[0], bn[1], bn[2], bn[3], 1, 0.9f, Layers.BN_EPSILON,
+                    false).singletonOrThrow();
+            NDArray relu = Activation.relu(normed);
+            normed.close();
+            NDArray out = Conv2d.conv2d(relu, layer.basicWeight(), null, ONE, new Shape(1, 1)).singletonOrThrow();
+            relu.close();
+            return out;
+        }
+        FoldedNorm.PreActivation first = layer.bottleneck();
+        NDArray clamped = first.clamp(features);
+        NDArray bottleneck = Conv2d.conv2d(clamped, first.weight(), first.bias(), ONE, NO_PADDING).singletonOrThrow();
+        clamped.close();
+        NDArray relu = Activation.relu(bottleneck);
+        bottleneck.close();
+        NDArray out = Conv2d.conv2d(relu, layer.conv2Weight(), null, ONE, new Shape(1, 1)).singletonOrThrow();
+        relu.close();
+        return out;
+    }
+
+    private static NDArray transitionForward(FoldedNorm.PreActivation t, NDArray x) {
+        NDArray clamped = t.clamp(x);
+        NDArray pooled = Pool.avgPool2d(clamped, POOL, POOL, NO_PADDING, false, true);
+        clamped.close();
+        NDArray out = Conv2d.conv2d(pooled, t.weight(), t.bias(), ONE, NO_PADDING).singletonOrThrow();
+        pooled.close();
+        return out;
+    }
+
+    private NDArray headForward(NDArray x) {
+        NDArray clamped = head.clamp(x);
+        NDArray pooled = Pool.globalAvgPool2d(clamped);
+        clamped.close();
+        NDArray flat = pooled.reshape(pooled.getShape().get(0), -1);
+        pooled.close();
+        NDArray logits = Linear.linear(flat, head.weight(), head.bias()).singletonOrThrow();
+        flat.close();
+        return logits;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return source.getOutputShapes(inputShapes);
+    }
+
+    /** Frees the folded weights. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

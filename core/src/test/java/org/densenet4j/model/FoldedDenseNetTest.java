@@ -1,0 +1,96 @@
+package org.densenet4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The folded inference network computes what the plain eval-mode DenseNet computes. */
+class FoldedDenseNetTest {
+
+    static Stream<Arguments> networks() {
+        return Stream.of(
+                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, new Shape(4, 3, 13, 13)),
+                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.NEW_FEATURES_FIRST, StemType.CIFAR,
+                        new Shape(4, 3, 16, 16)),
+                Arguments.of(LayerType.BASIC, ConcatOrder.INPUT_FIRST, StemType.CIFAR, new Shape(4, 1, 12, 12)),
+                Arguments.of(LayerType.BASIC, ConcatOrder.NEW_FEATURES_FIRST, StemType.CIFAR, new Shape(3, 3, 12, 12)),
+                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.IMAGENET,
+                        new Shape(2, 3, 45, 45)));
+    }
+
+    /**
+     * Random BN statistics and affine parameters, with negative and zero gammas, so that every branch of
+     * the folding (lower bound, upper bound, no bound) is exercised.
+     */
+    static void randomizeNorms(DenseNet net, NDManager m) {
+        for (Parameter p : net.getParameters().values()) {
+            NDArray a = p.getArray();
+            Shape s = a.getShape();
+            NDArray value = switch (p.getType()) {
+                case GAMMA -> m.randomNormal(s).mul(m.randomUniform(0, 1, s).gt(0.15).toType(DataType.FLOAT32, false));
+                case BETA, RUNNING_MEAN -> m.randomNormal(0, 0.5f, s, DataType.FLOAT32);
+                case RUNNING_VAR -> m.randomUniform(0.3f, 2f, s);
+                default -> null;
+            };
+            if (value != null) {
+                a.set(value.toFloatArray());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} {3}")
+    @MethodSource("networks")
+    void sameLogitsAsThePlainNetwork(LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
+        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 3, 2)
+                .optLayerType(layerType).optConcatOrder(order).optStem(stem).optStemWidth(8).optCompression(0.5)
+                .optInputChannels((int) shape.get(1)).optClasses(5).build();
+        Engine.getInstance().setRandomSeed(3);
+        try (NDManager m = NDManager.newBaseManager()) {
+            DenseNet net = new DenseNet(config);
+            net.initialize(m, DataType.FLOAT32, shape);
+            randomizeNorms(net, m);
+            NDArray x = m.randomNormal(shape);
+            ParameterStore ps = new ParameterStore(m, false);
+            float[] expected = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            try (FoldedDenseNet folded = FoldedDenseNet.of(net, m)) {
+                float[] actual = folded.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                float scale = 0;
+                for (float v : expected) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                assertTrue(scale > 0);
+                assertEquals(expected.length, actual.length);
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], actual[i], 1e-4 * scale, "logit " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesTraining() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            DenseNet net = DenseNet.preset("densenet-bc-40-12", 10);
+            Shape shape = new Shape(1, 3, 32, 32);
+            net.initialize(m, DataType.FLOAT32, shape);
+            try (FoldedDenseNet folded = FoldedDenseNet.of(net, m)) {
+                assertThrows(IllegalStateException.class,
+                        () -> folded.forward(new ParameterStore(m, false), new NDList(m.zeros(shape)), true));
+            }
+        }
+    }
+}
