@@ -40,7 +40,7 @@ public final class DenseNetModelLoader implements ModelLoader {
 
     /** The bundled model's path: under {@code densenet4j.home} (set by the launcher), else the working folder. */
     public static Path bundledModel() {
-        return bundledModel();
+        return Path.of(System.getProperty("densenet4j.home", ".")).resolve(BUNDLED);
     }
 
     @Override

@@ -1,0 +1,34 @@
+package org.densenet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Path;
+import org.densenet4j.zoo.DenseNetModelLoader;
+import org.junit.jupiter.api.Test;
+
+/** predict and eval with no model named use the bundled Fashion-MNIST model, as the README promises. */
+class BundledModelTest {
+
+    @Test
+    void predictWithTheDefaultModelNamesTheSampleImages() {
+        Path samples = DenseNetModelLoader.bundledModel().resolveSibling("samples");
+        CliRunner r = CliRunner.run("predict", samples.toString(), "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertTrue(json.get("checkpoint").getAsString().endsWith(DenseNetModelLoader.BUNDLED), r.out());
+        JsonArray predictions = json.getAsJsonArray("predictions");
+        assertEquals(4, predictions.size());
+        // Fashion-MNIST test images 0-3 are an ankle boot, a pullover and two trousers.
+        String[] expected = {"Ankle boot", "Pullover", "Trouser", "Trouser"};
+        for (JsonObject p : predictions.asList().stream().map(e -> e.getAsJsonObject()).toList()) {
+            String file = Path.of(p.get("file").getAsString()).getFileName().toString();
+            int index = Integer.parseInt(file.replaceAll("\\D", ""));
+            String label = p.getAsJsonArray("top").get(0).getAsJsonObject().get("label").getAsString();
+            assertEquals(expected[index], label, file);
+        }
+    }
+}
