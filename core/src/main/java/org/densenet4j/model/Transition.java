@@ -57,12 +57,21 @@ public final class Transition extends AbstractBlock implements Stage {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = Layers.convAndClose(conv, ps, Layers.normRelu(norm, ps, inputs, training, params), training,
-                params);
-        x = Layers.dropout(x, dropRate, training);
+        NDArray activated = Layers.normRelu(norm, ps, inputs, training, params);
+        if (dropRate > 0 && training) { // the paper's order: dropout acts on the conv's output
+            NDArray x = Layers.dropout(Layers.convAndClose(conv, ps, activated, training, params), dropRate, true);
+            return new NDList(pool(x));
+        }
+        // A 1x1 conv and an average pool are both linear and act on different axes, so they commute: pooling
+        // first gives the conv a quarter of the pixels (for DenseNet-BC-100, 12% of all MACs become 3%).
+        return new NDList(Layers.convAndClose(conv, ps, pool(activated), training, params));
+    }
+
+    /** 2x2 average pooling with stride 2; closes its input. */
+    private static NDArray pool(NDArray x) {
         NDArray pooled = Pool.avgPool2d(x, POOL, POOL, new Shape(0, 0), false, true);
         x.close();
-        return new NDList(pooled);
+        return pooled;
     }
 
     @Override
