@@ -55,6 +55,11 @@ public final class DenseLayer extends AbstractBlock {
         return inputChannels;
     }
 
+    /** k, the number of maps this layer adds. */
+    public int growthRate() {
+        return growthRate;
+    }
+
     /** The first BN (on the concatenated input). */
     public BatchNorm norm1() {
         return norm1;

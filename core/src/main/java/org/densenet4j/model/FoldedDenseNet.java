@@ -57,11 +57,19 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
      * BN cannot move into it).
      *
      * @param basicNorm running mean, running variance, gamma and beta of a basic layer's BN
+     * @param reads the channels of the block buffer the layer reads
+     * @param writes the channels of the block buffer its k new maps go to
      */
     private record Layer(FoldedNorm.PreActivation bottleneck, NDArray conv2Weight, NDArray[] basicNorm,
-            NDArray basicWeight) {}
+            NDArray basicWeight, NDIndex reads, NDIndex writes) {}
 
-    private record Block(DenseBlock source, List<Layer> layers) {}
+    /**
+     * A dense block's folded layers and its buffer's channel layout.
+     *
+     * @param channels the buffer's channels: the block input plus k per layer
+     * @param input where the block input goes in the buffer
+     */
+    private record Block(int channels, NDIndex input, List<Layer> layers) {}
 
     private FoldedDenseNet(DenseNet source, NDManager manager) {
         super((byte) 1);
@@ -78,11 +86,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
             stemBias = null;
         }
         for (DenseBlock block : source.denseBlocks()) {
-            List<Layer> layers = new ArrayList<>();
-            for (DenseLayer layer : block.layers()) {
-                layers.add(fold(layer));
-            }
-            blocks.add(new Block(block, layers));
+            blocks.add(fold(block));
         }
         for (Transition t : source.transitions()) {
             transitions.add(FoldedNorm.preActivation(t.norm(), weight(t.conv()), null, manager));
@@ -104,21 +108,46 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         return source;
     }
 
-    private Layer fold(DenseLayer layer) {
+    /**
+     * Lays out a block's buffer. In the paper's order the block input comes first and each layer appends
+     * its k maps after the ones it reads; in the blog's new-features-first order the input sits at the end
+     * and each layer prepends its maps. Either way a layer reads one contiguous channel range.
+     */
+    private Block fold(DenseBlock block) {
+        int total = block.outputChannels();
+        boolean inputFirst = block.concatOrder() == ConcatOrder.INPUT_FIRST;
+        List<Layer> layers = new ArrayList<>();
+        for (DenseLayer layer : block.layers()) {
+            int seen = layer.inputChannels();
+            int k = layer.growthRate();
+            NDIndex reads = inputFirst ? channels(0, seen) : channels(total - seen, total);
+            NDIndex writes = inputFirst ? channels(seen, seen + k) : channels(total - seen - k, total - seen);
+            layers.add(fold(layer, reads, writes));
+        }
+        int inputChannels = block.layers().isEmpty() ? total : block.layers().get(0).inputChannels();
+        NDIndex input = inputFirst ? channels(0, inputChannels) : channels(total - inputChannels, total);
+        return new Block(total, input, layers);
+    }
+
+    private static NDIndex channels(int from, int to) {
+        return new NDIndex().addAllDim().addSliceDim(from, to);
+    }
+
+    private Layer fold(DenseLayer layer, NDIndex reads, NDIndex writes) {
         if (!layer.isBottleneck()) {
             NDArray[] norm = new NDArray[4];
             String[] names = {"runningMean", "runningVar", "gamma", "beta"};
             for (int i = 0; i < names.length; i++) {
                 norm[i] = FoldedNorm.copy(layer.norm1().getParameters().get(names[i]).getArray(), manager);
             }
-            return new Layer(null, null, norm, FoldedNorm.copy(weight(layer.conv1()), manager));
+            return new Layer(null, null, norm, FoldedNorm.copy(weight(layer.conv1()), manager), reads, writes);
         }
         FoldedNorm.PreActivation first = FoldedNorm.preActivation(layer.norm1(), weight(layer.conv1()), null,
                 manager);
         // The bottleneck's second BN follows conv1: fold it into conv1's (already folded) weights and bias.
         NDArray[] conv1 = FoldedNorm.intoPrecedingConv(layer.norm2(), first.weight(), first.bias(), manager);
         return new Layer(new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]),
-                FoldedNorm.copy(weight(layer.conv2()), manager), null, null);
+                FoldedNorm.copy(weight(layer.conv2()), manager), null, null, reads, writes);
     }
 
     private static NDArray weight(ai.djl.nn.Block block) {
@@ -165,35 +194,21 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
     /** Runs a dense block in one buffer; returns the buffer, which holds the block's output. */
     private NDArray blockForward(Block block, NDArray input) {
         Shape in = input.getShape();
-        long n = in.get(0);
-        long h = in.get(2);
-        long w = in.get(3);
-        int total = block.source().outputChannels();
-        int inputChannels = (int) in.get(1);
-        int k = total - inputChannels;
-        k = block.layers().isEmpty() ? 0 : k / block.layers().size();
-        boolean inputFirst = block.source().concatOrder() == ConcatOrder.INPUT_FIRST;
         NDArray buffer;
-        try (NDArray nhwc = input.getManager().create(new Shape(n, h, w, total), DataType.FLOAT32)) {
+        try (NDArray nhwc = input.getManager().create(
+                new Shape(in.get(0), in.get(2), in.get(3), block.channels()), DataType.FLOAT32)) {
             buffer = nhwc.transpose(0, 3, 1, 2); // channels-last storage behind an NCHW view
         }
-        int seen = inputChannels; // maps written so far
-        write(buffer, inputFirst ? 0 : total - inputChannels, input);
+        buffer.set(block.input(), input);
         for (Layer layer : block.layers()) {
-            int from = inputFirst ? 0 : total - seen;
             NDArray out;
-            try (NDArray features = buffer.get(new NDIndex(":, {}:{}", from, from + seen))) {
+            try (NDArray features = buffer.get(layer.reads())) {
                 out = layerForward(layer, features);
             }
-            write(buffer, inputFirst ? seen : total - seen - k, out);
+            buffer.set(layer.writes(), out);
             out.close();
-            seen += k;
         }
         return buffer;
-    }
-
-    private static void write(NDArray buffer, int from, NDArray maps) {
-        buffer.set(new NDIndex(":, {}:{}", from, from + maps.getShape().get(1)), maps);
     }
 
     private NDArray layerForward(Layer layer, NDArray features) {
