@@ -19,7 +19,7 @@ for w in "densenet-bc-100-12 3x32x32 64" "densenet121 3x224x224 8"; do
   set -- $w
   name="$1 ${2#*x}, batch $3"
   shape=(--model "$1" --input "$2" --batch "$3")
-  measure "plain, NCHW, glibc" glibc "${shape[@]}" --mode infer --plain-inference --memory-format channels_first
+  measure "plain, NCHW, glibc keeping freed memory" glibc "${shape[@]}" --mode infer --plain-inference --memory-format channels_first
   measure "plain, NCHW, jemalloc" jemalloc "${shape[@]}" --mode infer --plain-inference --memory-format channels_first
   measure "plain, channels-last, jemalloc" jemalloc "${shape[@]}" --mode infer --plain-inference
   measure "folded (default)" jemalloc "${shape[@]}" --mode infer
@@ -27,7 +27,7 @@ done
 set -- densenet-bc-100-12 3x32x32 64
 name="$1 ${2#*x}, batch $3"
 shape=(--model "$1" --input "$2" --batch "$3")
-measure "plain step, NCHW, glibc" glibc "${shape[@]}" --mode train --memory-format channels_first
+measure "plain step, NCHW, glibc keeping freed memory" glibc "${shape[@]}" --mode train --memory-format channels_first
 measure "plain step, NCHW, jemalloc" jemalloc "${shape[@]}" --mode train --memory-format channels_first
 measure "plain step, channels-last, jemalloc (default)" jemalloc "${shape[@]}" --mode train
 measure "memory-efficient step, channels-last, jemalloc" jemalloc "${shape[@]}" --mode train --memory-efficient
