@@ -76,24 +76,43 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         this.source = source;
         this.manager = manager;
         this.stem = source.stem();
-        NDArray convWeight = weight(stem.conv());
-        if (stem.norm() != null) {
-            NDArray[] folded = FoldedNorm.intoPrecedingConv(stem.norm(), convWeight, null, manager);
-            stemWeight = folded[0];
-            stemBias = folded[1];
-        } else {
-            stemWeight = FoldedNorm.copy(convWeight, manager);
-            stemBias = null;
+        // The arithmetic runs in a scratch manager; only the folded arrays move to this network's own.
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray convWeight = weight(stem.conv());
+            if (stem.norm() != null) {
+                NDArray[] folded = FoldedNorm.intoPrecedingConv(stem.norm(), convWeight, null, scratch);
+                stemWeight = keep(folded[0]);
+                stemBias = keep(folded[1]);
+            } else {
+                stemWeight = keep(FoldedNorm.copy(convWeight, scratch));
+                stemBias = null;
+            }
+            for (DenseBlock block : source.denseBlocks()) {
+                blocks.add(fold(block, scratch));
+            }
+            for (Transition t : source.transitions()) {
+                transitions.add(keep(FoldedNorm.preActivation(t.norm(), weight(t.conv()), null, scratch)));
+            }
+            Linear classifier = source.head().classifier();
+            this.head = keep(FoldedNorm.preActivation(source.head().norm(), weight(classifier),
+                    classifier.getParameters().get("bias").getArray(), scratch));
         }
-        for (DenseBlock block : source.denseBlocks()) {
-            blocks.add(fold(block));
+    }
+
+    /** Moves a folded array from the scratch manager to this network's; null stays null. */
+    private NDArray keep(NDArray array) {
+        if (array != null) {
+            array.attach(manager);
         }
-        for (Transition t : source.transitions()) {
-            transitions.add(FoldedNorm.preActivation(t.norm(), weight(t.conv()), null, manager));
-        }
-        Linear classifier = source.head().classifier();
-        this.head = FoldedNorm.preActivation(source.head().norm(), weight(classifier),
-                classifier.getParameters().get("bias").getArray(), manager);
+        return array;
+    }
+
+    private FoldedNorm.PreActivation keep(FoldedNorm.PreActivation p) {
+        keep(p.lower());
+        keep(p.upper());
+        keep(p.weight());
+        keep(p.bias());
+        return p;
     }
 
     /**
@@ -113,7 +132,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
      * its k maps after the ones it reads; in the blog's new-features-first order the input sits at the end
      * and each layer prepends its maps. Either way a layer reads one contiguous channel range.
      */
-    private Block fold(DenseBlock block) {
+    private Block fold(DenseBlock block, NDManager scratch) {
         int total = block.outputChannels();
         boolean inputFirst = block.concatOrder() == ConcatOrder.INPUT_FIRST;
         List<Layer> layers = new ArrayList<>();
@@ -122,7 +141,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
             int k = layer.growthRate();
             NDIndex reads = inputFirst ? channels(0, seen) : channels(total - seen, total);
             NDIndex writes = inputFirst ? channels(seen, seen + k) : channels(total - seen - k, total - seen);
-            layers.add(fold(layer, reads, writes));
+            layers.add(fold(layer, reads, writes, scratch));
         }
         int inputChannels = block.layers().isEmpty() ? total : block.layers().get(0).inputChannels();
         NDIndex input = inputFirst ? channels(0, inputChannels) : channels(total - inputChannels, total);
@@ -133,21 +152,22 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         return new NDIndex().addAllDim().addSliceDim(from, to);
     }
 
-    private Layer fold(DenseLayer layer, NDIndex reads, NDIndex writes) {
+    private Layer fold(DenseLayer layer, NDIndex reads, NDIndex writes, NDManager scratch) {
         if (!layer.isBottleneck()) {
             NDArray[] norm = new NDArray[4];
             String[] names = {"runningMean", "runningVar", "gamma", "beta"};
             for (int i = 0; i < names.length; i++) {
-                norm[i] = FoldedNorm.copy(layer.norm1().getParameters().get(names[i]).getArray(), manager);
+                norm[i] = keep(FoldedNorm.copy(layer.norm1().getParameters().get(names[i]).getArray(), scratch));
             }
-            return new Layer(null, null, norm, FoldedNorm.copy(weight(layer.conv1()), manager), reads, writes);
+            return new Layer(null, null, norm, keep(FoldedNorm.copy(weight(layer.conv1()), scratch)), reads, writes);
         }
         FoldedNorm.PreActivation first = FoldedNorm.preActivation(layer.norm1(), weight(layer.conv1()), null,
-                manager);
+                scratch);
         // The bottleneck's second BN follows conv1: fold it into conv1's (already folded) weights and bias.
-        NDArray[] conv1 = FoldedNorm.intoPrecedingConv(layer.norm2(), first.weight(), first.bias(), manager);
-        return new Layer(new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]),
-                FoldedNorm.copy(weight(layer.conv2()), manager), null, null, reads, writes);
+        NDArray[] conv1 = FoldedNorm.intoPrecedingConv(layer.norm2(), first.weight(), first.bias(), scratch);
+        FoldedNorm.PreActivation folded = keep(
+                new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]));
+        return new Layer(folded, keep(FoldedNorm.copy(weight(layer.conv2()), scratch)), null, null, reads, writes);
     }
 
     private static NDArray weight(ai.djl.nn.Block block) {

@@ -43,29 +43,9 @@ final class MemoryEfficientPass {
         List<DenseBlock> blocks = net.denseBlocks();
         List<Transition> transitions = net.transitions();
         NDArray stemInput = net.toMemoryFormat(images);
-        // pieces.get(b): block b's input, then the k new maps of each of its layers.
         List<List<NDArray>> pieces = new ArrayList<>();
         try {
-            // Forward without autograd (DJL enables it only inside a GradientCollector); BN updates its
-            // running statistics here, once.
-            NDArray blockInput = forward(net.stem(), ps, stemInput);
-            for (int b = 0; b < blocks.size(); b++) {
-                List<NDArray> kept = new ArrayList<>();
-                kept.add(blockInput);
-                pieces.add(kept);
-                NDArray features = blockInput;
-                for (DenseLayer layer : blocks.get(b).layers()) {
-                    kept.add(forward(layer, ps, features));
-                    if (features != blockInput) {
-                        features.close();
-                    }
-                    features = blocks.get(b).concatenate(kept);
-                }
-                if (b < transitions.size()) {
-                    blockInput = forward(transitions.get(b), ps, features);
-                }
-                features.close();
-            }
+            forwardKeepingNewMaps(net, ps, stemInput, pieces);
             pieces.forEach(list -> list.forEach(p -> p.setRequiresGradient(true)));
 
             try (GradientCollector collector = trainer.newGradientCollector()) {
@@ -101,6 +81,40 @@ final class MemoryEfficientPass {
         } finally {
             stemInput.close();
             pieces.forEach(list -> list.forEach(NDArray::close));
+        }
+    }
+
+    /**
+     * The forward pass without autograd (DJL enables it only inside a GradientCollector), up to the head.
+     * Fills {@code pieces} with, for each block, its input and then the k new maps of each of its layers.
+     * BN updates its running statistics here, once.
+     */
+    private static void forwardKeepingNewMaps(DenseNet net, ParameterStore ps, NDArray stemInput,
+            List<List<NDArray>> pieces) {
+        List<DenseBlock> blocks = net.denseBlocks();
+        List<Transition> transitions = net.transitions();
+        NDArray blockInput = forward(net.stem(), ps, stemInput);
+        for (int b = 0; b < blocks.size(); b++) {
+            List<NDArray> kept = new ArrayList<>();
+            kept.add(blockInput);
+            pieces.add(kept);
+            List<DenseLayer> layers = blocks.get(b).layers();
+            NDArray features = blockInput;
+            for (int i = 0; i < layers.size(); i++) {
+                kept.add(forward(layers.get(i), ps, features));
+                if (features != blockInput) {
+                    features.close();
+                }
+                // The last block's full concatenation is needed only by the head, which backward recomputes.
+                boolean needed = i < layers.size() - 1 || b < transitions.size();
+                features = needed ? blocks.get(b).concatenate(kept) : blockInput;
+            }
+            if (b < transitions.size()) {
+                blockInput = forward(transitions.get(b), ps, features);
+            }
+            if (features != kept.get(0)) {
+                features.close();
+            }
         }
     }
 
