@@ -5,6 +5,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 out, target, command = sys.argv[1], sys.argv[2], sys.argv[3]
 START, END = "<!-- harness:start -->", "<!-- harness:end -->"
@@ -58,7 +59,7 @@ lines = [START, "", "## Harness: densenet4j against PyTorch and ONNX Runtime", "
          "launcher runs it (jemalloc, never returning memory; inference through `FoldedDenseNet`, training with "
          "channels-last maps). Each peer runs twice, with glibc malloc as installed and with the same jemalloc "
          "setting; ratios are against the peer's faster run, whose memory is shown.",
-         f"Reproduce: `{command}`.", "",
+         f"Reproduce: `{command}` (this run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(os.path.getmtime(os.path.join(out, 'sgemm.json'))))}).", "",
          "| workload | mode | densenet4j img/s | PyTorch 1.13 img/s (glibc / jemalloc) "
          "| ONNX Runtime img/s (glibc / jemalloc) | densenet4j / PyTorch | densenet4j / ORT "
          "| densenet4j % of FP32 peak | densenet4j peak RSS | PyTorch peak RSS | ORT peak RSS |",
