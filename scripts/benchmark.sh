@@ -22,9 +22,9 @@ ort_cp="$root/bench/target/densenet4j-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/benc
 # The allocator matters as much as the kernels here (BENCHMARKS.md): densenet4j runs as its launcher runs
 # it (jemalloc, never returning memory); each peer runs both as installed (glibc malloc) and with that same
 # jemalloc setting, and the ratios are taken against the peer's faster run.
-jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-[ -f "$jemalloc" ] || { echo "benchmark.sh: $jemalloc is missing (Debian package libjemalloc2)" >&2; exit 1; }
-declare -A alloc_env=([glibc]="" [jemalloc]="LD_PRELOAD=$jemalloc MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1")
+. scripts/allocator.sh
+[ -f "$JEMALLOC_LIB" ] || { echo "benchmark.sh: $JEMALLOC_LIB is missing (Debian package libjemalloc2)" >&2; exit 1; }
+declare -A alloc_env=([glibc]="" [jemalloc]="LD_PRELOAD=$JEMALLOC_LIB MALLOC_CONF=$JEMALLOC_CONF")
 
 d4j_bench() {  # output-file, bench arguments...
   local file=$1; shift

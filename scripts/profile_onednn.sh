@@ -7,13 +7,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 who=$1 model=$2 c=$3 h=$4 w=$5 b=$6 mode=$7; shift 7
+. scripts/allocator.sh  # PyTorch runs under the launcher's allocator setting
 warmup=3 iterations=5
 run() {
   if [ "$who" = densenet4j ]; then
     ./densenet4j bench --model "$model" --input "${c}x${h}x${w}" --batch "$b" --mode "$mode" \
       --warmup $warmup --iterations $iterations --json "$@"
   else
-    env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
+    env LD_PRELOAD="$JEMALLOC_LIB" MALLOC_CONF="$JEMALLOC_CONF" \
       /usr/bin/python3 scripts/bench_pytorch.py "$model" "$c" "$h" "$w" "$b" "$mode" --threads 2 \
       --warmup $warmup --iterations $iterations
   fi

@@ -61,15 +61,7 @@ public final class BatchLoader implements AutoCloseable {
     public static BatchLoader training(ImageDataset data, int batchSize, Normalization normalization,
             Augmentation augmentation, long seed, int epoch) {
         long epochSeed = Seeds.mix(seed, epoch);
-        int[] order = new int[data.size()];
-        Arrays.setAll(order, i -> i);
-        SplittableRandom random = new SplittableRandom(epochSeed);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = Seeds.shuffledIndices(data.size(), new SplittableRandom(epochSeed));
         return new BatchLoader(data, order, batchSize, normalization, augmentation, epochSeed);
     }
 

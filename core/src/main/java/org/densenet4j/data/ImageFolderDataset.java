@@ -18,29 +18,18 @@ import org.slf4j.LoggerFactory;
  * <p>Files with other extensions are ignored with a warning; an image that fails to decode is
  * reported by {@link #pixels} and skipped by the batch loader.
  */
-public final class ImageFolderDataset implements ImageDataset {
+public final class ImageFolderDataset extends LabelledImages {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageFolderDataset.class);
 
-    private final Path root;
     private final List<Path> files;
-    private final int[] labels;
-    private final List<String> classNames;
-    private final int channels;
-    private final int height;
-    private final int width;
     private final ImageConverter converter;
     private final int ignoredFiles;
 
     private ImageFolderDataset(Path root, List<Path> files, int[] labels, List<String> classNames, int channels,
             int height, int width, int ignoredFiles) {
-        this.root = root;
+        super(root.toString(), channels, height, width, labels, classNames);
         this.files = files;
-        this.labels = labels;
-        this.classNames = classNames;
-        this.channels = channels;
-        this.height = height;
-        this.width = width;
         this.converter = new ImageConverter(channels, height, width);
         this.ignoredFiles = ignoredFiles;
     }
@@ -102,17 +91,7 @@ public final class ImageFolderDataset implements ImageDataset {
         if (!(heldOut > 0 && heldOut < 1)) {
             throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + heldOut);
         }
-        int[] order = new int[size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Random random = new Random(seed);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = Seeds.shuffledIndices(size(), new Random(seed));
         int testCount = Math.max(1, (int) Math.round(heldOut * order.length));
         int[] test = java.util.Arrays.copyOfRange(order, 0, testCount);
         int[] train = java.util.Arrays.copyOfRange(order, testCount, order.length);
@@ -143,45 +122,6 @@ public final class ImageFolderDataset implements ImageDataset {
     /** Files skipped at scan time because they are not JPEG or PNG. */
     public int ignoredFiles() {
         return ignoredFiles;
-    }
-
-    public Path file(int index) {
-        return files.get(index);
-    }
-
-    @Override
-    public String source() {
-        return root.toString();
-    }
-
-    @Override
-    public int size() {
-        return files.size();
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public int height() {
-        return height;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[index];
     }
 
     @Override

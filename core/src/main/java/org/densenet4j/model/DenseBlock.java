@@ -78,9 +78,15 @@ public final class DenseBlock extends AbstractBlock implements Stage {
 
     /**
      * Concatenates the block input and the first new feature maps as the block's layers see them:
-     * {@code pieces} holds the block input, then the outputs of layers 1, 2, ... in that order.
+     * {@code pieces} holds the block input, then the outputs of layers 1, 2, ... in that order. The result
+     * is a new array that autograd connects to every piece; the caller closes it.
      */
     public NDArray concatenate(List<NDArray> pieces) {
+        if (pieces.size() == 1) {
+            // DJL "concatenates" a single array with duplicate(), a copy autograd does not see through; a
+            // view keeps the gradient flowing to the piece.
+            return pieces.get(0).reshape(pieces.get(0).getShape());
+        }
         if (concatOrder == ConcatOrder.INPUT_FIRST) {
             return NDArrays.concat(new NDList(pieces), 1);
         }

@@ -123,10 +123,6 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         return new FoldedDenseNet(source, manager.newSubManager());
     }
 
-    public DenseNet source() {
-        return source;
-    }
-
     /**
      * Lays out a block's buffer. In the paper's order the block input comes first and each layer appends
      * its k maps after the ones it reads; in the blog's new-features-first order the input sits at the end

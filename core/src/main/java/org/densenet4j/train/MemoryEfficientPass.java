@@ -130,17 +130,10 @@ final class MemoryEfficientPass {
             GradientCollector collector, ParameterStore ps, DenseBlock block, List<NDArray> kept) {
         List<DenseLayer> layers = block.layers();
         for (int i = layers.size(); i >= 1; i--) {
-            NDArray gradient = kept.get(i).getGradient();
-            if (i == 1) {
-                // The first layer reads the block input itself. (DJL "concatenates" a single array with
-                // duplicate(), which libtorch's autograd does not see through, so it must not be used here.)
-                recomputeAndBackward(collector, ps, layers.get(0), kept.get(0), gradient);
-            } else {
-                try (NDArray input = block.concatenate(kept.subList(0, i))) {
-                    recomputeAndBackward(collector, ps, layers.get(i - 1), input, gradient);
-                }
+            try (NDArray gradient = kept.get(i).getGradient();
+                    NDArray input = block.concatenate(kept.subList(0, i))) {
+                recomputeAndBackward(collector, ps, layers.get(i - 1), input, gradient);
             }
-            gradient.close();
         }
     }
 
