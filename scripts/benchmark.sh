@@ -35,6 +35,7 @@ d4j_bench() {  # output-file, bench arguments...
 run_workload() {  # model c h w batch
   local model=$1 c=$2 h=$3 w=$4 b=$5 tag="$1-$3-b$5"
   local shape=(--model "$model" --input "${c}x${h}x${w}" --batch "$b")
+  ./densenet4j summary --model "$model" --input "${c}x${h}x${w}" --json > "$out/summary-$tag.json"
   d4j_bench "densenet4j-$tag-infer" "${shape[@]}" --mode infer
   d4j_bench "densenet4j-$tag-train" "${shape[@]}" --mode train
   d4j_bench "densenet4j-$tag-train-me" "${shape[@]}" --mode train --memory-efficient

@@ -9,7 +9,6 @@ import time
 
 out, target, command = sys.argv[1], sys.argv[2], sys.argv[3]
 START, END = "<!-- harness:start -->", "<!-- harness:end -->"
-GMACS = {"densenet121-224-b8": 2.8342, "densenet-bc-100-12-32-b64": 0.2879, "cifar-densenet121-32-b64": 0.8884}
 NAMES = {"densenet121-224-b8": "densenet121, 224x224, batch 8",
          "densenet-bc-100-12-32-b64": "densenet-bc-100-12, 32x32, batch 64",
          "cifar-densenet121-32-b64": "cifar-densenet121, 32x32, batch 64"}
@@ -66,14 +65,15 @@ lines = [START, "", "## Harness: densenet4j against PyTorch and ONNX Runtime", "
          "|---|---|---|---|---|---|---|---|---|---|---|"]
 MODES = (("infer", "infer", "infer"), ("train", "train", "train step"),
          ("train-me", "train", "train step, memory-efficient"))
-for tag, gmacs in GMACS.items():
+for tag in NAMES:
+    macs = load(f"summary-{tag}")["macs"]  # per image, as `densenet4j summary` counts them
     for mine, peer, label in MODES:
         d = load(f"densenet4j-{tag}-{mine}")
         if d is None:
             continue
         t, t_text = best("pytorch", tag, peer)
         o, o_text = best("onnxruntime", tag, peer) if peer == "infer" else (None, "-")
-        flops = 2 * gmacs * 1e9 * (1 if peer == "infer" else 3)  # backward costs about twice the forward
+        flops = 2 * macs * (1 if peer == "infer" else 3)  # backward costs about twice the forward
         pct = d["images_per_second"] * flops / (peak * 1e9) * 100
         row = [NAMES[tag], label, f"{d['images_per_second']:.1f}", t_text, o_text,
                f"{d['images_per_second'] / t['images_per_second']:.2f}x" if t else "-",
