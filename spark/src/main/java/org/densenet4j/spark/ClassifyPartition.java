@@ -40,6 +40,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         ImageClassifier classifier = ExecutorModel.get(checkpoint, threads);
+        Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once per partition
         List<Row> out = new ArrayList<>();
         List<String> paths = new ArrayList<>();
         List<BufferedImage> images = new ArrayList<>();
@@ -47,7 +48,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
             Row row = rows.next();
             String path = row.getString(row.fieldIndex("path"));
             try {
-                images.add(decode(row, path));
+                images.add(decode(row, path, hadoop));
                 paths.add(path);
             } catch (IOException | RuntimeException e) { // unreadable images included
                 out.add(RowFactory.create(path, null, null, e.getMessage()));
@@ -60,7 +61,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         return out.iterator();
     }
 
-    private static BufferedImage decode(Row row, String path) throws IOException {
+    private static BufferedImage decode(Row row, String path, Configuration hadoop) throws IOException {
         boolean hasContent = java.util.Arrays.asList(row.schema().fieldNames()).contains("content")
                 && !row.isNullAt(row.fieldIndex("content"));
         java.nio.file.Path name = java.nio.file.Path.of(path);
@@ -68,7 +69,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
             return ImageFiles.decode(new ByteArrayInputStream((byte[]) row.get(row.fieldIndex("content"))), name);
         }
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(path);
-        FileSystem fs = file.getFileSystem(new Configuration());
+        FileSystem fs = file.getFileSystem(hadoop);
         try (InputStream in = fs.open(file)) {
             return ImageFiles.decode(in, name);
         }
