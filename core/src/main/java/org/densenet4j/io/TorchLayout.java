@@ -9,74 +9,139 @@ import java.util.regex.Pattern;
 import org.densenet4j.model.DenseBlock;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.StemType;
 import org.densenet4j.model.Transition;
 
 /**
- * How PyTorch code names a DenseNet's parameters. DJL names parameters by block position, so each
- * layout is an explicit walk over the network's stages.
+ * How PyTorch code names a DenseNet's parameters. DJL names parameters by block position, so
+ * {@link #names} walks the network's stages once and each layout spells the names of what it meets.
  */
 public enum TorchLayout {
 
     /** torchvision's {@code models.densenet}: {@code features.denseblock1.denselayer1.norm1.weight}, ... */
     TORCHVISION {
         @Override
-        Map<String, Parameter> names(DenseNet net) {
-            Map<String, Parameter> m = new LinkedHashMap<>();
-            conv(m, "features.conv0", net.stem().conv());
-            if (net.stem().norm() != null) {
-                norm(m, "features.norm0", net.stem().norm());
-            }
-            for (int i = 0; i < net.denseBlocks().size(); i++) {
-                DenseBlock block = net.denseBlocks().get(i);
-                for (int j = 0; j < block.layers().size(); j++) {
-                    layer(m, "features.denseblock" + (i + 1) + ".denselayer" + (j + 1), "norm", block.layers().get(j));
-                }
-                if (i < net.transitions().size()) {
-                    Transition t = net.transitions().get(i);
-                    norm(m, "features.transition" + (i + 1) + ".norm", t.norm());
-                    conv(m, "features.transition" + (i + 1) + ".conv", t.conv());
-                }
-            }
-            norm(m, "features.norm5", net.head().norm());
-            linear(m, "classifier", net);
-            return m;
+        String stemConv() {
+            return "features.conv0";
+        }
+
+        @Override
+        String stemNorm(DenseNet net) {
+            return "features.norm0";
+        }
+
+        @Override
+        String layer(int block, int layer) {
+            return "features.denseblock" + (block + 1) + ".denselayer" + (layer + 1);
+        }
+
+        @Override
+        String norm() {
+            return "norm";
+        }
+
+        @Override
+        String transition(int block) {
+            return "features.transition" + (block + 1);
+        }
+
+        @Override
+        String headNorm() {
+            return "features.norm5";
+        }
+
+        @Override
+        String classifier() {
+            return "classifier";
         }
     },
 
     /** The blog code and pytorch-cifar: {@code conv1}, {@code dense1.0.bn1}, {@code trans1.conv}, {@code linear}. */
     PYTORCH_CIFAR {
         @Override
-        Map<String, Parameter> names(DenseNet net) {
-            if (net.stem().type() != StemType.CIFAR) {
-                throw new IllegalArgumentException("the pytorch-cifar layout has no ImageNet stem; use the "
-                        + "torchvision layout for " + net.config().stem() + " models");
-            }
-            Map<String, Parameter> m = new LinkedHashMap<>();
-            conv(m, "conv1", net.stem().conv());
-            for (int i = 0; i < net.denseBlocks().size(); i++) {
-                DenseBlock block = net.denseBlocks().get(i);
-                for (int j = 0; j < block.layers().size(); j++) {
-                    layer(m, "dense" + (i + 1) + "." + j, "bn", block.layers().get(j));
-                }
-                if (i < net.transitions().size()) {
-                    Transition t = net.transitions().get(i);
-                    norm(m, "trans" + (i + 1) + ".bn", t.norm());
-                    conv(m, "trans" + (i + 1) + ".conv", t.conv());
-                }
-            }
-            norm(m, "bn", net.head().norm());
-            linear(m, "linear", net);
-            return m;
+        String stemConv() {
+            return "conv1";
+        }
+
+        @Override
+        String stemNorm(DenseNet net) {
+            throw new IllegalArgumentException("the pytorch-cifar layout has no ImageNet stem; use the "
+                    + "torchvision layout for " + net.config().stem() + " models");
+        }
+
+        @Override
+        String layer(int block, int layer) {
+            return "dense" + (block + 1) + "." + layer;
+        }
+
+        @Override
+        String norm() {
+            return "bn";
+        }
+
+        @Override
+        String transition(int block) {
+            return "trans" + (block + 1);
+        }
+
+        @Override
+        String headNorm() {
+            return "bn";
+        }
+
+        @Override
+        String classifier() {
+            return "linear";
         }
     };
+
+    /** The stem convolution's prefix. */
+    abstract String stemConv();
+
+    /** The ImageNet stem's BN prefix; a layout without one says so. */
+    abstract String stemNorm(DenseNet net);
+
+    /** The prefix of dense layer {@code layer} of block {@code block}, both 0-based. */
+    abstract String layer(int block, int layer);
+
+    /** What this layout calls a BN inside layers and transitions: {@code norm} or {@code bn}. */
+    abstract String norm();
+
+    /** The prefix of the transition after block {@code block}, 0-based. */
+    abstract String transition(int block);
+
+    /** The final BN's prefix. */
+    abstract String headNorm();
+
+    /** The classifier's prefix. */
+    abstract String classifier();
+
+    /** The PyTorch key of every parameter and BN statistic of {@code net}, in state-dict order. */
+    Map<String, Parameter> names(DenseNet net) {
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        String stemNorm = net.stem().norm() != null ? stemNorm(net) : null;
+        conv(m, stemConv(), net.stem().conv());
+        if (stemNorm != null) {
+            norm(m, stemNorm, net.stem().norm());
+        }
+        for (int i = 0; i < net.denseBlocks().size(); i++) {
+            DenseBlock block = net.denseBlocks().get(i);
+            for (int j = 0; j < block.layers().size(); j++) {
+                layer(m, layer(i, j), norm(), block.layers().get(j));
+            }
+            if (i < net.transitions().size()) {
+                Transition t = net.transitions().get(i);
+                norm(m, transition(i) + "." + norm(), t.norm());
+                conv(m, transition(i) + ".conv", t.conv());
+            }
+        }
+        norm(m, headNorm(), net.head().norm());
+        linear(m, classifier(), net);
+        return m;
+    }
 
     /** torchvision's fix for pre-0.4 checkpoints, which named {@code norm1} as {@code norm.1}. */
     private static final Pattern LEGACY = Pattern.compile(
             "^(.*denselayer\\d+\\.(?:norm|relu|conv))\\.((?:[12])\\.(?:weight|bias|running_mean|running_var))$");
-
-    /** The PyTorch key of every parameter and BN statistic of {@code net}, in state-dict order. */
-    abstract Map<String, Parameter> names(DenseNet net);
 
     /** The command-line name, such as {@code pytorch-cifar}. */
     public String cliName() {
