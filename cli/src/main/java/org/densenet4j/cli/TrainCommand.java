@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.io.AtomicFile;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.ModelSummary;
 import ai.djl.ndarray.types.Shape;
@@ -138,13 +138,12 @@ final class TrainCommand implements Callable<Integer> {
         if (show <= 0) {
             return;
         }
-        Files.createDirectories(samples);
         List<BufferedImage> images = new ArrayList<>();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < Math.min(show, test.size()); i++) {
             BufferedImage img = ImageConverter.toImage(test.pixels(i), test.channels(), test.height(), test.width());
             Path file = samples.resolve("test-" + i + ".png");
-            ImageIO.write(img, "png", file.toFile());
+            AtomicFile.write(file, target -> ImageIO.write(img, "png", target));
             images.add(ImageIO.read(file.toFile()));
             lines.add(file + "  true: " + test.classNames().get(test.label(i)));
         }
