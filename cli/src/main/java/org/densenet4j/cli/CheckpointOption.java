@@ -53,7 +53,8 @@ final class CheckpointOption {
         }
     }
 
-    private static void warn(PrintWriter err, String message) {
+    /** Reports a non-strict load's problem on standard error. */
+    static void warn(PrintWriter err, String message) {
         err.println("densenet4j: " + message);
         err.flush();
     }

@@ -42,10 +42,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointFile.Loaded loaded = TorchImport.load(file, model.preset, model.classes, layout, !nonStrict,
-                    manager, w -> {
-                spec.commandLine().getErr().println("densenet4j: " + w);
-                spec.commandLine().getErr().flush();
-            });
+                    manager, w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
             CheckpointFile.write(out, loaded.checkpoint(), loaded.network(), null);
             spec.commandLine().getOut().printf("%s (%s layout, %d classes) -> %s%n", file,
                     TorchImport.layout(model.preset, layout).cliName(), loaded.checkpoint().spec().config().classes(),
