@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.CheckpointFile;
-import org.densenet4j.zoo.DenseNetModelLoader;
+import org.densenet4j.zoo.BundledModel;
 import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -19,8 +19,8 @@ import picocli.CommandLine.TypeConversionException;
  */
 final class CheckpointOption {
 
-    /** The bundled model, relative to the installation (the launcher sets densenet4j.home). */
-    static final String BUNDLED = DenseNetModelLoader.BUNDLED;
+    /** The bundled model in the installation folder, which the launcher passes as densenet4j.home. */
+    static final String BUNDLED = "models/" + BundledModel.NAME;
 
     @Option(names = {"--checkpoint", "--weights"}, paramLabel = "FILE",
             description = "A densenet4j checkpoint, or a PyTorch .pth (then give --model and --layout) "
@@ -63,7 +63,16 @@ final class CheckpointOption {
         if (checkpoint != null) {
             return checkpoint;
         }
-        return DenseNetModelLoader.bundledModel();
+        return bundledModel();
+    }
+
+    /**
+     * The bundled model: the installation's copy when run by the launcher (so that messages name the file
+     * next to its model card and samples), else the copy in the core jar.
+     */
+    static Path bundledModel() {
+        String home = System.getProperty("densenet4j.home");
+        return home != null ? Path.of(home).resolve(BUNDLED) : BundledModel.path();
     }
 
     /** Loads the model with its description. */

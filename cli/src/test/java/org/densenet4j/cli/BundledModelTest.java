@@ -7,7 +7,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Path;
-import org.densenet4j.zoo.DenseNetModelLoader;
 import org.junit.jupiter.api.Test;
 
 /** predict and eval with no model named use the bundled Fashion-MNIST model, as the README promises. */
@@ -15,11 +14,11 @@ class BundledModelTest {
 
     @Test
     void predictWithTheDefaultModelNamesTheSampleImages() {
-        Path samples = DenseNetModelLoader.bundledModel().resolveSibling("samples");
+        Path samples = CheckpointOption.bundledModel().resolveSibling("samples");
         CliRunner r = CliRunner.run("predict", samples.toString(), "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
-        assertTrue(json.get("checkpoint").getAsString().endsWith(DenseNetModelLoader.BUNDLED), r.out());
+        assertTrue(json.get("checkpoint").getAsString().endsWith(CheckpointOption.BUNDLED), r.out());
         JsonArray predictions = json.getAsJsonArray("predictions");
         assertEquals(4, predictions.size());
         // Fashion-MNIST test images 0-3 are an ankle boot, a pullover and two trousers.

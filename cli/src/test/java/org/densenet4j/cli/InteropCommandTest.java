@@ -10,14 +10,14 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.densenet4j.io.NpyFile;
-import org.densenet4j.zoo.DenseNetModelLoader;
+import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** export, import and infer from the command line, round-tripping the bundled model through a .pth. */
 class InteropCommandTest {
 
-    static final String BUNDLED = Path.of("..").resolve(DenseNetModelLoader.BUNDLED).toString();
+    static final String BUNDLED = Path.of("..", "models").resolve(BundledModel.NAME).toString();
 
     @TempDir Path tmp;
 

@@ -13,12 +13,12 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.train.CheckpointFile;
-import org.densenet4j.zoo.DenseNetModelLoader;
+import org.densenet4j.zoo.BundledModel;
 
 /** A running server on a free loopback port, serving the bundled Fashion-MNIST model. */
 final class ServerFixture implements AutoCloseable {
 
-    static final Path BUNDLED = Path.of("..").resolve(DenseNetModelLoader.BUNDLED);
+    static final Path BUNDLED = Path.of("..", "models").resolve(BundledModel.NAME);
 
     final NDManager manager = NDManager.newBaseManager();
     final ImageClassifier classifier;

@@ -6,11 +6,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.awt.image.BufferedImage;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.data.ImageConverter;
+import org.densenet4j.data.ImageFiles;
+import org.densenet4j.data.UnreadableImageException;
 
 /**
  * Classifies images of any size and colour mode with a trained model: each image is converted as the
@@ -42,12 +46,37 @@ public final class ImageClassifier {
         return spec;
     }
 
+    /**
+     * Classifies one image.
+     *
+     * @throws IllegalArgumentException if {@code image} is null, which is what {@code ImageIO.read} returns
+     *     for a file it cannot decode
+     */
     public Classifications classify(BufferedImage image) {
-        return classify(List.of(image)).get(0);
+        return classify(Collections.singletonList(image)).get(0);
     }
 
-    /** Classifies a batch in one forward pass; results are in input order. */
+    /**
+     * Reads and classifies an image file (JPEG or PNG).
+     *
+     * @throws UnreadableImageException naming the file, if it cannot be read or decoded
+     */
+    public Classifications classify(Path file) throws UnreadableImageException {
+        return classify(ImageFiles.read(file));
+    }
+
+    /**
+     * Classifies a batch in one forward pass; results are in input order.
+     *
+     * @throws IllegalArgumentException if an element is null, naming its index
+     */
     public List<Classifications> classify(List<BufferedImage> images) {
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i) == null) {
+                throw new IllegalArgumentException("image " + i + " of " + images.size() + " is null (ImageIO.read "
+                        + "returns null for a file that is not a readable image; classify(Path) reads and checks it)");
+            }
+        }
         if (images.isEmpty()) {
             return List.of();
         }

@@ -48,7 +48,11 @@ public final class DenseNetTrainer {
     private final TrainingListener listener;
     private final TrainingStep step;
 
-    /** A trainer with the plain training step. */
+    /**
+     * A trainer with the plain training step.
+     *
+     * @param listener hears about progress; null logs it through SLF4J ({@link LoggingTrainingListener})
+     */
     public DenseNetTrainer(TrainingRecipe recipe, Path runDir, TrainingListener listener) {
         this(recipe, runDir, listener, TrainingStep.PLAIN);
     }
@@ -57,7 +61,7 @@ public final class DenseNetTrainer {
     public DenseNetTrainer(TrainingRecipe recipe, Path runDir, TrainingListener listener, TrainingStep step) {
         this.recipe = recipe;
         this.runDir = runDir;
-        this.listener = listener == null ? new TrainingListener() {} : listener;
+        this.listener = listener == null ? new LoggingTrainingListener() : listener;
         this.step = step;
     }
 

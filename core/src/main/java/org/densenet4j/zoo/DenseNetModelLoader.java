@@ -15,6 +15,7 @@ import ai.djl.translate.Translator;
 import ai.djl.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
@@ -28,20 +29,17 @@ import org.densenet4j.train.CheckpointFile;
  * Loads a densenet4j model as a DJL {@link ZooModel}, from criteria arguments:
  *
  * <ul>
- *   <li>{@code checkpoint}: a densenet4j checkpoint (without it, the bundled Fashion-MNIST model);
+ *   <li>{@code checkpoint}: a densenet4j checkpoint (without it, or with no arguments at all, the
+ *       {@link BundledModel bundled Fashion-MNIST model} from the core jar);
  *   <li>or {@code weights} (a PyTorch .pth file) with {@code model} (the preset it holds) and optionally
  *       {@code layout} ({@code torchvision} or {@code pytorch-cifar}) and {@code classes}.
  * </ul>
+ *
+ * <p>A file that is missing or unreadable fails with an {@link IOException} or
+ * {@link MalformedModelException} whose message names the file and the reason (DJL passes these on as they
+ * are; a {@link ModelNotFoundException} would be hidden behind DJL's generic "No model ... is found").
  */
 public final class DenseNetModelLoader implements ModelLoader {
-
-    /** The model shipped in the repository, relative to the installation. */
-    public static final String BUNDLED = "models/fashion-mnist/densenet-bc-40-12.d4j";
-
-    /** The bundled model's path: under {@code densenet4j.home} (set by the launcher), else the working folder. */
-    public static Path bundledModel() {
-        return Path.of(System.getProperty("densenet4j.home", ".")).resolve(BUNDLED);
-    }
 
     @Override
     public String getGroupId() {
@@ -72,11 +70,11 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new ModelNotFoundException("densenet4j models map Image to Classifications, not "
                     + criteria.getInputClass() + " to " + criteria.getOutputClass());
         }
-        Map<String, Object> arguments = criteria.getArguments();
-        Path file = arguments.containsKey("weights") ? Path.of(arguments.get("weights").toString())
-                : checkpoint(arguments);
+        Map<String, Object> arguments = criteria.getArguments() == null ? Map.of() : criteria.getArguments();
+        Path file = modelFile(arguments);
         if (!Files.isRegularFile(file)) {
-            throw new ModelNotFoundException("densenet4j model file not found: " + file);
+            throw new NoSuchFileException(file.toString(), null, "densenet4j model file not found ("
+                    + (Files.exists(file) ? "not a regular file" : "no such file") + ")");
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
@@ -89,7 +87,9 @@ public final class DenseNetModelLoader implements ModelLoader {
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {
             model.close();
-            throw new MalformedModelException(e.getMessage(), e);
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new MalformedModelException(message.contains(file.toString()) ? message
+                    : file + ": " + message, e);
         }
     }
 
@@ -107,12 +107,10 @@ public final class DenseNetModelLoader implements ModelLoader {
                 layout == null ? null : TorchLayout.parse(layout.toString()), true, model.getNDManager(), w -> { });
     }
 
-    private static Path checkpoint(Map<String, Object> arguments) {
-        Object given = arguments.get("checkpoint");
-        if (given != null) {
-            return Path.of(given.toString());
-        }
-        return bundledModel();
+    /** The file the arguments name: {@code weights}, else {@code checkpoint}, else the bundled model. */
+    private static Path modelFile(Map<String, Object> arguments) {
+        Object given = arguments.containsKey("weights") ? arguments.get("weights") : arguments.get("checkpoint");
+        return given != null ? Path.of(given.toString()) : BundledModel.path();
     }
 
     @Override

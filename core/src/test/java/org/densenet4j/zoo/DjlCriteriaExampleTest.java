@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** The README's DJL example, run as a test against the bundled model. */
 class DjlCriteriaExampleTest {
 
-    static final Path BUNDLED = Path.of("..").resolve(DenseNetModelLoader.BUNDLED);
+    static final Path BUNDLED = Path.of("..", "models").resolve(BundledModel.NAME);
     static final Path SAMPLE = Path.of("..", "models", "fashion-mnist", "samples", "test-0.png");
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.apache.spark.SparkFiles;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.zoo.BundledModel;
 
 /**
  * The model of this executor JVM, loaded once on first use and shared by all its tasks: loading per
@@ -22,11 +23,11 @@ final class ExecutorModel {
 
     /**
      * The classifier for {@code checkpoint}: a path on this machine, or the name of a file shipped with
-     * {@code spark-submit --files}.
+     * {@code spark-submit --files}; null for the bundled model, which every executor has in the core jar.
      */
     static synchronized ImageClassifier get(String checkpoint, int threads) {
         if (classifier != null) {
-            if (!loadedFrom.equals(checkpoint)) {
+            if (!java.util.Objects.equals(loadedFrom, checkpoint)) {
                 throw new IllegalStateException("this executor already serves " + loadedFrom + ", not " + checkpoint);
             }
             return classifier;
@@ -49,6 +50,9 @@ final class ExecutorModel {
     }
 
     private static Path locate(String checkpoint) {
+        if (checkpoint == null) {
+            return BundledModel.path();
+        }
         Path direct = Path.of(checkpoint);
         if (Files.isRegularFile(direct)) {
             return direct;

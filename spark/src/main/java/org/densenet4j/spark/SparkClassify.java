@@ -6,7 +6,6 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.densenet4j.zoo.DenseNetModelLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,7 +73,6 @@ public final class SparkClassify implements Callable<Integer> {
         if (batchSize < 1 || threads < 1 || topK < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
         }
-        String model = checkpoint != null ? checkpoint : DenseNetModelLoader.bundledModel().toString();
         SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
         if (master != null) {
             builder.master(master);
@@ -87,7 +85,7 @@ public final class SparkClassify implements Callable<Integer> {
             if (partitions != null) {
                 rows = rows.repartition(partitions);
             }
-            Dataset<Row> result = rows.mapPartitions(new ClassifyPartition(model, batchSize, threads, topK),
+            Dataset<Row> result = rows.mapPartitions(new ClassifyPartition(checkpoint, batchSize, threads, topK),
                     Encoders.row(ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
