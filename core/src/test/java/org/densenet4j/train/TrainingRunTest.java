@@ -152,4 +152,20 @@ class TrainingRunTest {
             }
         }
     }
+
+    @Test
+    void aTrainerWithoutAListenerLogsItsProgressThroughSlf4j() throws IOException {
+        DatasetSplits data = FashionMnist.splits(64, 32);
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            new DenseNetTrainer(recipe(1, 0.05), tmp.resolve("logged"), null).train("tiny", tiny(), data, false);
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains("epoch 1/1: 2 batches, learning rate 0.05"), log);
+        assertTrue(log.matches("(?s).*epoch 1/1: train loss [0-9.]+ acc [0-9.]+%, test loss [0-9.]+ top-1 .*"), log);
+    }
 }

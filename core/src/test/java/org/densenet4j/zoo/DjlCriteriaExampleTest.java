@@ -69,4 +69,45 @@ class DjlCriteriaExampleTest {
             }
         }
     }
+
+    @Test
+    void criteriaWithoutArgumentsServesTheBundledModelFromTheJar() throws Exception {
+        Criteria<Image, Classifications> criteria = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optArtifactId("densenet")
+                .build();
+        try (ZooModel<Image, Classifications> model = criteria.loadModel();
+                Predictor<Image, Classifications> predictor = model.newPredictor()) {
+            Classifications result = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            assertEquals("Ankle boot", result.best().getClassName());
+        }
+        assertEquals(BundledModel.path().getFileName().toString(), "densenet-bc-40-12.d4j");
+    }
+
+    @Test
+    void aMissingCheckpointIsNamedAtTheTopOfTheException(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        Path missing = tmp.resolve("nowhere.d4j");
+        Criteria<Image, Classifications> criteria = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optGroupId("org.densenet4j")
+                .optArgument("checkpoint", missing.toString())
+                .build();
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, criteria::loadModel);
+        assertTrue(e.getMessage().startsWith(missing.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void aBrokenCheckpointIsNamedWithTheReason(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path broken = tmp.resolve("broken.d4j");
+        java.nio.file.Files.writeString(broken, "not a zip");
+        Criteria<Image, Classifications> criteria = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optGroupId("org.densenet4j")
+                .optArgument("checkpoint", broken.toString())
+                .build();
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(ai.djl.MalformedModelException.class,
+                criteria::loadModel);
+        assertTrue(e.getMessage().startsWith(broken.toString()), e.getMessage());
+    }
 }
