@@ -7,8 +7,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.densenet4j.train.EpochMetrics;
 import org.densenet4j.train.TrainingListener;
 
-/** Shows a progress bar per epoch (loss, accuracy, images/s, ETA) and a line per finished epoch. */
-final class ProgressListener implements TrainingListener {
+/**
+ * Shows a progress bar per epoch (loss, accuracy, images/s, ETA) and a line per finished epoch. Closing it ends
+ * a bar left open by a failed epoch, so that the error message starts on a line of its own.
+ */
+final class ProgressListener implements TrainingListener, AutoCloseable {
 
     private final PrintStream out;
     private ProgressBar bar;
@@ -32,10 +35,16 @@ final class ProgressListener implements TrainingListener {
     }
 
     @Override
-    public void onEpochEnd(EpochMetrics m) {
+    public void close() {
         if (bar != null) {
             bar.close();
+            bar = null;
         }
+    }
+
+    @Override
+    public void onEpochEnd(EpochMetrics m) {
+        close();
         out.printf("epoch %d: lr %.4g, train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
                         + "%.0f s (%.0f img/s)%n", m.epoch(), m.learningRate(), m.trainLoss(), 100 * m.trainAccuracy(),
                 m.testLoss(), 100 * m.testAccuracy(), 100 * m.testTop5(), m.seconds(), m.imagesPerSecond());

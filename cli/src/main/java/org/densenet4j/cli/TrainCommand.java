@@ -85,11 +85,17 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Where checkpoints and metrics go (default: runs/DATASET-MODEL).")
+            description = "Where checkpoints and metrics go (default: runs/DATASET-MODEL, or the next free "
+                    + "runs/DATASET-MODEL-N when an earlier run holds it).")
     Path runDir;
 
-    @Option(names = "--resume", description = "Continue from the run folder's checkpoint.")
+    @Option(names = "--resume", description = "Continue from the run folder's checkpoint (without --run-dir: the "
+            + "newest run of this dataset and model).")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Start afresh in a --run-dir that holds a run, replacing its "
+            + "checkpoint and metrics. Without it, a run folder that holds a run is never overwritten.")
+    boolean overwrite;
 
     @Option(names = "--show", defaultValue = "8", description = "Test images to predict at the end (default: "
             + "${DEFAULT-VALUE}).")
@@ -111,16 +117,26 @@ final class TrainCommand implements Callable<Integer> {
                 .build();
         TrainingRecipe recipe = new TrainingRecipe(epochCount, batchSize, learningRate, momentum, weightDecay,
                 schedule, !noAugment, seed);
-        Path dir = runDir != null ? runDir : defaultRunDir(splits.name(), model.name());
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
+        }
+        Path dir = runDir != null ? runDir : RunFolders.forNewOrResumedRun(
+                defaultRunDir(splits.name(), model.name()), resume, out);
+        if (overwrite) {
+            RunFolders.clear(dir, out);
+        }
         out.printf("training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
                 model.name(), ModelSummary.of(config, new Shape(splits.train().channels(),
                         splits.train().height(), splits.train().width())).parameters(),
                 splits.name(), splits.train().size(), splits.test().size(), splits.train().channels(),
                 splits.train().height(), splits.train().width(), epochCount);
         out.flush();
-        DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, new ProgressListener(System.out),
-                memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN);
-        TrainingResult result = trainer.train(model.name(), config, splits, resume);
+        TrainingResult result;
+        try (ProgressListener progress = new ProgressListener(System.out)) {
+            DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, progress,
+                    memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN);
+            result = trainer.train(model.name(), config, splits, resume);
+        }
 
         out.printf("%ntest set after %d epochs (%.0f s of training in this run):%n", result.history().size(),
                 result.trainingSeconds());

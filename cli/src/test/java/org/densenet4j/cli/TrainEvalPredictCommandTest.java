@@ -103,4 +103,47 @@ class TrainEvalPredictCommandTest {
         assertEquals(1, oneClass.exitCode());
         assertTrue(oneClass.err().contains("at least 2"), oneClass.err());
     }
+
+    @Test
+    void aFinishedRunIsNeverOverwrittenWithoutBeingAsked() throws Exception {
+        byte[] before = Files.readAllBytes(run.resolve("checkpoint.d4j"));
+        CliRunner again = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "64", "--test-limit",
+                "32", "--epochs", "1", "--run-dir", run.toString(), "--show", "0", "--no-download");
+        assertEquals(2, again.exitCode(), again.err());
+        assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume")
+                && again.err().contains("--overwrite"), again.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve("checkpoint.d4j"))));
+
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        CliRunner notAFolder = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "64",
+                "--test-limit", "32", "--epochs", "1", "--run-dir", file.toString(), "--show", "0", "--no-download");
+        assertEquals(2, notAFolder.exitCode(), notAFolder.err());
+        assertTrue(notAFolder.err().contains("is a file, not a run folder"), notAFolder.err());
+
+        Path replaced = tmp.resolve("replaced");
+        Files.createDirectories(replaced);
+        Files.copy(run.resolve("checkpoint.d4j"), replaced.resolve("checkpoint.d4j"));
+        CliRunner overwrite = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "64",
+                "--test-limit", "32", "--epochs", "1", "--run-dir", replaced.toString(), "--show", "0",
+                "--no-download", "--overwrite");
+        assertEquals(0, overwrite.exitCode(), overwrite.err());
+        assertTrue(overwrite.out().contains("--overwrite: removed the earlier run"), overwrite.out());
+    }
+
+    @Test
+    void defaultRunFoldersAreNumberedInsteadOfOverwritten() throws Exception {
+        Path base = tmp.resolve("runs/fashion-mnist-x");
+        java.io.StringWriter text = new java.io.StringWriter();
+        java.io.PrintWriter out = new java.io.PrintWriter(text);
+        assertEquals(base, RunFolders.forNewOrResumedRun(base, false, out));
+        Files.createDirectories(base);
+        Files.writeString(base.resolve("checkpoint.d4j"), "earlier");
+        Path second = RunFolders.forNewOrResumedRun(base, false, out);
+        assertEquals(tmp.resolve("runs/fashion-mnist-x-2"), second);
+        assertTrue(text.toString().contains("holds an earlier run"), text.toString());
+        assertEquals(base, RunFolders.forNewOrResumedRun(base, true, out));
+        Files.createDirectories(second);
+        Files.writeString(second.resolve("checkpoint.d4j"), "later");
+        assertEquals(second, RunFolders.forNewOrResumedRun(base, true, out), "--resume takes the newest run");
+    }
 }

@@ -22,7 +22,30 @@ public final class AtomicFile {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** What {@link Files#createTempFile} makes of a target's name: the name, random digits, ".tmp". */
+    private static final java.util.regex.Pattern LEFTOVER = java.util.regex.Pattern.compile(".+[0-9]{6,}\\.tmp");
+
     private AtomicFile() {}
+
+    /**
+     * Removes the temporary files that writes into {@code dir} left when the process was killed mid-write
+     * (a finished write never leaves one). Returns how many were removed.
+     */
+    public static int removeLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f) && LEFTOVER.matcher(f.getFileName().toString()).matches()) {
+                    Files.deleteIfExists(f);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
 
     public static void write(Path file, Content content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();

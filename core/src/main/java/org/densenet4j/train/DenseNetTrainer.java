@@ -22,6 +22,7 @@ import org.densenet4j.data.Seeds;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.io.AtomicFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.slf4j.Logger;
@@ -65,6 +66,16 @@ public final class DenseNetTrainer {
         this.step = step;
     }
 
+    /** A few words on the run a checkpoint holds, for messages; a damaged one is still named. */
+    private static String describe(Path checkpoint) {
+        try {
+            Checkpoint c = CheckpointFile.readDescription(checkpoint);
+            return c.spec().modelName() + ", " + c.epochsCompleted() + " of " + c.recipe().epochs() + " epochs done";
+        } catch (IOException | RuntimeException e) {
+            return checkpoint.getFileName() + ", unreadable: " + e.getMessage();
+        }
+    }
+
     public Path checkpointPath() {
         return runDir.resolve(CHECKPOINT);
     }
@@ -74,6 +85,8 @@ public final class DenseNetTrainer {
      *
      * @param modelName the preset name, recorded with the model
      * @param resume continue from the run folder's checkpoint if there is one
+     * @throws RunExistsException if {@code resume} is false and the run folder already holds a checkpoint:
+     *     a finished or interrupted run is never overwritten silently
      * @throws DivergedException if the loss becomes NaN or infinite; the last checkpoint is kept
      * @throws IOException if a checkpoint cannot be read or written
      */
@@ -81,8 +94,18 @@ public final class DenseNetTrainer {
             throws IOException {
         checkFits(config, data);
         step.checkSupports(config);
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
+        }
         Files.createDirectories(runDir);
         Path checkpoint = checkpointPath();
+        if (!resume && Files.exists(checkpoint)) {
+            throw new RunExistsException(runDir, describe(checkpoint));
+        }
+        int leftovers = AtomicFile.removeLeftovers(runDir);
+        if (leftovers > 0) {
+            LOG.info("removed {} temporary file(s) an interrupted write left in {}", leftovers, runDir);
+        }
         Checkpoint previous = null;
         if (resume && Files.exists(checkpoint)) {
             previous = CheckpointFile.readDescription(checkpoint);
@@ -168,9 +191,10 @@ public final class DenseNetTrainer {
                     float loss = pass.loss();
                     if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
                         throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
-                                + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped, "
-                                + "the last good checkpoint is kept at " + checkpointPath()
-                                + ". Lower the learning rate and resume.");
+                                + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped. "
+                                + (epoch > 0 ? "The last good checkpoint (after epoch " + epoch + ") is kept at "
+                                        + checkpointPath() + ". " : "No epoch finished, so no checkpoint was written. ")
+                                + "Lower the learning rate and start again.");
                     }
                     trainer.step();
                     correct += pass.logits().argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))

@@ -3,17 +3,20 @@ package org.densenet4j.train;
 /** How the learning rate changes over the epochs; applied once at the start of each epoch. */
 public enum LearningRateSchedule {
     /**
-     * The paper's: divided by 10 at 50% and again at 75% of the epochs (epochs 150 and 225 of 300).
-     * Milestones are rounded to the nearest epoch, so a one-epoch run keeps the base rate.
+     * The paper's: divided by 10 at 50% and again at 75% of the epochs (epochs 150 and 225 of 300). For
+     * short runs the milestones are moved so that no stage is skipped: from 3 epochs on, each of the three
+     * rates gets at least one epoch (0.1, 0.01, 0.001 for 3), and a one-epoch run keeps the base rate.
      */
     STEP {
         @Override
         public double rate(double base, int epoch, int epochs) {
+            int first = Math.max(1, epochs / 2);
+            int second = Math.max(first + 1, (int) Math.floor(0.75 * epochs));
             double r = base;
-            if (epoch >= Math.round(0.5 * epochs)) {
+            if (epoch >= first) {
                 r /= 10;
             }
-            if (epoch >= Math.round(0.75 * epochs)) {
+            if (epoch >= second) {
                 r /= 10;
             }
             return r;

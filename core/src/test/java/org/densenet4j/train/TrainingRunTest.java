@@ -116,16 +116,38 @@ class TrainingRunTest {
     }
 
     @Test
-    void nanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws IOException {
+    void aNewRunNeverOverwritesAFinishedOneAndLeftoversOfAKillAreRemoved() throws IOException {
         DatasetSplits data = FashionMnist.splits(256, 32);
         Path run = tmp.resolve("run");
         new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
+        byte[] before = Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT));
+        RunExistsException e = assertThrows(RunExistsException.class,
+                () -> new DenseNetTrainer(recipe(1, 1e8), run, null).train("tiny", tiny(), data, false));
+        assertTrue(e.getMessage().contains("tiny, 1 of 1 epochs done") && e.getMessage().contains("--resume"),
+                e.getMessage());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT))));
+
+        Path killed = tmp.resolve("killed");
+        Files.createDirectories(killed);
+        Files.write(killed.resolve("checkpoint.d4j4471092835512.tmp"), new byte[100]);
+        Files.write(killed.resolve("curves.png981273645.tmp"), new byte[10]);
+        Files.write(killed.resolve("notes.txt"), new byte[10]);
+        new DenseNetTrainer(recipe(1, 0.05), killed, null).train("tiny", tiny(), data, true);
+        try (Stream<Path> s = Files.list(killed)) {
+            assertTrue(s.noneMatch(p -> p.toString().endsWith(".tmp")), "temporary files left behind");
+        }
+        assertTrue(Files.exists(killed.resolve("notes.txt")), "files of the user's are kept");
+    }
+
+    @Test
+    void nanLossStopsWithAClearMessageAndWritesNothingHalfDone() throws IOException {
+        DatasetSplits data = FashionMnist.splits(256, 32);
+        Path run = tmp.resolve("run");
         DivergedException e = assertThrows(DivergedException.class,
                 () -> new DenseNetTrainer(recipe(1, 1e8), run, null).train("tiny", tiny(), data, false));
-        assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("checkpoint"), e.getMessage());
-        Checkpoint kept = CheckpointFile.readDescription(run.resolve(DenseNetTrainer.CHECKPOINT));
-        assertEquals(0.05, kept.recipe().learningRate());
-        assertEquals(1, kept.epochsCompleted());
+        assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("no checkpoint was written"),
+                e.getMessage());
+        assertTrue(Files.notExists(run.resolve(DenseNetTrainer.CHECKPOINT)));
     }
 
     /** An output stream that fails after a number of bytes, like a process killed mid-write. */
