@@ -14,7 +14,13 @@ import org.densenet4j.model.DenseNetConfig;
 public record ModelSpec(String modelName, DenseNetConfig config, int height, int width, List<String> classNames,
         Normalization normalization) {
 
+    /** The largest input side accepted: 16 times ImageNet's, far beyond any DenseNet's training size. */
+    public static final int MAX_SIDE = 4096;
+
     public ModelSpec {
+        if (height < 1 || width < 1 || height > MAX_SIDE || width > MAX_SIDE) {
+            throw new IllegalArgumentException("input size " + height + "x" + width + " is outside 1.." + MAX_SIDE);
+        }
         classNames = List.copyOf(classNames);
         if (classNames.size() != config.classes()) {
             throw new IllegalArgumentException(classNames.size() + " class names for a model with "

@@ -15,6 +15,9 @@ import java.util.stream.Collectors;
  */
 public final class DenseNetConfig {
 
+    /** The most channels any stage may output. */
+    public static final int MAX_CHANNELS = 1 << 20;
+
     private final int growthRate;
     private final int[] blockLayers;
     private final LayerType layerType;
@@ -123,6 +126,40 @@ public final class DenseNetConfig {
 
     public ConcatOrder concatOrder() {
         return concatOrder;
+    }
+
+    /**
+     * How many numbers the network stores (conv and linear weights, the classifier's bias, and each BN's
+     * scale, shift, running mean and running variance), counted from the settings alone. Reading a file
+     * compares this with the values the file really holds before building anything, so that a description
+     * claiming a huge network cannot make us allocate it. Computed in floating point: a hostile setting
+     * cannot overflow it. {@code DenseNetConfigValidationTest} pins it to the built networks.
+     */
+    public double storedValues() {
+        double k = growthRate;
+        double values = (double) inputChannels * stemWidth * (stem == StemType.IMAGENET ? 7 * 7 : 3 * 3)
+                + (stem == StemType.IMAGENET ? 4.0 * stemWidth : 0);
+        double channels = stemWidth;
+        for (int b = 0; b < blockLayers.length; b++) {
+            // Layer j of n sees channels + j*k inputs; summed in closed form, so that a hostile layer count
+            // costs no loop.
+            double n = blockLayers[b];
+            double inputs = n * channels + k * n * (n - 1) / 2;
+            values += 4 * inputs; // each layer's norm1
+            if (layerType == LayerType.BOTTLENECK) {
+                double width = (double) bottleneckWidth * k;
+                values += inputs * width + n * (4 * width + width * k * 3 * 3);
+            } else {
+                values += inputs * k * 3 * 3;
+            }
+            channels += blockLayers[b] * k;
+            if (b < blockLayers.length - 1) {
+                double out = Math.floor(compression * channels);
+                values += 4 * channels + channels * out;
+                channels = out;
+            }
+        }
+        return values + 4 * channels + channels * classes + classes;
     }
 
     /** Output channels of a transition with m input channels: floor(theta*m). */
@@ -325,11 +362,18 @@ public final class DenseNetConfig {
                     "input channels must be 1 (grey) or 3 (colour), got " + inputChannels);
             require(classes > 0, "classes must be a positive integer, got " + classes);
             DenseNetConfig config = new DenseNetConfig(this);
-            int channels = config.stemWidth;
-            for (int i = 0; i < blockLayers.length - 1; i++) {
-                channels = config.transitionWidth(channels + blockLayers[i] * growthRate);
-                require(channels > 0, "compression " + compression + " leaves transition " + (i + 1)
-                        + " with no channels; use a larger theta");
+            long channels = config.stemWidth;
+            for (int i = 0; i < blockLayers.length; i++) {
+                channels += (long) blockLayers[i] * growthRate;
+                // Far beyond any DenseNet (densenet-bc-190-40 peaks at 2,740), and within int arithmetic.
+                require(channels <= MAX_CHANNELS, "dense block " + (i + 1) + " would output " + channels
+                        + " channels; at most " + MAX_CHANNELS + " are supported (growth rate " + growthRate
+                        + ", block layers " + Arrays.toString(blockLayers) + ")");
+                if (i < blockLayers.length - 1) {
+                    channels = config.transitionWidth((int) channels);
+                    require(channels > 0, "compression " + compression + " leaves transition " + (i + 1)
+                            + " with no channels; use a larger theta");
+                }
             }
             return config;
         }

@@ -32,6 +32,7 @@ import java.util.zip.ZipOutputStream;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.io.AtomicFile;
+import org.densenet4j.io.MemoryBudget;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 
@@ -50,6 +51,8 @@ public final class CheckpointFile {
     private static final String META = "checkpoint.json";
     private static final String PARAMETERS = "parameters.djl";
     private static final String MOMENTUM = "momentum.ndlist";
+    /** checkpoint.json is a few kilobytes even with a long history; anything far larger is not ours. */
+    private static final int META_LIMIT = 16 << 20;
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .create();
 
@@ -101,6 +104,7 @@ public final class CheckpointFile {
     public static Loaded read(Path file, NDManager manager) throws IOException {
         try (ZipFile zip = open(file)) {
             Checkpoint c = fromJson(file, readMeta(file, zip));
+            checkStoredValues(file, zip, c.spec().config());
             DenseNet network = new DenseNet(c.spec().config());
             network.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, c.spec().batchShape(1));
             loadParameters(file, zip, network, manager);
@@ -122,6 +126,32 @@ public final class CheckpointFile {
             }
             loadParameters(file, zip, network, manager);
             return c;
+        }
+    }
+
+    /**
+     * Checks the description against the stored tensors before the network it describes is built: the
+     * network's weights must fit in this machine's memory, and parameters.djl must really hold at least as many
+     * bytes as the weights need. The entry is inflated only that far, so a zip bomb costs no more than an
+     * honest file of that size, and a description claiming a huge network is refused without allocating it.
+     */
+    private static void checkStoredValues(Path file, ZipFile zip, DenseNetConfig config) throws IOException {
+        double needed = config.storedValues() * Float.BYTES;
+        MemoryBudget.require(needed, file + " (" + String.format("%,.0f", config.storedValues())
+                + " weights described by checkpoint.json)", "the file describes a network larger than this machine "
+                + "can hold; is it damaged?");
+        long held = 0;
+        try (InputStream in = zip.getInputStream(require(file, zip, PARAMETERS))) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while (held < needed && (n = in.read(buffer, 0, (int) Math.min(buffer.length, needed - held))) > 0) {
+                held += n;
+            }
+        }
+        if (held < needed) {
+            throw new IOException(file + ": checkpoint.json describes a network of " + String.format("%,.0f",
+                    config.storedValues()) + " weights (" + MemoryBudget.format(needed) + "), but parameters.djl "
+                    + "holds only " + held + " bytes: the description does not match the stored tensors");
         }
     }
 
@@ -196,7 +226,12 @@ public final class CheckpointFile {
 
     private static Map<String, Object> readMeta(Path file, ZipFile zip) throws IOException {
         try (InputStream in = zip.getInputStream(require(file, zip, META))) {
-            Map<String, Object> m = GSON.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8),
+            byte[] json = in.readNBytes(META_LIMIT + 1);
+            if (json.length > META_LIMIT) {
+                throw new IOException(file + ": checkpoint.json is larger than " + (META_LIMIT >> 20)
+                        + " MB; a densenet4j checkpoint's is a few kilobytes");
+            }
+            Map<String, Object> m = GSON.fromJson(new String(json, StandardCharsets.UTF_8),
                     new TypeToken<Map<String, Object>>() {}.getType());
             if (m == null || !FORMAT.equals(m.get("format"))) {
                 throw new IOException(file + ": not a densenet4j checkpoint (format field is "
