@@ -53,15 +53,23 @@ final class DataOptions {
     /** As {@link #load(String, long)}, with an image folder converted to the given channels and size. */
     DatasetSplits load(String fallback, int folderChannels, int folderSize, long seed) throws IOException {
         String dataset = this.dataset != null ? this.dataset : fallback;
+        int trainCount = limit("--train-limit", trainLimit);
+        int testCount = limit("--test-limit", testLimit);
         DatasetSplits splits;
         if (Files.isDirectory(Path.of(dataset))) {
             splits = ImageFolderDataset.splits(Path.of(dataset), folderChannels, folderSize, holdout, seed);
         } else {
             DatasetLocator locator = new DatasetLocator(DatasetCatalog.official(), DatasetLocator.defaultUserRoot(),
                     new Downloader(), !noDownload);
-            splits = locator.load(dataset, dataDir);
+            splits = locator.load(dataset, dataDir, trainCount, testCount);
         }
-        return splits.limit(trainLimit == null ? Integer.MAX_VALUE : trainLimit,
-                testLimit == null ? Integer.MAX_VALUE : testLimit);
+        return splits.limit(trainCount, testCount);
+    }
+
+    private static int limit(String option, Integer value) {
+        if (value != null && value < 1) {
+            throw new IllegalArgumentException(option + " must be at least 1 image, got " + value);
+        }
+        return value == null ? Integer.MAX_VALUE : value;
     }
 }

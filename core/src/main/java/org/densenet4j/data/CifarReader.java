@@ -18,6 +18,8 @@ public final class CifarReader {
 
     private static final int SIDE = 32;
     private static final int PIXELS = 3 * SIDE * SIDE;
+    /** The largest CIFAR binary file is CIFAR-100's train.bin: 50,000 records of 3,074 bytes (154 MB). */
+    private static final int MAX_FILE_BYTES = 50_000 * (PIXELS + 2);
 
     static final List<String> CIFAR10_CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer",
             "dog", "frog", "horse", "ship", "truck");
@@ -64,7 +66,7 @@ public final class CifarReader {
         List<byte[]> contents = new ArrayList<>();
         long total = 0;
         for (Path f : files) {
-            byte[] data = DatasetFiles.readAll(f);
+            byte[] data = DatasetFiles.readAll(f, MAX_FILE_BYTES);
             if (data.length == 0 || data.length % record != 0) {
                 throw new InvalidDatasetException(f, data.length + " bytes is not a whole number of "
                         + record + "-byte CIFAR records (truncated or not a CIFAR binary file)");

@@ -51,6 +51,18 @@ public final class DatasetLocator {
      *     to get it
      */
     public DatasetSplits load(String name, Path dataDir) throws IOException {
+        return load(name, dataDir, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #load(String, Path)}, reading at most {@code trainLimit} training and {@code testLimit} test
+     * images: for IDX files the rest is never read, however many images a header claims.
+     */
+    public DatasetSplits load(String name, Path dataDir, int trainLimit, int testLimit) throws IOException {
+        if (trainLimit < 1 || testLimit < 1) {
+            throw new IllegalArgumentException("image limits must be at least 1, got " + trainLimit + " training and "
+                    + testLimit + " test images");
+        }
         DatasetSource source = catalog.stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown dataset '" + name + "'; known: "
                         + String.join(", ", names()) + " (or an image folder path)"));
@@ -59,7 +71,7 @@ public final class DatasetLocator {
             for (Path candidate : List.of(dataDir, dataDir.resolve(name))) {
                 tried.add(candidate);
                 if (source.isIn(candidate)) {
-                    return read(source, candidate);
+                    return read(source, candidate, trainLimit, testLimit);
                 }
             }
             // The user named a folder: falling back silently to another copy would surprise them.
@@ -70,12 +82,12 @@ public final class DatasetLocator {
         Path user = userRoot.resolve(name);
         tried.add(user);
         if (source.isIn(user)) {
-            return read(source, user);
+            return read(source, user, trainLimit, testLimit);
         }
         if (source.systemDir() != null) {
             tried.add(source.systemDir());
             if (source.isIn(source.systemDir())) {
-                return read(source, source.systemDir());
+                return read(source, source.systemDir(), trainLimit, testLimit);
             }
         }
         if (downloadAllowed && !source.remote().isEmpty()) {
@@ -89,7 +101,7 @@ public final class DatasetLocator {
                         + " and the download failed (" + e.getMessage() + "); " + source.howToGet());
             }
             if (source.isIn(user)) {
-                return read(source, user);
+                return read(source, user, trainLimit, testLimit);
             }
         }
         throw new InvalidDatasetException("dataset " + name + " not found in "
@@ -97,8 +109,9 @@ public final class DatasetLocator {
                 + source.howToGet());
     }
 
-    private static DatasetSplits read(DatasetSource source, Path dir) throws InvalidDatasetException {
+    private static DatasetSplits read(DatasetSource source, Path dir, int trainLimit, int testLimit)
+            throws InvalidDatasetException {
         LOG.info("reading {} from {}", source.name(), dir);
-        return source.reader().read(source.name(), dir);
+        return source.reader().read(source.name(), dir, trainLimit, testLimit);
     }
 }

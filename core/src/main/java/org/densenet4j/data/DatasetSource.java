@@ -20,10 +20,10 @@ import java.util.stream.Collectors;
 public record DatasetSource(String name, List<String> markerFiles, Reader reader, Path systemDir,
         List<RemoteFile> remote, String howToGet) {
 
-    /** Reads the splits from a folder. */
+    /** Reads the splits from a folder, at most the given number of images of each (the rest is not read). */
     @FunctionalInterface
     public interface Reader {
-        DatasetSplits read(String name, Path dir) throws InvalidDatasetException;
+        DatasetSplits read(String name, Path dir, int trainLimit, int testLimit) throws InvalidDatasetException;
     }
 
     /** True if every marker file is in {@code dir}, raw or gzipped. */
@@ -41,11 +41,11 @@ public record DatasetSource(String name, List<String> markerFiles, Reader reader
         for (int i = 0; i < files.size(); i++) {
             remote.add(new RemoteFile(base.resolve(files.get(i) + ".gz"), md5s.get(i), false));
         }
-        Reader reader = (n, dir) -> new DatasetSplits(n,
+        Reader reader = (n, dir, trainLimit, testLimit) -> new DatasetSplits(n,
                 IdxReader.read(DatasetFiles.firstExisting(dir, files.get(0) + ".gz", files.get(0)),
-                        DatasetFiles.firstExisting(dir, files.get(1) + ".gz", files.get(1)), classes),
+                        DatasetFiles.firstExisting(dir, files.get(1) + ".gz", files.get(1)), classes, trainLimit),
                 IdxReader.read(DatasetFiles.firstExisting(dir, files.get(2) + ".gz", files.get(2)),
-                        DatasetFiles.firstExisting(dir, files.get(3) + ".gz", files.get(3)), classes));
+                        DatasetFiles.firstExisting(dir, files.get(3) + ".gz", files.get(3)), classes, testLimit));
         return new DatasetSource(name, files, reader, systemDir, List.copyOf(remote), howToGet);
     }
 

@@ -40,6 +40,16 @@ public final class TorchFileReader {
             "DoubleStorage", StorageType.FLOAT64, "LongStorage", StorageType.INT64,
             "IntStorage", StorageType.INT32, "ByteStorage", StorageType.UINT8, "BoolStorage", StorageType.BOOL);
 
+    /** State-dict pickles are small (densenet264's is about 100 KB): a larger data.pkl is not a state dict. */
+    static final int MAX_PICKLE_BYTES = 64 << 20;
+    /** Nesting a state dict never reaches (a checkpoint dict holding a state dict is 2 levels). */
+    static final int MAX_DEPTH = 64;
+    /**
+     * torch.save stores tensors uncompressed; a storage inflating to more than this many times its compressed
+     * size (beyond small ones, where zeros compress well) is a zip bomb, not weights.
+     */
+    static final int MAX_COMPRESSION_RATIO = 100;
+
     private TorchFileReader() {}
 
     /** A storage class; the pickle names it (as a global) inside each tensor's persistent id. */
@@ -82,15 +92,24 @@ public final class TorchFileReader {
             String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
             Object root;
             SafeUnpickler unpickler = new SafeUnpickler(file);
+            byte[] pickled;
             try (InputStream in = zip.getInputStream(pickle)) {
-                root = unpickler.load(in);
+                pickled = in.readNBytes(MAX_PICKLE_BYTES + 1);
+            }
+            if (pickled.length > MAX_PICKLE_BYTES) {
+                throw new TorchFormatException(file, "data.pkl is larger than " + (MAX_PICKLE_BYTES >> 20)
+                        + " MB; a state dict's is a few hundred kilobytes");
+            }
+            try {
+                root = unpickler.load(new java.io.ByteArrayInputStream(pickled));
             } catch (Refused e) {
                 throw new TorchFormatException(file, e.getMessage(), e);
             } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
                 throw new TorchFormatException(file, "malformed pickle: " + e.getMessage(), e);
             }
+            checkStorageSizes(root, file, zip, prefix);
             Map<String, byte[]> storages = new HashMap<>();
-            return materialise(root, file, zip, prefix, storages);
+            return materialise(root, file, zip, prefix, storages, 0);
         }
     }
 
@@ -159,29 +178,100 @@ public final class TorchFileReader {
         return null;
     }
 
-    private static Object materialise(Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages)
-            throws IOException {
+    private static Object materialise(Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages,
+            int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw new TorchFormatException(file, "objects nested more than " + MAX_DEPTH + " levels deep; a state "
+                    + "dict is nested 1 or 2 levels");
+        }
         if (o instanceof TensorRef t) {
             return toTensor(t, file, zip, prefix, storages);
         }
         if (o instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                out.put(e.getKey(), materialise(e.getValue(), file, zip, prefix, storages));
+                out.put(e.getKey(), materialise(e.getValue(), file, zip, prefix, storages, depth + 1));
             }
             return out;
         }
         if (o instanceof List<?> l) {
             Object[] out = new Object[l.size()];
             for (int i = 0; i < out.length; i++) {
-                out[i] = materialise(l.get(i), file, zip, prefix, storages);
+                out[i] = materialise(l.get(i), file, zip, prefix, storages, depth + 1);
             }
             return Arrays.asList(out);
         }
         if (o instanceof Object[] a) {
-            return materialise(Arrays.asList(a), file, zip, prefix, storages);
+            return materialise(Arrays.asList(a), file, zip, prefix, storages, depth + 1);
         }
         return o;
+    }
+
+    /**
+     * Checks every storage the pickle names against the archive before any is read: its entry must exist, hold
+     * the bytes its header declares, not be a zip bomb, and all of them together must fit in the Java heap
+     * (with the float copies reading makes).
+     */
+    private static void checkStorageSizes(Object root, Path file, ZipFile zip, String prefix) throws IOException {
+        Map<String, StorageRef> refs = new LinkedHashMap<>();
+        collectStorages(root, refs, file, 0);
+        double total = 0;
+        for (StorageRef s : refs.values()) {
+            if (s.elements() < 0) {
+                throw new TorchFormatException(file, "storage " + s.key() + " declares " + s.elements() + " elements");
+            }
+            double bytes = (double) s.elements() * s.type().bytes;
+            if (bytes > Integer.MAX_VALUE - 16) {
+                throw new TorchFormatException(file, "storage " + s.key() + " declares " + s.elements() + " "
+                        + s.type() + " elements (" + MemoryBudget.format(bytes) + "); storages over 2 GB are not "
+                        + "supported (no DenseNet tensor is that large)");
+            }
+            ZipEntry entry = zip.getEntry(prefix + "data/" + s.key());
+            if (entry == null) {
+                throw new TorchFormatException(file, "storage " + s.key() + " is missing from the archive");
+            }
+            long compressed = entry.getCompressedSize();
+            if (entry.getMethod() != ZipEntry.STORED && bytes > (1 << 20) && compressed >= 0
+                    && bytes > (double) MAX_COMPRESSION_RATIO * compressed) {
+                throw new TorchFormatException(file, "storage " + s.key() + " declares " + MemoryBudget.format(bytes)
+                        + " compressed into " + compressed + " bytes (over " + MAX_COMPRESSION_RATIO + "x); torch.save "
+                        + "stores tensors uncompressed: refusing a likely zip bomb");
+            }
+            total += bytes * (1 + 4.0 / s.type().bytes); // the raw bytes and the float copy
+        }
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (total > 0.8 * free) {
+            throw new TorchFormatException(file, "its " + refs.size() + " storages declare " + MemoryBudget.format(
+                    total) + " to read, more than the Java heap has free (" + MemoryBudget.format(free) + "); give the"
+                    + " JVM more memory (-Xmx) if the file is genuine");
+        }
+    }
+
+    private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth)
+            throws TorchFormatException {
+        if (depth > MAX_DEPTH) {
+            throw new TorchFormatException(file, "objects nested more than " + MAX_DEPTH + " levels deep; a state "
+                    + "dict is nested 1 or 2 levels");
+        }
+        if (o instanceof TensorRef t) {
+            StorageRef known = refs.putIfAbsent(t.storage().key(), t.storage());
+            if (known != null && !known.equals(t.storage())) {
+                throw new TorchFormatException(file, "storage " + known.key() + " is declared twice, differently");
+            }
+        } else if (o instanceof Map<?, ?> m) {
+            for (Object v : m.values()) {
+                collectStorages(v, refs, file, depth + 1);
+            }
+        } else if (o instanceof List<?> l) {
+            for (Object v : l) {
+                collectStorages(v, refs, file, depth + 1);
+            }
+        } else if (o instanceof Object[] a) {
+            for (Object v : a) {
+                collectStorages(v, refs, file, depth + 1);
+            }
+        }
     }
 
     private static TorchTensor toTensor(TensorRef t, Path file, ZipFile zip, String prefix,
@@ -190,11 +280,9 @@ public final class TorchFileReader {
         byte[] raw = storages.get(s.key());
         if (raw == null) {
             ZipEntry entry = zip.getEntry(prefix + "data/" + s.key());
-            if (entry == null) {
-                throw new TorchFormatException(file, "storage " + s.key() + " is missing from the archive");
-            }
             try (InputStream in = zip.getInputStream(entry)) {
-                raw = in.readAllBytes();
+                // Only the declared bytes: an entry holding more (or inflating to more) is not read on.
+                raw = in.readNBytes((int) (s.elements() * s.type().bytes));
             }
             storages.put(s.key(), raw);
         }
@@ -304,12 +392,43 @@ public final class TorchFileReader {
                     stack.pop();
                     return NO_RETURN_VALUE;
                 }
+                case Opcodes.BINSTRING, Opcodes.BINUNICODE, Opcodes.BINBYTES, Opcodes.LONG4 -> {
+                    checkDeclaredLength(key, 4);
+                    return super.dispatch(key);
+                }
+                case Opcodes.BINUNICODE8, Opcodes.BINBYTES8, Opcodes.BYTEARRAY8, Opcodes.FRAME -> {
+                    checkDeclaredLength(key, 8);
+                    return super.dispatch(key);
+                }
                 case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX, Opcodes.EXT1, Opcodes.EXT2,
                         Opcodes.EXT4, Opcodes.PERSID -> throw new Refused("refused pickle opcode " + key
                         + ": a state dict never needs it; nothing was executed");
                 default -> {
                     return super.dispatch(key);
                 }
+            }
+        }
+
+        /**
+         * Checks the little-endian length that follows a length-prefixed opcode against the bytes left in
+         * data.pkl, before the unpickler allocates that many (the pickle is held in memory, so what is left is
+         * exact).
+         */
+        private void checkDeclaredLength(short key, int width) throws IOException {
+            input.mark(width);
+            byte[] raw = input.readNBytes(width);
+            input.reset();
+            if (raw.length < width) {
+                throw new Refused("data.pkl ends inside the length of opcode " + key);
+            }
+            long length = 0;
+            for (int i = width - 1; i >= 0; i--) {
+                length = (length << 8) | (raw[i] & 0xff);
+            }
+            long left = input.available() - width;
+            if (length < 0 || length > left) {
+                throw new Refused("data.pkl declares a " + length + "-byte value (opcode " + key + ") but only " + left
+                        + " bytes follow: truncated or crafted");
             }
         }
 

@@ -85,4 +85,38 @@ class IdxReaderTest {
                 () -> IdxReader.read(dir.resolve("nope"), dir.resolve("nope2"), DatasetCatalog.DIGITS));
         assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("not found"), e.getMessage());
     }
+
+    /** An IDX images header claiming {@code count} images of 28x28, followed by {@code real} real ones. */
+    private static byte[] claiming(int count, int real) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + real * 784);
+        b.putInt(0x803).putInt(count).putInt(28).putInt(28);
+        return b.array();
+    }
+
+    @Test
+    void aHeaderClaimingMillionsOfImagesAllocatesNothingItCannotBack() throws IOException {
+        Path images = write("claims.gz", DatasetFixtures.gzip(claiming(3_000_000, 100)));
+        Path labels = write("lab", DatasetFixtures.idxLabels(3_000_000, 10));
+        InvalidDatasetException all = assertThrows(InvalidDatasetException.class,
+                () -> IdxReader.read(images, labels, DatasetCatalog.DIGITS));
+        assertTrue(all.getMessage().contains("3000000 images of 28x28") && all.getMessage().contains("--train-limit"),
+                all.getMessage());
+        // A limit caps what is read: only the first 50 images (which the file really holds) are.
+        InMemoryDataset first = IdxReader.read(images, labels, DatasetCatalog.DIGITS, 50);
+        assertEquals(50, first.size());
+        InvalidDatasetException past = assertThrows(InvalidDatasetException.class,
+                () -> IdxReader.read(images, labels, DatasetCatalog.DIGITS, 1000));
+        assertTrue(past.getMessage().contains("truncated"), past.getMessage());
+    }
+
+    @Test
+    void absurdImageSidesAreRefused() throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+        b.putInt(0x803).putInt(1).putInt(1 << 30).putInt(1 << 30);
+        Path images = write("sides", b.array());
+        Path labels = write("lab", DatasetFixtures.idxLabels(1, 10));
+        InvalidDatasetException e = assertThrows(InvalidDatasetException.class,
+                () -> IdxReader.read(images, labels, DatasetCatalog.DIGITS));
+        assertTrue(e.getMessage().contains("bad dimensions"), e.getMessage());
+    }
 }
