@@ -79,4 +79,30 @@ class InteropCommandTest {
                 wrongLayout.err());
         assertTrue(!Files.exists(tmp.resolve("x.d4j")), "nothing half-written");
     }
+
+    @Test
+    void nanWeightsAreRefusedByDefaultAndNeverPrintedAsNanPercent() throws Exception {
+        Path pth = tmp.resolve("bundled.pth");
+        assertEquals(0, CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString()).exitCode());
+        java.util.Map<String, org.densenet4j.io.TorchTensor> sd = org.densenet4j.io.TorchFileReader.readStateDict(pth);
+        String key = "features.denseblock1.denselayer1.conv1.weight";
+        float[] data = sd.get(key).data();
+        data[3] = Float.NaN;
+        Path nan = tmp.resolve("nan.pth");
+        org.densenet4j.io.TorchFileWriter.write(sd, nan);
+        String sample = "../models/fashion-mnist/samples/test-0.png";
+
+        CliRunner strict = CliRunner.run("predict", sample, "--weights", nan.toString(), "--model",
+                "densenet-bc-40-12");
+        assertEquals(1, strict.exitCode(), strict.err());
+        assertTrue(strict.err().contains(key) && strict.err().contains("NaN") && strict.err().contains("--non-strict"),
+                strict.err());
+
+        CliRunner loose = CliRunner.run("predict", sample, "--weights", nan.toString(), "--model",
+                "densenet-bc-40-12", "--non-strict");
+        assertEquals(1, loose.exitCode(), loose.err());
+        assertTrue(loose.err().contains("loaded anyway") && loose.err().contains("output is NaN or infinite"),
+                loose.err());
+        assertTrue(!loose.out().contains("NaN%"), loose.out());
+    }
 }

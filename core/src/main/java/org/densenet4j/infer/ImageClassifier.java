@@ -69,6 +69,7 @@ public final class ImageClassifier {
      * Classifies a batch in one forward pass; results are in input order.
      *
      * @throws IllegalArgumentException if an element is null, naming its index
+     * @throws NonFiniteOutputException if the model answers NaN or infinity
      */
     public List<Classifications> classify(List<BufferedImage> images) {
         for (int i = 0; i < images.size(); i++) {
@@ -90,6 +91,12 @@ public final class ImageClassifier {
             NDArray probabilities = network.forward(new ParameterStore(scope, false), new NDList(x), false)
                     .singletonOrThrow().softmax(1);
             float[] p = probabilities.toFloatArray();
+            for (float v : p) {
+                if (!Float.isFinite(v)) {
+                    throw new NonFiniteOutputException("the model's output is NaN or infinite: its weights hold NaN "
+                            + "or infinite values (loaded with --non-strict, or from a diverged run)");
+                }
+            }
             int k = spec.classNames().size();
             List<Classifications> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {

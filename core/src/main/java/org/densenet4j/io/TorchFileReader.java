@@ -325,7 +325,8 @@ public final class TorchFileReader {
                 index[d] = 0;
             }
         }
-        return new TorchTensor(t.shape(), out);
+        return new TorchTensor(t.shape(), out, s.type() != StorageType.FLOAT32 && s.type() != StorageType.FLOAT16
+                && s.type() != StorageType.FLOAT64);
     }
 
     private static float element(ByteBuffer b, StorageType type, long index) {

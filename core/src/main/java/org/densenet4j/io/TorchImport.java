@@ -66,6 +66,7 @@ public final class TorchImport {
     public static CheckpointFile.Loaded load(Path file, Preset preset, Integer classes, TorchLayout layout,
             boolean strict, NDManager manager, Consumer<String> warnings) throws IOException {
         Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file);
+        checkValues(file, stateDict, strict, warnings);
         int k = classes(preset, classes, stateDict);
         int channels = inputChannels(stateDict);
         DenseNetConfig config = preset.builder().optClasses(k).optInputChannels(channels).build();
@@ -73,6 +74,9 @@ public final class TorchImport {
         ModelSpec spec = new ModelSpec(preset.name(), config, preset.inputSize(), preset.inputSize(),
                 IntStream.range(0, k).mapToObj(i -> "class_" + i).collect(Collectors.toList()),
                 channels == 1 ? grey(rgb) : rgb);
+        // The class count comes from the file: check what it implies before allocating the network.
+        MemoryBudget.require(config.storedValues() * Float.BYTES, file + " as " + preset.name() + " with " + k
+                + " classes", "give --classes, or check that the file holds " + preset.name());
         DenseNet net = new DenseNet(config);
         net.initialize(manager, DataType.FLOAT32, spec.batchShape(1));
         TorchWeights.ImportReport report = TorchWeights.load(net, stateDict, layout(preset, layout), strict);
@@ -80,6 +84,37 @@ public final class TorchImport {
             warnings.accept(file + ": " + report.describe());
         }
         return new CheckpointFile.Loaded(new Checkpoint(spec, 0, "imported from " + file, null, List.of()), net);
+    }
+
+    /**
+     * Refuses NaN or infinite weights (they would make every prediction NaN), naming the tensor; with
+     * {@code strict} off they are loaded with a warning. Integer tensors other than BN's counters are converted
+     * to float32 with a warning: weights are float32, float16 or float64.
+     */
+    static void checkValues(Path file, Map<String, TorchTensor> stateDict, boolean strict, Consumer<String> warnings)
+            throws TorchFormatException {
+        for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
+            TorchTensor t = e.getValue();
+            if (t.integer() && !e.getKey().endsWith("num_batches_tracked")) {
+                warnings.accept(file + ": tensor " + e.getKey() + " holds integers; converted to float32 (weights "
+                        + "are read as float32, float16 or float64)");
+            }
+            int bad = 0;
+            for (float v : t.data()) {
+                if (!Float.isFinite(v)) {
+                    bad++;
+                }
+            }
+            if (bad > 0) {
+                String problem = "tensor " + e.getKey() + " holds " + bad + " NaN or infinite value(s) of "
+                        + t.data().length;
+                if (strict) {
+                    throw new TorchFormatException(file, problem + "; refusing it (--non-strict loads it anyway, "
+                            + "with this warning)");
+                }
+                warnings.accept(file + ": " + problem + "; loaded anyway (--non-strict)");
+            }
+        }
     }
 
     /** The stem convolution's input channels: 1 for grey models, 3 for colour. */
