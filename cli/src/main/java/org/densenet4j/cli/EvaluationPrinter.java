@@ -15,7 +15,11 @@ final class EvaluationPrinter {
         out.println("per-class accuracy:");
         double[] acc = r.perClassAccuracy();
         for (int i = 0; i < acc.length; i++) {
-            out.printf("  %-16s %6.2f%%%n", r.classNames().get(i), 100 * acc[i]);
+            if (Double.isNaN(acc[i])) {
+                out.printf("  %-16s      - (no test images)%n", r.classNames().get(i));
+            } else {
+                out.printf("  %-16s %6.2f%%%n", r.classNames().get(i), 100 * acc[i]);
+            }
         }
         out.println("confusion matrix (rows: true class, columns: predicted class index):");
         out.print(r.confusionText());

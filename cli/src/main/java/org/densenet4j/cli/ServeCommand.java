@@ -46,8 +46,30 @@ final class ServeCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    /** Every limit must be a real one: a negative size or delay would silently disable or break it. */
+    private void checkOptions() {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be 0..65535 (0 picks a free port), got " + port);
+        }
+        if (maxBatch < 1 || maxDelayMillis < 0 || maxUploadBytes < 1 || maxPixels < 1) {
+            throw new IllegalArgumentException("--max-batch, --max-upload-bytes and --max-pixels must be at least 1 "
+                    + "and --max-delay-ms at least 0; got " + maxBatch + ", " + maxUploadBytes + ", " + maxPixels
+                    + " and " + maxDelayMillis);
+        }
+        if (maxUploadBytes > Integer.MAX_VALUE - (1 << 17)) {
+            throw new IllegalArgumentException("--max-upload-bytes must be below 2 GB, got " + maxUploadBytes);
+        }
+        try {
+            java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            throw new IllegalArgumentException("--host " + host + " is not an address or a name this machine can "
+                    + "resolve");
+        }
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        checkOptions();
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -55,7 +77,14 @@ final class ServeCommand implements Callable<Integer> {
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
             PredictionServer server = new PredictionServer(classifier, file.toString(),
                     new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);
-            int actual = server.start(host, port);
+            int actual;
+            try {
+                actual = server.start(host, port);
+            } catch (RuntimeException e) { // Javalin reports every bind failure as "port already in use"
+                server.close();
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new IOException("cannot listen on " + host + ":" + port + ": " + cause.getMessage(), e);
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
                 stopped.countDown();

@@ -3,6 +3,7 @@ package org.densenet4j.serve;
 import ai.djl.modality.Classifications;
 import com.google.gson.Gson;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UploadedFile;
@@ -17,6 +18,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.densenet4j.infer.ImageClassifier;
+import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.util.BlockingArrayQueue;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.densenet4j.infer.ModelSpec;
 
 /**
@@ -29,11 +36,29 @@ import org.densenet4j.infer.ModelSpec;
  *   <li>{@code GET /}: a page where a person drops or picks an image and sees a bar chart.
  * </ul>
  *
- * Bad uploads get a 4xx answer with {@code {"error": "..."}}.
+ * Bad uploads get a 4xx answer with {@code {"error": "..."}}; so do unknown paths (404), wrong methods (405) and
+ * requests Jetty cannot parse (400).
+ *
+ * <p>Every resource a client can hold is bounded, so that no kind or number of clients can starve {@code /health}:
+ * {@link #MAX_THREADS} request threads, {@link #MAX_CONNECTIONS} connections, an idle timeout of
+ * {@link #IDLE_TIMEOUT_MS} on each, a minimum upload rate of {@link #MIN_UPLOAD_BYTES_PER_SECOND}, and the upload
+ * limit counted while the body streams in (chunked or not) over the whole request, multipart fields included.
  */
 public final class PredictionServer implements AutoCloseable {
 
     private static final Gson GSON = new Gson();
+    /** Request threads; what a single prediction needs is one, the batcher does the work. */
+    static final int MAX_THREADS = 32;
+    /** Open connections; beyond them new ones wait in the kernel's backlog until one closes. */
+    static final int MAX_CONNECTIONS = 256;
+    /** A connection that sends nothing for this long is closed (slow or stalled clients). */
+    static final int IDLE_TIMEOUT_MS = 10_000;
+    /** A client uploading slower than this is cut off with 408: a trickle cannot hold a thread for long. */
+    static final int MIN_UPLOAD_BYTES_PER_SECOND = 8 * 1024;
+    /** Uploads read at once; the other threads stay free for /health, /model and the page. */
+    static final int MAX_CONCURRENT_UPLOADS = MAX_THREADS - 8;
+
+    private final java.util.concurrent.Semaphore uploads = new java.util.concurrent.Semaphore(MAX_CONCURRENT_UPLOADS);
 
     private final ModelSpec spec;
     private final String checkpoint;
@@ -45,7 +70,7 @@ public final class PredictionServer implements AutoCloseable {
     public PredictionServer(ImageClassifier classifier, String checkpoint, UploadLimits limits, int maxBatch,
             long maxDelayMillis) {
         this.spec = classifier.spec();
-        this.checkpoint = checkpoint;
+        this.checkpoint = java.nio.file.Path.of(checkpoint).getFileName().toString();
         this.limits = limits;
         this.decoder = new UploadDecoder(limits);
         this.batcher = new RequestBatcher(classifier, maxBatch, maxDelayMillis);
@@ -53,11 +78,24 @@ public final class PredictionServer implements AutoCloseable {
 
     /** Starts listening; port 0 picks a free port. Returns the port. */
     public int start(String host, int port) {
+        long maxRequest = limits.maxBytes() + (1 << 16); // room for multipart framing around the largest image
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            // Room for multipart framing around the largest accepted image.
-            config.http.maxRequestSize = limits.maxBytes() + (1 << 16);
+            config.http.maxRequestSize = maxRequest;
+            config.http.prefer405over404 = true;
             config.useVirtualThreads = false;
+            config.jetty.threadPool = new QueuedThreadPool(MAX_THREADS, 4, 60_000,
+                    new BlockingArrayQueue<>(4 * MAX_THREADS, 4 * MAX_THREADS, 4 * MAX_THREADS));
+            // Multipart uploads are kept in memory (never spooled to disk) and counted over all their fields.
+            config.jetty.multipartConfig.maxFileSize(limits.maxBytes(), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(maxRequest, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, maxRequest),
+                    SizeUnit.BYTES);
+            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_UPLOAD_BYTES_PER_SECOND));
+            config.jetty.modifyServer(server -> {
+                server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+                server.setErrorHandler(new JsonErrorHandler());
+            });
         });
         app.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page()));
         app.get("/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
@@ -66,7 +104,16 @@ public final class PredictionServer implements AutoCloseable {
         app.exception(HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(), Map.of("error",
                 e.getStatus() == 413 ? "upload exceeds the limit of " + limits.maxBytes() + " bytes" : e.getMessage())));
         app.exception(Exception.class, (e, ctx) -> json(ctx, 500, Map.of("error", "internal error: " + e)));
+        app.error(404, ctx -> json(ctx, 404, Map.of("error", "no such resource: " + ctx.method() + " " + ctx.path()
+                + " (see GET /model; POST /predict)")));
+        app.error(405, ctx -> json(ctx, 405, Map.of("error", "method " + ctx.method() + " is not allowed on "
+                + ctx.path())));
         app.start(host, port);
+        for (Connector connector : app.jettyServer().server().getConnectors()) {
+            if (connector instanceof AbstractConnector c) {
+                c.setIdleTimeout(IDLE_TIMEOUT_MS);
+            }
+        }
         return app.port();
     }
 
@@ -80,6 +127,11 @@ public final class PredictionServer implements AutoCloseable {
         }
         if (topK < 1) {
             json(ctx, 400, Map.of("error", "topk must be at least 1"));
+            return;
+        }
+        if (!uploads.tryAcquire()) {
+            ctx.header("Retry-After", "1");
+            json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));
             return;
         }
         try {
@@ -98,8 +150,12 @@ public final class PredictionServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             json(ctx, 503, Map.of("error", "interrupted"));
-        } catch (ExecutionException | TimeoutException e) {
-            json(ctx, 503, Map.of("error", "prediction failed: " + e.getMessage()));
+        } catch (ExecutionException e) {
+            json(ctx, 503, Map.of("error", "prediction failed: " + e.getCause().getMessage()));
+        } catch (TimeoutException e) {
+            json(ctx, 503, Map.of("error", "prediction timed out"));
+        } finally {
+            uploads.release();
         }
     }
 
@@ -110,26 +166,51 @@ public final class PredictionServer implements AutoCloseable {
             UploadedFile file;
             try {
                 file = ctx.uploadedFile("image");
+            } catch (BadMessageException e) {
+                throw new BadUploadException(e.getCode(), "upload refused: " + e.getReason());
             } catch (Exception e) { // Jetty's multipart parser throws IOException undeclared through Kotlin
-
-                throw new BadUploadException(400, "malformed multipart upload: " + e.getMessage());
+                String message = String.valueOf(e.getMessage());
+                if (message.contains("exceeds") || message.contains("max")) {
+                    throw new BadUploadException(413, "upload exceeds the limit of " + limits.maxBytes() + " bytes");
+                }
+                throw new BadUploadException(400, "malformed multipart upload: " + message);
             }
             if (file == null) {
                 throw new BadUploadException(400, "multipart upload without an 'image' field");
             }
             try (InputStream in = file.content()) {
-                return in.readAllBytes();
+                return readLimited(in);
             } catch (IOException e) {
                 throw new BadUploadException(400, "cannot read upload: " + e.getMessage());
+            } catch (BadMessageException e) {
+                throw new BadUploadException(e.getCode(), "upload refused: " + e.getReason());
             }
         }
-        return ctx.bodyAsBytes();
+        try (InputStream in = ctx.req().getInputStream()) {
+            return readLimited(in);
+        } catch (IOException e) {
+            throw new BadUploadException(400, "cannot read upload: " + e.getMessage());
+        } catch (BadMessageException e) { // Jetty's verdict while the body streams in: too slow (408), ...
+            throw new BadUploadException(e.getCode(), "upload refused: " + e.getReason());
+        }
+    }
+
+    /**
+     * Reads a body, counting as it streams: a chunked upload (no Content-Length) is cut off at the limit
+     * instead of being buffered whole first.
+     */
+    private byte[] readLimited(InputStream in) throws IOException, BadUploadException {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, limits.maxBytes() + 1));
+        if (bytes.length > limits.maxBytes()) {
+            throw new BadUploadException(413, "upload exceeds the limit of " + limits.maxBytes() + " bytes");
+        }
+        return bytes;
     }
 
     private Map<String, Object> modelInfo() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", spec.modelName());
-        m.put("checkpoint", checkpoint);
+        m.put("checkpoint", checkpoint); // the file's name only: the server's folders are not the client's business
         m.put("input", Map.of("channels", spec.channels(), "height", spec.height(), "width", spec.width()));
         m.put("classes", spec.classNames());
         m.put("max_upload_bytes", limits.maxBytes());

@@ -2,14 +2,16 @@ package org.densenet4j.serve;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
+import java.nio.file.Path;
+import org.densenet4j.data.ImageFiles;
+import org.densenet4j.data.ImageTooLargeException;
+import org.densenet4j.data.UnreadableImageException;
 
 /** Turns uploaded bytes into an image, refusing empty, oversized and non-image uploads. */
 final class UploadDecoder {
+
+    /** How an upload is named in decoding errors (stripped from the answer). */
+    private static final Path UPLOAD = Path.of("upload");
 
     private final UploadLimits limits;
 
@@ -26,29 +28,14 @@ final class UploadDecoder {
             throw new BadUploadException(413, "upload of " + bytes.length + " bytes exceeds the limit of "
                     + limits.maxBytes());
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new BadUploadException(415, "not a JPEG or PNG image");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > limits.maxPixels()) {
-                    throw new BadUploadException(413, "image of " + reader.getWidth(0) + "x" + reader.getHeight(0)
-                            + " exceeds the limit of " + limits.maxPixels() + " pixels");
-                }
-                BufferedImage image = reader.read(0);
-                if (image == null) {
-                    throw new BadUploadException(415, "not a readable image");
-                }
-                return image;
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new BadUploadException(400, "malformed image: " + e.getMessage());
+        try {
+            return ImageFiles.decode(new ByteArrayInputStream(bytes), UPLOAD, limits.maxPixels());
+        } catch (ImageTooLargeException e) {
+            throw new BadUploadException(413, e.getMessage().substring(UPLOAD.toString().length() + 2));
+        } catch (UnreadableImageException e) {
+            String problem = e.getMessage().substring(UPLOAD.toString().length() + 2);
+            throw problem.startsWith("not a ") ? new BadUploadException(415, problem)
+                    : new BadUploadException(400, "malformed image: " + problem);
         }
     }
 }

@@ -5,10 +5,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
-/** Decodes image files and bytes, turning every failure into an {@link UnreadableImageException}. */
+/**
+ * Decodes image files and bytes, turning every failure into an {@link UnreadableImageException}. The image
+ * size is read from the header and checked before the pixels are decoded, so a small file declaring a huge
+ * image (a decompression bomb) is refused without allocating it.
+ */
 public final class ImageFiles {
+
+    /** The most pixels a file may declare by default: 64 megapixels, above any camera's photograph. */
+    public static final long MAX_PIXELS = 8192L * 8192;
 
     private ImageFiles() {}
 
@@ -18,9 +28,14 @@ public final class ImageFiles {
         return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
     }
 
+    /** Reads an image file of at most {@link #MAX_PIXELS} pixels. */
     public static BufferedImage read(Path file) throws UnreadableImageException {
+        if (!Files.isRegularFile(file)) {
+            // A named pipe or device would block or never end: only regular files are read.
+            throw new UnreadableImageException(file, Files.exists(file) ? "not a regular file" : "no such file");
+        }
         try (InputStream in = Files.newInputStream(file)) {
-            return decode(in, file);
+            return decode(in, file, MAX_PIXELS);
         } catch (UnreadableImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -28,14 +43,40 @@ public final class ImageFiles {
         }
     }
 
-    /** Decodes bytes from {@code in}; {@code name} names the source in the error. */
+    /** Decodes bytes from {@code in} with the default pixel limit; {@code name} names the source in errors. */
     public static BufferedImage decode(InputStream in, Path name) throws UnreadableImageException {
-        try {
-            BufferedImage img = ImageIO.read(in);
-            if (img == null) {
-                throw new UnreadableImageException(name, "not a readable JPEG or PNG image");
+        return decode(in, name, MAX_PIXELS);
+    }
+
+    /**
+     * Decodes bytes from {@code in}, refusing an image that declares more than {@code maxPixels} pixels before
+     * decoding it.
+     *
+     * @throws ImageTooLargeException if the header declares too many pixels
+     * @throws UnreadableImageException if the bytes are not a readable image
+     */
+    public static BufferedImage decode(InputStream in, Path name, long maxPixels) throws UnreadableImageException {
+        try (ImageInputStream stream = ImageIO.createImageInputStream(in)) {
+            Iterator<ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
+            if (readers == null || !readers.hasNext()) {
+                throw new UnreadableImageException(name, "not a JPEG or PNG image");
             }
-            return img;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > maxPixels) {
+                    throw new ImageTooLargeException(name, "image of " + reader.getWidth(0) + "x"
+                            + reader.getHeight(0) + " exceeds the limit of " + maxPixels + " pixels");
+                }
+                BufferedImage image = reader.read(0);
+                if (image == null) {
+                    throw new UnreadableImageException(name, "not a readable image");
+                }
+                return image;
+            } finally {
+                reader.dispose();
+            }
         } catch (UnreadableImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

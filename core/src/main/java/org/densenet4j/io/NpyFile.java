@@ -26,6 +26,17 @@ public final class NpyFile {
      * @throws IOException naming the file if it is not a readable .npy file
      */
     public static NDArray read(Path file, NDManager manager) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file + ": " + (Files.exists(file) ? "not a regular file"
+                    : "no such file"));
+        }
+        long fileBytes = Files.size(file);
+        Runtime rt = Runtime.getRuntime();
+        if (fileBytes > Integer.MAX_VALUE - 16
+                || fileBytes > (rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())) / 3) {
+            throw new IOException(file + ": " + fileBytes + " bytes is more than this JVM can read as one batch; split the "
+                    + "batch or give the JVM more memory (-Xmx)");
+        }
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length < 10 || bytes[0] != (byte) 0x93 || bytes[1] != 'N' || bytes[2] != 'U') {
             throw new IOException(file + ": not a NumPy .npy file (no \\x93NUMPY magic)");
@@ -33,8 +44,8 @@ public final class NpyFile {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int major = bytes[6];
         int headerLength = major == 1 ? Short.toUnsignedInt(b.getShort(8)) : b.getInt(8);
-        int start = (major == 1 ? 10 : 12) + headerLength;
-        if (start > bytes.length) {
+        long start = (major == 1 ? 10L : 12L) + headerLength;
+        if (headerLength < 0 || start > bytes.length) {
             throw new IOException(file + ": truncated .npy header");
         }
         String header = new String(bytes, major == 1 ? 10 : 12, headerLength, StandardCharsets.ISO_8859_1);
@@ -45,11 +56,26 @@ public final class NpyFile {
                     + " (expected a C-ordered little-endian float32, float64, int32 or int64 array)");
         }
         String[] dims = shapeMatch.group(1).split(",");
-        long[] shape = java.util.Arrays.stream(dims).map(String::trim).filter(d -> !d.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
+        long[] shape;
+        try {
+            shape = java.util.Arrays.stream(dims).map(String::trim).filter(d -> !d.isEmpty())
+                    .mapToLong(Long::parseLong).toArray();
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": unreadable shape (" + shapeMatch.group(1) + ") in the .npy header");
+        }
         long count = 1;
         for (long d : shape) {
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new IOException(file + ": shape " + java.util.Arrays.toString(shape) + " has an invalid dimension");
+            }
+            if (count > 0 && d > Long.MAX_VALUE / 8 / count) {
+                throw new IOException(file + ": shape " + java.util.Arrays.toString(shape) + " is too large");
+            }
             count *= d;
+        }
+        if (count == 0) {
+            throw new IOException(file + ": shape " + java.util.Arrays.toString(shape) + " holds no values; give at "
+                    + "least one image");
         }
         String type = descr.group(1);
         int size = switch (type) {
@@ -58,11 +84,11 @@ public final class NpyFile {
             default -> throw new IOException(file + ": unsupported dtype " + type
                     + " (expected <f4, <f8, <i4 or <i8)");
         };
-        if (bytes.length - start != count * size) {
+        if (count > (bytes.length - start) / size || bytes.length - start != count * size) {
             throw new IOException(file + ": expected " + count * size + " data bytes for shape "
                     + java.util.Arrays.toString(shape) + ", found " + (bytes.length - start));
         }
-        ByteBuffer data = ByteBuffer.wrap(bytes, start, bytes.length - start).slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.wrap(bytes, (int) start, (int) (bytes.length - start)).slice().order(ByteOrder.LITTLE_ENDIAN);
         ai.djl.ndarray.types.Shape s = new ai.djl.ndarray.types.Shape(shape);
         return switch (type) {
             case "<f4" -> manager.create(data.asFloatBuffer(), s);
