@@ -12,6 +12,7 @@ import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.train.TrainingStep;
 import org.densenet4j.bench.WorkloadBenchmark;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.MemoryPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,6 +73,9 @@ final class BenchCommand implements Callable<Integer> {
         String name = model.preset.name() + " " + image.get(1) + "x" + image.get(2) + " batch " + batch + " "
                 + mode.name().toLowerCase();
         TrainingStep step = memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN;
+        MemoryCheck.require("bench " + model.preset.name() + " " + mode.name().toLowerCase(), config, image, batch, mode == Workload.Mode.INFER
+                ? MemoryPlan.Use.INFERENCE : memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING
+                : MemoryPlan.Use.TRAINING, "--batch");
         BenchmarkResult r = WorkloadBenchmark.run(
                 new Workload(name, config, shape, mode, memoryFormat, step, plainInference), warmup, iterations);
         PrintWriter out = spec.commandLine().getOut();

@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.train.CheckpointFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,9 @@ final class PredictCommand implements Callable<Integer> {
         List<Map<String, Object>> skipped = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            ModelSpec model = loaded.checkpoint().spec();
+            MemoryCheck.require("predict with " + model.modelName(), model.config(),
+                    model.batchShape(1).slice(1), Math.min(BATCH, files.size()), MemoryPlan.Use.INFERENCE, "batch");
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
             for (int start = 0; start < files.size(); start += BATCH) {
                 List<Path> batchFiles = new ArrayList<>();

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.serve.PredictionServer;
 import org.densenet4j.serve.UploadLimits;
 import org.densenet4j.train.CheckpointFile;
@@ -74,6 +76,9 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            ModelSpec model = loaded.checkpoint().spec();
+            MemoryCheck.require("serving " + model.modelName(), model.config(), model.batchShape(1).slice(1), maxBatch,
+                    MemoryPlan.Use.INFERENCE, "--max-batch");
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
             PredictionServer server = new PredictionServer(classifier, file.toString(),
                     new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);

@@ -17,6 +17,7 @@ import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.io.AtomicFile;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.model.ModelSummary;
 import ai.djl.ndarray.types.Shape;
 import org.densenet4j.model.Preset;
@@ -115,6 +116,9 @@ final class TrainCommand implements Callable<Integer> {
                 .optClasses(splits.train().classCount())
                 .optDropRate(dropout)
                 .build();
+        MemoryCheck.require("training " + model.name(), config, new Shape(splits.train().channels(),
+                splits.train().height(), splits.train().width()), batchSize, memoryEfficient
+                ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING, "--batch-size");
         TrainingRecipe recipe = new TrainingRecipe(epochCount, batchSize, learningRate, momentum, weightDecay,
                 schedule, !noAugment, seed);
         if (resume && overwrite) {

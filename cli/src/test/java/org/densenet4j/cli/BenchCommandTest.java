@@ -44,4 +44,17 @@ class BenchCommandTest {
         assertEquals(2, format.exitCode());
         assertTrue(format.err().contains("nhwc"), format.err());
     }
+
+    @Test
+    void aWorkloadTooLargeForTheMachineIsRefusedWithTheEstimate() {
+        long start = System.nanoTime();
+        CliRunner r = CliRunner.run("bench", "--model", "densenet-bc-100-12", "--batch", "2000000", "--mode", "train");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("needs about") && r.err().contains("available") && r.err().contains("--batch")
+                && r.err().contains("--memory-efficient"), r.err());
+        assertTrue((System.nanoTime() - start) / 1e9 < 30, "refused before running");
+        CliRunner huge = CliRunner.run("bench", "--model", "densenet-bc-100-12", "--batch", "1000000", "--mode", "infer");
+        assertEquals(2, huge.exitCode(), huge.err());
+        assertTrue(huge.err().contains("needs about"), huge.err());
+    }
 }
