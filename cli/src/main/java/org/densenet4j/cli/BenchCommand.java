@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.densenet4j.bench.BenchmarkResult;
 import org.densenet4j.bench.Workload;
 import org.densenet4j.model.MemoryFormat;
+import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingStep;
 import org.densenet4j.bench.WorkloadBenchmark;
 import org.densenet4j.model.DenseNetConfig;
@@ -76,8 +77,15 @@ final class BenchCommand implements Callable<Integer> {
         MemoryCheck.require("bench " + model.preset.name() + " " + mode.name().toLowerCase(), config, image, batch, mode == Workload.Mode.INFER
                 ? MemoryPlan.Use.INFERENCE : memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING
                 : MemoryPlan.Use.TRAINING, "--batch");
-        BenchmarkResult r = WorkloadBenchmark.run(
-                new Workload(name, config, shape, mode, memoryFormat, step, plainInference), warmup, iterations);
+        BenchmarkResult r;
+        try (Interruption interruption = new Interruption()) {
+            r = WorkloadBenchmark.run(new Workload(name, config, shape, mode, memoryFormat, step, plainInference),
+                    warmup, iterations, interruption::requested);
+        } catch (StopRequestedException e) {
+            spec.commandLine().getErr().println("densenet4j bench: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return Interruption.EXIT_INTERRUPTED;
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -61,13 +61,19 @@ final class PredictCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (Interruption interruption = new Interruption(); NDManager manager = NDManager.newBaseManager()) {
             CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.checkpoint().spec();
             MemoryCheck.require("predict with " + model.modelName(), model.config(),
                     model.batchShape(1).slice(1), Math.min(BATCH, files.size()), MemoryPlan.Use.INFERENCE, "batch");
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
             for (int start = 0; start < files.size(); start += BATCH) {
+                if (interruption.requested()) {
+                    spec.commandLine().getErr().printf("densenet4j predict: stopped on request after %d of %d "
+                            + "file(s); nothing more is printed%n", start, files.size());
+                    spec.commandLine().getErr().flush();
+                    return Interruption.EXIT_INTERRUPTED;
+                }
                 List<Path> batchFiles = new ArrayList<>();
                 List<BufferedImage> images = new ArrayList<>();
                 for (Path f : files.subList(start, Math.min(files.size(), start + BATCH))) {

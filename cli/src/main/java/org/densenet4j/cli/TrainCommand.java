@@ -25,6 +25,7 @@ import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.LearningRateSchedule;
 import org.densenet4j.train.TrainingRecipe;
+import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -106,6 +107,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // Open from start to end: a signal during the final evaluation or predictions waits for them too.
+        try (Interruption interruption = new Interruption()) {
+            return run(interruption);
+        }
+    }
+
+    private int run(Interruption interruption) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         DatasetSplits splits = data.load(MAIN_DATASET, seed);
         MachineDefaults defaults = MachineDefaults.forThisMachine();
@@ -138,8 +146,14 @@ final class TrainCommand implements Callable<Integer> {
         TrainingResult result;
         try (ProgressListener progress = new ProgressListener(System.out)) {
             DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, progress,
-                    memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN);
+                    memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN)
+                    .stopWhen(interruption::requested);
             result = trainer.train(model.name(), config, splits, resume);
+        } catch (StopRequestedException e) {
+            // Said before the interruption closes: once it does, the JVM finishes shutting down.
+            spec.commandLine().getErr().println("densenet4j train: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return Interruption.EXIT_INTERRUPTED;
         }
 
         out.printf("%ntest set after %d epochs (%.0f s of training in this run):%n", result.history().size(),

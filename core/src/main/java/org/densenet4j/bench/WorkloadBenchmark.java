@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.train.TrainingStep;
@@ -30,6 +32,14 @@ public final class WorkloadBenchmark {
     private WorkloadBenchmark() {}
 
     public static BenchmarkResult run(Workload w, int warmup, int iterations) {
+        return run(w, warmup, iterations, () -> false);
+    }
+
+    /**
+     * As {@link #run(Workload, int, int)}, stopping between iterations with a {@link StopRequestedException} when
+     * {@code stopRequested} turns true.
+     */
+    public static BenchmarkResult run(Workload w, int warmup, int iterations, BooleanSupplier stopRequested) {
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
         }
@@ -48,6 +58,7 @@ public final class WorkloadBenchmark {
                 ParameterStore ps = new ParameterStore(m, false);
                 Block runner = w.plainInference() ? net : FoldedDenseNet.of(net, m);
                 for (int i = 0; i < warmup + iterations; i++) {
+                    checkStop(stopRequested, i);
                     long start = System.nanoTime();
                     try (NDManager scope = m.newSubManager()) {
                         NDArray input = x.duplicate();
@@ -61,6 +72,7 @@ public final class WorkloadBenchmark {
                 try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                         .optOptimizer(sgd))) {
                     for (int i = 0; i < warmup + iterations; i++) {
+                        checkStop(stopRequested, i);
                         long start = System.nanoTime();
                         try (NDManager scope = trainer.getManager().newSubManager()) {
                             NDArray input = x.duplicate();
@@ -77,6 +89,13 @@ public final class WorkloadBenchmark {
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
         return new BenchmarkResult(w.batch().get(0) / median, median, iterations, peakRssBytes());
+    }
+
+    private static void checkStop(BooleanSupplier stopRequested, int iteration) {
+        if (stopRequested.getAsBoolean()) {
+            throw new StopRequestedException("benchmark stopped on request after " + iteration
+                    + " iteration(s); no figures were recorded");
+        }
     }
 
     private static void record(double[] seconds, int index, long start) {

@@ -48,6 +48,7 @@ public final class DenseNetTrainer {
     private final Path runDir;
     private final TrainingListener listener;
     private final TrainingStep step;
+    private java.util.function.BooleanSupplier stopRequested = () -> false;
 
     /**
      * A trainer with the plain training step.
@@ -64,6 +65,16 @@ public final class DenseNetTrainer {
         this.runDir = runDir;
         this.listener = listener == null ? new LoggingTrainingListener() : listener;
         this.step = step;
+    }
+
+    /**
+     * Makes training stop cleanly when {@code stopRequested} turns true: it is asked before every step, and
+     * training then ends with a {@link StopRequestedException} that names the last checkpoint. The step in
+     * progress finishes first, so no native work is abandoned mid-way.
+     */
+    public DenseNetTrainer stopWhen(java.util.function.BooleanSupplier stopRequested) {
+        this.stopRequested = stopRequested;
+        return this;
     }
 
     /** A few words on the run a checkpoint holds, for messages; a damaged one is still named. */
@@ -178,6 +189,12 @@ public final class DenseNetTrainer {
                 augmentation, recipe.seed(), epoch)) {
             listener.onEpochStart(epoch + 1, recipe.epochs(), loader.batchCount(), lr);
             while (loader.hasNext()) {
+                if (stopRequested.getAsBoolean()) {
+                    throw new StopRequestedException("training stopped on request at epoch " + (epoch + 1)
+                            + ", batch " + (batchIndex + 1) + ". " + (epoch > 0 ? "The checkpoint after epoch "
+                            + epoch + " is kept at " + checkpointPath() + "; continue with --resume (the same "
+                            + "settings and --run-dir)." : "No epoch had finished, so there is no checkpoint."));
+                }
                 Batch b = loader.next();
                 batchIndex++;
                 if (b.count() == 0) {
