@@ -63,7 +63,9 @@ final class EvalCommand implements Callable<Integer> {
                 m.put("top1", report.top1());
                 m.put("top5", report.top5());
                 m.put("loss", report.loss());
-                m.put("per_class_accuracy", report.perClassAccuracy());
+                // null, not NaN (which is not JSON), for a class without test images
+                m.put("per_class_accuracy", java.util.Arrays.stream(report.perClassAccuracy())
+                        .mapToObj(a -> Double.isNaN(a) ? null : a).collect(java.util.stream.Collectors.toList()));
                 m.put("class_names", report.classNames());
                 m.put("confusion", report.confusion());
                 m.put("skipped", report.skipped());

@@ -146,8 +146,11 @@ final class PredictCommand implements Callable<Integer> {
                 try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile).filter(ImageFiles::isImageName).sorted().forEach(files::add);
                 }
-            } else if (Files.exists(p)) {
+            } else if (Files.isRegularFile(p)) {
                 files.add(p);
+            } else if (Files.exists(p)) {
+                throw new IllegalArgumentException(p + ": not a regular file (a pipe or device would be waited on "
+                        + "forever)");
             } else {
                 throw new IllegalArgumentException(p + ": no such file or folder");
             }

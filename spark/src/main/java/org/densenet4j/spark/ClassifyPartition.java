@@ -79,7 +79,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         if (images.isEmpty()) {
             return;
         }
-        List<Classifications> results = classifier.classify(images);
+        List<Classifications> results = ExecutorModel.classify(classifier, images);
         for (int i = 0; i < images.size(); i++) {
             List<Classifications.Classification> top = results.get(i).topK(topK);
             String[] labels = new String[top.size()];

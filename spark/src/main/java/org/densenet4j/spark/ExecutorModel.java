@@ -19,7 +19,43 @@ final class ExecutorModel {
     private static ImageClassifier classifier;
     private static String loadedFrom;
 
+    /** Forward passes running now, and whether the JVM is shutting down (then no new one starts). */
+    private static final java.util.concurrent.atomic.AtomicInteger RUNNING = new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile boolean stopping;
+    /** How long shutdown waits for running forward passes: far longer than one batch takes. */
+    private static final long GRACE_MILLIS = 120_000;
+
     private ExecutorModel() {}
+
+    /**
+     * Classifies a batch, unless this JVM is shutting down (Ctrl-C, SIGTERM, the cluster stopping the
+     * executor): shutdown waits for running batches, so the JVM never exits under libtorch's threads.
+     */
+    static java.util.List<ai.djl.modality.Classifications> classify(ImageClassifier classifier,
+            java.util.List<java.awt.image.BufferedImage> images) {
+        RUNNING.incrementAndGet();
+        try {
+            if (stopping) {
+                throw new IllegalStateException("this executor is shutting down; the batch was not classified");
+            }
+            return classifier.classify(images);
+        } finally {
+            RUNNING.decrementAndGet();
+        }
+    }
+
+    private static void awaitRunningBatches() {
+        stopping = true;
+        long deadline = System.currentTimeMillis() + GRACE_MILLIS;
+        while (RUNNING.get() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 
     /**
      * The classifier for {@code checkpoint}: a path on this machine, or the name of a file shipped with
@@ -32,6 +68,7 @@ final class ExecutorModel {
             }
             return classifier;
         }
+        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModel::awaitRunningBatches, "densenet4j-executor-stop"));
         // libtorch reads its thread count when the engine starts, which is on the first model load.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
