@@ -141,6 +141,48 @@ public final class DenseNet extends AbstractBlock {
     }
 
     /**
+     * Runs eval-mode inference up to the output of dense block {@code block} (1-based): the maps that block
+     * hands to its transition, or, for the last block, to the head. The caller closes the result.
+     */
+    public NDArray blockOutput(ParameterStore ps, NDArray images, int block) {
+        checkBlock(block);
+        checkInput(images.getShape());
+        NDList x = new NDList(toMemoryFormat(images));
+        for (Stage stage : stages.subList(0, stageIndex(block) + 1)) {
+            NDList next = stage.forward(ps, x, false, null);
+            x.close();
+            x = next;
+        }
+        return x.singletonOrThrow();
+    }
+
+    /** Eval-mode logits from the output of dense block {@code block}: the stages after it, head included. */
+    public NDArray logitsFrom(ParameterStore ps, NDArray blockOutput, int block) {
+        checkBlock(block);
+        NDList x = new NDList(blockOutput);
+        for (Stage stage : stages.subList(stageIndex(block) + 1, stages.size())) {
+            NDList next = stage.forward(ps, x, false, null);
+            if (x.get(0) != blockOutput) {
+                x.close();
+            }
+            x = next;
+        }
+        return x.singletonOrThrow();
+    }
+
+    /** Where dense block {@code block} (1-based) sits in {@link #stages()}. */
+    private int stageIndex(int block) {
+        return stages.indexOf(blocks.get(block - 1));
+    }
+
+    private void checkBlock(int block) {
+        if (block < 1 || block > blocks.size()) {
+            throw new IllegalArgumentException("block " + block + " does not exist: this network has dense blocks 1.."
+                    + blocks.size());
+        }
+    }
+
+    /**
      * Checks an NCHW input shape against this network.
      *
      * @throws IllegalArgumentException naming the shape and what is expected

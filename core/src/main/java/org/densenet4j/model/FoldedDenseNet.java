@@ -51,6 +51,8 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
     private final List<Block> blocks = new ArrayList<>();
     private final List<FoldedNorm.PreActivation> transitions = new ArrayList<>();
     private final FoldedNorm.PreActivation head;
+    /** The classifier's own bias: folding moved the head BN's constant into {@link #head}'s bias. */
+    private final NDArray classifierBias;
 
     /**
      * One dense layer: a folded bottleneck, or a basic layer that keeps its BN (its 3x3 conv pads, so the
@@ -96,6 +98,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
             Linear classifier = source.head().classifier();
             this.head = keep(FoldedNorm.preActivation(source.head().norm(), weight(classifier),
                     classifier.getParameters().get("bias").getArray(), scratch));
+            this.classifierBias = keep(FoldedNorm.copy(classifier.getParameters().get("bias").getArray(), scratch));
         }
     }
 
@@ -176,7 +179,14 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         if (training) {
             throw new IllegalStateException("a FoldedDenseNet only runs inference; train the DenseNet it came from");
         }
-        NDArray images = inputs.singletonOrThrow();
+        NDArray x = lastBlockOutput(inputs.singletonOrThrow());
+        NDArray logits = headForward(x);
+        x.close();
+        return new NDList(logits);
+    }
+
+    /** Stem, dense blocks and transitions: the last block's output, which the head takes. */
+    private NDArray lastBlockOutput(NDArray images) {
         source.checkInput(images.getShape());
         NDArray x;
         try (NDArray stored = MemoryFormat.channelsLast(images)) {
@@ -190,9 +200,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
                 features.close();
             }
         }
-        NDArray logits = headForward(x);
-        x.close();
-        return new NDList(logits);
+        return x;
     }
 
     private NDArray stemForward(NDArray x) {
@@ -256,6 +264,29 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         NDArray out = Conv2d.conv2d(pooled, t.weight(), t.bias(), ONE, NO_PADDING).singletonOrThrow();
         pooled.close();
         return out;
+    }
+
+    /**
+     * Class activation maps (Zhou et al., 2016) of a batch: (N, classes, h, w), where map k at (y, x) is the
+     * classifier's weights for class k applied to the final feature maps there,
+     * {@code sum_c W[k][c] * relu(bn(features))[c][y][x]}. Their spatial mean is the logit minus the bias, so
+     * they are exact for a DenseNet. Computed on the folded head: the folded weights applied to the clamped
+     * maps, plus the constant folding moved into the bias, give the same maps as the plain network.
+     */
+    public NDArray classActivationMaps(NDArray images) {
+        NDArray x = lastBlockOutput(images);
+        NDArray clamped = head.clamp(x);
+        x.close();
+        Shape s = clamped.getShape();
+        NDArray perPosition = clamped.transpose(0, 2, 3, 1).reshape(-1, s.get(1)); // (N*h*w, C)
+        clamped.close();
+        NDArray scores = perPosition.matMul(head.weight().transpose());            // (N*h*w, classes)
+        perPosition.close();
+        NDArray shifted = scores.add(head.bias().sub(classifierBias));
+        scores.close();
+        NDArray maps = shifted.reshape(s.get(0), s.get(2), s.get(3), -1).transpose(0, 3, 1, 2);
+        shifted.close();
+        return maps;
     }
 
     private NDArray headForward(NDArray x) {

@@ -54,10 +54,25 @@ public final class Head extends AbstractBlock implements Stage {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = Layers.normRelu(norm, ps, inputs, training, params);
-        NDArray pooled = Pool.globalAvgPool2d(x);
+        NDArray x = rectify(ps, inputs, training, params);
+        NDList logits = classify(ps, x, training, params);
         x.close();
-        NDArray flat = pooled.reshape(pooled.getShape().get(0), features);
+        return logits;
+    }
+
+    /**
+     * The final feature maps (N, C, h, w): the last block's output after BN and ReLU, what the classifier
+     * pools. Class activation maps are made of these.
+     */
+    public NDArray rectify(ParameterStore ps, NDList lastBlockOutput, boolean training,
+            PairList<String, Object> params) {
+        return Layers.normRelu(norm, ps, lastBlockOutput, training, params);
+    }
+
+    /** Global average pooling and the linear layer: logits (N, classes) from the final feature maps. */
+    public NDList classify(ParameterStore ps, NDArray features, boolean training, PairList<String, Object> params) {
+        NDArray pooled = Pool.globalAvgPool2d(features);
+        NDArray flat = pooled.reshape(pooled.getShape().get(0), this.features);
         pooled.close();
         NDList logits = classifier.forward(ps, new NDList(flat), training, params);
         flat.close();

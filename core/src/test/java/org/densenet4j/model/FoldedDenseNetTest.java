@@ -32,26 +32,6 @@ class FoldedDenseNetTest {
                         new Shape(2, 3, 45, 45)));
     }
 
-    /**
-     * Random BN statistics and affine parameters, with negative and zero gammas, so that every branch of
-     * the folding (lower bound, upper bound, no bound) is exercised.
-     */
-    static void randomizeNorms(DenseNet net, NDManager m) {
-        for (Parameter p : net.getParameters().values()) {
-            NDArray a = p.getArray();
-            Shape s = a.getShape();
-            NDArray value = switch (p.getType()) {
-                case GAMMA -> m.randomNormal(s).mul(m.randomUniform(0, 1, s).gt(0.15).toType(DataType.FLOAT32, false));
-                case BETA, RUNNING_MEAN -> m.randomNormal(0, 0.5f, s, DataType.FLOAT32);
-                case RUNNING_VAR -> m.randomUniform(0.3f, 2f, s);
-                default -> null;
-            };
-            if (value != null) {
-                a.set(value.toFloatArray());
-            }
-        }
-    }
-
     @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("networks")
     void sameLogitsAsThePlainNetwork(LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
@@ -62,7 +42,7 @@ class FoldedDenseNetTest {
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(config);
             net.initialize(m, DataType.FLOAT32, shape);
-            randomizeNorms(net, m);
+            TestNetworks.randomizeNorms(net, m);
             NDArray x = m.randomNormal(shape);
             ParameterStore ps = new ParameterStore(m, false);
             float[] expected = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
