@@ -11,6 +11,10 @@ For each small configuration it writes, in its own folder:
     labels.npy      int64 labels for the training step
     after_step.pth  the state dict after one training step (BN in training mode, cross-entropy,
                     SGD lr 0.1, Nesterov momentum 0.9, weight decay 1e-4)
+    cam.npy         class activation maps (N, classes, h, w): the classifier's weights applied to the final
+                    feature maps relu(bn(last block output))
+    gradcam_last.npy, gradcam_block1.npy
+                    Grad-CAM (N, h, w) of class 1 on the final feature maps and on dense block 1's output
     fixture.json    the densenet4j settings of the model and the layout
 """
 import json
@@ -115,6 +119,47 @@ def legacy_keys(state_dict):
     return out
 
 
+def final_features_and_head(model):
+    """The final feature maps relu(bn(last block output)) as a function of x, the classifier, and dense block 1."""
+    if isinstance(model, BlogDenseNet):
+        def features(x):
+            out = model.conv1(x)
+            out = model.trans1(model.dense1(out))
+            out = model.trans2(model.dense2(out))
+            out = model.trans3(model.dense3(out))
+            return F.relu(model.bn(model.dense4(out)))
+        return features, model.linear, model.dense1
+    return (lambda x: F.relu(model.features(x))), model.classifier, model.features.denseblock1
+
+
+def explanations(model, x, target=1):
+    """CAM for every class, and Grad-CAM of one class at the final maps and at dense block 1's output."""
+    model.eval()
+    features, classifier, block1 = final_features_and_head(model)
+    with torch.no_grad():
+        cam = torch.einsum("kc,nchw->nkhw", classifier.weight, features(x))
+
+    def grad_cam(maps, logits):
+        model.zero_grad()
+        logits[:, target].sum().backward()
+        weights = maps.grad.mean(dim=(2, 3), keepdim=True)
+        return F.relu((weights * maps).sum(1)).detach()
+
+    maps = features(x).detach().requires_grad_(True)
+    last = grad_cam(maps, classifier(F.adaptive_avg_pool2d(maps, 1).flatten(1)))
+    store = {}
+
+    def keep(module, inputs, output):
+        output.retain_grad()
+        store["maps"] = output
+    hook = block1.register_forward_hook(keep)
+    logits = model(x)
+    hook.remove()
+    inner = grad_cam(store["maps"], logits)
+    model.zero_grad()
+    return cam, last, inner
+
+
 def one_step(model, x, labels):
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4)
@@ -135,6 +180,10 @@ def write(folder, name, model, weights_obj, x, labels, settings):
     np.save(os.path.join(path, "input.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(path, "logits.npy"), logits.numpy().astype(np.float32))
     np.save(os.path.join(path, "labels.npy"), labels.numpy().astype(np.int64))
+    cam, last, inner = explanations(model, x)
+    np.save(os.path.join(path, "cam.npy"), cam.numpy().astype(np.float32))
+    np.save(os.path.join(path, "gradcam_last.npy"), last.numpy().astype(np.float32))
+    np.save(os.path.join(path, "gradcam_block1.npy"), inner.numpy().astype(np.float32))
     torch.save(one_step(model, x, labels), os.path.join(path, "after_step.pth"))
     with open(os.path.join(path, "fixture.json"), "w") as f:
         json.dump(settings, f, indent=2)
