@@ -57,7 +57,7 @@ final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new IllegalArgumentException("--topk must be at least 1, got " + topK);
         }
-        List<Path> files = expand(inputs);
+        List<Path> files = ImageInputs.expand(inputs);
         Path file = checkpoint.resolve();
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
@@ -136,28 +136,5 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         out.flush();
-    }
-
-    /** Files as given, folders replaced by their JPEG and PNG files in sorted order. */
-    private static List<Path> expand(List<Path> inputs) throws IOException {
-        List<Path> files = new ArrayList<>();
-        for (Path p : inputs) {
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(Files::isRegularFile).filter(ImageFiles::isImageName).sorted().forEach(files::add);
-                }
-            } else if (Files.isRegularFile(p)) {
-                files.add(p);
-            } else if (Files.exists(p)) {
-                throw new IllegalArgumentException(p + ": not a regular file (a pipe or device would be waited on "
-                        + "forever)");
-            } else {
-                throw new IllegalArgumentException(p + ": no such file or folder");
-            }
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no JPEG or PNG images in " + inputs);
-        }
-        return files;
     }
 }

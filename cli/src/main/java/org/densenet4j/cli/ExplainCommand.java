@@ -1,0 +1,183 @@
+package org.densenet4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.densenet4j.data.ImageFiles;
+import org.densenet4j.data.UnreadableImageException;
+import org.densenet4j.infer.Explainer;
+import org.densenet4j.infer.Explanation;
+import org.densenet4j.infer.ExplanationPicture;
+import org.densenet4j.io.AtomicFile;
+import org.densenet4j.train.CheckpointFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code densenet4j explain}: where the network looked, as a picture per image and class. */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = "Show where the network looked: a class activation map (CAM) or Grad-CAM over each image, "
+                + "written as a PNG with a colour bar, the label and the probability.")
+final class ExplainCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files or folders of images.")
+    List<Path> inputs;
+
+    @Mixin CheckpointOption checkpoint;
+
+    @Option(names = "--class", paramLabel = "top|NAME|INDEX", defaultValue = "top",
+            description = "The class to explain: top (the prediction), a class name or an index; repeat for "
+                    + "several (default: ${DEFAULT-VALUE}).")
+    List<String> classes;
+
+    @Option(names = "--method", paramLabel = "cam|gradcam", defaultValue = "cam",
+            description = "cam (exact for a DenseNet, final feature maps) or gradcam (any block) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--layer", paramLabel = "blockN",
+            description = "The dense block to explain with gradcam (default: the last, the final feature maps).")
+    String layer;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the PNG files go.")
+    Path out;
+
+    @Option(names = "--json", description = "Print JSON: per image and class the peak, the map and the file written.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Explainer.Method m = Explainer.Method.parse(method);
+        List<Path> files = ImageInputs.expand(inputs);
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        PrintWriter text = spec.commandLine().getOut();
+        try (Interruption interruption = new Interruption(); NDManager manager = NDManager.newBaseManager()) {
+            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            Explainer explainer = new Explainer(loaded.network(), loaded.checkpoint().spec(), manager);
+            int block = block(explainer.blocks());
+            if (m == Explainer.Method.CAM && block != explainer.blocks()) {
+                throw new IllegalArgumentException("--method cam explains the final feature maps (block"
+                        + explainer.blocks() + "); use --method gradcam for --layer " + layer);
+            }
+            float[] none = new float[explainer.spec().classNames().size()];
+            for (String c : classes) {
+                explainer.classIndex(c, none); // an unknown class fails before any file is written
+            }
+            Set<String> names = new HashSet<>();
+            for (Path file : files) {
+                if (interruption.requested()) {
+                    spec.commandLine().getErr().printf("densenet4j explain: stopped on request after %d of %d "
+                            + "image(s)%n", results.size(), files.size());
+                    return Interruption.EXIT_INTERRUPTED;
+                }
+                BufferedImage image;
+                try {
+                    image = ImageFiles.read(file);
+                } catch (UnreadableImageException e) {
+                    skipped.add(Map.of("file", file.toString(), "error", e.getMessage()));
+                    continue;
+                }
+                for (String c : classes) {
+                    Explanation e = explainer.explain(image, c, m, block);
+                    Path png = out.resolve(unique(names, stem(file) + "-" + safe(e.label()) + "-" + m
+                            + (m == Explainer.Method.GRAD_CAM ? "-block" + block : "") + ".png"));
+                    BufferedImage picture = ExplanationPicture.draw(image, e);
+                    AtomicFile.write(png, target -> ImageIO.write(picture, "png", target));
+                    results.add(entry(file, image, e, png));
+                    if (!json) {
+                        int[] peak = e.peakInImage(image.getWidth(), image.getHeight());
+                        text.printf(Locale.ROOT, "%s: %s %.1f%%, %s peak at (%d, %d) -> %s%n", file, e.label(),
+                                100 * e.probability(), m, peak[0], peak[1], png);
+                    }
+                }
+            }
+        }
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("explanations", results);
+            all.put("skipped", skipped);
+            text.println(new GsonBuilder().setPrettyPrinting().create().toJson(all));
+        } else if (!skipped.isEmpty()) {
+            text.printf("%d unreadable file(s) skipped%n", skipped.size());
+        }
+        text.flush();
+        if (results.isEmpty()) {
+            spec.commandLine().getErr().println("densenet4j explain: no readable image among " + files.size()
+                    + " file(s)");
+            return 1;
+        }
+        return 0;
+    }
+
+    /** The block --layer names (blockN or N), the last by default. */
+    private int block(int blocks) {
+        if (layer == null) {
+            return blocks;
+        }
+        String n = layer.toLowerCase(Locale.ROOT).startsWith("block") ? layer.substring(5) : layer;
+        try {
+            int block = Integer.parseInt(n);
+            if (block >= 1 && block <= blocks) {
+                return block;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--layer " + layer + " is not a dense block of this model: valid are block1.."
+                + "block" + blocks);
+    }
+
+    private static Map<String, Object> entry(Path file, BufferedImage image, Explanation e, Path png) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", file.toString());
+        m.put("class", e.classIndex());
+        m.put("label", e.label());
+        m.put("probability", e.probability());
+        m.put("method", e.method().toString());
+        m.put("layer", "block" + e.block());
+        int[] peak = e.peakInImage(image.getWidth(), image.getHeight());
+        int[] cell = e.peak();
+        m.put("peak", Map.of("x", peak[0], "y", peak[1], "row", cell[0], "column", cell[1]));
+        m.put("map_size", List.of(e.height(), e.width()));
+        m.put("map", e.map());
+        m.put("png", png.toString());
+        return m;
+    }
+
+    private static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return safe(dot > 0 ? n.substring(0, dot) : n);
+    }
+
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** The name, or name-2, name-3, ... if an earlier image of this run took it. */
+    private static String unique(Set<String> taken, String name) {
+        String candidate = name;
+        for (int i = 2; !taken.add(candidate); i++) {
+            candidate = name.replace(".png", "-" + i + ".png");
+        }
+        return candidate;
+    }
+}
