@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.model.MemoryPlan;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 /** {@code densenet4j serve}: the HTTP prediction service and its web page. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve a model over HTTP: POST /predict (raw image body or multipart field 'image'), "
-                + "GET /health, GET /model, and a web page at /.")
+                + "POST /explain (the same upload; a class activation map as PNG or JSON), GET /health, GET /model, "
+                + "and a web page at /.")
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin CheckpointOption checkpoint;
@@ -80,7 +82,8 @@ final class ServeCommand implements Callable<Integer> {
             MemoryCheck.require("serving " + model.modelName(), model.config(), model.batchShape(1).slice(1), maxBatch,
                     MemoryPlan.Use.INFERENCE, "--max-batch");
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
-            PredictionServer server = new PredictionServer(classifier, file.toString(),
+            Explainer explainer = new Explainer(loaded.network(), model, manager);
+            PredictionServer server = new PredictionServer(classifier, explainer, file.toString(),
                     new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);
             int actual;
             try {

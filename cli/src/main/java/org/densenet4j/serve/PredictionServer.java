@@ -17,7 +17,11 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.densenet4j.infer.Explainer;
+import org.densenet4j.infer.Explanation;
+import org.densenet4j.infer.ExplanationPicture;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.NonFiniteOutputException;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ConnectionLimit;
@@ -32,6 +36,8 @@ import org.densenet4j.infer.ModelSpec;
  * <ul>
  *   <li>{@code POST /predict?topk=K}: an image as the raw body or multipart field {@code image}; answers
  *       {@code {"predictions": [{"label", "probability"}...]}};
+ *   <li>{@code POST /explain?class=top|NAME|INDEX&method=cam|gradcam&layer=blockN}: the same upload; answers a PNG
+ *       of the class activation map over the image, or with {@code Accept: application/json} the map as numbers;
  *   <li>{@code GET /health}, {@code GET /model}: liveness and what model is served;
  *   <li>{@code GET /}: a page where a person drops or picks an image and sees a bar chart.
  * </ul>
@@ -61,15 +67,17 @@ public final class PredictionServer implements AutoCloseable {
     private final java.util.concurrent.Semaphore uploads = new java.util.concurrent.Semaphore(MAX_CONCURRENT_UPLOADS);
 
     private final ModelSpec spec;
+    private final Explainer explainer;
     private final String checkpoint;
     private final RequestBatcher batcher;
     private final UploadDecoder decoder;
     private final UploadLimits limits;
     private Javalin app;
 
-    public PredictionServer(ImageClassifier classifier, String checkpoint, UploadLimits limits, int maxBatch,
-            long maxDelayMillis) {
+    public PredictionServer(ImageClassifier classifier, Explainer explainer, String checkpoint, UploadLimits limits,
+            int maxBatch, long maxDelayMillis) {
         this.spec = classifier.spec();
+        this.explainer = explainer;
         this.checkpoint = java.nio.file.Path.of(checkpoint).getFileName().toString();
         this.limits = limits;
         this.decoder = new UploadDecoder(limits);
@@ -101,6 +109,7 @@ public final class PredictionServer implements AutoCloseable {
         app.get("/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
         app.get("/model", ctx -> json(ctx, 200, modelInfo()));
         app.post("/predict", this::predict);
+        app.post("/explain", this::explain);
         app.exception(HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(), Map.of("error",
                 e.getStatus() == 413 ? "upload exceeds the limit of " + limits.maxBytes() + " bytes" : e.getMessage())));
         app.exception(Exception.class, (e, ctx) -> json(ctx, 500, Map.of("error", "internal error: " + e)));
@@ -157,6 +166,65 @@ public final class PredictionServer implements AutoCloseable {
         } finally {
             uploads.release();
         }
+    }
+
+    private void explain(Context ctx) {
+        if (!uploads.tryAcquire()) {
+            ctx.header("Retry-After", "1");
+            json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));
+            return;
+        }
+        try {
+            Explainer.Method method;
+            int block;
+            try {
+                method = Explainer.Method.parse(ctx.queryParamAsClass("method", String.class).getOrDefault("cam"));
+                String layer = ctx.queryParam("layer");
+                block = layer == null ? explainer.blocks() : Integer.parseInt(layer.replaceFirst("^block", ""));
+            } catch (IllegalArgumentException e) { // NumberFormatException included
+                json(ctx, 400, Map.of("error", "method must be cam or gradcam and layer block1..block"
+                        + explainer.blocks()));
+                return;
+            }
+            java.awt.image.BufferedImage image = decoder.decode(upload(ctx));
+            Explanation e = explainer.explain(image, ctx.queryParamAsClass("class", String.class).getOrDefault("top"),
+                    method, block);
+            String accept = ctx.header("Accept");
+            if (accept != null && accept.contains("application/json")) {
+                json(ctx, 200, explanationJson(e, image));
+                return;
+            }
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(ExplanationPicture.draw(image, e), "png", png);
+            ctx.status(200).contentType("image/png").result(png.toByteArray());
+        } catch (BadUploadException e) {
+            json(ctx, e.status(), Map.of("error", e.getMessage()));
+        } catch (NonFiniteOutputException e) {
+            json(ctx, 503, Map.of("error", e.getMessage()));
+        } catch (IllegalArgumentException e) { // an unknown class or layer: the message names the valid ones
+            json(ctx, 400, Map.of("error", e.getMessage()));
+        } catch (IOException e) {
+            json(ctx, 500, Map.of("error", "cannot encode the picture: " + e.getMessage()));
+        } finally {
+            uploads.release();
+        }
+    }
+
+    private static Map<String, Object> explanationJson(Explanation e, java.awt.image.BufferedImage image) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("class", e.classIndex());
+        m.put("label", e.label());
+        m.put("probability", e.probability());
+        m.put("method", e.method().toString());
+        m.put("layer", "block" + e.block());
+        int[] peak = e.peakInImage(image.getWidth(), image.getHeight());
+        m.put("peak", Map.of("x", peak[0], "y", peak[1]));
+        float[][] rows = new float[e.height()][];
+        for (int r = 0; r < e.height(); r++) {
+            rows[r] = java.util.Arrays.copyOfRange(e.map(), r * e.width(), (r + 1) * e.width());
+        }
+        m.put("map", rows);
+        return m;
     }
 
     /** The image bytes: multipart field {@code image}, else the raw body. */

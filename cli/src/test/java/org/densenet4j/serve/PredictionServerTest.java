@@ -120,4 +120,37 @@ class PredictionServerTest {
         other.close();
         assertThrows(ConnectException.class, () -> other.get("health"));
     }
+
+    @Test
+    void explainAnswersAPictureOrTheMapAsNumbers() throws Exception {
+        byte[] png = ServerFixture.png(ServerFixture.sample(0));
+        HttpResponse<byte[]> picture = fixture.http.send(java.net.http.HttpRequest.newBuilder(
+                        fixture.base.resolve("explain?class=top")).header("Content-Type", "image/png")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, picture.statusCode());
+        assertEquals("image/png", picture.headers().firstValue("Content-Type").orElse(""));
+        BufferedImage drawn = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(picture.body()));
+        assertTrue(drawn.getWidth() > 280 && drawn.getHeight() > 280, "a picture with the enlarged image");
+
+        HttpResponse<String> numbers = fixture.http.send(java.net.http.HttpRequest.newBuilder(
+                        fixture.base.resolve("explain?class=Trouser&method=gradcam&layer=block2"))
+                .header("Content-Type", "image/png").header("Accept", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, numbers.statusCode(), numbers.body());
+        JsonObject e = json(numbers);
+        assertEquals("Trouser", e.get("label").getAsString());
+        assertEquals("gradcam", e.get("method").getAsString());
+        assertEquals("block2", e.get("layer").getAsString());
+        JsonArray map = e.getAsJsonArray("map");
+        org.densenet4j.infer.Explanation direct = fixture.explainer.explain(ServerFixture.sample(0), "Trouser",
+                org.densenet4j.infer.Explainer.Method.GRAD_CAM, 2);
+        assertEquals(direct.height(), map.size());
+        assertEquals(direct.at(3, 4), map.get(3).getAsJsonArray().get(4).getAsFloat(), 1e-6);
+
+        HttpResponse<String> unknown = fixture.post("explain?class=Owl", "image/png", png);
+        assertEquals(400, unknown.statusCode());
+        assertTrue(json(unknown).get("error").getAsString().contains("Ankle boot"), unknown.body());
+    }
 }

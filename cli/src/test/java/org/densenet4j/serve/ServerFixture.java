@@ -22,6 +22,7 @@ final class ServerFixture implements AutoCloseable {
 
     final NDManager manager = NDManager.newBaseManager();
     final ImageClassifier classifier;
+    final org.densenet4j.infer.Explainer explainer;
     final PredictionServer server;
     final URI base;
     final HttpClient http = HttpClient.newHttpClient();
@@ -29,7 +30,8 @@ final class ServerFixture implements AutoCloseable {
     ServerFixture(UploadLimits limits, int maxBatch) throws IOException {
         CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
         classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
-        server = new PredictionServer(classifier, BUNDLED.toString(), limits, maxBatch, 20);
+        explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.checkpoint().spec(), manager);
+        server = new PredictionServer(classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20);
         base = URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
     }
 

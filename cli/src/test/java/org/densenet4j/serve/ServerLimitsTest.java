@@ -150,8 +150,8 @@ class ServerLimitsTest {
             loaded.network().getParameters().valueAt(0).getArray().muli(Float.NaN);
             org.densenet4j.infer.ImageClassifier broken = new org.densenet4j.infer.ImageClassifier(loaded.network(),
                     loaded.checkpoint().spec(), manager);
-            PredictionServer server = new PredictionServer(broken, "broken.d4j", new UploadLimits(200_000, 1_000_000),
-                    1, 0);
+            PredictionServer server = new PredictionServer(broken, new org.densenet4j.infer.Explainer(loaded.network(),
+                    loaded.checkpoint().spec(), manager), "broken.d4j", new UploadLimits(200_000, 1_000_000), 1, 0);
             try {
                 java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
                 HttpResponse<String> r = fixture.http.send(HttpRequest.newBuilder(base.resolve("predict"))

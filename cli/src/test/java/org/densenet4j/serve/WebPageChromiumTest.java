@@ -46,6 +46,20 @@ class WebPageChromiumTest {
                 assertEquals(5, rows.size());
                 assertEquals(expected, rows.get(0).findElement(By.className("label")).getText());
                 assertTrue(rows.get(0).findElement(By.className("pct")).getText().endsWith("%"));
+
+                // The explanation of the top prediction arrives, and the toggle swaps it with the image.
+                WebElement toggle = new WebDriverWait(driver, Duration.ofSeconds(30))
+                        .until(ExpectedConditions.elementToBeClickable(By.id("show-explanation")));
+                WebElement explanation = driver.findElement(By.id("explanation"));
+                new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> (Boolean) ((org.openqa.selenium
+                        .JavascriptExecutor) d).executeScript("return arguments[0].complete && "
+                        + "arguments[0].naturalWidth > 0", explanation));
+                assertTrue(!explanation.isDisplayed() && driver.findElement(By.id("preview")).isDisplayed());
+                toggle.click();
+                assertTrue(explanation.isDisplayed(), "the map shows when toggled on");
+                assertTrue(!driver.findElement(By.id("preview")).isDisplayed());
+                toggle.click();
+                assertTrue(!explanation.isDisplayed(), "and hides when toggled off");
             } finally {
                 driver.quit();
             }
