@@ -87,6 +87,11 @@ public final class Explainer {
      * @throws IllegalArgumentException naming the valid classes
      */
     public int classIndex(String choice, float[] probabilities) {
+        return classIndex(spec, choice, probabilities);
+    }
+
+    /** As {@link #classIndex(String, float[])}, for any model's classes. */
+    static int classIndex(ModelSpec spec, String choice, float[] probabilities) {
         List<String> names = spec.classNames();
         if (choice == null || choice.equalsIgnoreCase("top")) {
             int best = 0;

@@ -274,7 +274,15 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
      * maps, plus the constant folding moved into the bias, give the same maps as the plain network.
      */
     public NDArray classActivationMaps(NDArray images) {
+        NDList both = logitsAndClassActivationMaps(images);
+        both.get(0).close();
+        return both.get(1);
+    }
+
+    /** The logits (N, classes) and the class activation maps (N, classes, h, w) of one forward pass. */
+    public NDList logitsAndClassActivationMaps(NDArray images) {
         NDArray x = lastBlockOutput(images);
+        NDArray logits = headForward(x);
         NDArray clamped = head.clamp(x);
         x.close();
         Shape s = clamped.getShape();
@@ -286,7 +294,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         scores.close();
         NDArray maps = shifted.reshape(s.get(0), s.get(2), s.get(3), -1).transpose(0, 3, 1, 2);
         shifted.close();
-        return maps;
+        return new NDList(logits, maps);
     }
 
     private NDArray headForward(NDArray x) {

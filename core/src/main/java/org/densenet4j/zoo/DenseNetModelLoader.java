@@ -19,6 +19,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
+import org.densenet4j.infer.Explanation;
+import org.densenet4j.infer.ExplanationTranslator;
 import org.densenet4j.io.TorchImport;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.FoldedDenseNet;
@@ -34,6 +36,9 @@ import org.densenet4j.train.CheckpointFile;
  *   <li>or {@code weights} (a PyTorch .pth file) with {@code model} (the preset it holds) and optionally
  *       {@code layout} ({@code torchvision} or {@code pytorch-cifar}) and {@code classes}.
  * </ul>
+ *
+ * <p>With output type {@link Explanation} instead of {@code Classifications}, a predictor answers the class
+ * activation map of the class the argument {@code class} names ({@code top}, the default, a name or an index).
  *
  * <p>A file that is missing or unreadable fails with an {@link IOException} or
  * {@link MalformedModelException} whose message names the file and the reason (DJL passes these on as they
@@ -66,8 +71,10 @@ public final class DenseNetModelLoader implements ModelLoader {
     @SuppressWarnings("unchecked")
     public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
             throws IOException, ModelNotFoundException, MalformedModelException {
-        if (criteria.getInputClass() != Image.class || criteria.getOutputClass() != Classifications.class) {
-            throw new ModelNotFoundException("densenet4j models map Image to Classifications, not "
+        boolean explains = criteria.getOutputClass() == Explanation.class;
+        if (criteria.getInputClass() != Image.class
+                || (criteria.getOutputClass() != Classifications.class && !explains)) {
+            throw new ModelNotFoundException("densenet4j models map Image to Classifications or Explanation, not "
                     + criteria.getInputClass() + " to " + criteria.getOutputClass());
         }
         Map<String, Object> arguments = criteria.getArguments() == null ? Map.of() : criteria.getArguments();
@@ -82,8 +89,17 @@ public final class DenseNetModelLoader implements ModelLoader {
                     ? torchModel(file, arguments, model)
                     : CheckpointFile.read(file, model.getNDManager());
             // A ZooModel only predicts: give it the folded inference network.
-            model.setBlock(FoldedDenseNet.of(loaded.network(), model.getNDManager()));
-            Translator<I, O> translator = (Translator<I, O>) new DenseNetTranslator(loaded.checkpoint().spec());
+            FoldedDenseNet folded = FoldedDenseNet.of(loaded.network(), model.getNDManager());
+            Translator<I, O> translator;
+            if (explains) {
+                Object target = arguments.get("class");
+                model.setBlock(new ExplainingBlock(folded));
+                translator = (Translator<I, O>) new ExplanationTranslator(loaded.checkpoint().spec(),
+                        target == null ? "top" : target.toString(), loaded.network().denseBlocks().size());
+            } else {
+                model.setBlock(folded);
+                translator = (Translator<I, O>) new DenseNetTranslator(loaded.checkpoint().spec());
+            }
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {
             model.close();

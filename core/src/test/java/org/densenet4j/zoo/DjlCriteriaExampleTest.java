@@ -110,4 +110,28 @@ class DjlCriteriaExampleTest {
                 criteria::loadModel);
         assertTrue(e.getMessage().startsWith(broken.toString()), e.getMessage());
     }
+
+    @Test
+    void aPredictorWithExplanationOutputAnswersTheClassActivationMap() throws Exception {
+        Criteria<Image, org.densenet4j.infer.Explanation> criteria = Criteria.builder()
+                .setTypes(Image.class, org.densenet4j.infer.Explanation.class)
+                .optGroupId("org.densenet4j")
+                .optArgument("class", "Sneaker")
+                .build();
+        try (ZooModel<Image, org.densenet4j.infer.Explanation> model = criteria.loadModel();
+                Predictor<Image, org.densenet4j.infer.Explanation> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            org.densenet4j.infer.Explanation e = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
+            org.densenet4j.infer.Explanation direct = new org.densenet4j.infer.Explainer(loaded.network(),
+                    loaded.checkpoint().spec(), manager).explain(ImageIO.read(SAMPLE.toFile()), "Sneaker",
+                    org.densenet4j.infer.Explainer.Method.CAM, 3);
+            assertEquals("Sneaker", e.label());
+            assertEquals(direct.probability(), e.probability(), 1e-5);
+            assertEquals(direct.height(), e.height());
+            for (int i = 0; i < direct.map().length; i++) {
+                assertEquals(direct.map()[i], e.map()[i], 1e-4);
+            }
+        }
+    }
 }
