@@ -6,10 +6,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
+import javax.imageio.ImageIO;
 import java.nio.file.Path;
 import org.densenet4j.data.DatasetLocator;
 import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.infer.Explainer;
+import org.densenet4j.infer.Explanation;
+import org.densenet4j.infer.ExplanationPicture;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
@@ -59,6 +64,12 @@ public final class JavaApiTour {
             ImageClassifier classifier = new ImageClassifier(model.network(), model.checkpoint().spec(), manager);
             Classifications c = classifier.classify(image); // an unreadable file fails naming it
 
+            // Where the network looked: the class activation map of its top class, drawn over the image.
+            Explainer explainer = new Explainer(model.network(), model.checkpoint().spec(), manager);
+            BufferedImage picture = ImageIO.read(image.toFile());
+            Explanation why = explainer.explain(picture, "top", Explainer.Method.CAM, explainer.blocks());
+            ImageIO.write(ExplanationPicture.draw(picture, why), "png", runs.resolve("why.png").toFile());
+
             // Or logits for a normalised batch through the folded inference network (a snapshot of the weights).
             FoldedDenseNet folded = FoldedDenseNet.of(model.network(), manager);
             NDArray logits = folded.forward(new ParameterStore(manager, false),
@@ -69,6 +80,9 @@ public final class JavaApiTour {
             System.out.println("after 1 epoch on 256 images: test top-1 "
                     + result.finalEvaluation().top1() + ", " + image.getFileName() + ": " + c.best());
             System.out.println("folded logits " + logits.getShape());
+            int[] peak = why.peakInImage(picture.getWidth(), picture.getHeight());
+            System.out.println("the map of " + why.label() + " peaks at (" + peak[0] + ", " + peak[1] + "): "
+                    + runs.resolve("why.png"));
         }
     }
 }
