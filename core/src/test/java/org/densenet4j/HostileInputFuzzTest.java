@@ -25,10 +25,10 @@ import org.densenet4j.data.ImageFiles;
 import org.densenet4j.io.TorchFileReader;
 import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchTensor;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.densenet4j.io.ModelFiles;
 
 /**
  * Seeded mutations of valid files fed to every reader of untrusted input: the .pth reader, the checkpoint
@@ -136,7 +136,7 @@ class HostileInputFuzzTest {
         Path valid = BundledModel.path();
         Reader read = file -> {
             try (NDManager manager = NDManager.newBaseManager()) {
-                CheckpointFile.read(file, manager);
+                ModelFiles.open(file, manager);
             }
         };
         fuzz("d4j", random -> mutate(Files.readAllBytes(valid), random), read);

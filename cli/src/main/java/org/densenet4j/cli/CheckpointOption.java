@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Preset;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.BundledModel;
-import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -75,21 +75,9 @@ final class CheckpointOption {
         return home != null ? Path.of(home).resolve(BUNDLED) : BundledModel.path();
     }
 
-    /** Loads the model with its description. */
-    CheckpointFile.Loaded load(NDManager manager, PrintWriter err) throws IOException {
-        Path file = resolve();
-        if (TorchImport.isTorchFile(file)) {
-            if (preset == null) {
-                throw new IllegalArgumentException(file + " is a PyTorch file: add --model NAME (and --layout) to say "
-                        + "which network it holds");
-            }
-            return TorchImport.load(file, preset, classes, layout, !nonStrict, manager, w -> warn(err, w));
-        }
-        CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
-        if (preset != null && !preset.name().equals(loaded.checkpoint().spec().modelName())) {
-            throw new IllegalArgumentException(file + " holds " + loaded.checkpoint().spec().modelName() + ", not "
-                    + preset.name());
-        }
-        return loaded;
+    /** Opens the model ({@link ModelFiles}: a checkpoint, or a .pth with --model and --layout). */
+    TrainedModel load(NDManager manager, PrintWriter err) throws IOException {
+        return ModelFiles.open(resolve(), new ModelFiles.Options(preset, classes, layout, !nonStrict), manager,
+                w -> warn(err, w));
     }
 }

@@ -14,12 +14,14 @@ import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.train.CheckpointFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.TorchImport;
 
 /** {@code densenet4j eval}: top-1/top-5, per-class accuracy and the confusion matrix on a test set. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -34,8 +36,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--confusion-png", paramLabel = "FILE", defaultValue = "confusion.png",
-            description = "Where to draw the confusion matrix (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--confusion-png", paramLabel = "FILE",
+            description = "Where to draw the confusion matrix (default: confusion.png in the checkpoint's run folder; "
+                    + "none for a checkpoint outside a run folder, such as the bundled model).")
     Path confusionPng;
 
     @Option(names = "--json", description = "Print the figures as JSON.")
@@ -47,13 +50,21 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
-            ModelSpec model = loaded.checkpoint().spec();
-            DatasetSplits splits = data.load(loaded.checkpoint().dataset(), model.channels(), model.height(), 0);
+            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            ModelSpec model = loaded.spec();
+            String trainedOn = TorchImport.isTorchFile(file) ? null : CheckpointArchive.dataset(file);
+            if (data.dataset == null && (trainedOn == null || trainedOn.startsWith("imported from"))) {
+                throw new IllegalArgumentException(file + " does not say which dataset it was trained on: give "
+                        + "--dataset");
+            }
+            DatasetSplits splits = data.load(trainedOn, model.channels(), model.height(), 0);
             ImageDataset test = splits.test();
             checkMatches(file, model, test);
             EvaluationReport report = Evaluator.evaluate(loaded.network(), model, test, batchSize, manager);
-            ConfusionPlot.write(report, confusionPng);
+            Path plot = confusionPng != null ? confusionPng : runFolderPlot(file);
+            if (plot != null) {
+                ConfusionPlot.write(report, plot);
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -74,11 +85,18 @@ final class EvalCommand implements Callable<Integer> {
             } else {
                 out.printf("%s (%s) on %s:%n", file, model.modelName(), splits.name());
                 EvaluationPrinter.print(out, report);
-                out.printf("confusion matrix plot: %s%n", confusionPng);
+                out.printf("confusion matrix plot: %s%n", plot != null ? plot : "not drawn (give --confusion-png FILE)");
             }
             out.flush();
             return 0;
         }
+    }
+
+    /** confusion.png next to a checkpoint that sits in a training run's folder (it has metrics.csv), else null. */
+    private static Path runFolderPlot(Path checkpoint) {
+        Path dir = checkpoint.toAbsolutePath().getParent();
+        return dir != null && java.nio.file.Files.isRegularFile(dir.resolve("metrics.csv"))
+                ? dir.resolve("confusion.png") : null;
     }
 
     private static void checkMatches(Path file, ModelSpec model, ImageDataset test) {

@@ -20,14 +20,14 @@ import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationPicture;
-import org.densenet4j.io.AtomicFile;
-import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.base.AtomicFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j explain}: where the network looked, as a picture per image and class. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
@@ -70,8 +70,8 @@ final class ExplainCommand implements Callable<Integer> {
         List<Map<String, Object>> skipped = new ArrayList<>();
         PrintWriter text = spec.commandLine().getOut();
         try (Interruption interruption = new Interruption(); NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
-            Explainer explainer = new Explainer(loaded.network(), loaded.checkpoint().spec(), manager);
+            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            Explainer explainer = new Explainer(loaded.network(), loaded.spec(), manager);
             int block = block(explainer.blocks());
             if (m == Explainer.Method.CAM && block != explainer.blocks()) {
                 throw new IllegalArgumentException("--method cam explains the final feature maps (block"

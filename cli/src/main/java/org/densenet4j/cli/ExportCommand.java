@@ -9,19 +9,20 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.densenet4j.io.AtomicFile;
+import org.densenet4j.base.AtomicFile;
+import org.densenet4j.io.SafetensorsFile;
 import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.io.TorchTensor;
 import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.Presets;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j export}: weights as a PyTorch .pth (either layout) or safetensors file. */
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -46,33 +47,19 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         TorchLayout layout;
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = weights.load(manager, spec.commandLine().getErr());
-            String model = loaded.checkpoint().spec().modelName();
+            TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
+            String model = loaded.spec().modelName();
             layout = TorchImport.layout(Presets.named(model), weights.layout);
             Map<String, TorchTensor> stateDict = TorchWeights.stateDict(loaded.network(), layout);
             if (format == Format.PTH) {
                 TorchFileWriter.write(stateDict, out);
             } else {
-                writeSafetensors(stateDict, manager);
+                SafetensorsFile.write(stateDict, out);
             }
             spec.commandLine().getOut().printf("%s in the %s layout -> %s (%s)%n", model, layout.cliName(), out,
                     format.name().toLowerCase());
         }
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    private void writeSafetensors(Map<String, TorchTensor> stateDict, NDManager manager) throws IOException {
-        NDList list = new NDList();
-        for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
-            TorchTensor t = e.getValue();
-            NDArray a = manager.create(t.data(), new Shape(t.shape()));
-            if (t.integer()) {
-                a = a.toType(DataType.INT64, false);
-            }
-            a.setName(e.getKey());
-            list.add(a);
-        }
-        AtomicFile.write(out, target -> list.encode(target, NDList.Encoding.SAFETENSORS));
     }
 }

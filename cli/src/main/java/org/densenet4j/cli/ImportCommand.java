@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j import}: a PyTorch .pth file to a densenet4j checkpoint. */
 @Command(name = "import", mixinStandardHelpOptions = true,
@@ -41,11 +42,11 @@ final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": expected a PyTorch .pth or .pt file");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = TorchImport.load(file, model.preset, model.classes, layout, !nonStrict,
+            TrainedModel loaded = TorchImport.load(file, model.preset, model.classes, layout, !nonStrict,
                     manager, w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
-            CheckpointFile.write(out, loaded.checkpoint(), loaded.network(), null);
+            CheckpointArchive.write(out, loaded, "imported from " + file);
             spec.commandLine().getOut().printf("%s (%s layout, %d classes) -> %s%n", file,
-                    TorchImport.layout(model.preset, layout).cliName(), loaded.checkpoint().spec().config().classes(),
+                    TorchImport.layout(model.preset, layout).cliName(), loaded.spec().config().classes(),
                     out);
         }
         spec.commandLine().getOut().flush();

@@ -11,12 +11,12 @@ import java.util.concurrent.Callable;
 import org.densenet4j.io.NpyFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
-import org.densenet4j.train.CheckpointFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j infer}: logits for a preprocessed NCHW batch, to compare with another framework. */
 @Command(name = "infer", mixinStandardHelpOptions = true,
@@ -37,7 +37,7 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = NpyFile.read(input, manager).toType(DataType.FLOAT32, false);
-            CheckpointFile.Loaded loaded = weights.load(manager, spec.commandLine().getErr());
+            TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
             DenseNet net = loaded.network();
             try {
                 net.checkInput(x.getShape());
@@ -50,7 +50,7 @@ final class InferCommand implements Callable<Integer> {
             }
             NpyFile.writeFloat32(logits, output);
             spec.commandLine().getOut().printf("%s: logits %s written to %s%n",
-                    loaded.checkpoint().spec().modelName(), logits.getShape(), output);
+                    loaded.spec().modelName(), logits.getShape(), output);
             spec.commandLine().getOut().flush();
         }
         return 0;

@@ -1,7 +1,7 @@
 package org.densenet4j.cli;
 
 import ai.djl.ndarray.types.Shape;
-import org.densenet4j.io.MemoryBudget;
+import org.densenet4j.base.MemoryBudget;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.MemoryPlan;
 

@@ -21,7 +21,6 @@ import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.model.MemoryPlan;
-import org.densenet4j.train.CheckpointFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -30,6 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j predict}: top-k labels with probabilities for images of any size and colour mode. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -62,11 +62,11 @@ final class PredictCommand implements Callable<Integer> {
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
         try (Interruption interruption = new Interruption(); NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
-            ModelSpec model = loaded.checkpoint().spec();
+            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            ModelSpec model = loaded.spec();
             MemoryCheck.require("predict with " + model.modelName(), model.config(),
                     model.batchShape(1).slice(1), Math.min(BATCH, files.size()), MemoryPlan.Use.INFERENCE, "batch");
-            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
             for (int start = 0; start < files.size(); start += BATCH) {
                 if (interruption.requested()) {
                     spec.commandLine().getErr().printf("densenet4j predict: stopped on request after %d of %d "

@@ -11,12 +11,12 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.serve.PredictionServer;
 import org.densenet4j.serve.UploadLimits;
-import org.densenet4j.train.CheckpointFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j serve}: the HTTP prediction service and its web page. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -77,11 +77,11 @@ final class ServeCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = checkpoint.load(manager, spec.commandLine().getErr());
-            ModelSpec model = loaded.checkpoint().spec();
+            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            ModelSpec model = loaded.spec();
             MemoryCheck.require("serving " + model.modelName(), model.config(), model.batchShape(1).slice(1), maxBatch,
                     MemoryPlan.Use.INFERENCE, "--max-batch");
-            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
             Explainer explainer = new Explainer(loaded.network(), model, manager);
             PredictionServer server = new PredictionServer(classifier, explainer, file.toString(),
                     new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);
@@ -98,7 +98,7 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "densenet4j-shutdown"));
             spec.commandLine().getOut().printf("serving %s on http://%s:%d/ (Ctrl-C stops)%n",
-                    loaded.checkpoint().spec().modelName(), host, actual);
+                    loaded.spec().modelName(), host, actual);
             spec.commandLine().getOut().flush();
             stopped.await();
         }

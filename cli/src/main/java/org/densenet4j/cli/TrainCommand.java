@@ -15,13 +15,12 @@ import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.io.AtomicFile;
+import org.densenet4j.base.AtomicFile;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.model.ModelSummary;
 import ai.djl.ndarray.types.Shape;
 import org.densenet4j.model.Preset;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.LearningRateSchedule;
 import org.densenet4j.train.TrainingRecipe;
@@ -33,6 +32,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /**
  * {@code densenet4j train}: trains with the paper's recipe, then evaluates and shows predictions.
@@ -182,8 +183,8 @@ final class TrainCommand implements Callable<Integer> {
             lines.add(file + "  true: " + test.classNames().get(test.label(i)));
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(result.checkpoint(), manager);
-            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            TrainedModel loaded = ModelFiles.open(result.checkpoint(), manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
             List<Classifications> predictions = classifier.classify(images);
             out.println("\npredictions for test images:");
             for (int i = 0; i < images.size(); i++) {

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.BundledModel;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /** A running server on a free loopback port, serving the bundled Fashion-MNIST model. */
 final class ServerFixture implements AutoCloseable {
@@ -28,9 +29,9 @@ final class ServerFixture implements AutoCloseable {
     final HttpClient http = HttpClient.newHttpClient();
 
     ServerFixture(UploadLimits limits, int maxBatch) throws IOException {
-        CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
-        classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
-        explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.checkpoint().spec(), manager);
+        TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
+        classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
+        explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager);
         server = new PredictionServer(classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20);
         base = URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
     }

@@ -16,6 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /** What a hostile or careless client can do to the server: each ends in a JSON answer, and /health keeps answering. */
 class ServerLimitsTest {
@@ -145,13 +147,13 @@ class ServerLimitsTest {
     @Test
     void aModelAnsweringNanGetsAJsonErrorNotA500() throws Exception {
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
-            org.densenet4j.train.CheckpointFile.Loaded loaded =
-                    org.densenet4j.train.CheckpointFile.read(ServerFixture.BUNDLED, manager);
+            org.densenet4j.infer.TrainedModel loaded =
+                    org.densenet4j.io.ModelFiles.open(ServerFixture.BUNDLED, manager);
             loaded.network().getParameters().valueAt(0).getArray().muli(Float.NaN);
             org.densenet4j.infer.ImageClassifier broken = new org.densenet4j.infer.ImageClassifier(loaded.network(),
-                    loaded.checkpoint().spec(), manager);
+                    loaded.spec(), manager);
             PredictionServer server = new PredictionServer(broken, new org.densenet4j.infer.Explainer(loaded.network(),
-                    loaded.checkpoint().spec(), manager), "broken.d4j", new UploadLimits(200_000, 1_000_000), 1, 0);
+                    loaded.spec(), manager), "broken.d4j", new UploadLimits(200_000, 1_000_000), 1, 0);
             try {
                 java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
                 HttpResponse<String> r = fixture.http.send(HttpRequest.newBuilder(base.resolve("predict"))

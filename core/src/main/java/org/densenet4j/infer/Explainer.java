@@ -64,6 +64,11 @@ public final class Explainer {
      *
      * @param manager the manager the network's parameters live on
      */
+    /** For a model opened from a file ({@code io.ModelFiles}). */
+    public Explainer(TrainedModel model, NDManager manager) {
+        this(model.network(), model.spec(), manager);
+    }
+
     public Explainer(DenseNet network, ModelSpec spec, NDManager manager) {
         this.network = network;
         this.folded = FoldedDenseNet.of(network, manager);

@@ -35,6 +35,11 @@ public final class ImageClassifier {
      *
      * @param manager the manager the network's parameters live on
      */
+    /** For a model opened from a file ({@code io.ModelFiles}). */
+    public ImageClassifier(TrainedModel model, NDManager manager) {
+        this(model.network(), model.spec(), manager);
+    }
+
     public ImageClassifier(DenseNet network, ModelSpec spec, NDManager manager) {
         this.network = FoldedDenseNet.of(network, manager);
         this.spec = spec;

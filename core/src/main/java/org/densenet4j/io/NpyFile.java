@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.densenet4j.base.AtomicFile;
 
 /** NumPy {@code .npy} files, the exchange format of {@code densenet4j infer}. */
 public final class NpyFile {

@@ -21,6 +21,7 @@ import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.PickleUtils;
 import net.razorvine.pickle.Unpickler;
+import org.densenet4j.base.MemoryBudget;
 
 /**
  * Reads {@code torch.save} files (the zip format of PyTorch 1.6 and later) holding state dicts,

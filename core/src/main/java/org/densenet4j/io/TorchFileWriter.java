@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.densenet4j.base.AtomicFile;
 
 /**
  * Writes a state dict as a {@code torch.save} zip file that {@code torch.load} reads: an {@code

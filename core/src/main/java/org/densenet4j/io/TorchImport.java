@@ -12,24 +12,17 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Preset;
-import org.densenet4j.train.Checkpoint;
-import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.base.MemoryBudget;
 
 /**
  * Builds a model from a PyTorch file and a preset: the one place that turns a .pth into a runnable
  * model, for the command line and the DJL model zoo alike.
  */
 public final class TorchImport {
-
-    /** torchvision's ImageNet preprocessing. */
-    private static final Normalization IMAGENET = new Normalization(new float[] {0.485f, 0.456f, 0.406f},
-            new float[] {0.229f, 0.224f, 0.225f});
-    /** pytorch-cifar's CIFAR-10 preprocessing. */
-    private static final Normalization CIFAR = new Normalization(new float[] {0.4914f, 0.4822f, 0.4465f},
-            new float[] {0.2023f, 0.1994f, 0.2010f});
 
     private TorchImport() {}
 
@@ -60,17 +53,17 @@ public final class TorchImport {
     }
 
     /**
-     * Reads {@code file} into a new network of {@code preset}, described as a checkpoint with the preset's
-     * input size, numbered classes and the preprocessing its family was trained with.
+     * Reads {@code file} into a new network of {@code preset}, described with the preset's input size, numbered
+     * classes and the normalisation its published weights expect.
      */
-    public static CheckpointFile.Loaded load(Path file, Preset preset, Integer classes, TorchLayout layout,
+    public static TrainedModel load(Path file, Preset preset, Integer classes, TorchLayout layout,
             boolean strict, NDManager manager, Consumer<String> warnings) throws IOException {
         Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file);
         checkValues(file, stateDict, strict, warnings);
         int k = classes(preset, classes, stateDict);
         int channels = inputChannels(stateDict);
         DenseNetConfig config = preset.builder().optClasses(k).optInputChannels(channels).build();
-        Normalization rgb = preset.family() == Preset.Family.IMAGENET ? IMAGENET : CIFAR;
+        Normalization rgb = new Normalization(preset.mean(), preset.std());
         ModelSpec spec = new ModelSpec(preset.name(), config, preset.inputSize(), preset.inputSize(),
                 IntStream.range(0, k).mapToObj(i -> "class_" + i).collect(Collectors.toList()),
                 channels == 1 ? grey(rgb) : rgb);
@@ -83,7 +76,7 @@ public final class TorchImport {
         if (!report.isClean()) {
             warnings.accept(file + ": " + report.describe());
         }
-        return new CheckpointFile.Loaded(new Checkpoint(spec, 0, "imported from " + file, null, List.of()), net);
+        return new TrainedModel(spec, net);
     }
 
     /**

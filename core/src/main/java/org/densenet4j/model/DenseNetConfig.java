@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -58,17 +60,9 @@ public final class DenseNetConfig {
     /** Returns a builder holding this configuration, to derive a variant (other classes, dropout). */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.growthRate = growthRate;
-        b.blockLayers = blockLayers.clone();
-        b.layerType = layerType;
-        b.bottleneckWidth = bottleneckWidth;
-        b.compression = compression;
-        b.dropRate = dropRate;
-        b.stem = stem;
-        b.stemWidth = stemWidth;
-        b.inputChannels = inputChannels;
-        b.classes = classes;
-        b.concatOrder = concatOrder;
+        for (Setting setting : SETTINGS) {
+            setting.set().accept(b, setting.get().apply(this));
+        }
         return b;
     }
 
@@ -80,11 +74,6 @@ public final class DenseNetConfig {
     /** Number of dense layers in each dense block, first block first. */
     public int[] blockLayers() {
         return blockLayers.clone();
-    }
-
-    /** Number of dense blocks. */
-    public int blockCount() {
-        return blockLayers.length;
     }
 
     public LayerType layerType() {
@@ -209,48 +198,70 @@ public final class DenseNetConfig {
         }
     }
 
+    /**
+     * One setting: its name in descriptions, how to read it as plain data, and how to give it to a builder. The
+     * description, {@link #fromDescription}, {@link #toBuilder()} and {@link #equals} all derive from
+     * {@link #SETTINGS}, so a setting is listed once; a test checks that no field is missing from it.
+     */
+    private record Setting(String name, Function<DenseNetConfig, Object> get, BiConsumer<Builder, Object> set) {}
+
+    private static final List<Setting> SETTINGS = List.of(
+            new Setting("growthRate", c -> c.growthRate, (b, v) -> b.setGrowthRate(integer(v))),
+            new Setting("blockLayers", c -> Arrays.stream(c.blockLayers).boxed().collect(Collectors.toList()),
+                    (b, v) -> b.setBlockLayers(((List<?>) v).stream().mapToInt(DenseNetConfig::integer).toArray())),
+            new Setting("layerType", c -> c.layerType.name(), (b, v) -> b.optLayerType(LayerType.valueOf((String) v))),
+            new Setting("bottleneckWidth", c -> c.bottleneckWidth, (b, v) -> b.optBottleneckWidth(integer(v))),
+            new Setting("compression", c -> c.compression, (b, v) -> b.optCompression(((Number) v).doubleValue())),
+            new Setting("dropRate", c -> c.dropRate, (b, v) -> b.optDropRate(((Number) v).floatValue())),
+            new Setting("stem", c -> c.stem.name(), (b, v) -> b.optStem(StemType.valueOf((String) v))),
+            new Setting("stemWidth", c -> c.stemWidth, (b, v) -> b.optStemWidth(integer(v))),
+            new Setting("inputChannels", c -> c.inputChannels, (b, v) -> b.optInputChannels(integer(v))),
+            new Setting("classes", c -> c.classes, (b, v) -> b.optClasses(integer(v))),
+            new Setting("concatOrder", c -> c.concatOrder.name(),
+                    (b, v) -> b.optConcatOrder(ConcatOrder.valueOf((String) v))));
+
+    private static int integer(Object value) {
+        return ((Number) value).intValue();
+    }
+
     /** The settings as ordered name-value pairs, for summaries, checkpoints and model cards. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("growthRate", growthRate);
-        m.put("blockLayers", Arrays.stream(blockLayers).boxed().collect(Collectors.toList()));
-        m.put("layerType", layerType.name());
-        m.put("bottleneckWidth", bottleneckWidth);
-        m.put("compression", compression);
-        m.put("dropRate", dropRate);
-        m.put("stem", stem.name());
-        m.put("stemWidth", stemWidth);
-        m.put("inputChannels", inputChannels);
-        m.put("classes", classes);
-        m.put("concatOrder", concatOrder.name());
+        for (Setting setting : SETTINGS) {
+            m.put(setting.name(), setting.get().apply(this));
+        }
         return m;
     }
 
     /** Rebuilds a configuration from {@link #describe()}'s map (for example read back from JSON). */
     public static DenseNetConfig fromDescription(Map<String, ?> m) {
-        try {
-            List<?> layers = (List<?>) m.get("blockLayers");
-            return builder()
-                    .setGrowthRate(((Number) m.get("growthRate")).intValue())
-                    .setBlockLayers(layers.stream().mapToInt(o -> ((Number) o).intValue()).toArray())
-                    .optLayerType(LayerType.valueOf((String) m.get("layerType")))
-                    .optBottleneckWidth(((Number) m.get("bottleneckWidth")).intValue())
-                    .optCompression(((Number) m.get("compression")).doubleValue())
-                    .optDropRate(((Number) m.get("dropRate")).floatValue())
-                    .optStem(StemType.valueOf((String) m.get("stem")))
-                    .optStemWidth(((Number) m.get("stemWidth")).intValue())
-                    .optInputChannels(((Number) m.get("inputChannels")).intValue())
-                    .optClasses(((Number) m.get("classes")).intValue())
-                    .optConcatOrder(ConcatOrder.valueOf((String) m.get("concatOrder")))
-                    .build();
-        } catch (ClassCastException | NullPointerException e) {
-            throw new IllegalArgumentException("incomplete or malformed model description: " + m, e);
+        Builder b = builder();
+        for (Setting setting : SETTINGS) {
+            Object value = m.get(setting.name());
+            if (value == null) {
+                throw new IllegalArgumentException("incomplete model description: no " + setting.name() + " in " + m);
+            }
+            try {
+                setting.set().accept(b, value);
+            } catch (ClassCastException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("malformed model description: " + setting.name() + " = " + value
+                        + " in " + m, e);
+            }
         }
+        return b.build();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DenseNetConfig && describe().equals(((DenseNetConfig) o).describe());
+        if (!(o instanceof DenseNetConfig other)) {
+            return false;
+        }
+        for (Setting setting : SETTINGS) {
+            if (!Objects.equals(setting.get().apply(this), setting.get().apply(other))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -1,34 +1,25 @@
 package org.densenet4j.model;
 
-import java.util.Arrays;
-
 /**
- * A named DenseNet: architecture settings as plain data, plus the input it was designed for.
+ * A named DenseNet, timm-style: the architecture as a {@link DenseNetConfig} (with the original model's class
+ * count), kept apart from the metadata of the weights it was published with: the input it was designed for
+ * and the per-channel normalisation of that input.
  *
  * @param name the name the command line accepts, such as {@code densenet121}
  * @param family where the preset comes from (ImageNet, the paper's CIFAR models, the blog code)
- * @param growthRate k
- * @param blockLayers dense layers per block
- * @param layerType basic or bottleneck layers
- * @param compression theta
- * @param stem the stem type
- * @param stemWidth stem channels, or 0 for the paper's default
- * @param concatOrder where new features go in the concatenation
- * @param defaultClasses class count of the original model
+ * @param config the architecture, for colour input and the original class count
  * @param inputSize side of the square colour images it was designed for
+ * @param mean per-channel (RGB) mean its weights expect, as fractions of full scale
+ * @param std per-channel (RGB) standard deviation its weights expect
  */
-public record Preset(
-        String name,
-        Family family,
-        int growthRate,
-        int[] blockLayers,
-        LayerType layerType,
-        double compression,
-        StemType stem,
-        int stemWidth,
-        ConcatOrder concatOrder,
-        int defaultClasses,
-        int inputSize) {
+public record Preset(String name, Family family, DenseNetConfig config, int inputSize, float[] mean, float[] std) {
+
+    /** torchvision's ImageNet preprocessing. */
+    static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    /** pytorch-cifar's CIFAR-10 preprocessing, which the blog code and the paper's CIFAR models use. */
+    static final float[] CIFAR_MEAN = {0.4914f, 0.4822f, 0.4465f};
+    static final float[] CIFAR_STD = {0.2023f, 0.1994f, 0.2010f};
 
     /** Where a preset comes from. */
     public enum Family {
@@ -51,17 +42,23 @@ public record Preset(
     }
 
     public Preset {
-        blockLayers = blockLayers.clone();
+        mean = mean.clone();
+        std = std.clone();
     }
 
     @Override
-    public int[] blockLayers() {
-        return blockLayers.clone();
+    public float[] mean() {
+        return mean.clone();
     }
 
-    /** The preset's configuration with its default class count. */
-    public DenseNetConfig config() {
-        return config(defaultClasses);
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    /** The original model's class count. */
+    public int defaultClasses() {
+        return config.classes();
     }
 
     /** The preset's configuration with {@code classes} outputs. */
@@ -71,15 +68,7 @@ public record Preset(
 
     /** A builder holding the preset, to change class count, input channels or dropout. */
     public DenseNetConfig.Builder builder() {
-        DenseNetConfig.Builder b = DenseNetConfig.builder()
-                .setGrowthRate(growthRate)
-                .setBlockLayers(blockLayers)
-                .optLayerType(layerType)
-                .optCompression(compression)
-                .optStem(stem)
-                .optConcatOrder(concatOrder)
-                .optClasses(defaultClasses);
-        return stemWidth > 0 ? b.optStemWidth(stemWidth) : b;
+        return config.toBuilder();
     }
 
     /** The designed input as {C, H, W}. */
@@ -89,6 +78,7 @@ public record Preset(
 
     @Override
     public String toString() {
-        return name + " (k=" + growthRate + ", blocks " + Arrays.toString(blockLayers) + ")";
+        return name + " (k=" + config.growthRate() + ", blocks " + java.util.Arrays.toString(config.blockLayers())
+                + ")";
     }
 }

@@ -40,13 +40,18 @@ public final class Presets {
     private Presets() {}
 
     private static void imagenet(String name, int k, int[] blocks, int stemWidth) {
-        NAMED.put(name, new Preset(name, Preset.Family.IMAGENET, k, blocks, LayerType.BOTTLENECK, 0.5,
-                StemType.IMAGENET, stemWidth, ConcatOrder.INPUT_FIRST, 1000, 224));
+        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(k).setBlockLayers(blocks)
+                .optLayerType(LayerType.BOTTLENECK).optCompression(0.5).optStem(StemType.IMAGENET)
+                .optStemWidth(stemWidth).optClasses(1000).build();
+        NAMED.put(name, new Preset(name, Preset.Family.IMAGENET, config, 224, Preset.IMAGENET_MEAN,
+                Preset.IMAGENET_STD));
     }
 
     private static void blogCifar(String name, int k, int[] blocks) {
-        NAMED.put(name, new Preset(name, Preset.Family.BLOG_CIFAR, k, blocks, LayerType.BOTTLENECK, 0.5,
-                StemType.CIFAR, 2 * k, ConcatOrder.NEW_FEATURES_FIRST, 10, 32));
+        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(k).setBlockLayers(blocks)
+                .optLayerType(LayerType.BOTTLENECK).optCompression(0.5).optStem(StemType.CIFAR).optStemWidth(2 * k)
+                .optConcatOrder(ConcatOrder.NEW_FEATURES_FIRST).optClasses(10).build();
+        NAMED.put(name, new Preset(name, Preset.Family.BLOG_CIFAR, config, 32, Preset.CIFAR_MEAN, Preset.CIFAR_STD));
     }
 
     /**
@@ -75,9 +80,10 @@ public final class Presets {
                     + "' must be a positive integer");
         }
         int n = (depth - 4) / perBlock;
-        return new Preset(name, Preset.Family.PAPER_CIFAR, k, new int[] {n, n, n},
-                bc ? LayerType.BOTTLENECK : LayerType.BASIC, bc ? 0.5 : 1.0, StemType.CIFAR, 0,
-                ConcatOrder.INPUT_FIRST, 10, 32);
+        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(k).setBlockLayers(n, n, n)
+                .optLayerType(bc ? LayerType.BOTTLENECK : LayerType.BASIC).optCompression(bc ? 0.5 : 1.0)
+                .optStem(StemType.CIFAR).optClasses(10).build();
+        return new Preset(name, Preset.Family.PAPER_CIFAR, config, 32, Preset.CIFAR_MEAN, Preset.CIFAR_STD);
     }
 
     private static int parse(String digits, String what, String name) {

@@ -22,7 +22,7 @@ import org.densenet4j.data.Seeds;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.io.AtomicFile;
+import org.densenet4j.base.AtomicFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.slf4j.Logger;

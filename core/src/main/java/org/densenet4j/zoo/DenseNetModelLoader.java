@@ -21,11 +21,11 @@ import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
-import org.densenet4j.io.TorchImport;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
-import org.densenet4j.train.CheckpointFile;
 
 /**
  * Loads a densenet4j model as a DJL {@link ZooModel}, from criteria arguments:
@@ -85,20 +85,18 @@ public final class DenseNetModelLoader implements ModelLoader {
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
-            CheckpointFile.Loaded loaded = TorchImport.isTorchFile(file)
-                    ? torchModel(file, arguments, model)
-                    : CheckpointFile.read(file, model.getNDManager());
+            TrainedModel loaded = ModelFiles.open(file, options(arguments), model.getNDManager(), w -> { });
             // A ZooModel only predicts: give it the folded inference network.
             FoldedDenseNet folded = FoldedDenseNet.of(loaded.network(), model.getNDManager());
             Translator<I, O> translator;
             if (explains) {
                 Object target = arguments.get("class");
                 model.setBlock(new ExplainingBlock(folded));
-                translator = (Translator<I, O>) new ExplanationTranslator(loaded.checkpoint().spec(),
+                translator = (Translator<I, O>) new ExplanationTranslator(loaded.spec(),
                         target == null ? "top" : target.toString(), loaded.network().denseBlocks().size());
             } else {
                 model.setBlock(folded);
-                translator = (Translator<I, O>) new DenseNetTranslator(loaded.checkpoint().spec());
+                translator = (Translator<I, O>) new DenseNetTranslator(loaded.spec());
             }
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {
@@ -109,18 +107,14 @@ public final class DenseNetModelLoader implements ModelLoader {
         }
     }
 
-    private static CheckpointFile.Loaded torchModel(Path file, Map<String, Object> arguments, Model model)
-            throws IOException {
+    /** What a .pth needs besides the file: the arguments {@code model}, {@code classes} and {@code layout}. */
+    private static ModelFiles.Options options(Map<String, Object> arguments) {
         Object preset = arguments.get("model");
-        if (preset == null) {
-            throw new IllegalArgumentException(file + " is a PyTorch file: add the criteria argument 'model' "
-                    + "(a preset name such as densenet121) and, if needed, 'layout'");
-        }
         Object layout = arguments.get("layout");
         Object classes = arguments.get("classes");
-        return TorchImport.load(file, Presets.named(preset.toString()),
+        return new ModelFiles.Options(preset == null ? null : Presets.named(preset.toString()),
                 classes == null ? null : Integer.valueOf(classes.toString()),
-                layout == null ? null : TorchLayout.parse(layout.toString()), true, model.getNDManager(), w -> { });
+                layout == null ? null : TorchLayout.parse(layout.toString()), true);
     }
 
     /** The file the arguments name: {@code weights}, else {@code checkpoint}, else the bundled model. */

@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.densenet4j.data.UnreadableImageException;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.densenet4j.io.ModelFiles;
 
 /** The API edge of classification: what a caller passes by mistake gets a message, not a bare exception. */
 class ImageClassifierTest {
@@ -23,8 +23,8 @@ class ImageClassifierTest {
     @Test
     void nullImagesAreRefusedWithTheReason(@TempDir Path tmp) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(BundledModel.path(), manager);
-            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            TrainedModel loaded = ModelFiles.open(BundledModel.path(), manager);
+            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
 
             IllegalArgumentException single = assertThrows(IllegalArgumentException.class,
                     () -> classifier.classify((BufferedImage) null));

@@ -47,8 +47,8 @@ class DenseNetConfigValidationTest {
         assertRejected(() -> Presets.named("densenet-bc-101-12"), "L=101", "6n + 4");
         assertRejected(() -> Presets.named("densenet-41-12"), "L=41", "3n + 4");
         assertRejected(() -> Presets.named("densenet-bc-100-0"), "k=0");
-        assertEquals(16, Presets.named("densenet-bc-100-12").blockLayers()[0]);
-        assertEquals(6, Presets.named("densenet-bc-40-8").blockLayers()[2]);
+        assertEquals(16, Presets.named("densenet-bc-100-12").config().blockLayers()[0]);
+        assertEquals(6, Presets.named("densenet-bc-40-8").config().blockLayers()[2]);
     }
 
     @Test
@@ -65,9 +65,28 @@ class DenseNetConfigValidationTest {
         assertEquals(64, Presets.named("cifar-densenet121").config().stemWidth());
     }
 
+    /** Every field, compared directly: a field missing from the settings list would not survive. */
+    private static void assertSameFields(DenseNetConfig expected, DenseNetConfig actual) throws Exception {
+        for (java.lang.reflect.Field f : DenseNetConfig.class.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                continue;
+            }
+            f.setAccessible(true);
+            assertTrue(java.util.Objects.deepEquals(f.get(expected), f.get(actual)), f.getName() + " differs: "
+                    + java.util.Arrays.deepToString(new Object[] {f.get(expected)}) + " vs "
+                    + java.util.Arrays.deepToString(new Object[] {f.get(actual)}));
+        }
+    }
+
     @Test
-    void descriptionRoundTrips() {
-        DenseNetConfig c = Presets.named("cifar-densenet").builder().optDropRate(0.2f).optClasses(7).build();
-        assertEquals(c, DenseNetConfig.fromDescription(c.describe()));
+    void descriptionAndBuilderRoundTripEveryField() throws Exception {
+        for (Preset preset : Presets.all()) {
+            DenseNetConfig c = preset.builder().optDropRate(0.2f).optClasses(7).optInputChannels(1).build();
+            assertSameFields(c, DenseNetConfig.fromDescription(c.describe()));
+            assertSameFields(c, c.toBuilder().build());
+            assertEquals(c, DenseNetConfig.fromDescription(c.describe()));
+        }
+        DenseNetConfig other = Presets.named("cifar-densenet").builder().optBottleneckWidth(2).build();
+        assertTrue(!other.equals(Presets.named("cifar-densenet").config()), "equality sees every setting");
     }
 }

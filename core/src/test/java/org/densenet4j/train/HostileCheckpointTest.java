@@ -16,6 +16,7 @@ import java.util.zip.ZipOutputStream;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.densenet4j.io.ModelFiles;
 
 /**
  * A checkpoint's description is checked against what the file holds before the network it describes is
@@ -49,7 +50,7 @@ class HostileCheckpointTest {
 
     private static Exception refused(Path file) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            return assertThrows(Exception.class, () -> CheckpointFile.read(file, manager));
+            return assertThrows(Exception.class, () -> ModelFiles.open(file, manager));
         }
     }
 

@@ -18,6 +18,7 @@ import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.model.DenseNetConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.densenet4j.io.ModelFiles;
 
 /** Real training runs on Fashion-MNIST: learning, resuming, crashing while saving, diverging. */
 class TrainingRunTest {
@@ -68,8 +69,8 @@ class TrainingRunTest {
         assertEquals(3, resumed.history().size());
 
         try (NDManager m = NDManager.newBaseManager()) {
-            var a = CheckpointFile.read(straight.resolve(DenseNetTrainer.CHECKPOINT), m).network();
-            var b = CheckpointFile.read(killed.resolve(DenseNetTrainer.CHECKPOINT), m).network();
+            var a = ModelFiles.open(straight.resolve(DenseNetTrainer.CHECKPOINT), m).network();
+            var b = ModelFiles.open(killed.resolve(DenseNetTrainer.CHECKPOINT), m).network();
             var pb = b.getParameters();
             for (Pair<String, Parameter> p : a.getParameters()) {
                 float[] x = p.getValue().getArray().toFloatArray();
@@ -100,7 +101,7 @@ class TrainingRunTest {
         Path file = r.checkpoint();
         Checkpoint before = CheckpointFile.readDescription(file);
         try (NDManager m = NDManager.newBaseManager()) {
-            var loaded = CheckpointFile.read(file, m);
+            var loaded = ModelFiles.open(file, m);
             Checkpoint later = new Checkpoint(before.spec(), 2, before.dataset(), before.recipe(), before.history());
             IOException crash = assertThrows(IOException.class, () -> CheckpointFile.write(file, later,
                     loaded.network(), null, out -> new FailAfter(out, 2000)));
@@ -108,7 +109,7 @@ class TrainingRunTest {
         }
         assertEquals(1, CheckpointFile.readDescription(file).epochsCompleted());
         try (NDManager m = NDManager.newBaseManager()) {
-            CheckpointFile.read(file, m);
+            ModelFiles.open(file, m);
         }
         try (Stream<Path> s = Files.list(run)) {
             assertTrue(s.noneMatch(p -> p.toString().endsWith(".tmp")), "temporary file left behind");

@@ -13,8 +13,9 @@ import ai.djl.repository.zoo.ZooModel;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.train.CheckpointFile;
 import org.junit.jupiter.api.Test;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /** The README's DJL example, run as a test against the bundled model. */
 class DjlCriteriaExampleTest {
@@ -26,7 +27,7 @@ class DjlCriteriaExampleTest {
     void criteriaLoadsAPthFileWithItsPreset(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Path pth = tmp.resolve("bundled.pth");
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
+            TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
             org.densenet4j.io.TorchFileWriter.write(org.densenet4j.io.TorchWeights.stateDict(loaded.network(),
                     org.densenet4j.io.TorchLayout.TORCHVISION), pth);
         }
@@ -61,8 +62,8 @@ class DjlCriteriaExampleTest {
             Classifications result = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
             // --- end of example ---
             try (NDManager manager = NDManager.newBaseManager()) {
-                CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
-                Classifications direct = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager)
+                TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
+                Classifications direct = new ImageClassifier(loaded.network(), loaded.spec(), manager)
                         .classify(ImageIO.read(SAMPLE.toFile()));
                 assertEquals(direct.best().getClassName(), result.best().getClassName());
                 assertEquals(direct.best().getProbability(), result.best().getProbability(), 1e-5);
@@ -122,9 +123,9 @@ class DjlCriteriaExampleTest {
                 Predictor<Image, org.densenet4j.infer.Explanation> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
             org.densenet4j.infer.Explanation e = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
-            CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
+            TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
             org.densenet4j.infer.Explanation direct = new org.densenet4j.infer.Explainer(loaded.network(),
-                    loaded.checkpoint().spec(), manager).explain(ImageIO.read(SAMPLE.toFile()), "Sneaker",
+                    loaded.spec(), manager).explain(ImageIO.read(SAMPLE.toFile()), "Sneaker",
                     org.densenet4j.infer.Explainer.Method.CAM, 3);
             assertEquals("Sneaker", e.label());
             assertEquals(direct.probability(), e.probability(), 1e-5);

@@ -19,11 +19,12 @@ import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.FoldedDenseNet;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingResult;
 import org.densenet4j.train.TrainingStep;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /**
  * The README's Java API tour: build DenseNets, train one on Fashion-MNIST (a small slice, so that it runs
@@ -60,12 +61,12 @@ public final class JavaApiTour {
 
         // Classify images into DJL Classifications (ImageClassifier folds the network itself).
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded model = CheckpointFile.read(result.checkpoint(), manager);
-            ImageClassifier classifier = new ImageClassifier(model.network(), model.checkpoint().spec(), manager);
+            TrainedModel model = ModelFiles.open(result.checkpoint(), manager); // a .d4j, or a .pth with options
+            ImageClassifier classifier = new ImageClassifier(model, manager);
             Classifications c = classifier.classify(image); // an unreadable file fails naming it
 
             // Where the network looked: the class activation map of its top class, drawn over the image.
-            Explainer explainer = new Explainer(model.network(), model.checkpoint().spec(), manager);
+            Explainer explainer = new Explainer(model, manager);
             BufferedImage picture = ImageIO.read(image.toFile());
             Explanation why = explainer.explain(picture, "top", Explainer.Method.CAM, explainer.blocks());
             ImageIO.write(ExplanationPicture.draw(picture, why), "png", runs.resolve("why.png").toFile());

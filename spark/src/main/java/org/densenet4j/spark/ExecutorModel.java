@@ -7,8 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkFiles;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.zoo.BundledModel;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /**
  * The model of this executor JVM, loaded once on first use and shared by all its tasks: loading per
@@ -76,8 +77,8 @@ final class ExecutorModel {
         Path file = locate(checkpoint);
         NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
         try {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(file, manager);
-            classifier = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            TrainedModel loaded = ModelFiles.open(file, manager);
+            classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
             loadedFrom = checkpoint;
             return classifier;
         } catch (IOException e) {

@@ -18,9 +18,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.train.CheckpointFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 
 /** The Spark job in local[2] mode against the same classifier `densenet4j predict` uses. */
 class SparkClassifyTest {
@@ -70,8 +71,8 @@ class SparkClassifyTest {
         assertNotNull(byName.get("broken.png").getString(3));
         assertNotNull(byName.get("notes.txt").getString(3));
         try (NDManager manager = NDManager.newBaseManager()) {
-            CheckpointFile.Loaded loaded = CheckpointFile.read(BUNDLED, manager);
-            ImageClassifier predict = new ImageClassifier(loaded.network(), loaded.checkpoint().spec(), manager);
+            TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
+            ImageClassifier predict = new ImageClassifier(loaded.network(), loaded.spec(), manager);
             for (String name : List.of("fm-0.png", "fm-1.png", "fm-2.png", "fm-3.png", "colour.jpg")) {
                 Path file = name.equals("colour.jpg") ? images.resolve("nested/colour.jpg") : images.resolve(name);
                 Classifications expected = predict.classify(ImageFiles.read(file));

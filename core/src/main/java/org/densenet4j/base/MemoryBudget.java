@@ -1,4 +1,4 @@
-package org.densenet4j.io;
+package org.densenet4j.base;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package org.densenet4j.io;
+package org.densenet4j.base;
 
 /** A plan that needs more memory than the machine has, refused before anything was allocated. */
 public final class InsufficientMemoryException extends IllegalArgumentException {

@@ -1,0 +1,62 @@
+package org.densenet4j.io;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.model.Preset;
+
+/**
+ * The one way to open a trained model from a path, for every verb, the DJL zoo and Spark: a densenet4j
+ * checkpoint, or a PyTorch file together with the preset it holds.
+ */
+public final class ModelFiles {
+
+    private ModelFiles() {}
+
+    /**
+     * What a file alone does not say.
+     *
+     * @param preset the preset a .pth holds (required for one); checked against a checkpoint when given
+     * @param classes a .pth's class count (default: its classifier's rows)
+     * @param layout a .pth's key names (default: by preset family)
+     * @param strict refuse a .pth whose keys or values do not fit (otherwise report them and load what fits)
+     */
+    public record Options(Preset preset, Integer classes, TorchLayout layout, boolean strict) {
+
+        /** For checkpoints, which describe themselves. */
+        public static Options none() {
+            return new Options(null, null, null, true);
+        }
+    }
+
+    /** Opens a densenet4j checkpoint (or any file that describes itself) on {@code manager}. */
+    public static TrainedModel open(Path file, NDManager manager) throws IOException {
+        return open(file, Options.none(), manager, warning -> { });
+    }
+
+    /**
+     * Opens {@code file} on {@code manager}; problems a non-strict import lets through go to {@code warnings}.
+     *
+     * @throws IOException naming the file and what is wrong with it
+     * @throws IllegalArgumentException if a .pth comes without its preset, or a checkpoint holds another one
+     */
+    public static TrainedModel open(Path file, Options options, NDManager manager, Consumer<String> warnings)
+            throws IOException {
+        if (TorchImport.isTorchFile(file)) {
+            if (options.preset() == null) {
+                throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "
+                        + "NAME, or the criteria argument 'model') and, if needed, its layout");
+            }
+            return TorchImport.load(file, options.preset(), options.classes(), options.layout(), options.strict(),
+                    manager, warnings);
+        }
+        TrainedModel model = CheckpointArchive.read(file, manager);
+        if (options.preset() != null && !options.preset().name().equals(model.spec().modelName())) {
+            throw new IllegalArgumentException(file + " holds " + model.spec().modelName() + ", not "
+                    + options.preset().name());
+        }
+        return model;
+    }
+}
