@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
@@ -19,16 +20,15 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import javax.imageio.ImageIO;
 import org.densenet4j.data.CifarReader;
-import java.util.List;
 import org.densenet4j.data.IdxReader;
 import org.densenet4j.data.ImageFiles;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.TorchFileReader;
 import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchTensor;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.densenet4j.io.ModelFiles;
 
 /**
  * Seeded mutations of valid files fed to every reader of untrusted input: the .pth reader, the checkpoint
@@ -42,7 +42,8 @@ class HostileInputFuzzTest {
     static final int MUTANTS = 150;
     static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @FunctionalInterface
     interface Reader {
@@ -79,7 +80,8 @@ class HostileInputFuzzTest {
     /** A zip with one entry replaced by a mutant of itself (so that the zip's checksums still hold). */
     static byte[] mutateEntry(Path zip, String entry, Random random) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipFile in = new ZipFile(zip.toFile()); ZipOutputStream z = new ZipOutputStream(out)) {
+        try (ZipFile in = new ZipFile(zip.toFile());
+                ZipOutputStream z = new ZipOutputStream(out)) {
             for (ZipEntry e : java.util.Collections.list(in.entries())) {
                 byte[] data;
                 try (InputStream s = in.getInputStream(e)) {
@@ -179,14 +181,16 @@ class HostileInputFuzzTest {
 
     @Test
     void uploadedImages() throws Exception {
-        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(40, 30,
-                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage image =
+                new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB);
         image.setRGB(5, 5, 0xff8800);
         for (String format : new String[] {"png", "jpg"}) {
             ByteArrayOutputStream encoded = new ByteArrayOutputStream();
             ImageIO.write(image, format, encoded);
-            fuzz(format, encoded.toByteArray(), file -> ImageFiles.decode(
-                    new ByteArrayInputStream(Files.readAllBytes(file)), file, 1_000_000));
+            fuzz(
+                    format,
+                    encoded.toByteArray(),
+                    file -> ImageFiles.decode(new ByteArrayInputStream(Files.readAllBytes(file)), file, 1_000_000));
         }
     }
 }

@@ -8,12 +8,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.densenet4j.bench.BenchmarkResult;
 import org.densenet4j.bench.Workload;
-import org.densenet4j.model.MemoryFormat;
-import org.densenet4j.train.StopRequestedException;
-import org.densenet4j.train.TrainingStep;
 import org.densenet4j.bench.WorkloadBenchmark;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.model.MemoryPlan;
+import org.densenet4j.train.StopRequestedException;
+import org.densenet4j.train.TrainingStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,14 +21,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code densenet4j bench}: throughput and peak memory of one workload of densenet4j alone. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Measure one workload (eval-mode inference or a full training step): images/s from the median "
                 + "of timed iterations after warm-up, and the process's peak resident memory.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Mixin ModelOptions model;
+    @Mixin
+    ModelOptions model;
 
-    @Option(names = "--input", paramLabel = "CxHxW", converter = InputShapeConverter.class,
+    @Option(
+            names = "--input",
+            paramLabel = "CxHxW",
+            converter = InputShapeConverter.class,
             description = "One image's shape (default: the preset's).")
     Shape input;
 
@@ -38,17 +44,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "INFER", description = "${COMPLETION-CANDIDATES} (default: infer).")
     Workload.Mode mode;
 
-    @Option(names = "--memory-format", defaultValue = "CHANNELS_LAST",
-            description = "How the plain network stores feature maps (training and --plain-inference): "
-                    + "${COMPLETION-CANDIDATES} (default: channels_last, the fast one; channels_first is the reference).")
+    @Option(
+            names = "--memory-format",
+            defaultValue = "CHANNELS_LAST",
+            description =
+                    "How the plain network stores feature maps (training and --plain-inference): "
+                            + "${COMPLETION-CANDIDATES} (default: channels_last, the fast one; channels_first is the reference).")
     MemoryFormat memoryFormat;
 
-    @Option(names = "--plain-inference", description = "Infer with the plain network (the reference) instead of "
-            + "the folded inference network that predict, eval and serve use.")
+    @Option(
+            names = "--plain-inference",
+            description = "Infer with the plain network (the reference) instead of "
+                    + "the folded inference network that predict, eval and serve use.")
     boolean plainInference;
 
-    @Option(names = "--memory-efficient", description = "Train with the memory-efficient step (recomputes each "
-            + "dense layer in backward; memory linear in depth).")
+    @Option(
+            names = "--memory-efficient",
+            description = "Train with the memory-efficient step (recomputes each "
+                    + "dense layer in backward; memory linear in depth).")
     boolean memoryEfficient;
 
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations (default: ${DEFAULT-VALUE}).")
@@ -60,7 +73,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON with images_per_second and peak_rss_bytes.")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -74,13 +88,22 @@ final class BenchCommand implements Callable<Integer> {
         String name = model.preset.name() + " " + image.get(1) + "x" + image.get(2) + " batch " + batch + " "
                 + mode.name().toLowerCase();
         TrainingStep step = memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN;
-        MemoryCheck.require("bench " + model.preset.name() + " " + mode.name().toLowerCase(), config, image, batch, mode == Workload.Mode.INFER
-                ? MemoryPlan.Use.INFERENCE : memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING
-                : MemoryPlan.Use.TRAINING, "--batch");
+        MemoryCheck.require(
+                "bench " + model.preset.name() + " " + mode.name().toLowerCase(),
+                config,
+                image,
+                batch,
+                mode == Workload.Mode.INFER
+                        ? MemoryPlan.Use.INFERENCE
+                        : memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
+                "--batch");
         BenchmarkResult r;
         try (Interruption interruption = new Interruption()) {
-            r = WorkloadBenchmark.run(new Workload(name, config, shape, mode, memoryFormat, step, plainInference),
-                    warmup, iterations, interruption::requested);
+            r = WorkloadBenchmark.run(
+                    new Workload(name, config, shape, mode, memoryFormat, step, plainInference),
+                    warmup,
+                    iterations,
+                    interruption::requested);
         } catch (StopRequestedException e) {
             spec.commandLine().getErr().println("densenet4j bench: " + e.getMessage());
             spec.commandLine().getErr().flush();
@@ -103,8 +126,9 @@ final class BenchCommand implements Callable<Integer> {
             m.put("threads", Runtime.getRuntime().availableProcessors());
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
-            out.printf("%s: %.1f images/s (median %.3f s over %d iterations), peak RSS %s%n", name,
-                    r.imagesPerSecond(), r.medianSeconds(), r.iterations(), Units.bytes(r.peakRssBytes()));
+            out.printf(
+                    "%s: %.1f images/s (median %.3f s over %d iterations), peak RSS %s%n",
+                    name, r.imagesPerSecond(), r.medianSeconds(), r.iterations(), Units.bytes(r.peakRssBytes()));
         }
         out.flush();
         return 0;

@@ -22,16 +22,24 @@ final class CheckpointOption {
     /** The bundled model in the installation folder, which the launcher passes as densenet4j.home. */
     static final String BUNDLED = "models/" + BundledModel.NAME;
 
-    @Option(names = {"--checkpoint", "--weights"}, paramLabel = "FILE",
+    @Option(
+            names = {"--checkpoint", "--weights"},
+            paramLabel = "FILE",
             description = "A densenet4j checkpoint, or a PyTorch .pth (then give --model and --layout) "
                     + "(default: the bundled Fashion-MNIST model, " + BUNDLED + ").")
     Path checkpoint;
 
-    @Option(names = "--model", paramLabel = "NAME", converter = PresetConverter.class,
+    @Option(
+            names = "--model",
+            paramLabel = "NAME",
+            converter = PresetConverter.class,
             description = "The preset the weights hold: required with a .pth file, checked against a checkpoint.")
     Preset preset;
 
-    @Option(names = "--layout", paramLabel = "LAYOUT", converter = LayoutConverter.class,
+    @Option(
+            names = "--layout",
+            paramLabel = "LAYOUT",
+            converter = LayoutConverter.class,
             description = "With a .pth file: torchvision or pytorch-cifar (default: by preset family).")
     TorchLayout layout;
 
@@ -77,7 +85,7 @@ final class CheckpointOption {
 
     /** Opens the model ({@link ModelFiles}: a checkpoint, or a .pth with --model and --layout). */
     TrainedModel load(NDManager manager, PrintWriter err) throws IOException {
-        return ModelFiles.open(resolve(), new ModelFiles.Options(preset, classes, layout, !nonStrict), manager,
-                w -> warn(err, w));
+        return ModelFiles.open(
+                resolve(), new ModelFiles.Options(preset, classes, layout, !nonStrict), manager, w -> warn(err, w));
     }
 }

@@ -13,12 +13,16 @@ import picocli.CommandLine.Option;
 /** Where the data comes from: a named dataset or an image folder, shared by train and eval. */
 final class DataOptions {
 
-    @Option(names = "--dataset", paramLabel = "NAME|FOLDER",
+    @Option(
+            names = "--dataset",
+            paramLabel = "NAME|FOLDER",
             description = "fashion-mnist, mnist, cifar10, cifar100, or a folder with one sub-folder per class "
                     + "(train: fashion-mnist; eval: the checkpoint's dataset).")
     String dataset;
 
-    @Option(names = "--data", paramLabel = "DIR",
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
             description = "Folder holding the named dataset's files (searched first; otherwise the per-user "
                     + "folder, the Debian package's folder, then a verified download).")
     Path dataDir;
@@ -26,15 +30,22 @@ final class DataOptions {
     @Option(names = "--no-download", description = "Never download; fail if the dataset is not on disk.")
     boolean noDownload;
 
-    @Option(names = "--image-size", paramLabel = "PIXELS", defaultValue = "32",
+    @Option(
+            names = "--image-size",
+            paramLabel = "PIXELS",
+            defaultValue = "32",
             description = "Image folders only: side the images are resized to (default: ${DEFAULT-VALUE}).")
     int imageSize;
 
-    @Option(names = "--channels", defaultValue = "3",
+    @Option(
+            names = "--channels",
+            defaultValue = "3",
             description = "Image folders only: 1 for grey, 3 for colour (default: ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--holdout", defaultValue = "0.1",
+    @Option(
+            names = "--holdout",
+            defaultValue = "0.1",
             description = "Image folders without train/ and test/: fraction held out for testing "
                     + "(default: ${DEFAULT-VALUE}).")
     double holdout;
@@ -59,8 +70,8 @@ final class DataOptions {
         if (Files.isDirectory(Path.of(dataset))) {
             splits = ImageFolderDataset.splits(Path.of(dataset), folderChannels, folderSize, holdout, seed);
         } else {
-            DatasetLocator locator = new DatasetLocator(DatasetCatalog.official(), DatasetLocator.defaultUserRoot(),
-                    new Downloader(), !noDownload);
+            DatasetLocator locator = new DatasetLocator(
+                    DatasetCatalog.official(), DatasetLocator.defaultUserRoot(), new Downloader(), !noDownload);
             splits = locator.load(dataset, dataDir, trainCount, testCount);
         }
         return splits.limit(trainCount, testCount);

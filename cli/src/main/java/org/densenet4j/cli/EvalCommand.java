@@ -14,29 +14,35 @@ import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.CheckpointArchive;
-import org.densenet4j.io.TorchImport;
 
 /** {@code densenet4j eval}: top-1/top-5, per-class accuracy and the confusion matrix on a test set. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
         description = "Evaluate a checkpoint on a test set: top-1 and top-5 accuracy, per-class accuracy, "
                 + "confusion matrix (text and PNG).")
 final class EvalCommand implements Callable<Integer> {
 
-    @Mixin CheckpointOption checkpoint;
+    @Mixin
+    CheckpointOption checkpoint;
 
-    @Mixin DataOptions data;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--confusion-png", paramLabel = "FILE",
+    @Option(
+            names = "--confusion-png",
+            paramLabel = "FILE",
             description = "Where to draw the confusion matrix (default: confusion.png in the checkpoint's run folder; "
                     + "none for a checkpoint outside a run folder, such as the bundled model).")
     Path confusionPng;
@@ -44,7 +50,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the figures as JSON.")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -54,8 +61,8 @@ final class EvalCommand implements Callable<Integer> {
             ModelSpec model = loaded.spec();
             String trainedOn = TorchImport.isTorchFile(file) ? null : CheckpointArchive.dataset(file);
             if (data.dataset == null && (trainedOn == null || trainedOn.startsWith("imported from"))) {
-                throw new IllegalArgumentException(file + " does not say which dataset it was trained on: give "
-                        + "--dataset");
+                throw new IllegalArgumentException(
+                        file + " does not say which dataset it was trained on: give " + "--dataset");
             }
             DatasetSplits splits = data.load(trainedOn, model.channels(), model.height(), 0);
             ImageDataset test = splits.test();
@@ -75,17 +82,24 @@ final class EvalCommand implements Callable<Integer> {
                 m.put("top5", report.top5());
                 m.put("loss", report.loss());
                 // null, not NaN (which is not JSON), for a class without test images
-                m.put("per_class_accuracy", java.util.Arrays.stream(report.perClassAccuracy())
-                        .mapToObj(a -> Double.isNaN(a) ? null : a).collect(java.util.stream.Collectors.toList()));
+                m.put(
+                        "per_class_accuracy",
+                        java.util.Arrays.stream(report.perClassAccuracy())
+                                .mapToObj(a -> Double.isNaN(a) ? null : a)
+                                .collect(java.util.stream.Collectors.toList()));
                 m.put("class_names", report.classNames());
                 m.put("confusion", report.confusion());
                 m.put("skipped", report.skipped());
-                out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                out.println(new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
                         .toJson(m));
             } else {
                 out.printf("%s (%s) on %s:%n", file, model.modelName(), splits.name());
                 EvaluationPrinter.print(out, report);
-                out.printf("confusion matrix plot: %s%n", plot != null ? plot : "not drawn (give --confusion-png FILE)");
+                out.printf(
+                        "confusion matrix plot: %s%n", plot != null ? plot : "not drawn (give --confusion-png FILE)");
             }
             out.flush();
             return 0;
@@ -96,7 +110,8 @@ final class EvalCommand implements Callable<Integer> {
     private static Path runFolderPlot(Path checkpoint) {
         Path dir = checkpoint.toAbsolutePath().getParent();
         return dir != null && java.nio.file.Files.isRegularFile(dir.resolve("metrics.csv"))
-                ? dir.resolve("confusion.png") : null;
+                ? dir.resolve("confusion.png")
+                : null;
     }
 
     private static void checkMatches(Path file, ModelSpec model, ImageDataset test) {

@@ -10,8 +10,9 @@ final class EvaluationPrinter {
 
     static void print(PrintWriter out, EvaluationReport r) {
         out.printf("images: %d%s%n", r.images(), r.skipped() > 0 ? " (" + r.skipped() + " unreadable skipped)" : "");
-        out.printf("top-1 accuracy: %.2f%%%ntop-5 accuracy: %.2f%%%nloss: %.4f%n", 100 * r.top1(), 100 * r.top5(),
-                r.loss());
+        out.printf(
+                "top-1 accuracy: %.2f%%%ntop-5 accuracy: %.2f%%%nloss: %.4f%n",
+                100 * r.top1(), 100 * r.top5(), r.loss());
         out.println("per-class accuracy:");
         double[] acc = r.perClassAccuracy();
         for (int i = 0; i < acc.length; i++) {

@@ -15,22 +15,24 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import org.densenet4j.base.AtomicFile;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationPicture;
-import org.densenet4j.base.AtomicFile;
+import org.densenet4j.infer.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j explain}: where the network looked, as a picture per image and class. */
-@Command(name = "explain", mixinStandardHelpOptions = true,
+@Command(
+        name = "explain",
+        mixinStandardHelpOptions = true,
         description = "Show where the network looked: a class activation map (CAM) or Grad-CAM over each image, "
                 + "written as a PNG with a colour bar, the label and the probability.")
 final class ExplainCommand implements Callable<Integer> {
@@ -38,19 +40,28 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files or folders of images.")
     List<Path> inputs;
 
-    @Mixin CheckpointOption checkpoint;
+    @Mixin
+    CheckpointOption checkpoint;
 
-    @Option(names = "--class", paramLabel = "top|NAME|INDEX", defaultValue = "top",
+    @Option(
+            names = "--class",
+            paramLabel = "top|NAME|INDEX",
+            defaultValue = "top",
             description = "The class to explain: top (the prediction), a class name or an index; repeat for "
                     + "several (default: ${DEFAULT-VALUE}).")
     List<String> classes;
 
-    @Option(names = "--method", paramLabel = "cam|gradcam", defaultValue = "cam",
+    @Option(
+            names = "--method",
+            paramLabel = "cam|gradcam",
+            defaultValue = "cam",
             description = "cam (exact for a DenseNet, final feature maps) or gradcam (any block) "
                     + "(default: ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--layer", paramLabel = "blockN",
+    @Option(
+            names = "--layer",
+            paramLabel = "blockN",
             description = "The dense block to explain with gradcam (default: the last, the final feature maps).")
     String layer;
 
@@ -60,7 +71,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: per image and class the peak, the map and the file written.")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -69,7 +81,8 @@ final class ExplainCommand implements Callable<Integer> {
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
         PrintWriter text = spec.commandLine().getOut();
-        try (Interruption interruption = new Interruption(); NDManager manager = NDManager.newBaseManager()) {
+        try (Interruption interruption = new Interruption();
+                NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
             Explainer explainer = new Explainer(loaded.network(), loaded.spec(), manager);
             int block = block(explainer.blocks());
@@ -84,8 +97,11 @@ final class ExplainCommand implements Callable<Integer> {
             Set<String> names = new HashSet<>();
             for (Path file : files) {
                 if (interruption.requested()) {
-                    spec.commandLine().getErr().printf("densenet4j explain: stopped on request after %d of %d "
-                            + "image(s)%n", results.size(), files.size());
+                    spec.commandLine()
+                            .getErr()
+                            .printf(
+                                    "densenet4j explain: stopped on request after %d of %d " + "image(s)%n",
+                                    results.size(), files.size());
                     return Interruption.EXIT_INTERRUPTED;
                 }
                 BufferedImage image;
@@ -97,15 +113,25 @@ final class ExplainCommand implements Callable<Integer> {
                 }
                 for (String c : classes) {
                     Explanation e = explainer.explain(image, c, m, block);
-                    Path png = out.resolve(unique(names, stem(file) + "-" + safe(e.label()) + "-" + m
-                            + (m == Explainer.Method.GRAD_CAM ? "-block" + block : "") + ".png"));
+                    Path png = out.resolve(unique(
+                            names,
+                            stem(file) + "-" + safe(e.label()) + "-" + m
+                                    + (m == Explainer.Method.GRAD_CAM ? "-block" + block : "") + ".png"));
                     BufferedImage picture = ExplanationPicture.draw(image, e);
                     AtomicFile.write(png, target -> ImageIO.write(picture, "png", target));
                     results.add(entry(file, image, e, png));
                     if (!json) {
                         int[] peak = e.peakInImage(image.getWidth(), image.getHeight());
-                        text.printf(Locale.ROOT, "%s: %s %.1f%%, %s peak at (%d, %d) -> %s%n", file, e.label(),
-                                100 * e.probability(), m, peak[0], peak[1], png);
+                        text.printf(
+                                Locale.ROOT,
+                                "%s: %s %.1f%%, %s peak at (%d, %d) -> %s%n",
+                                file,
+                                e.label(),
+                                100 * e.probability(),
+                                m,
+                                peak[0],
+                                peak[1],
+                                png);
                     }
                 }
             }
@@ -120,8 +146,9 @@ final class ExplainCommand implements Callable<Integer> {
         }
         text.flush();
         if (results.isEmpty()) {
-            spec.commandLine().getErr().println("densenet4j explain: no readable image among " + files.size()
-                    + " file(s)");
+            spec.commandLine()
+                    .getErr()
+                    .println("densenet4j explain: no readable image among " + files.size() + " file(s)");
             return 1;
         }
         return 0;
@@ -141,8 +168,8 @@ final class ExplainCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("--layer " + layer + " is not a dense block of this model: valid are block1.."
-                + "block" + blocks);
+        throw new IllegalArgumentException(
+                "--layer " + layer + " is not a dense block of this model: valid are block1.." + "block" + blocks);
     }
 
     private static Map<String, Object> entry(Path file, BufferedImage image, Explanation e, Path png) {

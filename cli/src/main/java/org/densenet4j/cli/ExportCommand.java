@@ -1,39 +1,40 @@
 package org.densenet4j.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.densenet4j.base.AtomicFile;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.SafetensorsFile;
 import org.densenet4j.io.TorchFileWriter;
+import org.densenet4j.io.TorchImport;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.io.TorchTensor;
 import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.Presets;
-import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j export}: weights as a PyTorch .pth (either layout) or safetensors file. */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
         description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as "
                 + "safetensors, with the layout's key names.")
 final class ExportCommand implements Callable<Integer> {
 
     /** Output formats. */
-    enum Format { PTH, SAFETENSORS }
+    enum Format {
+        PTH,
+        SAFETENSORS
+    }
 
-    @Mixin CheckpointOption weights;
+    @Mixin
+    CheckpointOption weights;
 
     @Option(names = "--format", defaultValue = "PTH", description = "${COMPLETION-CANDIDATES} (default: pth).")
     Format format;
@@ -41,7 +42,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write.")
     Path out;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -56,8 +58,11 @@ final class ExportCommand implements Callable<Integer> {
             } else {
                 SafetensorsFile.write(stateDict, out);
             }
-            spec.commandLine().getOut().printf("%s in the %s layout -> %s (%s)%n", model, layout.cliName(), out,
-                    format.name().toLowerCase());
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "%s in the %s layout -> %s (%s)%n",
+                            model, layout.cliName(), out, format.name().toLowerCase());
         }
         spec.commandLine().getOut().flush();
         return 0;

@@ -19,13 +19,16 @@ final class ImageInputs {
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(Files::isRegularFile).filter(ImageFiles::isImageName).sorted().forEach(files::add);
+                    s.filter(Files::isRegularFile)
+                            .filter(ImageFiles::isImageName)
+                            .sorted()
+                            .forEach(files::add);
                 }
             } else if (Files.isRegularFile(p)) {
                 files.add(p);
             } else if (Files.exists(p)) {
-                throw new IllegalArgumentException(p + ": not a regular file (a pipe or device would be waited on "
-                        + "forever)");
+                throw new IllegalArgumentException(
+                        p + ": not a regular file (a pipe or device would be waited on " + "forever)");
             } else {
                 throw new IllegalArgumentException(p + ": no such file or folder");
             }

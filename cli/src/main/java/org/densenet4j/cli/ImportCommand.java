@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
@@ -12,19 +13,24 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j import}: a PyTorch .pth file to a densenet4j checkpoint. */
-@Command(name = "import", mixinStandardHelpOptions = true,
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
         description = "Convert PyTorch weights (torchvision or pytorch-cifar layout) into a densenet4j checkpoint.")
 final class ImportCommand implements Callable<Integer> {
 
-    @Mixin ModelOptions model;
+    @Mixin
+    ModelOptions model;
 
     @Parameters(index = "0", paramLabel = "FILE.pth", description = "The PyTorch weights.")
     Path file;
 
-    @Option(names = "--layout", paramLabel = "LAYOUT", converter = CheckpointOption.LayoutConverter.class,
+    @Option(
+            names = "--layout",
+            paramLabel = "LAYOUT",
+            converter = CheckpointOption.LayoutConverter.class,
             description = "torchvision or pytorch-cifar (default: by preset family).")
     org.densenet4j.io.TorchLayout layout;
 
@@ -34,7 +40,8 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The densenet4j checkpoint to write.")
     Path out;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -42,12 +49,23 @@ final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": expected a PyTorch .pth or .pt file");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel loaded = TorchImport.load(file, model.preset, model.classes, layout, !nonStrict,
-                    manager, w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
+            TrainedModel loaded = TorchImport.load(
+                    file,
+                    model.preset,
+                    model.classes,
+                    layout,
+                    !nonStrict,
+                    manager,
+                    w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
             CheckpointArchive.write(out, loaded, "imported from " + file);
-            spec.commandLine().getOut().printf("%s (%s layout, %d classes) -> %s%n", file,
-                    TorchImport.layout(model.preset, layout).cliName(), loaded.spec().config().classes(),
-                    out);
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "%s (%s layout, %d classes) -> %s%n",
+                            file,
+                            TorchImport.layout(model.preset, layout).cliName(),
+                            loaded.spec().config().classes(),
+                            out);
         }
         spec.commandLine().getOut().flush();
         return 0;

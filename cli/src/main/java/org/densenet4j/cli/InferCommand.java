@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.NpyFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
@@ -16,14 +17,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j infer}: logits for a preprocessed NCHW batch, to compare with another framework. */
-@Command(name = "infer", mixinStandardHelpOptions = true,
-        description = "Run a model in eval mode on a preprocessed float32 NCHW batch (.npy) and write the logits (.npy).")
+@Command(
+        name = "infer",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run a model in eval mode on a preprocessed float32 NCHW batch (.npy) and write the logits (.npy).")
 final class InferCommand implements Callable<Integer> {
 
-    @Mixin CheckpointOption weights;
+    @Mixin
+    CheckpointOption weights;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 NCHW batch.")
     Path input;
@@ -31,7 +35,8 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "Y.npy", description = "Where to write the logits.")
     Path output;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -46,11 +51,13 @@ final class InferCommand implements Callable<Integer> {
             }
             NDArray logits;
             try (FoldedDenseNet folded = FoldedDenseNet.of(net, manager)) {
-                logits = folded.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+                logits = folded.forward(new ParameterStore(manager, false), new NDList(x), false)
+                        .singletonOrThrow();
             }
             NpyFile.writeFloat32(logits, output);
-            spec.commandLine().getOut().printf("%s: logits %s written to %s%n",
-                    loaded.spec().modelName(), logits.getShape(), output);
+            spec.commandLine()
+                    .getOut()
+                    .printf("%s: logits %s written to %s%n", loaded.spec().modelName(), logits.getShape(), output);
             spec.commandLine().getOut().flush();
         }
         return 0;

@@ -9,9 +9,19 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "densenet4j 0.1.0",
         description = "DenseNet (Huang et al., CVPR 2017) on the JVM.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SummaryCommand.class,
-            ImportCommand.class, ExportCommand.class, InferCommand.class, BenchCommand.class, ServeCommand.class,
-            ExplainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            TrainCommand.class,
+            EvalCommand.class,
+            PredictCommand.class,
+            SummaryCommand.class,
+            ImportCommand.class,
+            ExportCommand.class,
+            InferCommand.class,
+            BenchCommand.class,
+            ServeCommand.class,
+            ExplainCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
 
     public static void main(String[] args) {

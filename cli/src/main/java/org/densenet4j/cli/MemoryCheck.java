@@ -10,14 +10,12 @@ final class MemoryCheck {
 
     private MemoryCheck() {}
 
-    static void require(String what, DenseNetConfig config, Shape image, int batch, MemoryPlan.Use use,
-            String batchOption) {
-        MemoryBudget.require(MemoryPlan.weightBytes(config, use), what + " (its weights)",
-                "choose a smaller model");
+    static void require(
+            String what, DenseNetConfig config, Shape image, int batch, MemoryPlan.Use use, String batchOption) {
+        MemoryBudget.require(MemoryPlan.weightBytes(config, use), what + " (its weights)", "choose a smaller model");
         String suggestion = use == MemoryPlan.Use.TRAINING
                 ? "use a smaller " + batchOption + ", or --memory-efficient (about half the memory)"
                 : "use a smaller " + batchOption;
-        MemoryBudget.require(MemoryPlan.peakBytes(config, image, batch, use), what + " at batch " + batch,
-                suggestion);
+        MemoryBudget.require(MemoryPlan.peakBytes(config, image, batch, use), what + " at batch " + batch, suggestion);
     }
 }

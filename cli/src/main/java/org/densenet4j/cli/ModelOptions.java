@@ -7,12 +7,18 @@ import picocli.CommandLine.Option;
 /** {@code --model} and {@code --classes}, shared by every verb that builds a network. */
 final class ModelOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "NAME", converter = PresetConverter.class,
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "NAME",
+            converter = PresetConverter.class,
             description = "Preset: densenet121|169|201|161|264, densenet-L-k, densenet-bc-L-k "
                     + "(e.g. densenet-bc-100-12), cifar-densenet121|169|201|161, cifar-densenet.")
     Preset preset;
 
-    @Option(names = "--classes", paramLabel = "N",
+    @Option(
+            names = "--classes",
+            paramLabel = "N",
             description = "Number of classes (default: the preset's own, 1000 or 10).")
     Integer classes;
 

@@ -3,10 +3,8 @@ package org.densenet4j.cli;
 import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,11 +13,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.densenet4j.data.ImageFiles;
-import org.densenet4j.data.UnreadableImageException;
+import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Prediction;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.MemoryPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +28,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j predict}: top-k labels with probabilities for images of any size and colour mode. */
-@Command(name = "predict", mixinStandardHelpOptions = true,
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
         description = "Classify images (JPEG or PNG, any size, grey or colour) or every image in a folder.")
 final class PredictCommand implements Callable<Integer> {
 
@@ -42,7 +42,8 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files or folders of images.")
     List<Path> inputs;
 
-    @Mixin CheckpointOption checkpoint;
+    @Mixin
+    CheckpointOption checkpoint;
 
     @Option(names = "--topk", defaultValue = "3", description = "Labels to show per image (default: ${DEFAULT-VALUE}).")
     int topK;
@@ -50,7 +51,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: one entry per image with its top-k labels.")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -61,57 +63,57 @@ final class PredictCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
-        try (Interruption interruption = new Interruption(); NDManager manager = NDManager.newBaseManager()) {
+        try (Interruption interruption = new Interruption();
+                NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
-            MemoryCheck.require("predict with " + model.modelName(), model.config(),
-                    model.batchShape(1).slice(1), Math.min(BATCH, files.size()), MemoryPlan.Use.INFERENCE, "batch");
-            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
-            for (int start = 0; start < files.size(); start += BATCH) {
-                if (interruption.requested()) {
-                    spec.commandLine().getErr().printf("densenet4j predict: stopped on request after %d of %d "
-                            + "file(s); nothing more is printed%n", start, files.size());
-                    spec.commandLine().getErr().flush();
-                    return Interruption.EXIT_INTERRUPTED;
-                }
-                List<Path> batchFiles = new ArrayList<>();
-                List<BufferedImage> images = new ArrayList<>();
-                for (Path f : files.subList(start, Math.min(files.size(), start + BATCH))) {
-                    try {
-                        images.add(ImageFiles.read(f));
-                        batchFiles.add(f);
-                    } catch (UnreadableImageException e) {
-                        LOG.warn("skipping {}", e.getMessage());
-                        skipped.add(Map.of("file", f.toString(), "error", e.getMessage()));
-                    }
-                }
-                List<Classifications> predictions = classifier.classify(images);
-                for (int i = 0; i < images.size(); i++) {
-                    results.add(entry(batchFiles.get(i), predictions.get(i)));
-                }
+            MemoryCheck.require(
+                    "predict with " + model.modelName(),
+                    model.config(),
+                    model.batchShape(1).slice(1),
+                    Math.min(BATCH, files.size()),
+                    MemoryPlan.Use.INFERENCE,
+                    "batch");
+            ImageClassifier classifier = new ImageClassifier(loaded, manager);
+            boolean complete = new BatchClassification<Path>(classifier::classify, BATCH)
+                    .run(
+                            files.iterator(),
+                            ImageFiles::read,
+                            new BatchClassification.Results<>() {
+                                @Override
+                                public void classified(Path f, Classifications c) {
+                                    Map<String, Object> m = new LinkedHashMap<>();
+                                    m.put("file", f.toString());
+                                    m.put("top", Prediction.topK(c, topK));
+                                    results.add(m);
+                                }
+
+                                @Override
+                                public void skipped(Path f, Exception problem) {
+                                    LOG.warn("skipping {}", problem.getMessage());
+                                    skipped.add(Map.of("file", f.toString(), "error", problem.getMessage()));
+                                }
+                            },
+                            interruption::requested);
+            if (!complete) {
+                spec.commandLine()
+                        .getErr()
+                        .printf(
+                                "densenet4j predict: stopped on request after %d of %d "
+                                        + "file(s); nothing more is printed%n",
+                                results.size() + skipped.size(), files.size());
+                spec.commandLine().getErr().flush();
+                return Interruption.EXIT_INTERRUPTED;
             }
         }
         print(file, results, skipped);
         if (results.isEmpty()) {
-            spec.commandLine().getErr().println("densenet4j predict: no readable image among " + files.size()
-                    + " file(s)");
+            spec.commandLine()
+                    .getErr()
+                    .println("densenet4j predict: no readable image among " + files.size() + " file(s)");
             return 1;
         }
         return 0;
-    }
-
-    private Map<String, Object> entry(Path file, Classifications c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", file.toString());
-        List<Map<String, Object>> top = new ArrayList<>();
-        for (Classifications.Classification item : c.topK(topK)) {
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("label", item.getClassName());
-            t.put("probability", item.getProbability());
-            top.add(t);
-        }
-        m.put("top", top);
-        return m;
     }
 
     @SuppressWarnings("unchecked")
@@ -125,10 +127,10 @@ final class PredictCommand implements Callable<Integer> {
             out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
         } else {
             for (Map<String, Object> r : results) {
-                String labels = ((List<Map<String, Object>>) r.get("top")).stream()
-                        .map(t -> String.format(Locale.ROOT, "%s %.1f%%", t.get("label"),
-                                100 * (Double) t.get("probability")))
-                        .collect(Collectors.joining(", "));
+                String labels = ((List<Prediction>) r.get("top"))
+                        .stream()
+                                .map(t -> String.format(Locale.ROOT, "%s %.1f%%", t.label(), 100 * t.probability()))
+                                .collect(Collectors.joining(", "));
                 out.printf("%s: %s%n", r.get("file"), labels);
             }
             if (!skipped.isEmpty()) {

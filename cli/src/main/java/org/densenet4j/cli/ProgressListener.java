@@ -22,10 +22,14 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
 
     @Override
     public void onEpochStart(int epoch, int epochs, int batches, double learningRate) {
-        bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch, epochs))
-                .setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+        bar = new ProgressBarBuilder()
+                .setTaskName(String.format("epoch %d/%d", epoch, epochs))
+                .setInitialMax(batches)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                .setMaxRenderedLength(120).build();
+                .setMaxRenderedLength(120)
+                .build();
     }
 
     @Override
@@ -45,9 +49,18 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
     @Override
     public void onEpochEnd(EpochMetrics m) {
         close();
-        out.printf("epoch %d: lr %.4g, train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
-                        + "%.0f s (%.0f img/s)%n", m.epoch(), m.learningRate(), m.trainLoss(), 100 * m.trainAccuracy(),
-                m.testLoss(), 100 * m.testAccuracy(), 100 * m.testTop5(), m.seconds(), m.imagesPerSecond());
+        out.printf(
+                "epoch %d: lr %.4g, train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
+                        + "%.0f s (%.0f img/s)%n",
+                m.epoch(),
+                m.learningRate(),
+                m.trainLoss(),
+                100 * m.trainAccuracy(),
+                m.testLoss(),
+                100 * m.testAccuracy(),
+                100 * m.testTop5(),
+                m.seconds(),
+                m.imagesPerSecond());
         out.flush();
     }
 }

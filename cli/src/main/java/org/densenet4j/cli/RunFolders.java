@@ -30,8 +30,10 @@ final class RunFolders {
                     return newest != null ? newest : base;
                 }
                 if (newest != null) {
-                    out.printf("%s holds an earlier run; this run goes to %s (--resume continues the earlier "
-                            + "one, --run-dir chooses a folder)%n", newest, candidate);
+                    out.printf(
+                            "%s holds an earlier run; this run goes to %s (--resume continues the earlier "
+                                    + "one, --run-dir chooses a folder)%n",
+                            newest, candidate);
                     out.flush();
                 }
                 return candidate;
@@ -45,8 +47,12 @@ final class RunFolders {
         if (!holdsRun(dir)) {
             return;
         }
-        for (String name : List.of(DenseNetTrainer.CHECKPOINT, MetricsReport.CSV, MetricsReport.JSON,
-                MetricsReport.PLOT, "confusion.png")) {
+        for (String name : List.of(
+                DenseNetTrainer.CHECKPOINT,
+                MetricsReport.CSV,
+                MetricsReport.JSON,
+                MetricsReport.PLOT,
+                "confusion.png")) {
             Files.deleteIfExists(dir.resolve(name));
         }
         out.printf("--overwrite: removed the earlier run's checkpoint and metrics from %s%n", dir);

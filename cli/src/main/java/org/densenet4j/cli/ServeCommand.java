@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.serve.PredictionServer;
 import org.densenet4j.serve.UploadLimits;
@@ -16,39 +17,52 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
 
 /** {@code densenet4j serve}: the HTTP prediction service and its web page. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
         description = "Serve a model over HTTP: POST /predict (raw image body or multipart field 'image'), "
                 + "POST /explain (the same upload; a class activation map as PNG or JSON), GET /health, GET /model, "
                 + "and a web page at /.")
 final class ServeCommand implements Callable<Integer> {
 
-    @Mixin CheckpointOption checkpoint;
+    @Mixin
+    CheckpointOption checkpoint;
 
     @Option(names = "--port", defaultValue = "8080", description = "Default: ${DEFAULT-VALUE}; 0 picks a free port.")
     int port;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--max-batch", defaultValue = "32",
-            description = "Most concurrent requests in one forward pass; 1 turns batching off (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-batch",
+            defaultValue = "32",
+            description =
+                    "Most concurrent requests in one forward pass; 1 turns batching off (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--max-delay-ms", defaultValue = "5",
+    @Option(
+            names = "--max-delay-ms",
+            defaultValue = "5",
             description = "How long a request waits for others to share its batch (default: ${DEFAULT-VALUE}).")
     long maxDelayMillis;
 
     @Option(names = "--max-upload-bytes", defaultValue = "10485760", description = "Default: ${DEFAULT-VALUE}.")
     long maxUploadBytes;
 
-    @Option(names = "--max-pixels", defaultValue = "16777216",
+    @Option(
+            names = "--max-pixels",
+            defaultValue = "16777216",
             description = "Largest width x height accepted (default: ${DEFAULT-VALUE}).")
     long maxPixels;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     /** Every limit must be a real one: a negative size or delay would silently disable or break it. */
     private void checkOptions() {
@@ -66,8 +80,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             java.net.InetAddress.getByName(host);
         } catch (java.net.UnknownHostException | SecurityException e) {
-            throw new IllegalArgumentException("--host " + host + " is not an address or a name this machine can "
-                    + "resolve");
+            throw new IllegalArgumentException(
+                    "--host " + host + " is not an address or a name this machine can " + "resolve");
         }
     }
 
@@ -79,12 +93,22 @@ final class ServeCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
-            MemoryCheck.require("serving " + model.modelName(), model.config(), model.batchShape(1).slice(1), maxBatch,
-                    MemoryPlan.Use.INFERENCE, "--max-batch");
+            MemoryCheck.require(
+                    "serving " + model.modelName(),
+                    model.config(),
+                    model.batchShape(1).slice(1),
+                    maxBatch,
+                    MemoryPlan.Use.INFERENCE,
+                    "--max-batch");
             ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
             Explainer explainer = new Explainer(loaded.network(), model, manager);
-            PredictionServer server = new PredictionServer(classifier, explainer, file.toString(),
-                    new UploadLimits(maxUploadBytes, maxPixels), maxBatch, maxDelayMillis);
+            PredictionServer server = new PredictionServer(
+                    classifier,
+                    explainer,
+                    file.toString(),
+                    new UploadLimits(maxUploadBytes, maxPixels),
+                    maxBatch,
+                    maxDelayMillis);
             int actual;
             try {
                 actual = server.start(host, port);
@@ -93,12 +117,18 @@ final class ServeCommand implements Callable<Integer> {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
                 throw new IOException("cannot listen on " + host + ":" + port + ": " + cause.getMessage(), e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "densenet4j-shutdown"));
-            spec.commandLine().getOut().printf("serving %s on http://%s:%d/ (Ctrl-C stops)%n",
-                    loaded.spec().modelName(), host, actual);
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                server.close();
+                                stopped.countDown();
+                            },
+                            "densenet4j-shutdown"));
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "serving %s on http://%s:%d/ (Ctrl-C stops)%n",
+                            loaded.spec().modelName(), host, actual);
             spec.commandLine().getOut().flush();
             stopped.await();
         }

@@ -13,31 +13,42 @@ import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.ModelSummary.StageSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code densenet4j summary}: per-stage shapes, parameters, MACs and activation memory. */
-@Command(name = "summary", mixinStandardHelpOptions = true,
+@Command(
+        name = "summary",
+        mixinStandardHelpOptions = true,
         description = "Print each stage's output shape, parameters, MACs and activation memory "
                 + "for one image, then the totals.")
 final class SummaryCommand implements Callable<Integer> {
 
-    @Mixin ModelOptions model;
+    @Mixin
+    ModelOptions model;
 
-    @Option(names = "--input", paramLabel = "CxHxW", converter = InputShapeConverter.class,
+    @Option(
+            names = "--input",
+            paramLabel = "CxHxW",
+            converter = InputShapeConverter.class,
             description = "Input shape of one image (default: the preset's, 3x224x224 or 3x32x32).")
     Shape input;
 
     @Option(names = "--json", description = "Print JSON; totals are the top-level fields parameters and macs.")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Shape shape = input != null ? input : new Shape(model.preset.inputShape()[0],
-                model.preset.inputShape()[1], model.preset.inputShape()[2]);
+        Shape shape = input != null
+                ? input
+                : new Shape(
+                        model.preset.inputShape()[0],
+                        model.preset.inputShape()[1],
+                        model.preset.inputShape()[2]);
         DenseNetConfig config = model.config((int) shape.get(0));
         ModelSummary summary = ModelSummary.of(config, shape);
         PrintWriter out = spec.commandLine().getOut();
@@ -78,12 +89,23 @@ final class SummaryCommand implements Callable<Integer> {
         String format = "%-13s %-14s %14s %12s %14s%n";
         out.printf(format, "stage", "output", "parameters", "MACs", "activations");
         for (StageSummary st : s.stages()) {
-            out.printf(format, st.name(), dims(st.outputShape()), String.format("%,d", st.parameters()),
-                    Units.giga(st.macs()), Units.bytes(st.activationBytes()));
+            out.printf(
+                    format,
+                    st.name(),
+                    dims(st.outputShape()),
+                    String.format("%,d", st.parameters()),
+                    Units.giga(st.macs()),
+                    Units.bytes(st.activationBytes()));
         }
-        out.printf(format, "total", "", String.format("%,d", s.parameters()), Units.giga(s.macs()),
+        out.printf(
+                format,
+                "total",
+                "",
+                String.format("%,d", s.parameters()),
+                Units.giga(s.macs()),
                 Units.bytes(s.activationBytes()));
-        out.printf("parameters: %,d%nMACs: %s (%,d)%nactivation memory per image: %s%n",
+        out.printf(
+                "parameters: %,d%nMACs: %s (%,d)%nactivation memory per image: %s%n",
                 s.parameters(), Units.giga(s.macs()), s.macs(), Units.bytes(s.activationBytes()));
     }
 

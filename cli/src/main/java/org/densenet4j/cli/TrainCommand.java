@@ -2,6 +2,7 @@ package org.densenet4j.cli;
 
 import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,36 +11,37 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import org.densenet4j.base.AtomicFile;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.base.AtomicFile;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.model.ModelSummary;
-import ai.djl.ndarray.types.Shape;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.LearningRateSchedule;
-import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.StopRequestedException;
-import org.densenet4j.train.TrainingStep;
+import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingResult;
+import org.densenet4j.train.TrainingStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.ModelFiles;
 
 /**
  * {@code densenet4j train}: trains with the paper's recipe, then evaluates and shows predictions.
  * With no arguments it is the project's main job: a DenseNet-BC sized for this machine on Fashion-MNIST.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
         description = "Train a DenseNet with the paper's recipe (Nesterov SGD, step schedule, \"+\" augmentation), "
                 + "evaluate it and show predictions for a few test images.")
 final class TrainCommand implements Callable<Integer> {
@@ -47,11 +49,15 @@ final class TrainCommand implements Callable<Integer> {
     /** The main job's dataset. */
     static final String MAIN_DATASET = "fashion-mnist";
 
-    @Option(names = "--model", paramLabel = "NAME", converter = PresetConverter.class,
+    @Option(
+            names = "--model",
+            paramLabel = "NAME",
+            converter = PresetConverter.class,
             description = "Preset to train (default: a DenseNet-BC suited to this machine, see MachineDefaults).")
     Preset preset;
 
-    @Mixin DataOptions data;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--epochs", description = "Epochs (default: the main job's, sized for this machine).")
     Integer epochs;
@@ -68,17 +74,23 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--weight-decay", defaultValue = "1e-4", description = "Default: ${DEFAULT-VALUE}.")
     double weightDecay;
 
-    @Option(names = "--schedule", defaultValue = "STEP",
+    @Option(
+            names = "--schedule",
+            defaultValue = "STEP",
             description = "${COMPLETION-CANDIDATES}: step divides by 10 at 50%% and 75%% (default: ${DEFAULT-VALUE}).")
     LearningRateSchedule schedule;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "Dropout after each conv (paper: 0.2 without "
-            + "augmentation; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dropout",
+            defaultValue = "0",
+            description = "Dropout after each conv (paper: 0.2 without " + "augmentation; default: ${DEFAULT-VALUE}).")
     float dropout;
 
-    @Option(names = "--memory-efficient", description = "Recompute each dense layer in backward instead of keeping "
-            + "its activations: memory grows linearly with depth, at the cost of a second forward pass. Same "
-            + "gradients; needs --dropout 0.")
+    @Option(
+            names = "--memory-efficient",
+            description = "Recompute each dense layer in backward instead of keeping "
+                    + "its activations: memory grows linearly with depth, at the cost of a second forward pass. Same "
+                    + "gradients; needs --dropout 0.")
     boolean memoryEfficient;
 
     @Option(names = "--no-augment", description = "Turn off random crops and flips.")
@@ -87,24 +99,33 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--run-dir", paramLabel = "DIR",
+    @Option(
+            names = "--run-dir",
+            paramLabel = "DIR",
             description = "Where checkpoints and metrics go (default: runs/DATASET-MODEL, or the next free "
                     + "runs/DATASET-MODEL-N when an earlier run holds it).")
     Path runDir;
 
-    @Option(names = "--resume", description = "Continue from the run folder's checkpoint (without --run-dir: the "
-            + "newest run of this dataset and model).")
+    @Option(
+            names = "--resume",
+            description = "Continue from the run folder's checkpoint (without --run-dir: the "
+                    + "newest run of this dataset and model).")
     boolean resume;
 
-    @Option(names = "--overwrite", description = "Start afresh in a --run-dir that holds a run, replacing its "
-            + "checkpoint and metrics. Without it, a run folder that holds a run is never overwritten.")
+    @Option(
+            names = "--overwrite",
+            description = "Start afresh in a --run-dir that holds a run, replacing its "
+                    + "checkpoint and metrics. Without it, a run folder that holds a run is never overwritten.")
     boolean overwrite;
 
-    @Option(names = "--show", defaultValue = "8", description = "Test images to predict at the end (default: "
-            + "${DEFAULT-VALUE}).")
+    @Option(
+            names = "--show",
+            defaultValue = "8",
+            description = "Test images to predict at the end (default: " + "${DEFAULT-VALUE}).")
     int show;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -125,29 +146,49 @@ final class TrainCommand implements Callable<Integer> {
                 .optClasses(splits.train().classCount())
                 .optDropRate(dropout)
                 .build();
-        MemoryCheck.require("training " + model.name(), config, new Shape(splits.train().channels(),
-                splits.train().height(), splits.train().width()), batchSize, memoryEfficient
-                ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING, "--batch-size");
-        TrainingRecipe recipe = new TrainingRecipe(epochCount, batchSize, learningRate, momentum, weightDecay,
-                schedule, !noAugment, seed);
+        MemoryCheck.require(
+                "training " + model.name(),
+                config,
+                new Shape(
+                        splits.train().channels(),
+                        splits.train().height(),
+                        splits.train().width()),
+                batchSize,
+                memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
+                "--batch-size");
+        TrainingRecipe recipe = new TrainingRecipe(
+                epochCount, batchSize, learningRate, momentum, weightDecay, schedule, !noAugment, seed);
         if (resume && overwrite) {
             throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
         }
-        Path dir = runDir != null ? runDir : RunFolders.forNewOrResumedRun(
-                defaultRunDir(splits.name(), model.name()), resume, out);
+        Path dir = runDir != null
+                ? runDir
+                : RunFolders.forNewOrResumedRun(defaultRunDir(splits.name(), model.name()), resume, out);
         if (overwrite) {
             RunFolders.clear(dir, out);
         }
-        out.printf("training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
-                model.name(), ModelSummary.of(config, new Shape(splits.train().channels(),
-                        splits.train().height(), splits.train().width())).parameters(),
-                splits.name(), splits.train().size(), splits.test().size(), splits.train().channels(),
-                splits.train().height(), splits.train().width(), epochCount);
+        out.printf(
+                "training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
+                model.name(),
+                ModelSummary.of(
+                                config,
+                                new Shape(
+                                        splits.train().channels(),
+                                        splits.train().height(),
+                                        splits.train().width()))
+                        .parameters(),
+                splits.name(),
+                splits.train().size(),
+                splits.test().size(),
+                splits.train().channels(),
+                splits.train().height(),
+                splits.train().width(),
+                epochCount);
         out.flush();
         TrainingResult result;
         try (ProgressListener progress = new ProgressListener(System.out)) {
-            DenseNetTrainer trainer = new DenseNetTrainer(recipe, dir, progress,
-                    memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN)
+            DenseNetTrainer trainer = new DenseNetTrainer(
+                            recipe, dir, progress, memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN)
                     .stopWhen(interruption::requested);
             result = trainer.train(model.name(), config, splits, resume);
         } catch (StopRequestedException e) {
@@ -157,12 +198,17 @@ final class TrainCommand implements Callable<Integer> {
             return Interruption.EXIT_INTERRUPTED;
         }
 
-        out.printf("%ntest set after %d epochs (%.0f s of training in this run):%n", result.history().size(),
-                result.trainingSeconds());
+        out.printf(
+                "%ntest set after %d epochs (%.0f s of training in this run):%n",
+                result.history().size(), result.trainingSeconds());
         EvaluationPrinter.print(out, result.finalEvaluation());
         ConfusionPlot.write(result.finalEvaluation(), dir.resolve("confusion.png"));
-        out.printf("checkpoint: %s%nmetrics: %s, %s, %s%n", result.checkpoint(), dir.resolve("metrics.csv"),
-                dir.resolve("metrics.json"), dir.resolve("curves.png"));
+        out.printf(
+                "checkpoint: %s%nmetrics: %s, %s, %s%n",
+                result.checkpoint(),
+                dir.resolve("metrics.csv"),
+                dir.resolve("metrics.json"),
+                dir.resolve("curves.png"));
         showPredictions(out, splits.test(), result, dir.resolve("samples"));
         return 0;
     }
@@ -189,8 +235,9 @@ final class TrainCommand implements Callable<Integer> {
             out.println("\npredictions for test images:");
             for (int i = 0; i < images.size(); i++) {
                 Classifications.Classification best = predictions.get(i).best();
-                out.printf("  %s  predicted: %s (%.1f%%)%n", lines.get(i), best.getClassName(),
-                        100 * best.getProbability());
+                out.printf(
+                        "  %s  predicted: %s (%.1f%%)%n",
+                        lines.get(i), best.getClassName(), 100 * best.getProbability());
             }
         }
         out.flush();

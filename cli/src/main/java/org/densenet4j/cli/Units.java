@@ -13,7 +13,8 @@ final class Units {
         if (bytes >= 1L << 30) {
             return String.format("%.2f GiB", bytes / (double) (1L << 30));
         }
-        return bytes >= 1L << 20 ? String.format("%.1f MiB", bytes / (double) (1L << 20))
+        return bytes >= 1L << 20
+                ? String.format("%.1f MiB", bytes / (double) (1L << 20))
                 : String.format("%.1f KiB", bytes / 1024.0);
     }
 }

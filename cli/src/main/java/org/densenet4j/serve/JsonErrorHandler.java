@@ -19,8 +19,9 @@ final class JsonErrorHandler extends ErrorHandler {
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-        String body = GSON.toJson(Map.of("error", "bad request (" + status + "): "
-                + (reason == null ? "the request could not be parsed" : reason)));
+        String body = GSON.toJson(Map.of(
+                "error",
+                "bad request (" + status + "): " + (reason == null ? "the request could not be parsed" : reason)));
         return ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -10,9 +10,7 @@ import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,14 +19,15 @@ import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationPicture;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.NonFiniteOutputException;
+import org.densenet4j.infer.Prediction;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.densenet4j.infer.ModelSpec;
 
 /**
  * The HTTP service.
@@ -74,8 +73,13 @@ public final class PredictionServer implements AutoCloseable {
     private final UploadLimits limits;
     private Javalin app;
 
-    public PredictionServer(ImageClassifier classifier, Explainer explainer, String checkpoint, UploadLimits limits,
-            int maxBatch, long maxDelayMillis) {
+    public PredictionServer(
+            ImageClassifier classifier,
+            Explainer explainer,
+            String checkpoint,
+            UploadLimits limits,
+            int maxBatch,
+            long maxDelayMillis) {
         this.spec = classifier.spec();
         this.explainer = explainer;
         this.checkpoint = java.nio.file.Path.of(checkpoint).getFileName().toString();
@@ -92,13 +96,16 @@ public final class PredictionServer implements AutoCloseable {
             config.http.maxRequestSize = maxRequest;
             config.http.prefer405over404 = true;
             config.useVirtualThreads = false;
-            config.jetty.threadPool = new QueuedThreadPool(MAX_THREADS, 4, 60_000,
+            config.jetty.threadPool = new QueuedThreadPool(
+                    MAX_THREADS,
+                    4,
+                    60_000,
                     new BlockingArrayQueue<>(4 * MAX_THREADS, 4 * MAX_THREADS, 4 * MAX_THREADS));
             // Multipart uploads are kept in memory (never spooled to disk) and counted over all their fields.
             config.jetty.multipartConfig.maxFileSize(limits.maxBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(maxRequest, SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, maxRequest),
-                    SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize(
+                    (int) Math.min(Integer.MAX_VALUE, maxRequest), SizeUnit.BYTES);
             config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_UPLOAD_BYTES_PER_SECOND));
             config.jetty.modifyServer(server -> {
                 server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
@@ -110,13 +117,29 @@ public final class PredictionServer implements AutoCloseable {
         app.get("/model", ctx -> json(ctx, 200, modelInfo()));
         app.post("/predict", this::predict);
         app.post("/explain", this::explain);
-        app.exception(HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(), Map.of("error",
-                e.getStatus() == 413 ? "upload exceeds the limit of " + limits.maxBytes() + " bytes" : e.getMessage())));
+        app.exception(
+                HttpResponseException.class,
+                (e, ctx) -> json(
+                        ctx,
+                        e.getStatus(),
+                        Map.of(
+                                "error",
+                                e.getStatus() == 413
+                                        ? "upload exceeds the limit of " + limits.maxBytes() + " bytes"
+                                        : e.getMessage())));
         app.exception(Exception.class, (e, ctx) -> json(ctx, 500, Map.of("error", "internal error: " + e)));
-        app.error(404, ctx -> json(ctx, 404, Map.of("error", "no such resource: " + ctx.method() + " " + ctx.path()
-                + " (see GET /model; POST /predict)")));
-        app.error(405, ctx -> json(ctx, 405, Map.of("error", "method " + ctx.method() + " is not allowed on "
-                + ctx.path())));
+        app.error(
+                404,
+                ctx -> json(
+                        ctx,
+                        404,
+                        Map.of(
+                                "error",
+                                "no such resource: " + ctx.method() + " " + ctx.path()
+                                        + " (see GET /model; POST /predict)")));
+        app.error(
+                405,
+                ctx -> json(ctx, 405, Map.of("error", "method " + ctx.method() + " is not allowed on " + ctx.path())));
         app.start(host, port);
         for (Connector connector : app.jettyServer().server().getConnectors()) {
             if (connector instanceof AbstractConnector c) {
@@ -146,14 +169,7 @@ public final class PredictionServer implements AutoCloseable {
         try {
             byte[] bytes = upload(ctx);
             Classifications c = batcher.submit(decoder.decode(bytes)).get(60, TimeUnit.SECONDS);
-            List<Map<String, Object>> top = new ArrayList<>();
-            for (Classifications.Classification item : c.topK(Math.min(topK, spec.classNames().size()))) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("label", item.getClassName());
-                m.put("probability", item.getProbability());
-                top.add(m);
-            }
-            json(ctx, 200, Map.of("predictions", top));
+            json(ctx, 200, Map.of("predictions", Prediction.topK(c, topK)));
         } catch (BadUploadException e) {
             json(ctx, e.status(), Map.of("error", e.getMessage()));
         } catch (InterruptedException e) {
@@ -178,17 +194,20 @@ public final class PredictionServer implements AutoCloseable {
             Explainer.Method method;
             int block;
             try {
-                method = Explainer.Method.parse(ctx.queryParamAsClass("method", String.class).getOrDefault("cam"));
+                method = Explainer.Method.parse(
+                        ctx.queryParamAsClass("method", String.class).getOrDefault("cam"));
                 String layer = ctx.queryParam("layer");
                 block = layer == null ? explainer.blocks() : Integer.parseInt(layer.replaceFirst("^block", ""));
             } catch (IllegalArgumentException e) { // NumberFormatException included
-                json(ctx, 400, Map.of("error", "method must be cam or gradcam and layer block1..block"
-                        + explainer.blocks()));
+                json(
+                        ctx,
+                        400,
+                        Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
                 return;
             }
             java.awt.image.BufferedImage image = decoder.decode(upload(ctx));
-            Explanation e = explainer.explain(image, ctx.queryParamAsClass("class", String.class).getOrDefault("top"),
-                    method, block);
+            Explanation e = explainer.explain(
+                    image, ctx.queryParamAsClass("class", String.class).getOrDefault("top"), method, block);
             String accept = ctx.header("Accept");
             if (accept != null && accept.contains("application/json")) {
                 json(ctx, 200, explanationJson(e, image));

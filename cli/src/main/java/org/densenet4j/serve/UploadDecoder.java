@@ -21,20 +21,22 @@ final class UploadDecoder {
 
     BufferedImage decode(byte[] bytes) throws BadUploadException {
         if (bytes == null || bytes.length == 0) {
-            throw new BadUploadException(400, "empty upload: send a JPEG or PNG image as the body or as multipart "
-                    + "field 'image'");
+            throw new BadUploadException(
+                    400, "empty upload: send a JPEG or PNG image as the body or as multipart " + "field 'image'");
         }
         if (bytes.length > limits.maxBytes()) {
-            throw new BadUploadException(413, "upload of " + bytes.length + " bytes exceeds the limit of "
-                    + limits.maxBytes());
+            throw new BadUploadException(
+                    413, "upload of " + bytes.length + " bytes exceeds the limit of " + limits.maxBytes());
         }
         try {
             return ImageFiles.decode(new ByteArrayInputStream(bytes), UPLOAD, limits.maxPixels());
         } catch (ImageTooLargeException e) {
-            throw new BadUploadException(413, e.getMessage().substring(UPLOAD.toString().length() + 2));
+            throw new BadUploadException(
+                    413, e.getMessage().substring(UPLOAD.toString().length() + 2));
         } catch (UnreadableImageException e) {
             String problem = e.getMessage().substring(UPLOAD.toString().length() + 2);
-            throw problem.startsWith("not a ") ? new BadUploadException(415, problem)
+            throw problem.startsWith("not a ")
+                    ? new BadUploadException(415, problem)
                     : new BadUploadException(400, "malformed image: " + problem);
         }
     }

@@ -11,8 +11,20 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
 
     private static JsonObject bench(String... extra) {
-        String[] base = {"bench", "--model", "densenet-bc-16-4", "--input", "3x16x16", "--batch", "4", "--warmup", "0",
-                "--iterations", "1", "--json"};
+        String[] base = {
+            "bench",
+            "--model",
+            "densenet-bc-16-4",
+            "--input",
+            "3x16x16",
+            "--batch",
+            "4",
+            "--warmup",
+            "0",
+            "--iterations",
+            "1",
+            "--json"
+        };
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
@@ -50,10 +62,15 @@ class BenchCommandTest {
         long start = System.nanoTime();
         CliRunner r = CliRunner.run("bench", "--model", "densenet-bc-100-12", "--batch", "2000000", "--mode", "train");
         assertEquals(2, r.exitCode(), r.err());
-        assertTrue(r.err().contains("needs about") && r.err().contains("available") && r.err().contains("--batch")
-                && r.err().contains("--memory-efficient"), r.err());
+        assertTrue(
+                r.err().contains("needs about")
+                        && r.err().contains("available")
+                        && r.err().contains("--batch")
+                        && r.err().contains("--memory-efficient"),
+                r.err());
         assertTrue((System.nanoTime() - start) / 1e9 < 30, "refused before running");
-        CliRunner huge = CliRunner.run("bench", "--model", "densenet-bc-100-12", "--batch", "1000000", "--mode", "infer");
+        CliRunner huge =
+                CliRunner.run("bench", "--model", "densenet-bc-100-12", "--batch", "1000000", "--mode", "infer");
         assertEquals(2, huge.exitCode(), huge.err());
         assertTrue(huge.err().contains("needs about"), huge.err());
     }

@@ -23,10 +23,15 @@ class BundledModelTest {
         assertEquals(4, predictions.size());
         // Fashion-MNIST test images 0-3 are an ankle boot, a pullover and two trousers.
         String[] expected = {"Ankle boot", "Pullover", "Trouser", "Trouser"};
-        for (JsonObject p : predictions.asList().stream().map(e -> e.getAsJsonObject()).toList()) {
+        for (JsonObject p :
+                predictions.asList().stream().map(e -> e.getAsJsonObject()).toList()) {
             String file = Path.of(p.get("file").getAsString()).getFileName().toString();
             int index = Integer.parseInt(file.replaceAll("\\D", ""));
-            String label = p.getAsJsonArray("top").get(0).getAsJsonObject().get("label").getAsString();
+            String label = p.getAsJsonArray("top")
+                    .get(0)
+                    .getAsJsonObject()
+                    .get("label")
+                    .getAsString();
             assertEquals(expected[index], label, file);
         }
     }

@@ -18,13 +18,14 @@ class ExplainCommandTest {
 
     static final String SAMPLES = "../models/fashion-mnist/samples";
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void writesAPicturePerImageAndClassAndReportsThePeaks() throws Exception {
         Path out = tmp.resolve("out");
-        CliRunner r = CliRunner.run("explain", SAMPLES, "--class", "top", "--class", "Sneaker", "--out", out.toString(),
-                "--json");
+        CliRunner r = CliRunner.run(
+                "explain", SAMPLES, "--class", "top", "--class", "Sneaker", "--out", out.toString(), "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonArray all = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("explanations");
         assertEquals(8, all.size(), "4 images x 2 classes");
@@ -45,10 +46,21 @@ class ExplainCommandTest {
             assertEquals(8, files.filter(f -> f.toString().endsWith(".png")).count());
         }
 
-        CliRunner grad = CliRunner.run("explain", SAMPLES + "/test-0.png", "--method", "gradcam", "--layer", "block1",
-                "--out", out.toString(), "--json");
+        CliRunner grad = CliRunner.run(
+                "explain",
+                SAMPLES + "/test-0.png",
+                "--method",
+                "gradcam",
+                "--layer",
+                "block1",
+                "--out",
+                out.toString(),
+                "--json");
         assertEquals(0, grad.exitCode(), grad.err());
-        JsonObject g = JsonParser.parseString(grad.out()).getAsJsonObject().getAsJsonArray("explanations").get(0)
+        JsonObject g = JsonParser.parseString(grad.out())
+                .getAsJsonObject()
+                .getAsJsonArray("explanations")
+                .get(0)
                 .getAsJsonObject();
         assertEquals("block1", g.get("layer").getAsString());
         assertEquals(28 * 28, g.getAsJsonArray("map").size(), "block 1 works on 28x28 maps");

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** export, import and infer from the command line, round-tripping the bundled model through a .pth. */
 class InteropCommandTest {
 
-    static final String BUNDLED = Path.of("..", "models").resolve(BundledModel.NAME).toString();
+    static final String BUNDLED =
+            Path.of("..", "models").resolve(BundledModel.NAME).toString();
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void exportedPthImportsAndInfersToTheSameLogits() throws Exception {
@@ -35,11 +37,29 @@ class InteropCommandTest {
 
         Path fromCheckpoint = tmp.resolve("a.npy");
         Path fromPth = tmp.resolve("b.npy");
-        CliRunner a = CliRunner.run("infer", "--model", "densenet-bc-40-12", "--weights", BUNDLED,
-                "--input", input.toString(), "--output", fromCheckpoint.toString());
+        CliRunner a = CliRunner.run(
+                "infer",
+                "--model",
+                "densenet-bc-40-12",
+                "--weights",
+                BUNDLED,
+                "--input",
+                input.toString(),
+                "--output",
+                fromCheckpoint.toString());
         assertEquals(0, a.exitCode(), a.err());
-        CliRunner b = CliRunner.run("infer", "--model", "densenet-bc-40-12", "--weights", pth.toString(),
-                "--layout", "torchvision", "--input", input.toString(), "--output", fromPth.toString());
+        CliRunner b = CliRunner.run(
+                "infer",
+                "--model",
+                "densenet-bc-40-12",
+                "--weights",
+                pth.toString(),
+                "--layout",
+                "torchvision",
+                "--input",
+                input.toString(),
+                "--output",
+                fromPth.toString());
         assertEquals(0, b.exitCode(), b.err());
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = NpyFile.read(fromCheckpoint, m);
@@ -49,17 +69,31 @@ class InteropCommandTest {
         }
 
         Path imported = tmp.resolve("imported.d4j");
-        CliRunner imp = CliRunner.run("import", "--model", "densenet-bc-40-12", pth.toString(), "--out",
-                imported.toString());
+        CliRunner imp =
+                CliRunner.run("import", "--model", "densenet-bc-40-12", pth.toString(), "--out", imported.toString());
         assertEquals(0, imp.exitCode(), imp.err());
-        CliRunner predict = CliRunner.run("predict", "../models/fashion-mnist/samples/test-0.png", "--weights",
-                pth.toString(), "--model", "densenet-bc-40-12", "--json");
+        CliRunner predict = CliRunner.run(
+                "predict",
+                "../models/fashion-mnist/samples/test-0.png",
+                "--weights",
+                pth.toString(),
+                "--model",
+                "densenet-bc-40-12",
+                "--json");
         assertEquals(0, predict.exitCode(), predict.err());
         assertTrue(predict.out().contains("class_"), predict.out());
 
         Path safetensors = tmp.resolve("bundled.safetensors");
-        CliRunner st = CliRunner.run("export", "--weights", BUNDLED, "--format", "safetensors", "--layout",
-                "torchvision", "--out", safetensors.toString());
+        CliRunner st = CliRunner.run(
+                "export",
+                "--weights",
+                BUNDLED,
+                "--format",
+                "safetensors",
+                "--layout",
+                "torchvision",
+                "--out",
+                safetensors.toString());
         assertEquals(0, st.exitCode(), st.err());
         assertTrue(Files.size(safetensors) > 700_000);
     }
@@ -67,15 +101,26 @@ class InteropCommandTest {
     @Test
     void pthWithoutModelAndWrongLayoutAreClearErrors() throws Exception {
         Path pth = tmp.resolve("bundled.pth");
-        assertEquals(0, CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString()).exitCode());
-        CliRunner noModel = CliRunner.run("predict", "../models/fashion-mnist/samples/test-0.png", "--weights",
-                pth.toString());
+        assertEquals(
+                0,
+                CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString())
+                        .exitCode());
+        CliRunner noModel =
+                CliRunner.run("predict", "../models/fashion-mnist/samples/test-0.png", "--weights", pth.toString());
         assertEquals(2, noModel.exitCode());
         assertTrue(noModel.err().contains("--model"), noModel.err());
-        CliRunner wrongLayout = CliRunner.run("import", "--model", "densenet-bc-40-12", "--layout", "pytorch-cifar",
-                pth.toString(), "--out", tmp.resolve("x.d4j").toString());
+        CliRunner wrongLayout = CliRunner.run(
+                "import",
+                "--model",
+                "densenet-bc-40-12",
+                "--layout",
+                "pytorch-cifar",
+                pth.toString(),
+                "--out",
+                tmp.resolve("x.d4j").toString());
         assertEquals(2, wrongLayout.exitCode());
-        assertTrue(wrongLayout.err().contains("missing key") && wrongLayout.err().contains("unexpected key"),
+        assertTrue(
+                wrongLayout.err().contains("missing key") && wrongLayout.err().contains("unexpected key"),
                 wrongLayout.err());
         assertTrue(!Files.exists(tmp.resolve("x.d4j")), "nothing half-written");
     }
@@ -83,7 +128,10 @@ class InteropCommandTest {
     @Test
     void nanWeightsAreRefusedByDefaultAndNeverPrintedAsNanPercent() throws Exception {
         Path pth = tmp.resolve("bundled.pth");
-        assertEquals(0, CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString()).exitCode());
+        assertEquals(
+                0,
+                CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString())
+                        .exitCode());
         java.util.Map<String, org.densenet4j.io.TorchTensor> sd = org.densenet4j.io.TorchFileReader.readStateDict(pth);
         String key = "features.denseblock1.denselayer1.conv1.weight";
         float[] data = sd.get(key).data();
@@ -92,16 +140,20 @@ class InteropCommandTest {
         org.densenet4j.io.TorchFileWriter.write(sd, nan);
         String sample = "../models/fashion-mnist/samples/test-0.png";
 
-        CliRunner strict = CliRunner.run("predict", sample, "--weights", nan.toString(), "--model",
-                "densenet-bc-40-12");
+        CliRunner strict =
+                CliRunner.run("predict", sample, "--weights", nan.toString(), "--model", "densenet-bc-40-12");
         assertEquals(1, strict.exitCode(), strict.err());
-        assertTrue(strict.err().contains(key) && strict.err().contains("NaN") && strict.err().contains("--non-strict"),
+        assertTrue(
+                strict.err().contains(key)
+                        && strict.err().contains("NaN")
+                        && strict.err().contains("--non-strict"),
                 strict.err());
 
-        CliRunner loose = CliRunner.run("predict", sample, "--weights", nan.toString(), "--model",
-                "densenet-bc-40-12", "--non-strict");
+        CliRunner loose = CliRunner.run(
+                "predict", sample, "--weights", nan.toString(), "--model", "densenet-bc-40-12", "--non-strict");
         assertEquals(1, loose.exitCode(), loose.err());
-        assertTrue(loose.err().contains("loaded anyway") && loose.err().contains("output is NaN or infinite"),
+        assertTrue(
+                loose.err().contains("loaded anyway") && loose.err().contains("output is NaN or infinite"),
                 loose.err());
         assertTrue(!loose.out().contains("NaN%"), loose.out());
     }

@@ -21,18 +21,40 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InterruptionTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private Process train(Path run, boolean resume) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                "org.densenet4j.cli.Main", "train", "--model", "densenet-bc-16-4", "--train-limit", "4096",
-                "--test-limit", "64", "--epochs", "40", "--run-dir", run.toString(), "--show", "0", "--no-download"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.densenet4j.cli.Main",
+                "train",
+                "--model",
+                "densenet-bc-16-4",
+                "--train-limit",
+                "4096",
+                "--test-limit",
+                "64",
+                "--epochs",
+                "40",
+                "--run-dir",
+                run.toString(),
+                "--show",
+                "0",
+                "--no-download"));
         if (resume) {
             cmd.add("--resume");
         }
-        return new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve(resume ? "resumed.log" : "first.log").toFile()).start();
+        return new ProcessBuilder(cmd)
+                .directory(tmp.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(
+                        tmp.resolve(resume ? "resumed.log" : "first.log").toFile())
+                .start();
     }
 
     private static void awaitCheckpointEpoch(Path run, int epochs, Process p) throws Exception {
@@ -40,7 +62,8 @@ class InterruptionTest {
         while (System.nanoTime() < deadline && p.isAlive()) {
             Path checkpoint = run.resolve("checkpoint.d4j");
             try {
-                if (Files.exists(checkpoint) && CheckpointFile.readDescription(checkpoint).epochsCompleted() >= epochs) {
+                if (Files.exists(checkpoint)
+                        && CheckpointFile.readDescription(checkpoint).epochsCompleted() >= epochs) {
                     Thread.sleep(300); // into the next epoch's steps
                     return;
                 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Careless values get one clear line naming the value and what was expected, and a non-zero exit. */
 class MessagesTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static void refused(int exit, String mustMention, String... args) {
         CliRunner r = CliRunner.run(args);
@@ -47,7 +48,15 @@ class MessagesTest {
         bytes[8] = (byte) header.length();
         System.arraycopy(header.getBytes(), 0, bytes, 10, header.length());
         Files.write(empty, bytes);
-        refused(1, "holds no values", "infer", "--model", "densenet-bc-40-12", "--input", empty.toString(), "--output",
+        refused(
+                1,
+                "holds no values",
+                "infer",
+                "--model",
+                "densenet-bc-40-12",
+                "--input",
+                empty.toString(),
+                "--output",
                 tmp.resolve("y.npy").toString());
     }
 

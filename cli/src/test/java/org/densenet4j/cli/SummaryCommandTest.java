@@ -26,7 +26,13 @@ class SummaryCommandTest {
         assertEquals(800032L, json.get("parameters").getAsLong());
         assertTrue(json.get("macs").getAsLong() > 287_000_000L);
         assertEquals(7, json.getAsJsonArray("stages").size());
-        assertEquals("head", json.getAsJsonArray("stages").get(6).getAsJsonObject().get("name").getAsString());
+        assertEquals(
+                "head",
+                json.getAsJsonArray("stages")
+                        .get(6)
+                        .getAsJsonObject()
+                        .get("name")
+                        .getAsString());
     }
 
     @Test
@@ -41,8 +47,11 @@ class SummaryCommandTest {
     void unknownModelIsAUsageErrorListingValidNames() {
         CliRunner r = CliRunner.run("summary", "--model", "resnet50");
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("resnet50") && r.err().contains("densenet121")
-                && r.err().contains("cifar-densenet161"), r.err());
+        assertTrue(
+                r.err().contains("resnet50")
+                        && r.err().contains("densenet121")
+                        && r.err().contains("cifar-densenet161"),
+                r.err());
     }
 
     @Test
@@ -54,7 +63,10 @@ class SummaryCommandTest {
 
     @Test
     void malformedInputIsAUsageError() {
-        assertEquals(2, CliRunner.run("summary", "--model", "densenet121", "--input", "224x224").exitCode());
+        assertEquals(
+                2,
+                CliRunner.run("summary", "--model", "densenet121", "--input", "224x224")
+                        .exitCode());
         assertEquals(2, CliRunner.run("summary").exitCode());
     }
 }

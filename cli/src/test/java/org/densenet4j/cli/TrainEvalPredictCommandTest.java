@@ -17,14 +17,29 @@ import org.junit.jupiter.api.io.TempDir;
 /** The train, eval and predict verbs end to end on real Fashion-MNIST (a tiny run). */
 class TrainEvalPredictCommandTest {
 
-    @TempDir static Path tmp;
+    @TempDir
+    static Path tmp;
+
     static Path run;
 
     @BeforeAll
     static void trainTinyModel() {
         run = tmp.resolve("run");
-        CliRunner r = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "512", "--test-limit",
-                "128", "--epochs", "1", "--run-dir", run.toString(), "--show", "3", "--no-download");
+        CliRunner r = CliRunner.run(
+                "train",
+                "--model",
+                "densenet-bc-16-4",
+                "--train-limit",
+                "512",
+                "--test-limit",
+                "128",
+                "--epochs",
+                "1",
+                "--run-dir",
+                run.toString(),
+                "--show",
+                "3",
+                "--no-download");
         assertEquals(0, r.exitCode(), r.err() + r.out());
         assertTrue(r.out().contains("top-1 accuracy"), r.out());
         assertTrue(r.out().contains("predictions for test images"), r.out());
@@ -37,8 +52,15 @@ class TrainEvalPredictCommandTest {
     @Test
     void evalPrintsAccuraciesAndWritesTheConfusionPlot() {
         Path png = tmp.resolve("confusion.png");
-        CliRunner r = CliRunner.run("eval", "--checkpoint", checkpoint(), "--test-limit", "128", "--json",
-                "--confusion-png", png.toString());
+        CliRunner r = CliRunner.run(
+                "eval",
+                "--checkpoint",
+                checkpoint(),
+                "--test-limit",
+                "128",
+                "--json",
+                "--confusion-png",
+                png.toString());
         assertEquals(0, r.exitCode(), r.err());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(128, json.get("images").getAsInt());
@@ -56,8 +78,8 @@ class TrainEvalPredictCommandTest {
         big.setRGB(50, 30, 0xffcc00);
         ImageIO.write(big, "jpg", images.resolve("colour-100x60.jpg").toFile());
         Files.write(images.resolve("broken.png"), new byte[] {9, 9, 9});
-        CliRunner r = CliRunner.run("predict", images.toString(), "--checkpoint", checkpoint(), "--topk", "2",
-                "--json");
+        CliRunner r =
+                CliRunner.run("predict", images.toString(), "--checkpoint", checkpoint(), "--topk", "2", "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
         JsonArray predictions = json.getAsJsonArray("predictions");
@@ -68,7 +90,11 @@ class TrainEvalPredictCommandTest {
         double p1 = top.get(1).getAsJsonObject().get("probability").getAsDouble();
         assertTrue(p0 >= p1 && p0 <= 1 && p1 >= 0);
         assertEquals(1, json.getAsJsonArray("skipped").size());
-        assertTrue(json.getAsJsonArray("skipped").get(0).getAsJsonObject().get("file").getAsString()
+        assertTrue(json.getAsJsonArray("skipped")
+                .get(0)
+                .getAsJsonObject()
+                .get("file")
+                .getAsString()
                 .endsWith("broken.png"));
     }
 
@@ -82,24 +108,39 @@ class TrainEvalPredictCommandTest {
         Files.writeString(notCheckpoint, "hello");
         CliRunner bad = CliRunner.run("eval", "--checkpoint", notCheckpoint.toString());
         assertEquals(1, bad.exitCode());
-        assertTrue(bad.err().contains("not-a-checkpoint.d4j") && bad.err().contains("not a densenet4j checkpoint"),
+        assertTrue(
+                bad.err().contains("not-a-checkpoint.d4j") && bad.err().contains("not a densenet4j checkpoint"),
                 bad.err());
 
-        CliRunner otherModel = CliRunner.run("train", "--model", "densenet-bc-16-8", "--train-limit", "64",
-                "--test-limit", "32", "--epochs", "1", "--run-dir", run.toString(), "--resume", "--show", "0",
+        CliRunner otherModel = CliRunner.run(
+                "train",
+                "--model",
+                "densenet-bc-16-8",
+                "--train-limit",
+                "64",
+                "--test-limit",
+                "32",
+                "--epochs",
+                "1",
+                "--run-dir",
+                run.toString(),
+                "--resume",
+                "--show",
+                "0",
                 "--no-download");
         assertEquals(1, otherModel.exitCode());
         assertTrue(otherModel.err().contains("another model"), otherModel.err());
 
-        CliRunner noData = CliRunner.run("train", "--dataset", "mnist", "--data", tmp.resolve("empty").toString(),
-                "--no-download");
+        CliRunner noData = CliRunner.run(
+                "train", "--dataset", "mnist", "--data", tmp.resolve("empty").toString(), "--no-download");
         assertEquals(1, noData.exitCode());
         assertTrue(noData.err().contains("--data"), noData.err());
 
         Path single = tmp.resolve("single/only");
         Files.createDirectories(single);
         Files.copy(run.resolve("samples/test-1.png"), single.resolve("a.png"));
-        CliRunner oneClass = CliRunner.run("train", "--dataset", tmp.resolve("single").toString());
+        CliRunner oneClass =
+                CliRunner.run("train", "--dataset", tmp.resolve("single").toString());
         assertEquals(1, oneClass.exitCode());
         assertTrue(oneClass.err().contains("at least 2"), oneClass.err());
     }
@@ -107,25 +148,67 @@ class TrainEvalPredictCommandTest {
     @Test
     void aFinishedRunIsNeverOverwrittenWithoutBeingAsked() throws Exception {
         byte[] before = Files.readAllBytes(run.resolve("checkpoint.d4j"));
-        CliRunner again = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "64", "--test-limit",
-                "32", "--epochs", "1", "--run-dir", run.toString(), "--show", "0", "--no-download");
+        CliRunner again = CliRunner.run(
+                "train",
+                "--model",
+                "densenet-bc-16-4",
+                "--train-limit",
+                "64",
+                "--test-limit",
+                "32",
+                "--epochs",
+                "1",
+                "--run-dir",
+                run.toString(),
+                "--show",
+                "0",
+                "--no-download");
         assertEquals(2, again.exitCode(), again.err());
-        assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume")
-                && again.err().contains("--overwrite"), again.err());
+        assertTrue(
+                again.err().contains("already holds a run")
+                        && again.err().contains("--resume")
+                        && again.err().contains("--overwrite"),
+                again.err());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve("checkpoint.d4j"))));
 
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
-        CliRunner notAFolder = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "64",
-                "--test-limit", "32", "--epochs", "1", "--run-dir", file.toString(), "--show", "0", "--no-download");
+        CliRunner notAFolder = CliRunner.run(
+                "train",
+                "--model",
+                "densenet-bc-16-4",
+                "--train-limit",
+                "64",
+                "--test-limit",
+                "32",
+                "--epochs",
+                "1",
+                "--run-dir",
+                file.toString(),
+                "--show",
+                "0",
+                "--no-download");
         assertEquals(2, notAFolder.exitCode(), notAFolder.err());
         assertTrue(notAFolder.err().contains("is a file, not a run folder"), notAFolder.err());
 
         Path replaced = tmp.resolve("replaced");
         Files.createDirectories(replaced);
         Files.copy(run.resolve("checkpoint.d4j"), replaced.resolve("checkpoint.d4j"));
-        CliRunner overwrite = CliRunner.run("train", "--model", "densenet-bc-16-4", "--train-limit", "64",
-                "--test-limit", "32", "--epochs", "1", "--run-dir", replaced.toString(), "--show", "0",
-                "--no-download", "--overwrite");
+        CliRunner overwrite = CliRunner.run(
+                "train",
+                "--model",
+                "densenet-bc-16-4",
+                "--train-limit",
+                "64",
+                "--test-limit",
+                "32",
+                "--epochs",
+                "1",
+                "--run-dir",
+                replaced.toString(),
+                "--show",
+                "0",
+                "--no-download",
+                "--overwrite");
         assertEquals(0, overwrite.exitCode(), overwrite.err());
         assertTrue(overwrite.out().contains("--overwrite: removed the earlier run"), overwrite.out());
     }

@@ -52,11 +52,13 @@ class PredictionServerTest {
     void rawAndMultipartUploadsGiveTheClassifiersAnswer() throws Exception {
         BufferedImage image = ServerFixture.sample(0);
         String expected = fixture.classifier.classify(image).best().getClassName();
-        for (HttpResponse<String> r : List.of(fixture.post("predict?topk=3", "image/png", ServerFixture.png(image)),
+        for (HttpResponse<String> r : List.of(
+                fixture.post("predict?topk=3", "image/png", ServerFixture.png(image)),
                 fixture.postMultipart("image", "x.png", ServerFixture.png(image)))) {
             assertEquals(200, r.statusCode(), r.body());
             JsonArray predictions = json(r).getAsJsonArray("predictions");
-            assertEquals(expected, predictions.get(0).getAsJsonObject().get("label").getAsString());
+            assertEquals(
+                    expected, predictions.get(0).getAsJsonObject().get("label").getAsString());
             assertTrue(predictions.size() >= 3);
         }
     }
@@ -64,7 +66,9 @@ class PredictionServerTest {
     @Test
     void badUploadsGetA4xxWithAJsonMessage() throws Exception {
         assertBad(fixture.post("predict", "image/png", new byte[0]), 400, "empty");
-        assertBad(fixture.post("predict", "text/plain", "hello, not an image".getBytes(StandardCharsets.UTF_8)), 415,
+        assertBad(
+                fixture.post("predict", "text/plain", "hello, not an image".getBytes(StandardCharsets.UTF_8)),
+                415,
                 "not a JPEG or PNG");
         byte[] truncated = java.util.Arrays.copyOf(ServerFixture.png(ServerFixture.sample(1)), 40);
         assertBad(fixture.post("predict", "image/png", truncated), 400, "malformed");
@@ -78,10 +82,11 @@ class PredictionServerTest {
             }
         }
         assertBad(fixture.post("predict", "image/png", ServerFixture.png(noisy)), 413, "exceeds the limit");
-        assertBad(fixture.post("predict", "multipart/form-data; boundary=zzz", "garbage".getBytes()), 400,
-                "multipart");
+        assertBad(fixture.post("predict", "multipart/form-data; boundary=zzz", "garbage".getBytes()), 400, "multipart");
         assertBad(fixture.postMultipart("photo", "x.png", ServerFixture.png(ServerFixture.sample(0))), 400, "'image'");
-        assertBad(fixture.post("predict?topk=zero", "image/png", ServerFixture.png(ServerFixture.sample(0))), 400,
+        assertBad(
+                fixture.post("predict?topk=zero", "image/png", ServerFixture.png(ServerFixture.sample(0))),
+                400,
                 "topk");
     }
 
@@ -98,15 +103,23 @@ class PredictionServerTest {
             List<Future<HttpResponse<String>>> futures = new ArrayList<>();
             for (int i = 0; i < 48; i++) {
                 int shift = i % 4;
-                futures.add(pool.submit(() -> fixture.post("predict", "image/png",
-                        ServerFixture.png(ServerFixture.sample(shift)))));
+                futures.add(pool.submit(
+                        () -> fixture.post("predict", "image/png", ServerFixture.png(ServerFixture.sample(shift)))));
             }
             for (int i = 0; i < futures.size(); i++) {
                 HttpResponse<String> r = futures.get(i).get();
                 assertEquals(200, r.statusCode(), r.body());
-                String expected = fixture.classifier.classify(ServerFixture.sample(i % 4)).best().getClassName();
-                assertEquals(expected, json(r).getAsJsonArray("predictions").get(0).getAsJsonObject().get("label")
-                        .getAsString());
+                String expected = fixture.classifier
+                        .classify(ServerFixture.sample(i % 4))
+                        .best()
+                        .getClassName();
+                assertEquals(
+                        expected,
+                        json(r).getAsJsonArray("predictions")
+                                .get(0)
+                                .getAsJsonObject()
+                                .get("label")
+                                .getAsString());
             }
         } finally {
             pool.shutdown();
@@ -124,19 +137,24 @@ class PredictionServerTest {
     @Test
     void explainAnswersAPictureOrTheMapAsNumbers() throws Exception {
         byte[] png = ServerFixture.png(ServerFixture.sample(0));
-        HttpResponse<byte[]> picture = fixture.http.send(java.net.http.HttpRequest.newBuilder(
-                        fixture.base.resolve("explain?class=top")).header("Content-Type", "image/png")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+        HttpResponse<byte[]> picture = fixture.http.send(
+                java.net.http.HttpRequest.newBuilder(fixture.base.resolve("explain?class=top"))
+                        .header("Content-Type", "image/png")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png))
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, picture.statusCode());
         assertEquals("image/png", picture.headers().firstValue("Content-Type").orElse(""));
         BufferedImage drawn = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(picture.body()));
         assertTrue(drawn.getWidth() > 280 && drawn.getHeight() > 280, "a picture with the enlarged image");
 
-        HttpResponse<String> numbers = fixture.http.send(java.net.http.HttpRequest.newBuilder(
-                        fixture.base.resolve("explain?class=Trouser&method=gradcam&layer=block2"))
-                .header("Content-Type", "image/png").header("Accept", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+        HttpResponse<String> numbers = fixture.http.send(
+                java.net.http.HttpRequest.newBuilder(
+                                fixture.base.resolve("explain?class=Trouser&method=gradcam&layer=block2"))
+                        .header("Content-Type", "image/png")
+                        .header("Accept", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, numbers.statusCode(), numbers.body());
         JsonObject e = json(numbers);
@@ -144,8 +162,8 @@ class PredictionServerTest {
         assertEquals("gradcam", e.get("method").getAsString());
         assertEquals("block2", e.get("layer").getAsString());
         JsonArray map = e.getAsJsonArray("map");
-        org.densenet4j.infer.Explanation direct = fixture.explainer.explain(ServerFixture.sample(0), "Trouser",
-                org.densenet4j.infer.Explainer.Method.GRAD_CAM, 2);
+        org.densenet4j.infer.Explanation direct = fixture.explainer.explain(
+                ServerFixture.sample(0), "Trouser", org.densenet4j.infer.Explainer.Method.GRAD_CAM, 2);
         assertEquals(direct.height(), map.size());
         assertEquals(direct.at(3, 4), map.get(3).getAsJsonArray().get(4).getAsFloat(), 1e-6);
 

@@ -16,8 +16,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.ModelFiles;
 
 /** What a hostile or careless client can do to the server: each ends in a JSON answer, and /health keeps answering. */
 class ServerLimitsTest {
@@ -65,7 +63,8 @@ class ServerLimitsTest {
         };
         HttpRequest request = HttpRequest.newBuilder(fixture.base.resolve("predict"))
                 .header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> endless)).build();
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> endless))
+                .build();
         HttpResponse<String> r;
         try {
             r = fixture.http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -83,7 +82,9 @@ class ServerLimitsTest {
         body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\n");
         body.append("x".repeat(1 << 20));
         body.append("\r\n--").append(boundary).append("--\r\n");
-        HttpResponse<String> r = fixture.post("predict", "multipart/form-data; boundary=" + boundary,
+        HttpResponse<String> r = fixture.post(
+                "predict",
+                "multipart/form-data; boundary=" + boundary,
                 body.toString().getBytes(StandardCharsets.US_ASCII));
         assertEquals(413, r.statusCode(), r.body());
         assertTrue(r.body().startsWith("{\"error\""), r.body());
@@ -91,8 +92,9 @@ class ServerLimitsTest {
 
     @Test
     void wrongMethodsUnknownPathsAndMalformedUrlsGetJson() throws Exception {
-        HttpResponse<String> delete = fixture.http.send(HttpRequest.newBuilder(fixture.base.resolve("predict"))
-                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> delete = fixture.http.send(
+                HttpRequest.newBuilder(fixture.base.resolve("predict")).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(405, delete.statusCode(), delete.body());
         assertTrue(delete.body().contains("not allowed"), delete.body());
         HttpResponse<String> missing = fixture.get("nowhere");
@@ -117,7 +119,8 @@ class ServerLimitsTest {
                 Socket s = new Socket(fixture.base.getHost(), fixture.base.getPort());
                 OutputStream out = s.getOutputStream();
                 out.write(("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000"
-                        + "\r\n\r\nx").getBytes(StandardCharsets.ISO_8859_1));
+                                + "\r\n\r\nx")
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 slow.add(s);
             }
@@ -138,9 +141,12 @@ class ServerLimitsTest {
 
     @Test
     void uploadsOfNothingAreBadRequests() throws Exception {
-        HttpResponse<String> r = fixture.http.send(HttpRequest.newBuilder(fixture.base.resolve("predict"))
-                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new ByteArrayInputStream(new byte[0])))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = fixture.http.send(
+                HttpRequest.newBuilder(fixture.base.resolve("predict"))
+                        .POST(HttpRequest.BodyPublishers.fromPublisher(
+                                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[0]))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(400, r.statusCode(), r.body());
     }
 
@@ -150,16 +156,24 @@ class ServerLimitsTest {
             org.densenet4j.infer.TrainedModel loaded =
                     org.densenet4j.io.ModelFiles.open(ServerFixture.BUNDLED, manager);
             loaded.network().getParameters().valueAt(0).getArray().muli(Float.NaN);
-            org.densenet4j.infer.ImageClassifier broken = new org.densenet4j.infer.ImageClassifier(loaded.network(),
-                    loaded.spec(), manager);
-            PredictionServer server = new PredictionServer(broken, new org.densenet4j.infer.Explainer(loaded.network(),
-                    loaded.spec(), manager), "broken.d4j", new UploadLimits(200_000, 1_000_000), 1, 0);
+            org.densenet4j.infer.ImageClassifier broken =
+                    new org.densenet4j.infer.ImageClassifier(loaded.network(), loaded.spec(), manager);
+            PredictionServer server = new PredictionServer(
+                    broken,
+                    new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager),
+                    "broken.d4j",
+                    new UploadLimits(200_000, 1_000_000),
+                    1,
+                    0);
             try {
                 java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
-                HttpResponse<String> r = fixture.http.send(HttpRequest.newBuilder(base.resolve("predict"))
-                        .header("Content-Type", "image/png")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(ServerFixture.png(ServerFixture.sample(0))))
-                        .build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = fixture.http.send(
+                        HttpRequest.newBuilder(base.resolve("predict"))
+                                .header("Content-Type", "image/png")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(
+                                        ServerFixture.png(ServerFixture.sample(0))))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertEquals(503, r.statusCode(), r.body());
                 assertTrue(r.body().contains("NaN or infinite"), r.body());
             } finally {

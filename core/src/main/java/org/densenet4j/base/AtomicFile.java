@@ -38,7 +38,8 @@ public final class AtomicFile {
         int removed = 0;
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(f) && LEFTOVER.matcher(f.getFileName().toString()).matches()) {
+                if (Files.isRegularFile(f)
+                        && LEFTOVER.matcher(f.getFileName().toString()).matches()) {
                     Files.deleteIfExists(f);
                     removed++;
                 }

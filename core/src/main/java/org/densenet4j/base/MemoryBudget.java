@@ -48,9 +48,13 @@ public final class MemoryBudget {
     public static void require(double bytes, String what, String suggestion) throws InsufficientMemoryException {
         long available = availableBytes();
         if (bytes > SHARE * available) {
-            throw new InsufficientMemoryException(String.format(Locale.ROOT,
-                    "%s needs about %s of memory, but this machine has %s available: %s", what, format(bytes),
-                    format(available), suggestion));
+            throw new InsufficientMemoryException(String.format(
+                    Locale.ROOT,
+                    "%s needs about %s of memory, but this machine has %s available: %s",
+                    what,
+                    format(bytes),
+                    format(available),
+                    suggestion));
         }
     }
 

@@ -58,7 +58,8 @@ public final class MatmulPeak {
     public static void main(String[] args) {
         double sgemm = sgemmGflops(N);
         double conv = convGemmGflops(N);
-        System.out.printf("{\"gflops\": %.1f, \"sgemm_gflops\": %.1f, \"conv_gemm_gflops\": %.1f, \"n\": %d}%n",
+        System.out.printf(
+                "{\"gflops\": %.1f, \"sgemm_gflops\": %.1f, \"conv_gemm_gflops\": %.1f, \"n\": %d}%n",
                 Math.max(sgemm, conv), sgemm, conv, N);
     }
 }

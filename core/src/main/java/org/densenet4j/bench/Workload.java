@@ -17,8 +17,14 @@ import org.densenet4j.train.TrainingStep;
  * @param plainInference run inference through the plain {@code DenseNet} (the reference) instead of the
  *     {@code FoldedDenseNet} that predict, eval and serve use
  */
-public record Workload(String name, DenseNetConfig config, Shape batch, Mode mode, MemoryFormat memoryFormat,
-        TrainingStep step, boolean plainInference) {
+public record Workload(
+        String name,
+        DenseNetConfig config,
+        Shape batch,
+        Mode mode,
+        MemoryFormat memoryFormat,
+        TrainingStep step,
+        boolean plainInference) {
 
     /** What is timed. */
     public enum Mode {

@@ -17,11 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
-import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
-import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.NesterovSgd;
+import org.densenet4j.train.StopRequestedException;
 
 /**
  * Times one workload: warm-up iterations, then the median of timed ones, each in its own NDManager
@@ -53,7 +52,8 @@ public final class WorkloadBenchmark {
             net.initialize(model.getNDManager(), DataType.FLOAT32, w.batch());
             NDManager m = model.getNDManager();
             NDArray x = m.randomNormal(w.batch());
-            NDArray y = m.randomInteger(0, w.config().classes(), new Shape(w.batch().get(0)), DataType.INT32);
+            NDArray y =
+                    m.randomInteger(0, w.config().classes(), new Shape(w.batch().get(0)), DataType.INT32);
             if (w.mode() == Workload.Mode.INFER) {
                 ParameterStore ps = new ParameterStore(m, false);
                 Block runner = w.plainInference() ? net : FoldedDenseNet.of(net, m);
@@ -63,14 +63,16 @@ public final class WorkloadBenchmark {
                     try (NDManager scope = m.newSubManager()) {
                         NDArray input = x.duplicate();
                         input.attach(scope);
-                        runner.forward(ps, new NDList(input), false).singletonOrThrow().toFloatArray();
+                        runner.forward(ps, new NDList(input), false)
+                                .singletonOrThrow()
+                                .toFloatArray();
                     }
                     record(seconds, i - warmup, start);
                 }
             } else {
                 NesterovSgd sgd = NesterovSgd.builder().build();
-                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                        .optOptimizer(sgd))) {
+                try (Trainer trainer =
+                        model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
                     for (int i = 0; i < warmup + iterations; i++) {
                         checkStop(stopRequested, i);
                         long start = System.nanoTime();
@@ -93,8 +95,8 @@ public final class WorkloadBenchmark {
 
     private static void checkStop(BooleanSupplier stopRequested, int iteration) {
         if (stopRequested.getAsBoolean()) {
-            throw new StopRequestedException("benchmark stopped on request after " + iteration
-                    + " iteration(s); no figures were recorded");
+            throw new StopRequestedException(
+                    "benchmark stopped on request after " + iteration + " iteration(s); no figures were recorded");
         }
     }
 

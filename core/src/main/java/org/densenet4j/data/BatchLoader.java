@@ -36,8 +36,13 @@ public final class BatchLoader implements AutoCloseable {
     private final AtomicInteger skipped = new AtomicInteger();
     private int nextStart;
 
-    private BatchLoader(ImageDataset data, int[] order, int batchSize, Normalization normalization,
-            Augmentation augmentation, long seed) {
+    private BatchLoader(
+            ImageDataset data,
+            int[] order,
+            int batchSize,
+            Normalization normalization,
+            Augmentation augmentation,
+            long seed) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
@@ -58,8 +63,13 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /** One training epoch: shuffled by (seed, epoch), augmented if {@code augmentation} is not null. */
-    public static BatchLoader training(ImageDataset data, int batchSize, Normalization normalization,
-            Augmentation augmentation, long seed, int epoch) {
+    public static BatchLoader training(
+            ImageDataset data,
+            int batchSize,
+            Normalization normalization,
+            Augmentation augmentation,
+            long seed,
+            int epoch) {
         long epochSeed = Seeds.mix(seed, epoch);
         int[] order = Seeds.shuffledIndices(data.size(), new SplittableRandom(epochSeed));
         return new BatchLoader(data, order, batchSize, normalization, augmentation, epochSeed);
@@ -132,7 +142,11 @@ public final class BatchLoader implements AutoCloseable {
                 continue;
             }
             if (augmentation != null) {
-                pixels = augmentation.apply(pixels, data.channels(), data.height(), data.width(),
+                pixels = augmentation.apply(
+                        pixels,
+                        data.channels(),
+                        data.height(),
+                        data.width(),
                         new SplittableRandom(Seeds.mix(seed, index)));
             }
             normalization.apply(pixels, x, n * imageSize);

@@ -21,8 +21,8 @@ public final class CifarReader {
     /** The largest CIFAR binary file is CIFAR-100's train.bin: 50,000 records of 3,074 bytes (154 MB). */
     private static final int MAX_FILE_BYTES = 50_000 * (PIXELS + 2);
 
-    static final List<String> CIFAR10_CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer",
-            "dog", "frog", "horse", "ship", "truck");
+    static final List<String> CIFAR10_CLASSES =
+            List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
     private CifarReader() {}
 
@@ -53,11 +53,14 @@ public final class CifarReader {
             throws InvalidDatasetException {
         int classes = labels == Cifar100Labels.FINE ? 100 : 20;
         String meta = labels == Cifar100Labels.FINE ? "fine_label_names.txt" : "coarse_label_names.txt";
-        List<String> fallback = IntStream.range(0, classes).mapToObj(i -> "class_" + i)
-                .collect(Collectors.toList());
+        List<String> fallback =
+                IntStream.range(0, classes).mapToObj(i -> "class_" + i).collect(Collectors.toList());
         List<String> names = classNames(dir.resolve(meta), fallback);
-        return read(List.of(dir.resolve(train ? "train.bin" : "test.bin")), 2,
-                labels == Cifar100Labels.FINE ? 1 : 0, names);
+        return read(
+                List.of(dir.resolve(train ? "train.bin" : "test.bin")),
+                2,
+                labels == Cifar100Labels.FINE ? 1 : 0,
+                names);
     }
 
     private static InMemoryDataset read(List<Path> files, int labelBytes, int labelOffset, List<String> names)
@@ -68,8 +71,10 @@ public final class CifarReader {
         for (Path f : files) {
             byte[] data = DatasetFiles.readAll(f, MAX_FILE_BYTES);
             if (data.length == 0 || data.length % record != 0) {
-                throw new InvalidDatasetException(f, data.length + " bytes is not a whole number of "
-                        + record + "-byte CIFAR records (truncated or not a CIFAR binary file)");
+                throw new InvalidDatasetException(
+                        f,
+                        data.length + " bytes is not a whole number of " + record
+                                + "-byte CIFAR records (truncated or not a CIFAR binary file)");
             }
             contents.add(data);
             total += data.length / record;
@@ -82,8 +87,10 @@ public final class CifarReader {
             for (int off = 0; off < data.length; off += record, n++) {
                 int label = data[off + labelOffset] & 0xff;
                 if (label >= names.size()) {
-                    throw new InvalidDatasetException(files.get(k), "label " + label + " of record "
-                            + (off / record) + " is out of range: expected 0.." + (names.size() - 1));
+                    throw new InvalidDatasetException(
+                            files.get(k),
+                            "label " + label + " of record " + (off / record) + " is out of range: expected 0.."
+                                    + (names.size() - 1));
                 }
                 labels[n] = label;
                 System.arraycopy(data, off + labelBytes, pixels, n * PIXELS, PIXELS);
@@ -98,10 +105,12 @@ public final class CifarReader {
         }
         try {
             List<String> names = Files.readAllLines(meta, StandardCharsets.UTF_8).stream()
-                    .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toList());
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .collect(Collectors.toList());
             if (names.size() != fallback.size()) {
-                throw new InvalidDatasetException(meta, "lists " + names.size() + " class names, expected "
-                        + fallback.size());
+                throw new InvalidDatasetException(
+                        meta, "lists " + names.size() + " class names, expected " + fallback.size());
             }
             return names;
         } catch (IOException e) {

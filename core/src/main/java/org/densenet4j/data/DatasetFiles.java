@@ -40,8 +40,10 @@ final class DatasetFiles {
         try (InputStream in = open(file)) {
             byte[] data = in.readNBytes(maxBytes);
             if (data.length == maxBytes && in.read() >= 0) {
-                throw new InvalidDatasetException(file, "larger than the " + maxBytes + " bytes such a file can "
-                        + "hold (after gunzipping): not a file of this dataset");
+                throw new InvalidDatasetException(
+                        file,
+                        "larger than the " + maxBytes + " bytes such a file can "
+                                + "hold (after gunzipping): not a file of this dataset");
             }
             return data;
         } catch (InvalidDatasetException e) {
@@ -70,9 +72,11 @@ final class DatasetFiles {
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (bytes > Integer.MAX_VALUE - 16 || bytes > free / 2) {
-            throw new InvalidDatasetException(file, "declares " + what + " (" + bytes + " bytes), more than the "
-                    + "Java heap can hold (" + free / 2 + " bytes to spare); read fewer with --train-limit / "
-                    + "--test-limit or give the JVM more memory (-Xmx)");
+            throw new InvalidDatasetException(
+                    file,
+                    "declares " + what + " (" + bytes + " bytes), more than the "
+                            + "Java heap can hold (" + free / 2 + " bytes to spare); read fewer with --train-limit / "
+                            + "--test-limit or give the JVM more memory (-Xmx)");
         }
     }
 

@@ -35,7 +35,8 @@ public final class DatasetLocator {
 
     public static Path defaultUserRoot() {
         String env = System.getenv("DENSENET4J_DATA");
-        return env != null && !env.isBlank() ? Path.of(env)
+        return env != null && !env.isBlank()
+                ? Path.of(env)
                 : Path.of(System.getProperty("user.home"), ".densenet4j", "datasets");
     }
 
@@ -63,7 +64,9 @@ public final class DatasetLocator {
             throw new IllegalArgumentException("image limits must be at least 1, got " + trainLimit + " training and "
                     + testLimit + " test images");
         }
-        DatasetSource source = catalog.stream().filter(s -> s.name().equals(name)).findFirst()
+        DatasetSource source = catalog.stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown dataset '" + name + "'; known: "
                         + String.join(", ", names()) + " (or an image folder path)"));
         List<Path> tried = new ArrayList<>();

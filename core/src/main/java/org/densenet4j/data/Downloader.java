@@ -47,8 +47,8 @@ public final class Downloader {
             LOG.info("downloading {}", file.url());
             String md5 = download(file.url(), partial);
             if (!md5.equalsIgnoreCase(file.md5())) {
-                throw new IOException(file.url() + ": checksum mismatch: MD5 " + md5 + ", expected "
-                        + file.md5() + "; the download is corrupt or not the published file");
+                throw new IOException(file.url() + ": checksum mismatch: MD5 " + md5 + ", expected " + file.md5()
+                        + "; the download is corrupt or not the published file");
             }
             if (file.archive()) {
                 extract(partial, dir, file.url());
@@ -61,7 +61,10 @@ public final class Downloader {
     }
 
     private String download(URI url, Path to) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(30)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(url)
+                .timeout(Duration.ofMinutes(30))
+                .GET()
+                .build();
         HttpResponse<InputStream> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -76,7 +79,8 @@ public final class Downloader {
                 throw new IOException(url + ": HTTP " + response.statusCode());
             }
             MessageDigest md5 = md5();
-            try (InputStream in = new DigestInputStream(body, md5); OutputStream out = Files.newOutputStream(to)) {
+            try (InputStream in = new DigestInputStream(body, md5);
+                    OutputStream out = Files.newOutputStream(to)) {
                 in.transferTo(out);
             }
             return HexFormat.of().formatHex(md5.digest());
@@ -96,7 +100,10 @@ public final class Downloader {
                 Path tmp = Files.createTempFile(dir, name, ".part");
                 try {
                     Files.copy(tar, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+                    Files.move(
+                            tmp,
+                            dir.resolve(name),
+                            StandardCopyOption.ATOMIC_MOVE,
                             StandardCopyOption.REPLACE_EXISTING);
                 } finally {
                     Files.deleteIfExists(tmp);

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.ZipException;
 
 /**
  * Reads MNIST-style IDX files (raw or gzipped): an images file (magic 0x803: unsigned bytes, 3
@@ -49,8 +48,10 @@ public final class IdxReader {
             rows = in.readInt();
             cols = in.readInt();
             if (count <= 0 || rows <= 0 || cols <= 0 || rows > MAX_SIDE || cols > MAX_SIDE) {
-                throw new InvalidDatasetException(images, "bad dimensions " + count + "x" + rows + "x" + cols
-                        + " (images must be 1.." + MAX_SIDE + " pixels on a side)");
+                throw new InvalidDatasetException(
+                        images,
+                        "bad dimensions " + count + "x" + rows + "x" + cols + " (images must be 1.." + MAX_SIDE
+                                + " pixels on a side)");
             }
             int n = Math.min(count, limit);
             long bytes = (long) n * rows * cols;
@@ -58,8 +59,10 @@ public final class IdxReader {
             pixels = new byte[(int) bytes];
             readFully(images, in, pixels, count + " images of " + rows + "x" + cols);
             if (n == count && in.read() >= 0) {
-                throw new InvalidDatasetException(images, "expected " + (long) count * rows * cols + " pixel bytes "
-                        + "for " + count + " images of " + rows + "x" + cols + ", found more (trailing data)");
+                throw new InvalidDatasetException(
+                        images,
+                        "expected " + (long) count * rows * cols + " pixel bytes " + "for " + count + " images of "
+                                + rows + "x" + cols + ", found more (trailing data)");
             }
         } catch (InvalidDatasetException e) {
             throw e;
@@ -72,20 +75,22 @@ public final class IdxReader {
             checkMagic(labels, in, LABELS_MAGIC);
             int labelCount = in.readInt();
             if (labelCount != count) {
-                throw new InvalidDatasetException(labels, "holds " + labelCount + " labels but " + images
-                        + " holds " + count + " images");
+                throw new InvalidDatasetException(
+                        labels, "holds " + labelCount + " labels but " + images + " holds " + count + " images");
             }
             byte[] raw = new byte[n];
             readFully(labels, in, raw, count + " labels");
             if (n == count && in.read() >= 0) {
-                throw new InvalidDatasetException(labels, "expected " + count + " label bytes, found more "
-                        + "(trailing data)");
+                throw new InvalidDatasetException(
+                        labels, "expected " + count + " label bytes, found more " + "(trailing data)");
             }
             for (int i = 0; i < n; i++) {
                 y[i] = raw[i] & 0xff;
                 if (y[i] >= classNames.size()) {
-                    throw new InvalidDatasetException(labels, "label " + y[i] + " of image " + i
-                            + " is out of range: expected 0.." + (classNames.size() - 1));
+                    throw new InvalidDatasetException(
+                            labels,
+                            "label " + y[i] + " of image " + i + " is out of range: expected 0.."
+                                    + (classNames.size() - 1));
                 }
             }
         } catch (InvalidDatasetException e) {
@@ -96,12 +101,13 @@ public final class IdxReader {
         return new InMemoryDataset(images.toString(), 1, rows, cols, pixels, y, classNames);
     }
 
-    private static void readFully(Path file, InputStream in, byte[] into, String declared)
-            throws IOException {
+    private static void readFully(Path file, InputStream in, byte[] into, String declared) throws IOException {
         int n = in.readNBytes(into, 0, into.length);
         if (n < into.length) {
-            throw new InvalidDatasetException(file, "the header declares " + declared + " but the data ends after "
-                    + n + " of the " + into.length + " bytes read (truncated)");
+            throw new InvalidDatasetException(
+                    file,
+                    "the header declares " + declared + " but the data ends after " + n + " of the " + into.length
+                            + " bytes read (truncated)");
         }
     }
 
@@ -113,9 +119,11 @@ public final class IdxReader {
             throw new InvalidDatasetException(file, "too short for an IDX header");
         }
         if (actual != magic) {
-            throw new InvalidDatasetException(file, String.format(
-                    "not an IDX %s file: magic number 0x%08x, expected 0x%08x",
-                    magic == IMAGES_MAGIC ? "images" : "labels", actual, magic));
+            throw new InvalidDatasetException(
+                    file,
+                    String.format(
+                            "not an IDX %s file: magic number 0x%08x, expected 0x%08x",
+                            magic == IMAGES_MAGIC ? "images" : "labels", actual, magic));
         }
     }
 }

@@ -27,8 +27,7 @@ public final class ImageConverter {
     }
 
     public byte[] toPixels(BufferedImage image) {
-        BufferedImage sized = image.getWidth() == width && image.getHeight() == height
-                ? image : resize(image);
+        BufferedImage sized = image.getWidth() == width && image.getHeight() == height ? image : resize(image);
         byte[] out = new byte[channels * height * width];
         int plane = height * width;
         for (int y = 0; y < height; y++) {

@@ -66,8 +66,10 @@ public final class ImageFiles {
                 reader.setInput(stream);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > maxPixels) {
-                    throw new ImageTooLargeException(name, "image of " + reader.getWidth(0) + "x"
-                            + reader.getHeight(0) + " exceeds the limit of " + maxPixels + " pixels");
+                    throw new ImageTooLargeException(
+                            name,
+                            "image of " + reader.getWidth(0) + "x" + reader.getHeight(0) + " exceeds the limit of "
+                                    + maxPixels + " pixels");
                 }
                 BufferedImage image = reader.read(0);
                 if (image == null) {

@@ -26,8 +26,15 @@ public final class ImageFolderDataset extends LabelledImages {
     private final ImageConverter converter;
     private final int ignoredFiles;
 
-    private ImageFolderDataset(Path root, List<Path> files, int[] labels, List<String> classNames, int channels,
-            int height, int width, int ignoredFiles) {
+    private ImageFolderDataset(
+            Path root,
+            List<Path> files,
+            int[] labels,
+            List<String> classNames,
+            int channels,
+            int height,
+            int width,
+            int ignoredFiles) {
         super(root.toString(), channels, height, width, labels, classNames);
         this.files = files;
         this.converter = new ImageConverter(channels, height, width);
@@ -51,8 +58,10 @@ public final class ImageFolderDataset extends LabelledImages {
             throw new InvalidDatasetException(root, "cannot list: " + e.getMessage(), e);
         }
         if (classDirs.size() < 2) {
-            throw new InvalidDatasetException(root, "found " + classDirs.size()
-                    + " class sub-folder(s); a classifier needs at least 2 (one sub-folder per class)");
+            throw new InvalidDatasetException(
+                    root,
+                    "found " + classDirs.size()
+                            + " class sub-folder(s); a classifier needs at least 2 (one sub-folder per class)");
         }
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -77,9 +86,17 @@ public final class ImageFolderDataset extends LabelledImages {
         if (files.isEmpty()) {
             throw new InvalidDatasetException(root, "no JPEG or PNG images in its class sub-folders");
         }
-        List<String> names = classDirs.stream().map(p -> p.getFileName().toString()).collect(Collectors.toList());
-        return new ImageFolderDataset(root, List.copyOf(files), labels.stream().mapToInt(i -> i).toArray(),
-                List.copyOf(names), channels, height, width, ignored);
+        List<String> names =
+                classDirs.stream().map(p -> p.getFileName().toString()).collect(Collectors.toList());
+        return new ImageFolderDataset(
+                root,
+                List.copyOf(files),
+                labels.stream().mapToInt(i -> i).toArray(),
+                List.copyOf(names),
+                channels,
+                height,
+                width,
+                ignored);
     }
 
     /**
@@ -111,8 +128,8 @@ public final class ImageFolderDataset extends LabelledImages {
             ImageFolderDataset train = scan(root.resolve("train"), channels, size, size);
             ImageFolderDataset test = scan(root.resolve("test"), channels, size, size);
             if (!train.classNames().equals(test.classNames())) {
-                throw new InvalidDatasetException(root, "train/ has classes " + train.classNames()
-                        + " but test/ has " + test.classNames());
+                throw new InvalidDatasetException(
+                        root, "train/ has classes " + train.classNames() + " but test/ has " + test.classNames());
             }
             return new DatasetSplits(name, train, test);
         }

@@ -12,13 +12,13 @@ public final class InMemoryDataset extends LabelledImages {
      * @param pixels all images back to back, each channels*height*width bytes in CHW order
      * @param labels one label per image, each in [0, classNames.size())
      */
-    public InMemoryDataset(String source, int channels, int height, int width, byte[] pixels, int[] labels,
-            List<String> classNames) {
+    public InMemoryDataset(
+            String source, int channels, int height, int width, byte[] pixels, int[] labels, List<String> classNames) {
         super(source, channels, height, width, labels, classNames);
         long imageSize = (long) channels * height * width;
         if (imageSize * labels.length != pixels.length) {
-            throw new IllegalArgumentException(source + ": " + pixels.length + " pixel bytes for "
-                    + labels.length + " images of " + channels + "x" + height + "x" + width);
+            throw new IllegalArgumentException(source + ": " + pixels.length + " pixel bytes for " + labels.length
+                    + " images of " + channels + "x" + height + "x" + width);
         }
         this.pixels = pixels;
     }

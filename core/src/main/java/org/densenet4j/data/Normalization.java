@@ -13,8 +13,8 @@ public record Normalization(float[] mean, float[] std) {
 
     public Normalization {
         if (mean.length != std.length || mean.length == 0) {
-            throw new IllegalArgumentException("mean and std need one value per channel, got "
-                    + Arrays.toString(mean) + " and " + Arrays.toString(std));
+            throw new IllegalArgumentException("mean and std need one value per channel, got " + Arrays.toString(mean)
+                    + " and " + Arrays.toString(std));
         }
         for (float s : std) {
             if (!(s > 0)) {

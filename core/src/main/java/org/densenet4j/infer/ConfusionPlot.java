@@ -18,9 +18,13 @@ public final class ConfusionPlot {
 
     public static void write(EvaluationReport report, Path file) throws IOException {
         int k = report.confusion().length;
-        HeatMapChart chart = new HeatMapChartBuilder().width(120 + 60 * k).height(100 + 50 * k)
+        HeatMapChart chart = new HeatMapChartBuilder()
+                .width(120 + 60 * k)
+                .height(100 + 50 * k)
                 .title(String.format("Confusion matrix (top-1 %.2f%%)", 100 * report.top1()))
-                .xAxisTitle("predicted").yAxisTitle("true").build();
+                .xAxisTitle("predicted")
+                .yAxisTitle("true")
+                .build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setLegendVisible(false);
         List<String> names = report.classNames();
@@ -31,7 +35,8 @@ public final class ConfusionPlot {
                 cells.add(new Number[] {p, k - 1 - t, report.confusion()[t][p]});
             }
         }
-        List<String> yNames = IntStream.range(0, k).mapToObj(i -> names.get(k - 1 - i)).collect(Collectors.toList());
+        List<String> yNames =
+                IntStream.range(0, k).mapToObj(i -> names.get(k - 1 - i)).collect(Collectors.toList());
         chart.addSeries("confusion", names, yNames, cells);
         AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }

@@ -13,8 +13,8 @@ import java.util.List;
  * @param confusion counts, row = true class, column = predicted class
  * @param skipped unreadable images left out
  */
-public record EvaluationReport(int images, double loss, double top1, double top5, List<String> classNames,
-        long[][] confusion, int skipped) {
+public record EvaluationReport(
+        int images, double loss, double top1, double top5, List<String> classNames, long[][] confusion, int skipped) {
 
     /** Per-class accuracy (recall): the diagonal over the row sums; NaN for a class with no images. */
     public double[] perClassAccuracy() {

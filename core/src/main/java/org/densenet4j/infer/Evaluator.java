@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.data.Batch;
 import org.densenet4j.data.BatchLoader;
 import org.densenet4j.data.ImageDataset;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.FoldedDenseNet;
 
 /**
  * Evaluates a model in inference mode (BN running statistics, no dropout) on a labelled set, through a
@@ -18,8 +18,8 @@ public final class Evaluator {
 
     private Evaluator() {}
 
-    public static EvaluationReport evaluate(DenseNet network, ModelSpec spec, ImageDataset data, int batchSize,
-            NDManager manager) {
+    public static EvaluationReport evaluate(
+            DenseNet network, ModelSpec spec, ImageDataset data, int batchSize, NDManager manager) {
         int k = spec.config().classes();
         long[][] confusion = new long[k][k];
         double lossSum = 0;
@@ -65,9 +65,14 @@ public final class Evaluator {
             for (int i = 0; i < k; i++) {
                 right += confusion[i][i];
             }
-            return new EvaluationReport(n, n == 0 ? Double.NaN : lossSum / n, n == 0 ? 0 : right / (double) n,
-                    n == 0 ? 0 : top5 / (double) n, data.classNames(), confusion, loader.skippedImages());
+            return new EvaluationReport(
+                    n,
+                    n == 0 ? Double.NaN : lossSum / n,
+                    n == 0 ? 0 : right / (double) n,
+                    n == 0 ? 0 : top5 / (double) n,
+                    data.classNames(),
+                    confusion,
+                    loader.skippedImages());
         }
     }
-
 }

@@ -35,7 +35,8 @@ public final class Explainer {
 
     /** How a map is made. */
     public enum Method {
-        CAM, GRAD_CAM;
+        CAM,
+        GRAD_CAM;
 
         /** Parses {@code cam} or {@code gradcam} (any case; {@code grad-cam} too). */
         public static Method parse(String name) {
@@ -119,8 +120,8 @@ public final class Explainer {
         } catch (NumberFormatException e) {
             // not an index: fall through to the error
         }
-        throw new IllegalArgumentException("unknown class '" + choice + "': give top, an index 0.." + (names.size() - 1)
-                + " or one of " + names);
+        throw new IllegalArgumentException(
+                "unknown class '" + choice + "': give top, an index 0.." + (names.size() - 1) + " or one of " + names);
     }
 
     /**
@@ -132,8 +133,8 @@ public final class Explainer {
      */
     public synchronized Explanation explain(BufferedImage image, String target, Method method, int block) {
         if (image == null) {
-            throw new IllegalArgumentException("image is null (ImageIO.read returns null for a file that is not a "
-                    + "readable image)");
+            throw new IllegalArgumentException(
+                    "image is null (ImageIO.read returns null for a file that is not a " + "readable image)");
         }
         int size = spec.channels() * spec.height() * spec.width();
         float[] data = new float[size];
@@ -146,8 +147,8 @@ public final class Explainer {
     /** As {@link #explain(BufferedImage, String, Method, int)}, for one normalised image (1, C, H, W). */
     public synchronized Explanation explain(NDArray input, String target, Method method, int block) {
         if (block < 1 || block > blocks()) {
-            throw new IllegalArgumentException("layer block" + block + " does not exist: valid layers are block1.."
-                    + "block" + blocks());
+            throw new IllegalArgumentException(
+                    "layer block" + block + " does not exist: valid layers are block1.." + "block" + blocks());
         }
         if (method == Method.CAM && block != blocks()) {
             throw new IllegalArgumentException("CAM explains the final feature maps (block" + blocks() + "); use "
@@ -157,11 +158,13 @@ public final class Explainer {
             NDArray x = input.duplicate();
             x.attach(scope);
             float[] probabilities = folded.forward(new ParameterStore(scope, false), new NDList(x), false)
-                    .singletonOrThrow().softmax(1).toFloatArray();
+                    .singletonOrThrow()
+                    .softmax(1)
+                    .toFloatArray();
             for (float p : probabilities) {
                 if (!Float.isFinite(p)) {
-                    throw new NonFiniteOutputException("the model's output is NaN or infinite: its weights hold NaN "
-                            + "or infinite values");
+                    throw new NonFiniteOutputException(
+                            "the model's output is NaN or infinite: its weights hold NaN " + "or infinite values");
                 }
             }
             int k = classIndex(target, probabilities);
@@ -169,8 +172,15 @@ public final class Explainer {
                     ? folded.classActivationMaps(x).get(new NDIndex("0, {}", k))
                     : gradCam(x, k, block, scope);
             long[] shape = map.getShape().getShape();
-            return new Explanation(k, spec.classNames().get(k), probabilities[k], method, block, (int) shape[0],
-                    (int) shape[1], map.toFloatArray());
+            return new Explanation(
+                    k,
+                    spec.classNames().get(k),
+                    probabilities[k],
+                    method,
+                    block,
+                    (int) shape[0],
+                    (int) shape[1],
+                    map.toFloatArray());
         }
     }
 
@@ -187,7 +197,8 @@ public final class Explainer {
             maps = explained.stopGradient();
             maps.attach(scope);
             maps.setRequiresGradient(true);
-            NDArray logits = last ? network.head().classify(ps, maps, false, null).singletonOrThrow()
+            NDArray logits = last
+                    ? network.head().classify(ps, maps, false, null).singletonOrThrow()
                     : network.logitsFrom(ps, maps, block);
             collector.backward(logits.get(new NDIndex(":, {}", k)).sum());
             gradient = maps.getGradient().duplicate();

@@ -13,8 +13,15 @@ package org.densenet4j.infer;
  * @param map row-major values: CAM's raw class scores per position (their mean is the logit minus the bias),
  *     or Grad-CAM's rectified weighted maps
  */
-public record Explanation(int classIndex, String label, double probability, Explainer.Method method, int block,
-        int height, int width, float[] map) {
+public record Explanation(
+        int classIndex,
+        String label,
+        double probability,
+        Explainer.Method method,
+        int block,
+        int height,
+        int width,
+        float[] map) {
 
     /** The map's value at a row and column. */
     public float at(int row, int column) {

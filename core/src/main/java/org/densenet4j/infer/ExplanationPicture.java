@@ -17,6 +17,7 @@ public final class ExplanationPicture {
 
     /** The shorter side images are scaled to: 28x28 images become readable, photographs stay sharp enough. */
     static final int SIDE = 280;
+
     private static final int MARGIN = 12;
     private static final int TITLE = 30;
     private static final int BAR = 16;
@@ -29,8 +30,8 @@ public final class ExplanationPicture {
         double scale = (double) SIDE / Math.min(image.getWidth(), image.getHeight());
         int w = (int) Math.round(image.getWidth() * scale);
         int h = (int) Math.round(image.getHeight() * scale);
-        BufferedImage out = new BufferedImage(MARGIN + w + MARGIN + BAR + BAR_LABELS, TITLE + h + MARGIN,
-                BufferedImage.TYPE_INT_RGB);
+        BufferedImage out = new BufferedImage(
+                MARGIN + w + MARGIN + BAR + BAR_LABELS, TITLE + h + MARGIN, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -38,8 +39,11 @@ public final class ExplanationPicture {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, out.getWidth(), out.getHeight());
             // Small images are enlarged without smoothing, so that their pixels stay visible.
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, scale >= 2
-                    ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setRenderingHint(
+                    RenderingHints.KEY_INTERPOLATION,
+                    scale >= 2
+                            ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR
+                            : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
             g.drawImage(image, MARGIN, TITLE, w, h, null);
             float[] heat = explanation.positivePartResized(w, h);
             float max = 0;
@@ -70,9 +74,16 @@ public final class ExplanationPicture {
             g.drawString("0", barX + BAR + 4, TITLE + h);
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-            g.drawString(String.format(Locale.ROOT, "%s  %.1f%%   %s, block %d", explanation.label(),
-                    100 * explanation.probability(), explanation.method() == Explainer.Method.CAM ? "CAM" : "Grad-CAM",
-                    explanation.block()), MARGIN, 20);
+            g.drawString(
+                    String.format(
+                            Locale.ROOT,
+                            "%s  %.1f%%   %s, block %d",
+                            explanation.label(),
+                            100 * explanation.probability(),
+                            explanation.method() == Explainer.Method.CAM ? "CAM" : "Grad-CAM",
+                            explanation.block()),
+                    MARGIN,
+                    20);
         } finally {
             g.dispose();
         }

@@ -40,8 +40,15 @@ public final class ExplanationTranslator implements Translator<Image, Explanatio
         int k = Explainer.classIndex(spec, target, probabilities);
         NDArray map = list.get(1).get(k);
         long[] shape = map.getShape().getShape();
-        return new Explanation(k, spec.classNames().get(k), probabilities[k], Explainer.Method.CAM, blocks,
-                (int) shape[0], (int) shape[1], map.toFloatArray());
+        return new Explanation(
+                k,
+                spec.classNames().get(k),
+                probabilities[k],
+                Explainer.Method.CAM,
+                blocks,
+                (int) shape[0],
+                (int) shape[1],
+                map.toFloatArray());
     }
 
     @Override

@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.FoldedDenseNet;
 
 /**
  * Classifies images of any size and colour mode with a trained model: each image is converted as the
@@ -94,7 +94,8 @@ public final class ImageClassifier {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.create(data, spec.batchShape(images.size()));
             NDArray probabilities = network.forward(new ParameterStore(scope, false), new NDList(x), false)
-                    .singletonOrThrow().softmax(1);
+                    .singletonOrThrow()
+                    .softmax(1);
             float[] p = probabilities.toFloatArray();
             for (float v : p) {
                 if (!Float.isFinite(v)) {

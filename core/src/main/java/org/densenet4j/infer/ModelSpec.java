@@ -11,7 +11,12 @@ import org.densenet4j.model.DenseNetConfig;
  *
  * @param modelName the preset name it was built from (for messages and model cards)
  */
-public record ModelSpec(String modelName, DenseNetConfig config, int height, int width, List<String> classNames,
+public record ModelSpec(
+        String modelName,
+        DenseNetConfig config,
+        int height,
+        int width,
+        List<String> classNames,
         Normalization normalization) {
 
     /** The largest input side accepted: 16 times ImageNet's, far beyond any DenseNet's training size. */
@@ -23,8 +28,8 @@ public record ModelSpec(String modelName, DenseNetConfig config, int height, int
         }
         classNames = List.copyOf(classNames);
         if (classNames.size() != config.classes()) {
-            throw new IllegalArgumentException(classNames.size() + " class names for a model with "
-                    + config.classes() + " classes");
+            throw new IllegalArgumentException(
+                    classNames.size() + " class names for a model with " + config.classes() + " classes");
         }
         if (normalization.channels() != config.inputChannels()) {
             throw new IllegalArgumentException("normalisation for " + normalization.channels()

@@ -49,11 +49,15 @@ public final class CheckpointArchive {
     static final int VERSION = 1;
     /** The entry holding the optimizer's momentum buffers, if any. */
     public static final String MOMENTUM = "momentum.ndlist";
+
     private static final String META = "checkpoint.json";
     private static final String PARAMETERS = "parameters.djl";
     /** checkpoint.json is a few kilobytes even with a long history; anything far larger is not ours. */
     private static final int META_LIMIT = 16 << 20;
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
             .create();
 
     private CheckpointArchive() {}
@@ -104,7 +108,8 @@ public final class CheckpointArchive {
             ModelSpec spec = spec(file, readMeta(file, zip));
             if (!spec.config().equals(network.config())) {
                 throw new IOException(file + ": holds another model (" + spec.modelName() + ", "
-                        + spec.config().describe() + "); expected " + network.config().describe());
+                        + spec.config().describe() + "); expected "
+                        + network.config().describe());
             }
             loadParameters(file, zip, network, manager);
             return spec;
@@ -138,15 +143,29 @@ public final class CheckpointArchive {
      * Writes a checkpoint atomically: the model, {@code training} as the description's training state, the
      * weights and, if not null, the momentum buffers. {@code wrap} wraps the stream (tests inject failures).
      */
-    public static void write(Path file, ModelSpec spec, Map<String, Object> training, DenseNet network,
-            NDList momentum, UnaryOperator<OutputStream> wrap) throws IOException {
+    public static void write(
+            Path file,
+            ModelSpec spec,
+            Map<String, Object> training,
+            DenseNet network,
+            NDList momentum,
+            UnaryOperator<OutputStream> wrap)
+            throws IOException {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
-        meta.put("model", Map.of("name", spec.modelName(), "config", spec.config().describe()));
+        meta.put(
+                "model",
+                Map.of("name", spec.modelName(), "config", spec.config().describe()));
         meta.put("input", Map.of("channels", spec.channels(), "height", spec.height(), "width", spec.width()));
         meta.put("classes", spec.classNames());
-        meta.put("normalization", Map.of("mean", spec.normalization().mean(), "std", spec.normalization().std()));
+        meta.put(
+                "normalization",
+                Map.of(
+                        "mean",
+                        spec.normalization().mean(),
+                        "std",
+                        spec.normalization().std()));
         meta.put("training", training);
         AtomicFile.write(file, target -> {
             try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(wrap.apply(target)))) {
@@ -175,9 +194,10 @@ public final class CheckpointArchive {
      */
     private static void checkStoredValues(Path file, ZipFile zip, DenseNetConfig config) throws IOException {
         double needed = config.storedValues() * Float.BYTES;
-        MemoryBudget.require(needed, file + " (" + String.format("%,.0f", config.storedValues())
-                + " weights described by checkpoint.json)", "the file describes a network larger than this machine "
-                + "can hold; is it damaged?");
+        MemoryBudget.require(
+                needed,
+                file + " (" + String.format("%,.0f", config.storedValues()) + " weights described by checkpoint.json)",
+                "the file describes a network larger than this machine " + "can hold; is it damaged?");
         long held = 0;
         try (InputStream in = zip.getInputStream(require(file, zip, PARAMETERS))) {
             byte[] buffer = new byte[1 << 16];
@@ -187,20 +207,19 @@ public final class CheckpointArchive {
             }
         }
         if (held < needed) {
-            throw new IOException(file + ": checkpoint.json describes a network of " + String.format("%,.0f",
-                    config.storedValues()) + " weights (" + MemoryBudget.format(needed) + "), but parameters.djl "
-                    + "holds only " + held + " bytes: the description does not match the stored tensors");
+            throw new IOException(
+                    file + ": checkpoint.json describes a network of " + String.format("%,.0f", config.storedValues())
+                            + " weights (" + MemoryBudget.format(needed) + "), but parameters.djl "
+                            + "holds only " + held + " bytes: the description does not match the stored tensors");
         }
     }
 
-    private static void loadParameters(Path file, ZipFile zip, DenseNet network, NDManager manager)
-            throws IOException {
+    private static void loadParameters(Path file, ZipFile zip, DenseNet network, NDManager manager) throws IOException {
         ZipEntry params = require(file, zip, PARAMETERS);
         try (DataInputStream in = new DataInputStream(zip.getInputStream(params))) {
             network.loadParameters(manager, in);
         } catch (MalformedModelException | IOException | RuntimeException e) {
-            throw new IOException(file + ": parameters do not fit the model it describes ("
-                    + e.getMessage() + ")", e);
+            throw new IOException(file + ": parameters do not fit the model it describes (" + e.getMessage() + ")", e);
         }
     }
 
@@ -210,8 +229,10 @@ public final class CheckpointArchive {
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new NoSuchFileException(file + ": checkpoint not found");
         } catch (ZipException e) {
-            throw new IOException(file + ": not a densenet4j checkpoint (not a zip archive: "
-                    + e.getMessage() + "); it may be truncated", e);
+            throw new IOException(
+                    file + ": not a densenet4j checkpoint (not a zip archive: " + e.getMessage()
+                            + "); it may be truncated",
+                    e);
         }
     }
 
@@ -230,8 +251,8 @@ public final class CheckpointArchive {
                 throw new IOException(file + ": checkpoint.json is larger than " + (META_LIMIT >> 20)
                         + " MB; a densenet4j checkpoint's is a few kilobytes");
             }
-            Map<String, Object> m = GSON.fromJson(new String(json, StandardCharsets.UTF_8),
-                    new TypeToken<Map<String, Object>>() {}.getType());
+            Map<String, Object> m = GSON.fromJson(
+                    new String(json, StandardCharsets.UTF_8), new TypeToken<Map<String, Object>>() {}.getType());
             if (m == null || !FORMAT.equals(m.get("format"))) {
                 throw new IOException(file + ": not a densenet4j checkpoint (format field is "
                         + (m == null ? "missing" : m.get("format")) + ")");
@@ -254,8 +275,11 @@ public final class CheckpointArchive {
             DenseNetConfig config = DenseNetConfig.fromDescription((Map<String, Object>) model.get("config"));
             Map<String, Object> input = (Map<String, Object>) m.get("input");
             Map<String, Object> norm = (Map<String, Object>) m.get("normalization");
-            return new ModelSpec((String) model.get("name"), config,
-                    ((Number) input.get("height")).intValue(), ((Number) input.get("width")).intValue(),
+            return new ModelSpec(
+                    (String) model.get("name"),
+                    config,
+                    ((Number) input.get("height")).intValue(),
+                    ((Number) input.get("width")).intValue(),
                     (List<String>) m.get("classes"),
                     new Normalization(floats((List<Number>) norm.get("mean")), floats((List<Number>) norm.get("std"))));
         } catch (RuntimeException e) {

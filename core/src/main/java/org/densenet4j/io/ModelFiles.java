@@ -33,7 +33,7 @@ public final class ModelFiles {
 
     /** Opens a densenet4j checkpoint (or any file that describes itself) on {@code manager}. */
     public static TrainedModel open(Path file, NDManager manager) throws IOException {
-        return open(file, Options.none(), manager, warning -> { });
+        return open(file, Options.none(), manager, warning -> {});
     }
 
     /**
@@ -49,11 +49,12 @@ public final class ModelFiles {
                 throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "
                         + "NAME, or the criteria argument 'model') and, if needed, its layout");
             }
-            return TorchImport.load(file, options.preset(), options.classes(), options.layout(), options.strict(),
-                    manager, warnings);
+            return TorchImport.load(
+                    file, options.preset(), options.classes(), options.layout(), options.strict(), manager, warnings);
         }
         TrainedModel model = CheckpointArchive.read(file, manager);
-        if (options.preset() != null && !options.preset().name().equals(model.spec().modelName())) {
+        if (options.preset() != null
+                && !options.preset().name().equals(model.spec().modelName())) {
             throw new IllegalArgumentException(file + " holds " + model.spec().modelName() + ", not "
                     + options.preset().name());
         }

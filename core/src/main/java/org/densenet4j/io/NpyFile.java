@@ -28,15 +28,16 @@ public final class NpyFile {
      */
     public static NDArray read(Path file, NDManager manager) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new java.nio.file.NoSuchFileException(file + ": " + (Files.exists(file) ? "not a regular file"
-                    : "no such file"));
+            throw new java.nio.file.NoSuchFileException(
+                    file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
         }
         long fileBytes = Files.size(file);
         Runtime rt = Runtime.getRuntime();
         if (fileBytes > Integer.MAX_VALUE - 16
                 || fileBytes > (rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())) / 3) {
-            throw new IOException(file + ": " + fileBytes + " bytes is more than this JVM can read as one batch; split the "
-                    + "batch or give the JVM more memory (-Xmx)");
+            throw new IOException(
+                    file + ": " + fileBytes + " bytes is more than this JVM can read as one batch; split the "
+                            + "batch or give the JVM more memory (-Xmx)");
         }
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length < 10 || bytes[0] != (byte) 0x93 || bytes[1] != 'N' || bytes[2] != 'U') {
@@ -59,15 +60,19 @@ public final class NpyFile {
         String[] dims = shapeMatch.group(1).split(",");
         long[] shape;
         try {
-            shape = java.util.Arrays.stream(dims).map(String::trim).filter(d -> !d.isEmpty())
-                    .mapToLong(Long::parseLong).toArray();
+            shape = java.util.Arrays.stream(dims)
+                    .map(String::trim)
+                    .filter(d -> !d.isEmpty())
+                    .mapToLong(Long::parseLong)
+                    .toArray();
         } catch (NumberFormatException e) {
             throw new IOException(file + ": unreadable shape (" + shapeMatch.group(1) + ") in the .npy header");
         }
         long count = 1;
         for (long d : shape) {
             if (d < 0 || d > Integer.MAX_VALUE) {
-                throw new IOException(file + ": shape " + java.util.Arrays.toString(shape) + " has an invalid dimension");
+                throw new IOException(
+                        file + ": shape " + java.util.Arrays.toString(shape) + " has an invalid dimension");
             }
             if (count > 0 && d > Long.MAX_VALUE / 8 / count) {
                 throw new IOException(file + ": shape " + java.util.Arrays.toString(shape) + " is too large");
@@ -79,17 +84,20 @@ public final class NpyFile {
                     + "least one image");
         }
         String type = descr.group(1);
-        int size = switch (type) {
-            case "<f4", "<i4" -> 4;
-            case "<f8", "<i8" -> 8;
-            default -> throw new IOException(file + ": unsupported dtype " + type
-                    + " (expected <f4, <f8, <i4 or <i8)");
-        };
+        int size =
+                switch (type) {
+                    case "<f4", "<i4" -> 4;
+                    case "<f8", "<i8" -> 8;
+                    default -> throw new IOException(
+                            file + ": unsupported dtype " + type + " (expected <f4, <f8, <i4 or <i8)");
+                };
         if (count > (bytes.length - start) / size || bytes.length - start != count * size) {
             throw new IOException(file + ": expected " + count * size + " data bytes for shape "
                     + java.util.Arrays.toString(shape) + ", found " + (bytes.length - start));
         }
-        ByteBuffer data = ByteBuffer.wrap(bytes, (int) start, (int) (bytes.length - start)).slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.wrap(bytes, (int) start, (int) (bytes.length - start))
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
         ai.djl.ndarray.types.Shape s = new ai.djl.ndarray.types.Shape(shape);
         return switch (type) {
             case "<f4" -> manager.create(data.asFloatBuffer(), s);
@@ -116,8 +124,12 @@ public final class NpyFile {
         int total = 10 + header.length() + 1;
         int padding = (64 - total % 64) % 64;
         header = header + " ".repeat(padding) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        ByteBuffer b =
+                ByteBuffer.allocate(10 + header.length() + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1)
+                .put((byte) 0);
         b.putShort((short) header.length());
         b.put(header.getBytes(StandardCharsets.US_ASCII));
         for (float v : data) {

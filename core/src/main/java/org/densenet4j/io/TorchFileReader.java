@@ -37,9 +37,20 @@ public final class TorchFileReader {
 
     /** Storage types by the name PyTorch pickles them under, with their element size. */
     private static final Map<String, StorageType> STORAGES = Map.of(
-            "FloatStorage", StorageType.FLOAT32, "HalfStorage", StorageType.FLOAT16,
-            "DoubleStorage", StorageType.FLOAT64, "LongStorage", StorageType.INT64,
-            "IntStorage", StorageType.INT32, "ByteStorage", StorageType.UINT8, "BoolStorage", StorageType.BOOL);
+            "FloatStorage",
+            StorageType.FLOAT32,
+            "HalfStorage",
+            StorageType.FLOAT16,
+            "DoubleStorage",
+            StorageType.FLOAT64,
+            "LongStorage",
+            StorageType.INT64,
+            "IntStorage",
+            StorageType.INT32,
+            "ByteStorage",
+            StorageType.UINT8,
+            "BoolStorage",
+            StorageType.BOOL);
 
     /** State-dict pickles are small (densenet264's is about 100 KB): a larger data.pkl is not a state dict. */
     static final int MAX_PICKLE_BYTES = 64 << 20;
@@ -55,7 +66,13 @@ public final class TorchFileReader {
 
     /** A storage class; the pickle names it (as a global) inside each tensor's persistent id. */
     enum StorageType implements IObjectConstructor {
-        FLOAT32(4), FLOAT16(2), FLOAT64(8), INT64(8), INT32(4), UINT8(1), BOOL(1);
+        FLOAT32(4),
+        FLOAT16(2),
+        FLOAT64(8),
+        INT64(8),
+        INT32(4),
+        UINT8(1),
+        BOOL(1);
 
         final int bytes;
 
@@ -98,8 +115,10 @@ public final class TorchFileReader {
                 pickled = in.readNBytes(MAX_PICKLE_BYTES + 1);
             }
             if (pickled.length > MAX_PICKLE_BYTES) {
-                throw new TorchFormatException(file, "data.pkl is larger than " + (MAX_PICKLE_BYTES >> 20)
-                        + " MB; a state dict's is a few hundred kilobytes");
+                throw new TorchFormatException(
+                        file,
+                        "data.pkl is larger than " + (MAX_PICKLE_BYTES >> 20)
+                                + " MB; a state dict's is a few hundred kilobytes");
             }
             try {
                 root = unpickler.load(new java.io.ByteArrayInputStream(pickled));
@@ -132,8 +151,9 @@ public final class TorchFileReader {
             }
         }
         if (tensors.isEmpty()) {
-            throw new TorchFormatException(file, "holds no state dict (no tensors at the top level or under "
-                    + "'net', 'state_dict' or 'model')");
+            throw new TorchFormatException(
+                    file,
+                    "holds no state dict (no tensors at the top level or under " + "'net', 'state_dict' or 'model')");
         }
         return tensors;
     }
@@ -155,15 +175,20 @@ public final class TorchFileReader {
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(head, 0, 2);
             if (n == 2 && (head[0] & 0xff) == 0x80) {
-                throw new TorchFormatException(file, "legacy (non-zip) torch.save format from PyTorch < 1.6 is "
-                        + "not supported; re-save it with torch.save(obj, path) in PyTorch 1.6 or later");
+                throw new TorchFormatException(
+                        file,
+                        "legacy (non-zip) torch.save format from PyTorch < 1.6 is "
+                                + "not supported; re-save it with torch.save(obj, path) in PyTorch 1.6 or later");
             }
         }
         try {
             return new ZipFile(file.toFile());
         } catch (ZipException e) {
-            throw new TorchFormatException(file, "not a torch.save zip archive (" + e.getMessage()
-                    + "); the file may be truncated or of another kind", e);
+            throw new TorchFormatException(
+                    file,
+                    "not a torch.save zip archive (" + e.getMessage()
+                            + "); the file may be truncated or of another kind",
+                    e);
         }
     }
 
@@ -179,11 +204,14 @@ public final class TorchFileReader {
         return null;
     }
 
-    private static Object materialise(Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages,
-            int depth) throws IOException {
+    private static Object materialise(
+            Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages, int depth)
+            throws IOException {
         if (depth > MAX_DEPTH) {
-            throw new TorchFormatException(file, "objects nested more than " + MAX_DEPTH + " levels deep; a state "
-                    + "dict is nested 1 or 2 levels");
+            throw new TorchFormatException(
+                    file,
+                    "objects nested more than " + MAX_DEPTH + " levels deep; a state "
+                            + "dict is nested 1 or 2 levels");
         }
         if (o instanceof TensorRef t) {
             return toTensor(t, file, zip, prefix, storages);
@@ -223,37 +251,49 @@ public final class TorchFileReader {
             }
             double bytes = (double) s.elements() * s.type().bytes;
             if (bytes > Integer.MAX_VALUE - 16) {
-                throw new TorchFormatException(file, "storage " + s.key() + " declares " + s.elements() + " "
-                        + s.type() + " elements (" + MemoryBudget.format(bytes) + "); storages over 2 GB are not "
-                        + "supported (no DenseNet tensor is that large)");
+                throw new TorchFormatException(
+                        file,
+                        "storage " + s.key() + " declares " + s.elements() + " "
+                                + s.type() + " elements (" + MemoryBudget.format(bytes)
+                                + "); storages over 2 GB are not "
+                                + "supported (no DenseNet tensor is that large)");
             }
             ZipEntry entry = zip.getEntry(prefix + "data/" + s.key());
             if (entry == null) {
                 throw new TorchFormatException(file, "storage " + s.key() + " is missing from the archive");
             }
             long compressed = entry.getCompressedSize();
-            if (entry.getMethod() != ZipEntry.STORED && bytes > (1 << 20) && compressed >= 0
+            if (entry.getMethod() != ZipEntry.STORED
+                    && bytes > (1 << 20)
+                    && compressed >= 0
                     && bytes > (double) MAX_COMPRESSION_RATIO * compressed) {
-                throw new TorchFormatException(file, "storage " + s.key() + " declares " + MemoryBudget.format(bytes)
-                        + " compressed into " + compressed + " bytes (over " + MAX_COMPRESSION_RATIO + "x); torch.save "
-                        + "stores tensors uncompressed: refusing a likely zip bomb");
+                throw new TorchFormatException(
+                        file,
+                        "storage " + s.key() + " declares " + MemoryBudget.format(bytes)
+                                + " compressed into " + compressed + " bytes (over " + MAX_COMPRESSION_RATIO
+                                + "x); torch.save "
+                                + "stores tensors uncompressed: refusing a likely zip bomb");
             }
             total += bytes * (1 + 4.0 / s.type().bytes); // the raw bytes and the float copy
         }
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (total > 0.8 * free) {
-            throw new TorchFormatException(file, "its " + refs.size() + " storages declare " + MemoryBudget.format(
-                    total) + " to read, more than the Java heap has free (" + MemoryBudget.format(free) + "); give the"
-                    + " JVM more memory (-Xmx) if the file is genuine");
+            throw new TorchFormatException(
+                    file,
+                    "its " + refs.size() + " storages declare " + MemoryBudget.format(total)
+                            + " to read, more than the Java heap has free (" + MemoryBudget.format(free) + "); give the"
+                            + " JVM more memory (-Xmx) if the file is genuine");
         }
     }
 
     private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth)
             throws TorchFormatException {
         if (depth > MAX_DEPTH) {
-            throw new TorchFormatException(file, "objects nested more than " + MAX_DEPTH + " levels deep; a state "
-                    + "dict is nested 1 or 2 levels");
+            throw new TorchFormatException(
+                    file,
+                    "objects nested more than " + MAX_DEPTH + " levels deep; a state "
+                            + "dict is nested 1 or 2 levels");
         }
         if (o instanceof TensorRef t) {
             StorageRef known = refs.putIfAbsent(t.storage().key(), t.storage());
@@ -275,8 +315,8 @@ public final class TorchFileReader {
         }
     }
 
-    private static TorchTensor toTensor(TensorRef t, Path file, ZipFile zip, String prefix,
-            Map<String, byte[]> storages) throws IOException {
+    private static TorchTensor toTensor(
+            TensorRef t, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages) throws IOException {
         StorageRef s = t.storage();
         byte[] raw = storages.get(s.key());
         if (raw == null) {
@@ -289,8 +329,10 @@ public final class TorchFileReader {
         }
         long available = raw.length / s.type().bytes;
         if (available < s.elements()) {
-            throw new TorchFormatException(file, "storage " + s.key() + " holds " + available + " elements but "
-                    + "its header says " + s.elements());
+            throw new TorchFormatException(
+                    file,
+                    "storage " + s.key() + " holds " + available + " elements but " + "its header says "
+                            + s.elements());
         }
         long count = 1;
         long last = t.offset();
@@ -302,9 +344,11 @@ public final class TorchFileReader {
             last += (t.shape()[d] - 1) * t.stride()[d];
         }
         if (count > 0 && (t.offset() < 0 || last >= available)) {
-            throw new TorchFormatException(file, "tensor of shape " + Arrays.toString(t.shape()) + " at offset "
-                    + t.offset() + " needs storage element " + last + " but storage " + s.key() + " holds only "
-                    + available + " elements");
+            throw new TorchFormatException(
+                    file,
+                    "tensor of shape " + Arrays.toString(t.shape()) + " at offset "
+                            + t.offset() + " needs storage element " + last + " but storage " + s.key() + " holds only "
+                            + available + " elements");
         }
         if (count > Integer.MAX_VALUE) {
             throw new TorchFormatException(file, "tensor of shape " + Arrays.toString(t.shape()) + " is too large");
@@ -326,8 +370,10 @@ public final class TorchFileReader {
                 index[d] = 0;
             }
         }
-        return new TorchTensor(t.shape(), out, s.type() != StorageType.FLOAT32 && s.type() != StorageType.FLOAT16
-                && s.type() != StorageType.FLOAT64);
+        return new TorchTensor(
+                t.shape(),
+                out,
+                s.type() != StorageType.FLOAT32 && s.type() != StorageType.FLOAT16 && s.type() != StorageType.FLOAT64);
     }
 
     private static float element(ByteBuffer b, StorageType type, long index) {
@@ -402,9 +448,15 @@ public final class TorchFileReader {
                     checkDeclaredLength(key, 8);
                     return super.dispatch(key);
                 }
-                case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX, Opcodes.EXT1, Opcodes.EXT2,
-                        Opcodes.EXT4, Opcodes.PERSID -> throw new Refused("refused pickle opcode " + key
-                        + ": a state dict never needs it; nothing was executed");
+                case Opcodes.INST,
+                        Opcodes.OBJ,
+                        Opcodes.NEWOBJ,
+                        Opcodes.NEWOBJ_EX,
+                        Opcodes.EXT1,
+                        Opcodes.EXT2,
+                        Opcodes.EXT4,
+                        Opcodes.PERSID -> throw new Refused(
+                        "refused pickle opcode " + key + ": a state dict never needs it; nothing was executed");
                 default -> {
                     return super.dispatch(key);
                 }
@@ -441,8 +493,8 @@ public final class TorchFileReader {
             }
             return switch (qualified) {
                 case "collections.OrderedDict" -> args -> new LinkedHashMap<>();
-                case "torch._utils._rebuild_tensor_v2" -> args -> new TensorRef((StorageRef) args[0],
-                        toLong(args[1]), longs(args[2]), longs(args[3]));
+                case "torch._utils._rebuild_tensor_v2" -> args ->
+                        new TensorRef((StorageRef) args[0], toLong(args[1]), longs(args[2]), longs(args[3]));
                 case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> args -> args[0];
                 default -> throw new Refused("refused global " + qualified
                         + ": only state-dict globals (collections.OrderedDict, torch._utils._rebuild_tensor_v2, "

@@ -79,8 +79,13 @@ public final class TorchFileWriter {
             p.unicode(e.getKey());
             p.global("torch._utils", "_rebuild_tensor_v2");
             p.op('(');
-            p.op('(').unicode("storage").global("torch", t.integer() ? "LongStorage" : "FloatStorage")
-                    .unicode(Integer.toString(key++)).unicode("cpu").integer(t.data().length).op('t');
+            p.op('(')
+                    .unicode("storage")
+                    .global("torch", t.integer() ? "LongStorage" : "FloatStorage")
+                    .unicode(Integer.toString(key++))
+                    .unicode("cpu")
+                    .integer(t.data().length)
+                    .op('t');
             p.op('Q'); // BINPERSID
             p.integer(0);
             p.op('(');

@@ -4,19 +4,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.densenet4j.base.MemoryBudget;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Preset;
-import org.densenet4j.base.MemoryBudget;
 
 /**
  * Builds a model from a PyTorch file and a preset: the one place that turns a .pth into a runnable
@@ -56,20 +55,34 @@ public final class TorchImport {
      * Reads {@code file} into a new network of {@code preset}, described with the preset's input size, numbered
      * classes and the normalisation its published weights expect.
      */
-    public static TrainedModel load(Path file, Preset preset, Integer classes, TorchLayout layout,
-            boolean strict, NDManager manager, Consumer<String> warnings) throws IOException {
+    public static TrainedModel load(
+            Path file,
+            Preset preset,
+            Integer classes,
+            TorchLayout layout,
+            boolean strict,
+            NDManager manager,
+            Consumer<String> warnings)
+            throws IOException {
         Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file);
         checkValues(file, stateDict, strict, warnings);
         int k = classes(preset, classes, stateDict);
         int channels = inputChannels(stateDict);
-        DenseNetConfig config = preset.builder().optClasses(k).optInputChannels(channels).build();
+        DenseNetConfig config =
+                preset.builder().optClasses(k).optInputChannels(channels).build();
         Normalization rgb = new Normalization(preset.mean(), preset.std());
-        ModelSpec spec = new ModelSpec(preset.name(), config, preset.inputSize(), preset.inputSize(),
+        ModelSpec spec = new ModelSpec(
+                preset.name(),
+                config,
+                preset.inputSize(),
+                preset.inputSize(),
                 IntStream.range(0, k).mapToObj(i -> "class_" + i).collect(Collectors.toList()),
                 channels == 1 ? grey(rgb) : rgb);
         // The class count comes from the file: check what it implies before allocating the network.
-        MemoryBudget.require(config.storedValues() * Float.BYTES, file + " as " + preset.name() + " with " + k
-                + " classes", "give --classes, or check that the file holds " + preset.name());
+        MemoryBudget.require(
+                config.storedValues() * Float.BYTES,
+                file + " as " + preset.name() + " with " + k + " classes",
+                "give --classes, or check that the file holds " + preset.name());
         DenseNet net = new DenseNet(config);
         net.initialize(manager, DataType.FLOAT32, spec.batchShape(1));
         TorchWeights.ImportReport report = TorchWeights.load(net, stateDict, layout(preset, layout), strict);
@@ -99,11 +112,11 @@ public final class TorchImport {
                 }
             }
             if (bad > 0) {
-                String problem = "tensor " + e.getKey() + " holds " + bad + " NaN or infinite value(s) of "
-                        + t.data().length;
+                String problem =
+                        "tensor " + e.getKey() + " holds " + bad + " NaN or infinite value(s) of " + t.data().length;
                 if (strict) {
-                    throw new TorchFormatException(file, problem + "; refusing it (--non-strict loads it anyway, "
-                            + "with this warning)");
+                    throw new TorchFormatException(
+                            file, problem + "; refusing it (--non-strict loads it anyway, " + "with this warning)");
                 }
                 warnings.accept(file + ": " + problem + "; loaded anyway (--non-strict)");
             }
@@ -113,7 +126,8 @@ public final class TorchImport {
     /** The stem convolution's input channels: 1 for grey models, 3 for colour. */
     public static int inputChannels(Map<String, TorchTensor> stateDict) {
         for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {
-            if (e.getKey().endsWith("features.conv0.weight") || e.getKey().equals("conv1.weight")
+            if (e.getKey().endsWith("features.conv0.weight")
+                    || e.getKey().equals("conv1.weight")
                     || e.getKey().endsWith(".conv1.weight") && !e.getKey().contains("dense")) {
                 return (int) e.getValue().shape()[1];
             }
@@ -125,8 +139,8 @@ public final class TorchImport {
     private static Normalization grey(Normalization rgb) {
         float[] m = rgb.mean();
         float[] s = rgb.std();
-        return new Normalization(new float[] {0.299f * m[0] + 0.587f * m[1] + 0.114f * m[2]},
+        return new Normalization(
+                new float[] {0.299f * m[0] + 0.587f * m[1] + 0.114f * m[2]},
                 new float[] {0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2]});
     }
-
 }

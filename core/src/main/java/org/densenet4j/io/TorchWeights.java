@@ -35,19 +35,29 @@ public final class TorchWeights {
         public String describe() {
             StringBuilder b = new StringBuilder();
             if (!missing.isEmpty()) {
-                b.append(missing.size()).append(" missing key(s): ").append(abbreviate(missing)).append("; ");
+                b.append(missing.size())
+                        .append(" missing key(s): ")
+                        .append(abbreviate(missing))
+                        .append("; ");
             }
             if (!unexpected.isEmpty()) {
-                b.append(unexpected.size()).append(" unexpected key(s): ").append(abbreviate(unexpected)).append("; ");
+                b.append(unexpected.size())
+                        .append(" unexpected key(s): ")
+                        .append(abbreviate(unexpected))
+                        .append("; ");
             }
             if (!mismatched.isEmpty()) {
-                b.append(mismatched.size()).append(" shape mismatch(es): ").append(abbreviate(mismatched)).append("; ");
+                b.append(mismatched.size())
+                        .append(" shape mismatch(es): ")
+                        .append(abbreviate(mismatched))
+                        .append("; ");
             }
             return b.length() == 0 ? "all " + loaded + " keys loaded" : b.substring(0, b.length() - 2);
         }
 
         private static String abbreviate(List<String> keys) {
-            return keys.size() <= 12 ? String.join(", ", keys)
+            return keys.size() <= 12
+                    ? String.join(", ", keys)
                     : String.join(", ", keys.subList(0, 12)) + ", ... (" + (keys.size() - 12) + " more)";
         }
     }
@@ -59,8 +69,8 @@ public final class TorchWeights {
      *     network is left untouched; if false, matching keys load and the rest is reported
      * @throws IllegalArgumentException in strict mode, listing every problem together
      */
-    public static ImportReport load(DenseNet net, Map<String, TorchTensor> stateDict, TorchLayout layout,
-            boolean strict) {
+    public static ImportReport load(
+            DenseNet net, Map<String, TorchTensor> stateDict, TorchLayout layout, boolean strict) {
         Map<String, Parameter> targets = layout.names(net);
         Map<String, TorchTensor> source = new LinkedHashMap<>();
         for (Map.Entry<String, TorchTensor> e : stateDict.entrySet()) {

@@ -32,8 +32,7 @@ public final class DenseBlock extends AbstractBlock implements Stage {
         this.growthRate = config.growthRate();
         this.concatOrder = config.concatOrder();
         for (int i = 0; i < layerCount; i++) {
-            layers.add(addChildBlock("denselayer" + (i + 1),
-                    new DenseLayer(inputChannels + i * growthRate, config)));
+            layers.add(addChildBlock("denselayer" + (i + 1), new DenseLayer(inputChannels + i * growthRate, config)));
         }
     }
 
@@ -61,10 +60,10 @@ public final class DenseBlock extends AbstractBlock implements Stage {
         NDArray input = inputs.singletonOrThrow();
         NDArray features = input;
         for (DenseLayer layer : layers) {
-            NDArray added = layer.forward(ps, new NDList(features), training, params).singletonOrThrow();
-            NDList parts = concatOrder == ConcatOrder.INPUT_FIRST
-                    ? new NDList(features, added)
-                    : new NDList(added, features);
+            NDArray added =
+                    layer.forward(ps, new NDList(features), training, params).singletonOrThrow();
+            NDList parts =
+                    concatOrder == ConcatOrder.INPUT_FIRST ? new NDList(features, added) : new NDList(added, features);
             NDArray next = NDArrays.concat(parts, 1);
             // The previous concatenation is copied into the next one: free it now, not when the batch ends.
             added.close();
@@ -105,8 +104,7 @@ public final class DenseBlock extends AbstractBlock implements Stage {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape in = inputShapes[0];
         for (DenseLayer layer : layers) {
-            layer.initialize(manager, dataType,
-                    new Shape(in.get(0), layer.inputChannels(), in.get(2), in.get(3)));
+            layer.initialize(manager, dataType, new Shape(in.get(0), layer.inputChannels(), in.get(2), in.get(3)));
         }
     }
 

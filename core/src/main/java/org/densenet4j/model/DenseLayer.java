@@ -2,9 +2,9 @@ package org.densenet4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
@@ -94,7 +94,11 @@ public final class DenseLayer extends AbstractBlock {
 
     /** BN-ReLU-conv, the pre-activation order of the paper, then the optional dropout. */
     private NDArray preActivatedConv(
-            ParameterStore ps, BatchNorm norm, Conv2d conv, NDList x, boolean training,
+            ParameterStore ps,
+            BatchNorm norm,
+            Conv2d conv,
+            NDList x,
+            boolean training,
             PairList<String, Object> params) {
         NDArray activated = Layers.normRelu(norm, ps, x, training, params);
         return Layers.dropout(Layers.convAndClose(conv, ps, activated, training, params), dropRate, training);

@@ -48,8 +48,8 @@ public final class DenseNet extends AbstractBlock {
             channels = block.outputChannels();
             if (i < layers.length - 1) {
                 int compressed = config.transitionWidth(channels);
-                transitions.add(addStage(
-                        new Transition("transition" + (i + 1), channels, compressed, config.dropRate())));
+                transitions.add(
+                        addStage(new Transition("transition" + (i + 1), channels, compressed, config.dropRate())));
                 channels = compressed;
             }
         }
@@ -57,8 +57,8 @@ public final class DenseNet extends AbstractBlock {
         // torchvision's initialisation: He-normal (fan-in) convolutions; BN gamma 1 and beta 0 and
         // biases 0 are DJL's defaults; the linear weight keeps PyTorch's U(-1/sqrt(in), 1/sqrt(in)).
         setInitializer(new XavierInitializer(RandomType.GAUSSIAN, FactorType.IN, 2), Parameter.Type.WEIGHT);
-        head.classifier().setInitializer(
-                new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1), Parameter.Type.WEIGHT);
+        head.classifier()
+                .setInitializer(new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1), Parameter.Type.WEIGHT);
     }
 
     /** Builds a named preset with its default class count. */
@@ -177,8 +177,8 @@ public final class DenseNet extends AbstractBlock {
 
     private void checkBlock(int block) {
         if (block < 1 || block > blocks.size()) {
-            throw new IllegalArgumentException("block " + block + " does not exist: this network has dense blocks 1.."
-                    + blocks.size());
+            throw new IllegalArgumentException(
+                    "block " + block + " does not exist: this network has dense blocks 1.." + blocks.size());
         }
     }
 
@@ -189,8 +189,8 @@ public final class DenseNet extends AbstractBlock {
      */
     public void checkInput(Shape shape) {
         if (shape.dimension() != 4 || shape.get(1) != config.inputChannels()) {
-            throw new IllegalArgumentException("expected an NCHW batch with " + config.inputChannels()
-                    + " channel(s), got shape " + shape);
+            throw new IllegalArgumentException(
+                    "expected an NCHW batch with " + config.inputChannels() + " channel(s), got shape " + shape);
         }
         config.checkInputSize(shape.get(2), shape.get(3));
     }

@@ -207,8 +207,11 @@ public final class DenseNetConfig {
 
     private static final List<Setting> SETTINGS = List.of(
             new Setting("growthRate", c -> c.growthRate, (b, v) -> b.setGrowthRate(integer(v))),
-            new Setting("blockLayers", c -> Arrays.stream(c.blockLayers).boxed().collect(Collectors.toList()),
-                    (b, v) -> b.setBlockLayers(((List<?>) v).stream().mapToInt(DenseNetConfig::integer).toArray())),
+            new Setting(
+                    "blockLayers",
+                    c -> Arrays.stream(c.blockLayers).boxed().collect(Collectors.toList()),
+                    (b, v) -> b.setBlockLayers(((List<?>) v)
+                            .stream().mapToInt(DenseNetConfig::integer).toArray())),
             new Setting("layerType", c -> c.layerType.name(), (b, v) -> b.optLayerType(LayerType.valueOf((String) v))),
             new Setting("bottleneckWidth", c -> c.bottleneckWidth, (b, v) -> b.optBottleneckWidth(integer(v))),
             new Setting("compression", c -> c.compression, (b, v) -> b.optCompression(((Number) v).doubleValue())),
@@ -217,7 +220,9 @@ public final class DenseNetConfig {
             new Setting("stemWidth", c -> c.stemWidth, (b, v) -> b.optStemWidth(integer(v))),
             new Setting("inputChannels", c -> c.inputChannels, (b, v) -> b.optInputChannels(integer(v))),
             new Setting("classes", c -> c.classes, (b, v) -> b.optClasses(integer(v))),
-            new Setting("concatOrder", c -> c.concatOrder.name(),
+            new Setting(
+                    "concatOrder",
+                    c -> c.concatOrder.name(),
                     (b, v) -> b.optConcatOrder(ConcatOrder.valueOf((String) v))));
 
     private static int integer(Object value) {
@@ -244,8 +249,8 @@ public final class DenseNetConfig {
             try {
                 setting.set().accept(b, value);
             } catch (ClassCastException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("malformed model description: " + setting.name() + " = " + value
-                        + " in " + m, e);
+                throw new IllegalArgumentException(
+                        "malformed model description: " + setting.name() + " = " + value + " in " + m, e);
             }
         }
         return b.build();
@@ -357,19 +362,20 @@ public final class DenseNetConfig {
          */
         public DenseNetConfig build() {
             require(growthRate > 0, "growth rate k must be a positive integer, got " + growthRate);
-            require(blockLayers != null && blockLayers.length > 0,
-                    "block layers must list at least one dense block, got "
-                            + (blockLayers == null ? "none" : "[]"));
+            require(
+                    blockLayers != null && blockLayers.length > 0,
+                    "block layers must list at least one dense block, got " + (blockLayers == null ? "none" : "[]"));
             for (int n : blockLayers) {
-                require(n > 0, "every dense block needs at least one layer, got block layers "
-                        + Arrays.toString(blockLayers));
+                require(
+                        n > 0,
+                        "every dense block needs at least one layer, got block layers " + Arrays.toString(blockLayers));
             }
-            require(compression > 0 && compression <= 1,
-                    "compression theta must be in (0, 1], got " + compression);
+            require(compression > 0 && compression <= 1, "compression theta must be in (0, 1], got " + compression);
             require(dropRate >= 0 && dropRate < 1, "drop rate must be in [0, 1), got " + dropRate);
             require(bottleneckWidth > 0, "bottleneck width must be a positive integer, got " + bottleneckWidth);
             require(stemWidth >= 0, "stem width must be a positive integer, got " + stemWidth);
-            require(inputChannels == 1 || inputChannels == 3,
+            require(
+                    inputChannels == 1 || inputChannels == 3,
                     "input channels must be 1 (grey) or 3 (colour), got " + inputChannels);
             require(classes > 0, "classes must be a positive integer, got " + classes);
             DenseNetConfig config = new DenseNetConfig(this);
@@ -377,13 +383,17 @@ public final class DenseNetConfig {
             for (int i = 0; i < blockLayers.length; i++) {
                 channels += (long) blockLayers[i] * growthRate;
                 // Far beyond any DenseNet (densenet-bc-190-40 peaks at 2,740), and within int arithmetic.
-                require(channels <= MAX_CHANNELS, "dense block " + (i + 1) + " would output " + channels
-                        + " channels; at most " + MAX_CHANNELS + " are supported (growth rate " + growthRate
-                        + ", block layers " + Arrays.toString(blockLayers) + ")");
+                require(
+                        channels <= MAX_CHANNELS,
+                        "dense block " + (i + 1) + " would output " + channels
+                                + " channels; at most " + MAX_CHANNELS + " are supported (growth rate " + growthRate
+                                + ", block layers " + Arrays.toString(blockLayers) + ")");
                 if (i < blockLayers.length - 1) {
                     channels = config.transitionWidth((int) channels);
-                    require(channels > 0, "compression " + compression + " leaves transition " + (i + 1)
-                            + " with no channels; use a larger theta");
+                    require(
+                            channels > 0,
+                            "compression " + compression + " leaves transition " + (i + 1)
+                                    + " with no channels; use a larger theta");
                 }
             }
             return config;

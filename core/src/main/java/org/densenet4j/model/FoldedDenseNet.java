@@ -62,8 +62,13 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
      * @param reads the channels of the block buffer the layer reads
      * @param writes the channels of the block buffer its k new maps go to
      */
-    private record Layer(FoldedNorm.PreActivation bottleneck, NDArray conv2Weight, NDArray[] basicNorm,
-            NDArray basicWeight, NDIndex reads, NDIndex writes) {}
+    private record Layer(
+            FoldedNorm.PreActivation bottleneck,
+            NDArray conv2Weight,
+            NDArray[] basicNorm,
+            NDArray basicWeight,
+            NDIndex reads,
+            NDIndex writes) {}
 
     /**
      * A dense block's folded layers and its buffer's channel layout.
@@ -96,9 +101,13 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
                 transitions.add(keep(FoldedNorm.preActivation(t.norm(), weight(t.conv()), null, scratch)));
             }
             Linear classifier = source.head().classifier();
-            this.head = keep(FoldedNorm.preActivation(source.head().norm(), weight(classifier),
-                    classifier.getParameters().get("bias").getArray(), scratch));
-            this.classifierBias = keep(FoldedNorm.copy(classifier.getParameters().get("bias").getArray(), scratch));
+            this.head = keep(FoldedNorm.preActivation(
+                    source.head().norm(),
+                    weight(classifier),
+                    classifier.getParameters().get("bias").getArray(),
+                    scratch));
+            this.classifierBias =
+                    keep(FoldedNorm.copy(classifier.getParameters().get("bias").getArray(), scratch));
         }
     }
 
@@ -142,7 +151,8 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
             NDIndex writes = inputFirst ? channels(seen, seen + k) : channels(total - seen - k, total - seen);
             layers.add(fold(layer, reads, writes, scratch));
         }
-        int inputChannels = block.layers().isEmpty() ? total : block.layers().get(0).inputChannels();
+        int inputChannels =
+                block.layers().isEmpty() ? total : block.layers().get(0).inputChannels();
         NDIndex input = inputFirst ? channels(0, inputChannels) : channels(total - inputChannels, total);
         return new Block(total, input, layers);
     }
@@ -156,16 +166,16 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
             NDArray[] norm = new NDArray[4];
             String[] names = {"runningMean", "runningVar", "gamma", "beta"};
             for (int i = 0; i < names.length; i++) {
-                norm[i] = keep(FoldedNorm.copy(layer.norm1().getParameters().get(names[i]).getArray(), scratch));
+                norm[i] = keep(FoldedNorm.copy(
+                        layer.norm1().getParameters().get(names[i]).getArray(), scratch));
             }
             return new Layer(null, null, norm, keep(FoldedNorm.copy(weight(layer.conv1()), scratch)), reads, writes);
         }
-        FoldedNorm.PreActivation first = FoldedNorm.preActivation(layer.norm1(), weight(layer.conv1()), null,
-                scratch);
+        FoldedNorm.PreActivation first = FoldedNorm.preActivation(layer.norm1(), weight(layer.conv1()), null, scratch);
         // The bottleneck's second BN follows conv1: fold it into conv1's (already folded) weights and bias.
         NDArray[] conv1 = FoldedNorm.intoPrecedingConv(layer.norm2(), first.weight(), first.bias(), scratch);
-        FoldedNorm.PreActivation folded = keep(
-                new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]));
+        FoldedNorm.PreActivation folded =
+                keep(new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]));
         return new Layer(folded, keep(FoldedNorm.copy(weight(layer.conv2()), scratch)), null, null, reads, writes);
     }
 
@@ -207,7 +217,8 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         if (stem.type() == StemType.CIFAR) {
             return Conv2d.conv2d(x, stemWeight, null, ONE, new Shape(1, 1)).singletonOrThrow();
         }
-        NDArray conv = Conv2d.conv2d(x, stemWeight, stemBias, new Shape(2, 2), new Shape(3, 3)).singletonOrThrow();
+        NDArray conv = Conv2d.conv2d(x, stemWeight, stemBias, new Shape(2, 2), new Shape(3, 3))
+                .singletonOrThrow();
         NDArray relu = Activation.relu(conv);
         conv.close();
         NDArray pooled = Pool.maxPool2d(relu, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
@@ -219,8 +230,8 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
     private NDArray blockForward(Block block, NDArray input) {
         Shape in = input.getShape();
         NDArray buffer;
-        try (NDArray nhwc = input.getManager().create(
-                new Shape(in.get(0), in.get(2), in.get(3), block.channels()), DataType.FLOAT32)) {
+        try (NDArray nhwc = input.getManager()
+                .create(new Shape(in.get(0), in.get(2), in.get(3), block.channels()), DataType.FLOAT32)) {
             buffer = nhwc.transpose(0, 3, 1, 2); // channels-last storage behind an NCHW view
         }
         buffer.set(block.input(), input);
@@ -238,21 +249,25 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
     private NDArray layerForward(Layer layer, NDArray features) {
         if (layer.bottleneck() == null) {
             NDArray[] bn = layer.basicNorm();
-            NDArray normed = BatchNorm.batchNorm(features, bn[0], bn[1], bn[2], bn[3], 1, 0.9f, Layers.BN_EPSILON,
-                    false).singletonOrThrow();
+            NDArray normed = BatchNorm.batchNorm(
+                            features, bn[0], bn[1], bn[2], bn[3], 1, 0.9f, Layers.BN_EPSILON, false)
+                    .singletonOrThrow();
             NDArray relu = Activation.relu(normed);
             normed.close();
-            NDArray out = Conv2d.conv2d(relu, layer.basicWeight(), null, ONE, new Shape(1, 1)).singletonOrThrow();
+            NDArray out = Conv2d.conv2d(relu, layer.basicWeight(), null, ONE, new Shape(1, 1))
+                    .singletonOrThrow();
             relu.close();
             return out;
         }
         FoldedNorm.PreActivation first = layer.bottleneck();
         NDArray clamped = first.clamp(features);
-        NDArray bottleneck = Conv2d.conv2d(clamped, first.weight(), first.bias(), ONE, NO_PADDING).singletonOrThrow();
+        NDArray bottleneck = Conv2d.conv2d(clamped, first.weight(), first.bias(), ONE, NO_PADDING)
+                .singletonOrThrow();
         clamped.close();
         NDArray relu = Activation.relu(bottleneck);
         bottleneck.close();
-        NDArray out = Conv2d.conv2d(relu, layer.conv2Weight(), null, ONE, new Shape(1, 1)).singletonOrThrow();
+        NDArray out = Conv2d.conv2d(relu, layer.conv2Weight(), null, ONE, new Shape(1, 1))
+                .singletonOrThrow();
         relu.close();
         return out;
     }
@@ -261,7 +276,8 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         NDArray clamped = t.clamp(x);
         NDArray pooled = Pool.avgPool2d(clamped, POOL, POOL, NO_PADDING, false, true);
         clamped.close();
-        NDArray out = Conv2d.conv2d(pooled, t.weight(), t.bias(), ONE, NO_PADDING).singletonOrThrow();
+        NDArray out =
+                Conv2d.conv2d(pooled, t.weight(), t.bias(), ONE, NO_PADDING).singletonOrThrow();
         pooled.close();
         return out;
     }
@@ -288,7 +304,7 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         Shape s = clamped.getShape();
         NDArray perPosition = clamped.transpose(0, 2, 3, 1).reshape(-1, s.get(1)); // (N*h*w, C)
         clamped.close();
-        NDArray scores = perPosition.matMul(head.weight().transpose());            // (N*h*w, classes)
+        NDArray scores = perPosition.matMul(head.weight().transpose()); // (N*h*w, classes)
         perPosition.close();
         NDArray shifted = scores.add(head.bias().sub(classifierBias));
         scores.close();

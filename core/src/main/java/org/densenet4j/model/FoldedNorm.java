@@ -70,8 +70,8 @@ final class FoldedNorm {
             foldedBias = foldedBias.add(copy(bias, manager));
         }
         Shape perChannel = new Shape(1, channels, 1, 1);
-        return new PreActivation(lower.reshape(perChannel), upper == null ? null : upper.reshape(perChannel),
-                foldedWeight, foldedBias);
+        return new PreActivation(
+                lower.reshape(perChannel), upper == null ? null : upper.reshape(perChannel), foldedWeight, foldedBias);
     }
 
     /**
@@ -83,7 +83,8 @@ final class FoldedNorm {
         weight = copy(weight, manager);
         NDArray[] sb = affine(norm, manager);
         long outputs = weight.getShape().get(0);
-        NDArray foldedBias = bias == null ? sb[1] : copy(bias, manager).mul(sb[0]).add(sb[1]);
+        NDArray foldedBias =
+                bias == null ? sb[1] : copy(bias, manager).mul(sb[0]).add(sb[1]);
         return new NDArray[] {weight.mul(sb[0].reshape(outputs, 1, 1, 1)), foldedBias};
     }
 

@@ -30,7 +30,8 @@ public final class Head extends AbstractBlock implements Stage {
         this.features = features;
         this.classes = classes;
         this.norm = addChildBlock("norm5", Layers.batchNorm());
-        this.classifier = addChildBlock("classifier", Linear.builder().setUnits(classes).build());
+        this.classifier =
+                addChildBlock("classifier", Linear.builder().setUnits(classes).build());
     }
 
     @Override
@@ -64,8 +65,8 @@ public final class Head extends AbstractBlock implements Stage {
      * The final feature maps (N, C, h, w): the last block's output after BN and ReLU, what the classifier
      * pools. Class activation maps are made of these.
      */
-    public NDArray rectify(ParameterStore ps, NDList lastBlockOutput, boolean training,
-            PairList<String, Object> params) {
+    public NDArray rectify(
+            ParameterStore ps, NDList lastBlockOutput, boolean training, PairList<String, Object> params) {
         return Layers.normRelu(norm, ps, lastBlockOutput, training, params);
     }
 

@@ -1,14 +1,14 @@
 package org.densenet4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
-import ai.djl.ndarray.NDList;
-import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -51,8 +51,8 @@ final class Layers {
      * without this every intermediate of a forward pass would stay allocated until the batch ends;
      * libtorch's autograd keeps its own reference to whatever backward needs, so closing the handle is safe.
      */
-    static NDArray normRelu(BatchNorm norm, ParameterStore ps, NDList x, boolean training,
-            PairList<String, Object> params) {
+    static NDArray normRelu(
+            BatchNorm norm, ParameterStore ps, NDList x, boolean training, PairList<String, Object> params) {
         NDArray normed = norm.forward(ps, x, training, params).singletonOrThrow();
         NDArray activated = Activation.relu(normed);
         normed.close();
@@ -60,8 +60,8 @@ final class Layers {
     }
 
     /** Applies a conv and closes its input. */
-    static NDArray convAndClose(Conv2d conv, ParameterStore ps, NDArray x, boolean training,
-            PairList<String, Object> params) {
+    static NDArray convAndClose(
+            Conv2d conv, ParameterStore ps, NDArray x, boolean training, PairList<String, Object> params) {
         NDArray out = conv.forward(ps, new NDList(x), training, params).singletonOrThrow();
         x.close();
         return out;

@@ -15,8 +15,7 @@ import java.util.List;
  * @param macs total multiply-accumulates for one image
  * @param activationBytes total FP32 activation memory for one image
  */
-public record ModelSummary(
-        Shape input, List<StageSummary> stages, long parameters, long macs, long activationBytes) {
+public record ModelSummary(Shape input, List<StageSummary> stages, long parameters, long macs, long activationBytes) {
 
     /**
      * One stage's figures.

@@ -16,9 +16,11 @@ public record Preset(String name, Family family, DenseNetConfig config, int inpu
 
     /** torchvision's ImageNet preprocessing. */
     static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+
     static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
     /** pytorch-cifar's CIFAR-10 preprocessing, which the blog code and the paper's CIFAR models use. */
     static final float[] CIFAR_MEAN = {0.4914f, 0.4822f, 0.4465f};
+
     static final float[] CIFAR_STD = {0.2023f, 0.1994f, 0.2010f};
 
     /** Where a preset comes from. */

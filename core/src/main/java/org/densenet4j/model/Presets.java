@@ -25,8 +25,13 @@ public final class Presets {
         imagenet("densenet161", 48, new int[] {6, 12, 36, 24}, 96);
         imagenet("densenet264", 32, new int[] {6, 12, 64, 48}, 64);
         // The paper's Table 2 rows, all instances of the general forms.
-        for (String name : List.of("densenet-40-12", "densenet-100-12", "densenet-100-24",
-                "densenet-bc-100-12", "densenet-bc-250-24", "densenet-bc-190-40")) {
+        for (String name : List.of(
+                "densenet-40-12",
+                "densenet-100-12",
+                "densenet-100-24",
+                "densenet-bc-100-12",
+                "densenet-bc-250-24",
+                "densenet-bc-190-40")) {
             NAMED.put(name, paperCifar(name));
         }
         // The blog code's DenseNet121/169/201/161 and densenet_cifar (pytorch-cifar).
@@ -40,17 +45,30 @@ public final class Presets {
     private Presets() {}
 
     private static void imagenet(String name, int k, int[] blocks, int stemWidth) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(k).setBlockLayers(blocks)
-                .optLayerType(LayerType.BOTTLENECK).optCompression(0.5).optStem(StemType.IMAGENET)
-                .optStemWidth(stemWidth).optClasses(1000).build();
-        NAMED.put(name, new Preset(name, Preset.Family.IMAGENET, config, 224, Preset.IMAGENET_MEAN,
-                Preset.IMAGENET_STD));
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(k)
+                .setBlockLayers(blocks)
+                .optLayerType(LayerType.BOTTLENECK)
+                .optCompression(0.5)
+                .optStem(StemType.IMAGENET)
+                .optStemWidth(stemWidth)
+                .optClasses(1000)
+                .build();
+        NAMED.put(
+                name, new Preset(name, Preset.Family.IMAGENET, config, 224, Preset.IMAGENET_MEAN, Preset.IMAGENET_STD));
     }
 
     private static void blogCifar(String name, int k, int[] blocks) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(k).setBlockLayers(blocks)
-                .optLayerType(LayerType.BOTTLENECK).optCompression(0.5).optStem(StemType.CIFAR).optStemWidth(2 * k)
-                .optConcatOrder(ConcatOrder.NEW_FEATURES_FIRST).optClasses(10).build();
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(k)
+                .setBlockLayers(blocks)
+                .optLayerType(LayerType.BOTTLENECK)
+                .optCompression(0.5)
+                .optStem(StemType.CIFAR)
+                .optStemWidth(2 * k)
+                .optConcatOrder(ConcatOrder.NEW_FEATURES_FIRST)
+                .optClasses(10)
+                .build();
         NAMED.put(name, new Preset(name, Preset.Family.BLOG_CIFAR, config, 32, Preset.CIFAR_MEAN, Preset.CIFAR_STD));
     }
 
@@ -76,13 +94,17 @@ public final class Presets {
                     + ", 100)");
         }
         if (k <= 0) {
-            throw new IllegalArgumentException("growth rate k=" + k + " in '" + name
-                    + "' must be a positive integer");
+            throw new IllegalArgumentException("growth rate k=" + k + " in '" + name + "' must be a positive integer");
         }
         int n = (depth - 4) / perBlock;
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(k).setBlockLayers(n, n, n)
-                .optLayerType(bc ? LayerType.BOTTLENECK : LayerType.BASIC).optCompression(bc ? 0.5 : 1.0)
-                .optStem(StemType.CIFAR).optClasses(10).build();
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(k)
+                .setBlockLayers(n, n, n)
+                .optLayerType(bc ? LayerType.BOTTLENECK : LayerType.BASIC)
+                .optCompression(bc ? 0.5 : 1.0)
+                .optStem(StemType.CIFAR)
+                .optClasses(10)
+                .build();
         return new Preset(name, Preset.Family.PAPER_CIFAR, config, 32, Preset.CIFAR_MEAN, Preset.CIFAR_STD);
     }
 

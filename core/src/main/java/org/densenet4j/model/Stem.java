@@ -103,7 +103,6 @@ public final class Stem extends AbstractBlock implements Stage {
             return c;
         }
         Shape out = getOutputShapes(new Shape[] {new Shape(1).addAll(input)})[0];
-        return c.plus(StageCost.featureMap(2L * width * h * w))
-                .plus(StageCost.featureMap(out.size()));
+        return c.plus(StageCost.featureMap(2L * width * h * w)).plus(StageCost.featureMap(out.size()));
     }
 }

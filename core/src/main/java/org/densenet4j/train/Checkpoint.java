@@ -17,8 +17,8 @@ import org.densenet4j.infer.ModelSpec;
  * @param recipe the training settings
  * @param history one entry per completed epoch
  */
-public record Checkpoint(ModelSpec spec, int epochsCompleted, String dataset, TrainingRecipe recipe,
-        List<EpochMetrics> history) {
+public record Checkpoint(
+        ModelSpec spec, int epochsCompleted, String dataset, TrainingRecipe recipe, List<EpochMetrics> history) {
 
     public Checkpoint {
         history = List.copyOf(history);

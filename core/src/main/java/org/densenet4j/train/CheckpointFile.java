@@ -26,7 +26,8 @@ import org.densenet4j.model.DenseNet;
  */
 public final class CheckpointFile {
 
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private CheckpointFile() {}
 
@@ -37,15 +38,21 @@ public final class CheckpointFile {
     }
 
     /** As {@link #write(Path, Checkpoint, DenseNet, NesterovSgd)}, with the stream wrapped (tests inject failures). */
-    static void write(Path file, Checkpoint checkpoint, DenseNet network, NesterovSgd optimizer,
-            UnaryOperator<OutputStream> wrap) throws IOException {
+    static void write(
+            Path file, Checkpoint checkpoint, DenseNet network, NesterovSgd optimizer, UnaryOperator<OutputStream> wrap)
+            throws IOException {
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("epochsCompleted", checkpoint.epochsCompleted());
         training.put("dataset", checkpoint.dataset());
         training.put("recipe", checkpoint.recipe());
         training.put("history", checkpoint.history());
-        CheckpointArchive.write(file, checkpoint.spec(), training, network,
-                optimizer == null ? null : momentumByName(network, optimizer), wrap);
+        CheckpointArchive.write(
+                file,
+                checkpoint.spec(),
+                training,
+                network,
+                optimizer == null ? null : momentumByName(network, optimizer),
+                wrap);
     }
 
     /** Reads only the description (no arrays): cheap, for checks and model information. */
@@ -55,13 +62,17 @@ public final class CheckpointFile {
         try {
             Map<String, Object> training = (Map<String, Object>) d.json().get("training");
             TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.get("recipe")), TrainingRecipe.class);
-            List<EpochMetrics> history = GSON.fromJson(GSON.toJsonTree(training.get("history")),
-                    new TypeToken<List<EpochMetrics>>() {}.getType());
-            return new Checkpoint(d.spec(), ((Number) training.get("epochsCompleted")).intValue(),
-                    (String) training.get("dataset"), recipe, history);
+            List<EpochMetrics> history = GSON.fromJson(
+                    GSON.toJsonTree(training.get("history")), new TypeToken<List<EpochMetrics>>() {}.getType());
+            return new Checkpoint(
+                    d.spec(),
+                    ((Number) training.get("epochsCompleted")).intValue(),
+                    (String) training.get("dataset"),
+                    recipe,
+                    history);
         } catch (RuntimeException e) {
-            throw new IOException(file + ": incomplete or corrupt training state in checkpoint.json ("
-                    + e.getMessage() + ")", e);
+            throw new IOException(
+                    file + ": incomplete or corrupt training state in checkpoint.json (" + e.getMessage() + ")", e);
         }
     }
 
@@ -89,8 +100,8 @@ public final class CheckpointFile {
             for (NDArray b : buffers) {
                 Parameter p = byName.get(b.getName());
                 if (p == null || !p.getArray().getShape().equals(b.getShape())) {
-                    throw new IOException(file + ": momentum buffer " + b.getName()
-                            + " does not match a parameter of the model");
+                    throw new IOException(
+                            file + ": momentum buffer " + b.getName() + " does not match a parameter of the model");
                 }
                 optimizer.restoreMomentum(p.getId(), p.getArray(), b);
             }

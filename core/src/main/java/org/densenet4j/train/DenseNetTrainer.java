@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.densenet4j.base.AtomicFile;
 import org.densenet4j.data.Augmentation;
 import org.densenet4j.data.Batch;
 import org.densenet4j.data.BatchLoader;
@@ -22,7 +23,6 @@ import org.densenet4j.data.Seeds;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.base.AtomicFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.slf4j.Logger;
@@ -81,7 +81,8 @@ public final class DenseNetTrainer {
     private static String describe(Path checkpoint) {
         try {
             Checkpoint c = CheckpointFile.readDescription(checkpoint);
-            return c.spec().modelName() + ", " + c.epochsCompleted() + " of " + c.recipe().epochs() + " epochs done";
+            return c.spec().modelName() + ", " + c.epochsCompleted() + " of "
+                    + c.recipe().epochs() + " epochs done";
         } catch (IOException | RuntimeException e) {
             return checkpoint.getFileName() + ", unreadable: " + e.getMessage();
         }
@@ -124,15 +125,23 @@ public final class DenseNetTrainer {
         } else if (resume) {
             LOG.warn("--resume: no checkpoint at {}, starting a new run", checkpoint);
         }
-        Normalization normalization = previous != null ? previous.spec().normalization()
-                : Normalization.fit(data.train());
-        ModelSpec spec = new ModelSpec(modelName, config, data.train().height(), data.train().width(),
-                data.train().classNames(), normalization);
+        Normalization normalization =
+                previous != null ? previous.spec().normalization() : Normalization.fit(data.train());
+        ModelSpec spec = new ModelSpec(
+                modelName,
+                config,
+                data.train().height(),
+                data.train().width(),
+                data.train().classNames(),
+                normalization);
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
 
         Engine.getInstance().setRandomSeed((int) recipe.seed());
-        NesterovSgd optimizer = NesterovSgd.builder().optLearningRate((float) recipe.learningRate())
-                .optMomentum((float) recipe.momentum()).optWeightDecays((float) recipe.weightDecay()).build();
+        NesterovSgd optimizer = NesterovSgd.builder()
+                .optLearningRate((float) recipe.learningRate())
+                .optMomentum((float) recipe.momentum())
+                .optWeightDecays((float) recipe.weightDecay())
+                .build();
         DenseNet network = new DenseNet(config);
         try (Model model = Model.newInstance(modelName)) {
             model.setBlock(network);
@@ -140,8 +149,8 @@ public final class DenseNetTrainer {
             if (previous != null) {
                 CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
             }
-            DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(optimizer);
+            DefaultTrainingConfig trainingConfig =
+                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
             try (Trainer trainer = model.newTrainer(trainingConfig)) {
                 trainer.initialize(spec.batchShape(1));
                 if (previous != null) {
@@ -154,13 +163,24 @@ public final class DenseNetTrainer {
                     EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch);
                     seconds += m.seconds();
                     report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
-                    m = new EpochMetrics(m.epoch(), m.learningRate(), m.trainLoss(), m.trainAccuracy(),
-                            report.loss(), report.top1(), report.top5(), m.seconds(), m.imagesPerSecond(),
+                    m = new EpochMetrics(
+                            m.epoch(),
+                            m.learningRate(),
+                            m.trainLoss(),
+                            m.trainAccuracy(),
+                            report.loss(),
+                            report.top1(),
+                            report.top5(),
+                            m.seconds(),
+                            m.imagesPerSecond(),
                             m.skippedImages());
                     history.add(m);
                     listener.onEpochEnd(m);
-                    CheckpointFile.write(checkpoint, new Checkpoint(spec, epoch + 1, data.name(), recipe, history),
-                            network, optimizer);
+                    CheckpointFile.write(
+                            checkpoint,
+                            new Checkpoint(spec, epoch + 1, data.name(), recipe, history),
+                            network,
+                            optimizer);
                     MetricsReport.write(runDir, history);
                     listener.onCheckpoint(checkpoint, epoch + 1);
                 }
@@ -172,8 +192,8 @@ public final class DenseNetTrainer {
         }
     }
 
-    private EpochMetrics runEpoch(Trainer trainer, NesterovSgd optimizer, ModelSpec spec, DatasetSplits data,
-            int epoch) {
+    private EpochMetrics runEpoch(
+            Trainer trainer, NesterovSgd optimizer, ModelSpec spec, DatasetSplits data, int epoch) {
         double lr = recipe.learningRate(epoch);
         optimizer.setLearningRate((float) lr);
         // Dropout draws from the engine's generator: seeding it per epoch makes a resumed epoch
@@ -185,15 +205,19 @@ public final class DenseNetTrainer {
         long correct = 0;
         long seen = 0;
         int batchIndex = 0;
-        try (BatchLoader loader = BatchLoader.training(data.train(), recipe.batchSize(), spec.normalization(),
-                augmentation, recipe.seed(), epoch)) {
+        try (BatchLoader loader = BatchLoader.training(
+                data.train(), recipe.batchSize(), spec.normalization(), augmentation, recipe.seed(), epoch)) {
             listener.onEpochStart(epoch + 1, recipe.epochs(), loader.batchCount(), lr);
             while (loader.hasNext()) {
                 if (stopRequested.getAsBoolean()) {
                     throw new StopRequestedException("training stopped on request at epoch " + (epoch + 1)
-                            + ", batch " + (batchIndex + 1) + ". " + (epoch > 0 ? "The checkpoint after epoch "
-                            + epoch + " is kept at " + checkpointPath() + "; continue with --resume (the same "
-                            + "settings and --run-dir)." : "No epoch had finished, so there is no checkpoint."));
+                            + ", batch " + (batchIndex + 1) + ". "
+                            + (epoch > 0
+                                    ? "The checkpoint after epoch "
+                                            + epoch + " is kept at " + checkpointPath()
+                                            + "; continue with --resume (the same "
+                                            + "settings and --run-dir)."
+                                    : "No epoch had finished, so there is no checkpoint."));
                 }
                 Batch b = loader.next();
                 batchIndex++;
@@ -209,13 +233,19 @@ public final class DenseNetTrainer {
                     if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
                         throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
                                 + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped. "
-                                + (epoch > 0 ? "The last good checkpoint (after epoch " + epoch + ") is kept at "
-                                        + checkpointPath() + ". " : "No epoch finished, so no checkpoint was written. ")
+                                + (epoch > 0
+                                        ? "The last good checkpoint (after epoch " + epoch + ") is kept at "
+                                                + checkpointPath() + ". "
+                                        : "No epoch finished, so no checkpoint was written. ")
                                 + "Lower the learning rate and start again.");
                     }
                     trainer.step();
-                    correct += pass.logits().argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
-                            .sum().getLong();
+                    correct += pass.logits()
+                            .argMax(1)
+                            .toType(DataType.INT32, false)
+                            .eq(y.toType(DataType.INT32, false))
+                            .sum()
+                            .getLong();
                     lossSum += (double) loss * b.count();
                     seen += b.count();
                 }
@@ -223,16 +253,24 @@ public final class DenseNetTrainer {
                 listener.onBatch(batchIndex, lossSum / seen, correct / (double) seen, seen / elapsed);
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            return new EpochMetrics(epoch + 1, lr, seen == 0 ? Double.NaN : lossSum / seen,
-                    seen == 0 ? 0 : correct / (double) seen, Double.NaN, Double.NaN, Double.NaN, elapsed,
-                    seen / elapsed, loader.skippedImages());
+            return new EpochMetrics(
+                    epoch + 1,
+                    lr,
+                    seen == 0 ? Double.NaN : lossSum / seen,
+                    seen == 0 ? 0 : correct / (double) seen,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    elapsed,
+                    seen / elapsed,
+                    loader.skippedImages());
         }
     }
 
     private static void checkFits(DenseNetConfig config, DatasetSplits data) {
         if (config.classes() != data.train().classCount()) {
-            throw new IllegalArgumentException("the model has " + config.classes() + " classes but "
-                    + data.name() + " has " + data.train().classCount());
+            throw new IllegalArgumentException("the model has " + config.classes() + " classes but " + data.name()
+                    + " has " + data.train().classCount());
         }
         if (config.inputChannels() != data.train().channels()) {
             throw new IllegalArgumentException("the model takes " + config.inputChannels() + " channel(s) but "
@@ -244,9 +282,10 @@ public final class DenseNetTrainer {
     private void checkResumable(Checkpoint previous, DenseNetConfig config, DatasetSplits data) throws IOException {
         Path file = checkpointPath();
         if (!previous.spec().config().equals(config)) {
-            throw new IOException(file + ": holds another model (" + previous.spec().modelName() + ", "
-                    + previous.spec().config().describe() + "); this run builds " + config.describe()
-                    + ". Use another --run-dir or the same model settings.");
+            throw new IOException(
+                    file + ": holds another model (" + previous.spec().modelName() + ", "
+                            + previous.spec().config().describe() + "); this run builds " + config.describe()
+                            + ". Use another --run-dir or the same model settings.");
         }
         if (!previous.dataset().equals(data.name())) {
             throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());

@@ -14,5 +14,14 @@ package org.densenet4j.train;
  * @param imagesPerSecond training throughput
  * @param skippedImages unreadable images skipped
  */
-public record EpochMetrics(int epoch, double learningRate, double trainLoss, double trainAccuracy, double testLoss,
-        double testAccuracy, double testTop5, double seconds, double imagesPerSecond, int skippedImages) {}
+public record EpochMetrics(
+        int epoch,
+        double learningRate,
+        double trainLoss,
+        double trainAccuracy,
+        double testLoss,
+        double testAccuracy,
+        double testTop5,
+        double seconds,
+        double imagesPerSecond,
+        int skippedImages) {}

@@ -34,16 +34,26 @@ public final class LoggingTrainingListener implements TrainingListener {
         long now = System.nanoTime();
         if (now - lastReport >= REPORT_SECONDS * 1_000_000_000L) {
             lastReport = now;
-            LOG.info(String.format("epoch %d/%d: batch %d/%d, loss %.4f, accuracy %.2f%%, %.0f images/s", epoch,
-                    epochs, batch, batches, loss, 100 * accuracy, imagesPerSecond));
+            LOG.info(String.format(
+                    "epoch %d/%d: batch %d/%d, loss %.4f, accuracy %.2f%%, %.0f images/s",
+                    epoch, epochs, batch, batches, loss, 100 * accuracy, imagesPerSecond));
         }
     }
 
     @Override
     public void onEpochEnd(EpochMetrics m) {
-        LOG.info(String.format("epoch %d/%d: train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
-                + "%.0f s (%.0f images/s)", m.epoch(), epochs, m.trainLoss(), 100 * m.trainAccuracy(), m.testLoss(),
-                100 * m.testAccuracy(), 100 * m.testTop5(), m.seconds(), m.imagesPerSecond()));
+        LOG.info(String.format(
+                "epoch %d/%d: train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
+                        + "%.0f s (%.0f images/s)",
+                m.epoch(),
+                epochs,
+                m.trainLoss(),
+                100 * m.trainAccuracy(),
+                m.testLoss(),
+                100 * m.testAccuracy(),
+                100 * m.testTop5(),
+                m.seconds(),
+                m.imagesPerSecond()));
     }
 
     @Override

@@ -51,7 +51,8 @@ final class MemoryEfficientPass {
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 DenseBlock last = blocks.get(blocks.size() - 1);
                 NDArray features = last.concatenate(pieces.get(blocks.size() - 1));
-                NDArray logits = net.head().forward(ps, new NDList(features), true).singletonOrThrow();
+                NDArray logits =
+                        net.head().forward(ps, new NDList(features), true).singletonOrThrow();
                 features.close();
                 NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                 TrainingStep.clearGradients(net);
@@ -63,8 +64,8 @@ final class MemoryEfficientPass {
                         NDArray inputGradient = pieces.get(b).get(0).getGradient();
                         if (b > 0) {
                             try (NDArray transitionInput = blocks.get(b - 1).concatenate(pieces.get(b - 1))) {
-                                recomputeAndBackward(collector, ps, transitions.get(b - 1), transitionInput,
-                                        inputGradient);
+                                recomputeAndBackward(
+                                        collector, ps, transitions.get(b - 1), transitionInput, inputGradient);
                             }
                         } else {
                             recomputeAndBackward(collector, ps, net.stem(), stemInput, inputGradient);
@@ -89,8 +90,8 @@ final class MemoryEfficientPass {
      * Fills {@code pieces} with, for each block, its input and then the k new maps of each of its layers.
      * BN updates its running statistics here, once.
      */
-    private static void forwardKeepingNewMaps(DenseNet net, ParameterStore ps, NDArray stemInput,
-            List<List<NDArray>> pieces) {
+    private static void forwardKeepingNewMaps(
+            DenseNet net, ParameterStore ps, NDArray stemInput, List<List<NDArray>> pieces) {
         List<DenseBlock> blocks = net.denseBlocks();
         List<Transition> transitions = net.transitions();
         NDArray blockInput = forward(net.stem(), ps, stemInput);
@@ -138,8 +139,12 @@ final class MemoryEfficientPass {
     }
 
     /** Runs {@code block} on {@code input} with autograd on and back-propagates {@code outputGradient} through it. */
-    private static void recomputeAndBackward(GradientCollector collector, ParameterStore ps,
-            ai.djl.nn.Block block, NDArray input, NDArray outputGradient) {
+    private static void recomputeAndBackward(
+            GradientCollector collector,
+            ParameterStore ps,
+            ai.djl.nn.Block block,
+            NDArray input,
+            NDArray outputGradient) {
         NDArray output = block.forward(ps, new NDList(input), true).singletonOrThrow();
         NDArray weighted = output.mul(outputGradient);
         output.close();

@@ -25,32 +25,72 @@ public final class MetricsReport {
         StringBuilder csv = new StringBuilder("epoch,learning_rate,train_loss,train_accuracy,test_loss,"
                 + "test_accuracy,test_top5,seconds,images_per_second,skipped_images\n");
         for (EpochMetrics m : history) {
-            csv.append(String.format(Locale.ROOT, "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%.2f,%d%n", m.epoch(),
-                    m.learningRate(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(),
-                    m.testTop5(), m.seconds(), m.imagesPerSecond(), m.skippedImages()));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%.2f,%d%n",
+                    m.epoch(),
+                    m.learningRate(),
+                    m.trainLoss(),
+                    m.trainAccuracy(),
+                    m.testLoss(),
+                    m.testAccuracy(),
+                    m.testTop5(),
+                    m.seconds(),
+                    m.imagesPerSecond(),
+                    m.skippedImages()));
         }
         atomicWrite(runDir.resolve(CSV), csv.toString());
-        atomicWrite(runDir.resolve(JSON), new GsonBuilder().setPrettyPrinting()
-                .serializeSpecialFloatingPointValues().create().toJson(history));
+        atomicWrite(
+                runDir.resolve(JSON),
+                new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
+                        .toJson(history));
         plot(runDir.resolve(PLOT), history);
     }
 
     private static void plot(Path file, List<EpochMetrics> history) throws IOException {
         double[] epochs = history.stream().mapToDouble(EpochMetrics::epoch).toArray();
-        XYChart loss = new XYChartBuilder().width(560).height(400).title("Loss").xAxisTitle("epoch")
-                .yAxisTitle("cross-entropy").build();
-        loss.addSeries("train", epochs, history.stream().mapToDouble(EpochMetrics::trainLoss).toArray())
+        XYChart loss = new XYChartBuilder()
+                .width(560)
+                .height(400)
+                .title("Loss")
+                .xAxisTitle("epoch")
+                .yAxisTitle("cross-entropy")
+                .build();
+        loss.addSeries(
+                        "train",
+                        epochs,
+                        history.stream().mapToDouble(EpochMetrics::trainLoss).toArray())
                 .setMarker(SeriesMarkers.CIRCLE);
-        loss.addSeries("test", epochs, history.stream().mapToDouble(EpochMetrics::testLoss).toArray())
+        loss.addSeries(
+                        "test",
+                        epochs,
+                        history.stream().mapToDouble(EpochMetrics::testLoss).toArray())
                 .setMarker(SeriesMarkers.CIRCLE);
-        XYChart accuracy = new XYChartBuilder().width(560).height(400).title("Accuracy").xAxisTitle("epoch")
-                .yAxisTitle("top-1 accuracy").build();
-        accuracy.addSeries("train", epochs, history.stream().mapToDouble(EpochMetrics::trainAccuracy).toArray())
+        XYChart accuracy = new XYChartBuilder()
+                .width(560)
+                .height(400)
+                .title("Accuracy")
+                .xAxisTitle("epoch")
+                .yAxisTitle("top-1 accuracy")
+                .build();
+        accuracy.addSeries(
+                        "train",
+                        epochs,
+                        history.stream()
+                                .mapToDouble(EpochMetrics::trainAccuracy)
+                                .toArray())
                 .setMarker(SeriesMarkers.CIRCLE);
-        accuracy.addSeries("test", epochs, history.stream().mapToDouble(EpochMetrics::testAccuracy).toArray())
+        accuracy.addSeries(
+                        "test",
+                        epochs,
+                        history.stream().mapToDouble(EpochMetrics::testAccuracy).toArray())
                 .setMarker(SeriesMarkers.CIRCLE);
-        AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, out,
-                BitmapEncoder.BitmapFormat.PNG));
+        AtomicFile.write(
+                file,
+                out -> BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
     private static void atomicWrite(Path file, String text) throws IOException {

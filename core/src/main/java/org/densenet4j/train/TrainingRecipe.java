@@ -12,8 +12,15 @@ package org.densenet4j.train;
  * @param augment the paper's "+" augmentation: random 4-pixel-padded crops and horizontal flips
  * @param seed the seed every random choice derives from
  */
-public record TrainingRecipe(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
-        LearningRateSchedule schedule, boolean augment, long seed) {
+public record TrainingRecipe(
+        int epochs,
+        int batchSize,
+        double learningRate,
+        double momentum,
+        double weightDecay,
+        LearningRateSchedule schedule,
+        boolean augment,
+        long seed) {
 
     public TrainingRecipe {
         check(epochs > 0, "epochs must be positive, got " + epochs);

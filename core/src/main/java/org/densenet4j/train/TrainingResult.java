@@ -14,5 +14,9 @@ import org.densenet4j.infer.ModelSpec;
  * @param checkpoint the checkpoint holding the final weights
  * @param trainingSeconds wall time of the training passes in this process (evaluation excluded)
  */
-public record TrainingResult(ModelSpec spec, List<EpochMetrics> history, EvaluationReport finalEvaluation,
-        Path checkpoint, double trainingSeconds) {}
+public record TrainingResult(
+        ModelSpec spec,
+        List<EpochMetrics> history,
+        EvaluationReport finalEvaluation,
+        Path checkpoint,
+        double trainingSeconds) {}

@@ -38,8 +38,8 @@ public final class BundledModel {
         }
         URL url = BundledModel.class.getResource(RESOURCE);
         if (url == null) {
-            throw new UncheckedIOException(new IOException("the bundled model " + RESOURCE
-                    + " is not on the class path: is densenet4j-core's jar complete?"));
+            throw new UncheckedIOException(new IOException(
+                    "the bundled model " + RESOURCE + " is not on the class path: is densenet4j-core's jar complete?"));
         }
         try {
             if ("file".equals(url.getProtocol())) {

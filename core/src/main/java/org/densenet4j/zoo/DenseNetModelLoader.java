@@ -63,8 +63,13 @@ public final class DenseNetModelLoader implements ModelLoader {
 
     @Override
     public MRL getMrl() {
-        return MRL.model(Repository.newInstance("densenet4j", Path.of(".")), getApplication(), getGroupId(),
-                getArtifactId(), "0.1.0", getArtifactId());
+        return MRL.model(
+                Repository.newInstance("densenet4j", Path.of(".")),
+                getApplication(),
+                getGroupId(),
+                getArtifactId(),
+                "0.1.0",
+                getArtifactId());
     }
 
     @Override
@@ -80,20 +85,25 @@ public final class DenseNetModelLoader implements ModelLoader {
         Map<String, Object> arguments = criteria.getArguments() == null ? Map.of() : criteria.getArguments();
         Path file = modelFile(arguments);
         if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "densenet4j model file not found ("
-                    + (Files.exists(file) ? "not a regular file" : "no such file") + ")");
+            throw new NoSuchFileException(
+                    file.toString(),
+                    null,
+                    "densenet4j model file not found (" + (Files.exists(file) ? "not a regular file" : "no such file")
+                            + ")");
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
-            TrainedModel loaded = ModelFiles.open(file, options(arguments), model.getNDManager(), w -> { });
+            TrainedModel loaded = ModelFiles.open(file, options(arguments), model.getNDManager(), w -> {});
             // A ZooModel only predicts: give it the folded inference network.
             FoldedDenseNet folded = FoldedDenseNet.of(loaded.network(), model.getNDManager());
             Translator<I, O> translator;
             if (explains) {
                 Object target = arguments.get("class");
                 model.setBlock(new ExplainingBlock(folded));
-                translator = (Translator<I, O>) new ExplanationTranslator(loaded.spec(),
-                        target == null ? "top" : target.toString(), loaded.network().denseBlocks().size());
+                translator = (Translator<I, O>) new ExplanationTranslator(
+                        loaded.spec(),
+                        target == null ? "top" : target.toString(),
+                        loaded.network().denseBlocks().size());
             } else {
                 model.setBlock(folded);
                 translator = (Translator<I, O>) new DenseNetTranslator(loaded.spec());
@@ -102,8 +112,7 @@ public final class DenseNetModelLoader implements ModelLoader {
         } catch (IOException | RuntimeException e) {
             model.close();
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw new MalformedModelException(message.contains(file.toString()) ? message
-                    : file + ": " + message, e);
+            throw new MalformedModelException(message.contains(file.toString()) ? message : file + ": " + message, e);
         }
     }
 
@@ -112,9 +121,11 @@ public final class DenseNetModelLoader implements ModelLoader {
         Object preset = arguments.get("model");
         Object layout = arguments.get("layout");
         Object classes = arguments.get("classes");
-        return new ModelFiles.Options(preset == null ? null : Presets.named(preset.toString()),
+        return new ModelFiles.Options(
+                preset == null ? null : Presets.named(preset.toString()),
                 classes == null ? null : Integer.valueOf(classes.toString()),
-                layout == null ? null : TorchLayout.parse(layout.toString()), true);
+                layout == null ? null : TorchLayout.parse(layout.toString()),
+                true);
     }
 
     /** The file the arguments name: {@code weights}, else {@code checkpoint}, else the bundled model. */

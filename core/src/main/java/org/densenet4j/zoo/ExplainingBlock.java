@@ -18,8 +18,8 @@ final class ExplainingBlock extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-            PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return network.logitsAndClassActivationMaps(inputs.singletonOrThrow());
     }
 

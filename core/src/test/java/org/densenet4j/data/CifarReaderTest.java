@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CifarReaderTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void readsCifar10BatchesInOrder() throws IOException {
@@ -48,8 +49,7 @@ class CifarReaderTest {
         byte[] records = DatasetFixtures.cifarRecords(3, 1, 10);
         Path test = dir.resolve("test_batch.bin");
         Files.write(test, Arrays.copyOf(records, records.length - 10));
-        InvalidDatasetException e = assertThrows(InvalidDatasetException.class,
-                () -> CifarReader.cifar10(dir, false));
+        InvalidDatasetException e = assertThrows(InvalidDatasetException.class, () -> CifarReader.cifar10(dir, false));
         assertTrue(e.getMessage().contains("test_batch.bin") && e.getMessage().contains("3073"), e.getMessage());
     }
 
@@ -58,8 +58,7 @@ class CifarReaderTest {
         byte[] records = DatasetFixtures.cifarRecords(3, 1, 10);
         records[3073] = 10;
         Files.write(dir.resolve("test_batch.bin"), records);
-        InvalidDatasetException e = assertThrows(InvalidDatasetException.class,
-                () -> CifarReader.cifar10(dir, false));
+        InvalidDatasetException e = assertThrows(InvalidDatasetException.class, () -> CifarReader.cifar10(dir, false));
         assertTrue(e.getMessage().contains("label 10"), e.getMessage());
     }
 }

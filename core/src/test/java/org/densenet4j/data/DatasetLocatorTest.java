@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The search order and the verified downloader, against a loopback HTTP server serving fixture files. */
 class DatasetLocatorTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private HttpServer server;
     private final AtomicInteger requests = new AtomicInteger();
     private Path served;
@@ -61,16 +63,19 @@ class DatasetLocatorTest {
     private DatasetSource source(Path systemDir, boolean corruptChecksum) throws Exception {
         URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
         List<String> md5s = new ArrayList<>();
-        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
+        for (String f : List.of(
+                "train-images-idx3-ubyte.gz",
+                "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz",
+                "t10k-labels-idx1-ubyte.gz")) {
             byte[] digest = MessageDigest.getInstance("MD5").digest(Files.readAllBytes(served.resolve(f)));
             md5s.add(HexFormat.of().formatHex(digest));
         }
         if (corruptChecksum) {
             md5s.set(2, "00000000000000000000000000000000");
         }
-        return DatasetSource.idx("fixture", base, md5s, DatasetCatalog.DIGITS, systemDir,
-                "apt-get install the-fixture");
+        return DatasetSource.idx(
+                "fixture", base, md5s, DatasetCatalog.DIGITS, systemDir, "apt-get install the-fixture");
     }
 
     @Test
@@ -91,7 +96,8 @@ class DatasetLocatorTest {
         Path user = tmp.resolve("user");
         DatasetLocator locator = new DatasetLocator(List.of(source(null, true)), user, new Downloader(), true);
         InvalidDatasetException e = assertThrows(InvalidDatasetException.class, () -> locator.load("fixture", null));
-        assertTrue(e.getMessage().contains("checksum mismatch") && e.getMessage().contains("apt-get install"),
+        assertTrue(
+                e.getMessage().contains("checksum mismatch") && e.getMessage().contains("apt-get install"),
                 e.getMessage());
         assertFalse(Files.exists(user.resolve("fixture/t10k-images-idx3-ubyte.gz")));
         try (Stream<Path> s = Files.list(user.resolve("fixture"))) {
@@ -116,13 +122,14 @@ class DatasetLocatorTest {
 
     @Test
     void missingDatasetSaysHowToGetIt() throws Exception {
-        DatasetLocator locator = new DatasetLocator(List.of(source(null, false)), tmp.resolve("user"),
-                new Downloader(), false);
+        DatasetLocator locator =
+                new DatasetLocator(List.of(source(null, false)), tmp.resolve("user"), new Downloader(), false);
         InvalidDatasetException e = assertThrows(InvalidDatasetException.class, () -> locator.load("fixture", null));
-        assertTrue(e.getMessage().contains("not found") && e.getMessage().contains("apt-get install the-fixture"),
+        assertTrue(
+                e.getMessage().contains("not found") && e.getMessage().contains("apt-get install the-fixture"),
                 e.getMessage());
-        InvalidDatasetException named = assertThrows(InvalidDatasetException.class,
-                () -> locator.load("fixture", tmp.resolve("empty")));
+        InvalidDatasetException named =
+                assertThrows(InvalidDatasetException.class, () -> locator.load("fixture", tmp.resolve("empty")));
         assertTrue(named.getMessage().contains("empty"), named.getMessage());
     }
 }

@@ -15,12 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ImageFolderDatasetTest {
 
-    @TempDir Path root;
+    @TempDir
+    Path root;
 
     static void image(Path file, int w, int h, int rgb, String format) throws IOException {
         Files.createDirectories(file.getParent());
-        BufferedImage img = new BufferedImage(w, h, format.equals("png") ? BufferedImage.TYPE_INT_ARGB
-                : BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(
+                w, h, format.equals("png") ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 img.setRGB(x, y, 0xff000000 | rgb);
@@ -42,8 +43,8 @@ class ImageFolderDatasetTest {
         assertEquals(1, d.label(2));
         byte[] px = d.pixels(0);
         assertEquals(3 * 16 * 16, px.length);
-        assertEquals(255, px[0] & 0xff);          // red plane
-        assertEquals(0, px[256] & 0xff);          // green plane
+        assertEquals(255, px[0] & 0xff); // red plane
+        assertEquals(0, px[256] & 0xff); // green plane
         byte[] grey = ImageFolderDataset.scan(root, 1, 8, 8).pixels(2);
         assertEquals(Math.round(0.114 * 255), grey[0] & 0xff);
     }
@@ -70,8 +71,8 @@ class ImageFolderDatasetTest {
     @Test
     void singleClassFolderIsRejected() throws IOException {
         image(root.resolve("only/a.png"), 8, 8, 0, "png");
-        InvalidDatasetException e = assertThrows(InvalidDatasetException.class,
-                () -> ImageFolderDataset.scan(root, 3, 8, 8));
+        InvalidDatasetException e =
+                assertThrows(InvalidDatasetException.class, () -> ImageFolderDataset.scan(root, 3, 8, 8));
         assertTrue(e.getMessage().contains("at least 2"), e.getMessage());
     }
 

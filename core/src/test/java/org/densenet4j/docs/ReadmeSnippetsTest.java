@@ -26,11 +26,13 @@ class ReadmeSnippetsTest {
         assertFalse(snippets.isEmpty(), "the README has Java snippets");
         List<List<String>> examples;
         try (Stream<Path> files = Files.walk(ROOT.resolve("examples/src/main/java"))) {
-            examples = files.filter(f -> f.toString().endsWith(".java")).map(ReadmeSnippetsTest::trimmedLines)
+            examples = files.filter(f -> f.toString().endsWith(".java"))
+                    .map(ReadmeSnippetsTest::trimmedLines)
                     .collect(Collectors.toList());
         }
         for (List<String> snippet : snippets) {
-            assertTrue(examples.stream().anyMatch(lines -> contains(lines, snippet)),
+            assertTrue(
+                    examples.stream().anyMatch(lines -> contains(lines, snippet)),
                     "this README snippet is not in examples/src/main/java:\n" + String.join("\n", snippet));
         }
     }
@@ -54,7 +56,9 @@ class ReadmeSnippetsTest {
 
     private static List<String> trimmedLines(Path file) {
         try {
-            return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(String::trim)
+            return Files.readAllLines(file).stream()
+                    .filter(l -> !l.isBlank())
+                    .map(String::trim)
                     .collect(Collectors.toList());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -31,13 +31,29 @@ class ExplainerTest {
 
     static Stream<Arguments> families() {
         return Stream.of(
-                Arguments.of("paper CIFAR DenseNet-BC", LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR,
+                Arguments.of(
+                        "paper CIFAR DenseNet-BC",
+                        LayerType.BOTTLENECK,
+                        ConcatOrder.INPUT_FIRST,
+                        StemType.CIFAR,
                         new Shape(1, 3, 16, 16)),
-                Arguments.of("paper CIFAR DenseNet (basic), grey", LayerType.BASIC, ConcatOrder.INPUT_FIRST,
-                        StemType.CIFAR, new Shape(1, 1, 12, 12)),
-                Arguments.of("blog code, new features first", LayerType.BOTTLENECK, ConcatOrder.NEW_FEATURES_FIRST,
-                        StemType.CIFAR, new Shape(1, 3, 16, 16)),
-                Arguments.of("ImageNet stem", LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.IMAGENET,
+                Arguments.of(
+                        "paper CIFAR DenseNet (basic), grey",
+                        LayerType.BASIC,
+                        ConcatOrder.INPUT_FIRST,
+                        StemType.CIFAR,
+                        new Shape(1, 1, 12, 12)),
+                Arguments.of(
+                        "blog code, new features first",
+                        LayerType.BOTTLENECK,
+                        ConcatOrder.NEW_FEATURES_FIRST,
+                        StemType.CIFAR,
+                        new Shape(1, 3, 16, 16)),
+                Arguments.of(
+                        "ImageNet stem",
+                        LayerType.BOTTLENECK,
+                        ConcatOrder.INPUT_FIRST,
+                        StemType.IMAGENET,
                         new Shape(1, 3, 64, 64)));
     }
 
@@ -51,11 +67,19 @@ class ExplainerTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
-    void camIsTheClassifierAppliedToTheFinalMapsAndGradCamAtTheLastBlockIsItsPositivePartOverTheArea(String family,
-            LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 3, 2)
-                .optLayerType(layerType).optConcatOrder(order).optStem(stem).optStemWidth(8).optCompression(0.5)
-                .optInputChannels((int) shape.get(1)).optClasses(5).build();
+    void camIsTheClassifierAppliedToTheFinalMapsAndGradCamAtTheLastBlockIsItsPositivePartOverTheArea(
+            String family, LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 3, 2)
+                .optLayerType(layerType)
+                .optConcatOrder(order)
+                .optStem(stem)
+                .optStemWidth(8)
+                .optCompression(0.5)
+                .optInputChannels((int) shape.get(1))
+                .optClasses(5)
+                .build();
         Engine.getInstance().setRandomSeed(5);
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(config);
@@ -64,7 +88,12 @@ class ExplainerTest {
             List<String> names = IntStream.range(0, 5).mapToObj(i -> "c" + i).collect(Collectors.toList());
             float[] ones = new float[(int) shape.get(1)];
             java.util.Arrays.fill(ones, 1);
-            ModelSpec spec = new ModelSpec("test", config, (int) shape.get(2), (int) shape.get(3), names,
+            ModelSpec spec = new ModelSpec(
+                    "test",
+                    config,
+                    (int) shape.get(2),
+                    (int) shape.get(3),
+                    names,
                     new Normalization(new float[ones.length], ones));
             Explainer explainer = new Explainer(net, spec, m);
             NDArray x = m.randomNormal(shape);
@@ -73,14 +102,19 @@ class ExplainerTest {
             // The plain network's CAM, from its definition: sum_c W[k][c] * relu(bn(last block output)).
             NDArray last = net.blockOutput(ps, x, 3);
             NDArray features = net.head().rectify(ps, new NDList(last), false, null);
-            NDArray weight = net.head().classifier().getParameters().get("weight").getArray();
+            NDArray weight =
+                    net.head().classifier().getParameters().get("weight").getArray();
             NDArray bias = net.head().classifier().getParameters().get("bias").getArray();
-            float[] logits = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            float[] logits =
+                    net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
             long h = features.getShape().get(2);
             long w = features.getShape().get(3);
             for (int k = 0; k < 5; k++) {
-                NDArray plain = features.get(0).reshape(features.getShape().get(1), -1).transpose()
-                        .matMul(weight.get(k).reshape(-1, 1)).reshape(h, w);
+                NDArray plain = features.get(0)
+                        .reshape(features.getShape().get(1), -1)
+                        .transpose()
+                        .matMul(weight.get(k).reshape(-1, 1))
+                        .reshape(h, w);
                 Explanation cam = explainer.explain(x, Integer.toString(k), Explainer.Method.CAM, 3);
                 float[] expected = plain.toFloatArray();
                 float tolerance = 1e-4f * scale(expected);
@@ -94,7 +128,10 @@ class ExplainerTest {
                 Explanation grad = explainer.explain(x, Integer.toString(k), Explainer.Method.GRAD_CAM, 3);
                 assertEquals(h, grad.height());
                 for (int i = 0; i < expected.length; i++) {
-                    assertEquals(Math.max(0, expected[i]) / (h * w), grad.map()[i], tolerance / (h * w),
+                    assertEquals(
+                            Math.max(0, expected[i]) / (h * w),
+                            grad.map()[i],
+                            tolerance / (h * w),
                             family + " Grad-CAM = relu(CAM) / area, class " + k + " at " + i);
                 }
             }
@@ -108,28 +145,45 @@ class ExplainerTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
-    void unknownClassesAndLayersNameTheValidOnes(String family, LayerType layerType, ConcatOrder order, StemType stem,
-            Shape shape) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 2)
-                .optLayerType(layerType).optConcatOrder(order).optStem(stem).optStemWidth(8)
-                .optInputChannels((int) shape.get(1)).optClasses(3).build();
+    void unknownClassesAndLayersNameTheValidOnes(
+            String family, LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 2)
+                .optLayerType(layerType)
+                .optConcatOrder(order)
+                .optStem(stem)
+                .optStemWidth(8)
+                .optInputChannels((int) shape.get(1))
+                .optClasses(3)
+                .build();
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(config);
             net.initialize(m, DataType.FLOAT32, shape);
             float[] ones = new float[(int) shape.get(1)];
             java.util.Arrays.fill(ones, 1);
-            Explainer explainer = new Explainer(net, new ModelSpec("t", config, (int) shape.get(2),
-                    (int) shape.get(3), List.of("cat", "dog", "fox"), new Normalization(new float[ones.length], ones)),
+            Explainer explainer = new Explainer(
+                    net,
+                    new ModelSpec(
+                            "t",
+                            config,
+                            (int) shape.get(2),
+                            (int) shape.get(3),
+                            List.of("cat", "dog", "fox"),
+                            new Normalization(new float[ones.length], ones)),
                     m);
             NDArray x = m.randomNormal(shape);
-            assertEquals("dog", explainer.explain(x, "dog", Explainer.Method.CAM, 2).label());
-            IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
-                    () -> explainer.explain(x, "owl", Explainer.Method.CAM, 2));
-            assertTrue(name.getMessage().contains("[cat, dog, fox]") && name.getMessage().contains("0..2"),
+            assertEquals(
+                    "dog", explainer.explain(x, "dog", Explainer.Method.CAM, 2).label());
+            IllegalArgumentException name = assertThrows(
+                    IllegalArgumentException.class, () -> explainer.explain(x, "owl", Explainer.Method.CAM, 2));
+            assertTrue(
+                    name.getMessage().contains("[cat, dog, fox]")
+                            && name.getMessage().contains("0..2"),
                     name.getMessage());
             assertThrows(IllegalArgumentException.class, () -> explainer.explain(x, "3", Explainer.Method.CAM, 2));
-            IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
-                    () -> explainer.explain(x, "top", Explainer.Method.GRAD_CAM, 5));
+            IllegalArgumentException layer = assertThrows(
+                    IllegalArgumentException.class, () -> explainer.explain(x, "top", Explainer.Method.GRAD_CAM, 5));
             assertTrue(layer.getMessage().contains("block1..block2"), layer.getMessage());
             assertThrows(IllegalArgumentException.class, () -> explainer.explain(x, "top", Explainer.Method.CAM, 1));
         }

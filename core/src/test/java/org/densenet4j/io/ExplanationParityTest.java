@@ -52,24 +52,32 @@ class ExplanationParityTest {
             NDArray inner = f.npy(m, "gradcam_block1.npy");
             int classes = f.config().classes();
             float[] ones = {1, 1, 1};
-            ModelSpec spec = new ModelSpec(name, f.config(), (int) input.getShape().get(2),
-                    (int) input.getShape().get(3), IntStream.range(0, classes).mapToObj(i -> "c" + i)
-                            .collect(Collectors.toList()), new Normalization(new float[3], ones));
+            ModelSpec spec = new ModelSpec(
+                    name,
+                    f.config(),
+                    (int) input.getShape().get(2),
+                    (int) input.getShape().get(3),
+                    IntStream.range(0, classes).mapToObj(i -> "c" + i).collect(Collectors.toList()),
+                    new Normalization(new float[3], ones));
             Explainer explainer = new Explainer(net, spec, m);
             int blocks = explainer.blocks();
             for (int n = 0; n < input.getShape().get(0); n++) {
                 NDArray image = input.get(n).expandDims(0);
                 for (int k = 0; k < classes; k++) {
                     Explanation e = explainer.explain(image, Integer.toString(k), Explainer.Method.CAM, blocks);
-                    assertArrayEquals(Arrays.copyOfRange(cam.getShape().getShape(), 2, 4),
-                            new long[] {e.height(), e.width()});
+                    assertArrayEquals(
+                            Arrays.copyOfRange(cam.getShape().getShape(), 2, 4), new long[] {e.height(), e.width()});
                     assertClose(cam.get(n, k).toFloatArray(), e.map(), name + " CAM image " + n + " class " + k);
                 }
-                assertClose(last.get(n).toFloatArray(),
-                        explainer.explain(image, "1", Explainer.Method.GRAD_CAM, blocks).map(),
+                assertClose(
+                        last.get(n).toFloatArray(),
+                        explainer
+                                .explain(image, "1", Explainer.Method.GRAD_CAM, blocks)
+                                .map(),
                         name + " Grad-CAM of the final maps, image " + n);
                 Explanation block1 = explainer.explain(image, "1", Explainer.Method.GRAD_CAM, 1);
-                assertArrayEquals(Arrays.copyOfRange(inner.getShape().getShape(), 1, 3),
+                assertArrayEquals(
+                        Arrays.copyOfRange(inner.getShape().getShape(), 1, 3),
                         new long[] {block1.height(), block1.width()});
                 assertClose(inner.get(n).toFloatArray(), block1.map(), name + " Grad-CAM of block 1, image " + n);
             }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileTorchFileTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     /** A pickle writer for crafted files: just the opcodes these cases need. */
     private static final class Pickle {
@@ -58,9 +59,25 @@ class HostileTorchFileTest {
             p.op(0x80).op(2).op('}').op('(');
             for (int i = 0; i < numels.length; i++) {
                 p.text("t" + i).global("torch._utils", "_rebuild_tensor_v2").op('(');
-                p.op('(').text("storage").global("torch", "FloatStorage").text(Integer.toString(i)).text("cpu")
-                        .op('J').int32(numels[i]).op('t').op('Q');
-                p.op('J').int32(0).op('(').op('J').int32(numels[i]).op('t').op('(').op('J').int32(1).op('t');
+                p.op('(')
+                        .text("storage")
+                        .global("torch", "FloatStorage")
+                        .text(Integer.toString(i))
+                        .text("cpu")
+                        .op('J')
+                        .int32(numels[i])
+                        .op('t')
+                        .op('Q');
+                p.op('J')
+                        .int32(0)
+                        .op('(')
+                        .op('J')
+                        .int32(numels[i])
+                        .op('t')
+                        .op('(')
+                        .op('J')
+                        .int32(1)
+                        .op('t');
                 p.op(0x89).op('t').op('R');
             }
             return p.op('u').op('.').out.toByteArray();

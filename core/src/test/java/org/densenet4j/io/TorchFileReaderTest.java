@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TorchFileReaderTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private Path zip(String name, Map<String, byte[]> entries) throws IOException {
         Path p = tmp.resolve(name);
@@ -54,8 +54,8 @@ class TorchFileReaderTest {
 
     @Test
     void readsTrainingCheckpointsWithTheStateDictUnderNet() throws IOException {
-        Map<String, TorchTensor> sd = TorchFileReader.readStateDict(
-                TorchFixture.ROOT.resolve("pytorch-cifar/weights.pth"));
+        Map<String, TorchTensor> sd =
+                TorchFileReader.readStateDict(TorchFixture.ROOT.resolve("pytorch-cifar/weights.pth"));
         assertTrue(sd.containsKey("conv1.weight"), sd.keySet().toString());
         assertTrue(sd.containsKey("dense1.0.bn1.running_var"));
     }
@@ -92,7 +92,8 @@ class TorchFileReaderTest {
         Path text = tmp.resolve("notes.pth");
         Files.writeString(text, "just text, not a checkpoint");
         TorchFormatException e = assertThrows(TorchFormatException.class, () -> TorchFileReader.read(text));
-        assertTrue(e.getMessage().contains("notes.pth") && e.getMessage().contains("not a torch.save zip"),
+        assertTrue(
+                e.getMessage().contains("notes.pth") && e.getMessage().contains("not a torch.save zip"),
                 e.getMessage());
 
         byte[] whole = Files.readAllBytes(TorchFixture.ROOT.resolve("torchvision-small/weights.pth"));
@@ -115,8 +116,10 @@ class TorchFileReaderTest {
         Path marker = tmp.resolve("pwned");
         // pickle for os.system("touch <marker>"), protocol 2
         String cmd = "touch " + marker;
-        byte[] pickle = ("\u0080\u0002cos\nsystem\nX" + new String(new byte[] {(byte) cmd.length(), 0, 0, 0},
-                StandardCharsets.ISO_8859_1) + cmd + "\u0085R.").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] pickle = ("\u0080\u0002cos\nsystem\nX"
+                        + new String(new byte[] {(byte) cmd.length(), 0, 0, 0}, StandardCharsets.ISO_8859_1) + cmd
+                        + "\u0085R.")
+                .getBytes(StandardCharsets.ISO_8859_1);
         Path evil = zip("evil.pth", Map.of("archive/data.pkl", pickle));
         TorchFormatException e = assertThrows(TorchFormatException.class, () -> TorchFileReader.read(evil));
         assertTrue(e.getMessage().contains("evil.pth") && e.getMessage().contains("os.system"), e.getMessage());
@@ -131,23 +134,32 @@ class TorchFileReaderTest {
         entries.put("archive/data/0", new byte[8]); // two floats where four are declared
         Path shortStorage = zip("short.pth", entries);
         TorchFormatException e = assertThrows(TorchFormatException.class, () -> TorchFileReader.read(shortStorage));
-        assertTrue(e.getMessage().contains("short.pth") && e.getMessage().contains("holds 2 elements"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("short.pth") && e.getMessage().contains("holds 2 elements"), e.getMessage());
     }
 
     @Test
     void checkpointOfAnotherModelListsEveryProblemTogether() throws IOException {
-        Map<String, TorchTensor> sd = TorchFileReader.readStateDict(TorchFixture.ROOT.resolve("torchvision-small/weights.pth"));
-        DenseNetConfig other = DenseNetConfig.builder().setGrowthRate(8).setBlockLayers(2, 2).optCompression(0.5)
-                .optBottleneckWidth(2).optStem(org.densenet4j.model.StemType.IMAGENET).optStemWidth(16).optClasses(6)
+        Map<String, TorchTensor> sd =
+                TorchFileReader.readStateDict(TorchFixture.ROOT.resolve("torchvision-small/weights.pth"));
+        DenseNetConfig other = DenseNetConfig.builder()
+                .setGrowthRate(8)
+                .setBlockLayers(2, 2)
+                .optCompression(0.5)
+                .optBottleneckWidth(2)
+                .optStem(org.densenet4j.model.StemType.IMAGENET)
+                .optStemWidth(16)
+                .optClasses(6)
                 .build();
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(other);
             net.initialize(m, DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 3, 48, 48));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> TorchWeights.load(net, sd, TorchLayout.TORCHVISION, true));
-            assertTrue(e.getMessage().contains("unexpected") && e.getMessage().contains("denselayer3")
-                    && e.getMessage().contains("shape mismatch") && e.getMessage().contains("classifier.weight"),
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> TorchWeights.load(net, sd, TorchLayout.TORCHVISION, true));
+            assertTrue(
+                    e.getMessage().contains("unexpected")
+                            && e.getMessage().contains("denselayer3")
+                            && e.getMessage().contains("shape mismatch")
+                            && e.getMessage().contains("classifier.weight"),
                     e.getMessage());
             TorchWeights.ImportReport report = TorchWeights.load(net, sd, TorchLayout.TORCHVISION, false);
             assertFalse(report.isClean());

@@ -21,8 +21,8 @@ import java.util.stream.StreamSupport;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.MemoryFormat;
-import org.densenet4j.train.TrainingStep;
 import org.densenet4j.train.NesterovSgd;
+import org.densenet4j.train.TrainingStep;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** densenet4j against PyTorch 1.13 on the same weights and inputs (fixtures from scripts/make_torch_fixtures.py). */
 class TorchParityTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     static Iterable<String> fixtures() {
         return TorchFixture.names();
@@ -65,7 +66,8 @@ class TorchParityTest {
     }
 
     static float[] logits(DenseNet net, NDArray input, NDManager manager) {
-        return net.forward(new ParameterStore(manager, false), new NDList(input), false).singletonOrThrow()
+        return net.forward(new ParameterStore(manager, false), new NDList(input), false)
+                .singletonOrThrow()
                 .toFloatArray();
     }
 
@@ -90,7 +92,8 @@ class TorchParityTest {
             float[] expected = f.npy(m, "logits.npy").toFloatArray();
             try (FoldedDenseNet folded = FoldedDenseNet.of(f.network(m), m)) {
                 float[] actual = folded.forward(new ParameterStore(m, false), new NDList(f.npy(m, "input.npy")), false)
-                        .singletonOrThrow().toFloatArray();
+                        .singletonOrThrow()
+                        .toFloatArray();
                 assertClose(expected, actual, 1e-4 * maxAbs(expected), name + " folded logits");
             }
         }
@@ -105,16 +108,20 @@ class TorchParityTest {
             DenseNet net = f.network(m);
             net.setMemoryFormat(format);
             model.setBlock(net);
-            NesterovSgd sgd = NesterovSgd.builder().optLearningRate(0.1f).optMomentum(0.9f).optWeightDecays(1e-4f)
+            NesterovSgd sgd = NesterovSgd.builder()
+                    .optLearningRate(0.1f)
+                    .optMomentum(0.9f)
+                    .optWeightDecays(1e-4f)
                     .build();
-            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(sgd))) {
+            try (Trainer trainer =
+                    model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
                 NDArray x = f.npy(m, "input.npy");
                 NDArray y = f.npy(m, "labels.npy");
                 step.forwardBackward(trainer, x, y);
                 trainer.step();
             }
-            Map<String, TorchTensor> after = TorchFileReader.readStateDict(f.dir().resolve("after_step.pth"));
+            Map<String, TorchTensor> after =
+                    TorchFileReader.readStateDict(f.dir().resolve("after_step.pth"));
             for (Map.Entry<String, Parameter> e : f.layout().names(net).entrySet()) {
                 TorchTensor expected = after.get(e.getKey());
                 assertClose(expected.data(), e.getValue().getArray().toFloatArray(), 1e-4, name + " " + e.getKey());
@@ -133,11 +140,14 @@ class TorchParityTest {
             DenseNet again = new DenseNet(f.config());
             NDArray input = f.npy(m, "input.npy");
             again.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, input.getShape());
-            TorchWeights.ImportReport report = TorchWeights.load(again, TorchFileReader.readStateDict(exported),
-                    f.layout(), true);
+            TorchWeights.ImportReport report =
+                    TorchWeights.load(again, TorchFileReader.readStateDict(exported), f.layout(), true);
             assertTrue(report.isClean(), report.describe());
-            assertClose(f.npy(m, "logits.npy").toFloatArray(), logits(again, input, m),
-                    1e-4 * maxAbs(f.npy(m, "logits.npy").toFloatArray()), name + " re-imported logits");
+            assertClose(
+                    f.npy(m, "logits.npy").toFloatArray(),
+                    logits(again, input, m),
+                    1e-4 * maxAbs(f.npy(m, "logits.npy").toFloatArray()),
+                    name + " re-imported logits");
         }
     }
 }

@@ -53,8 +53,7 @@ class DenseNetConfigValidationTest {
 
     @Test
     void unknownPresetListsTheValidNames() {
-        assertRejected(() -> Presets.named("resnet50"), "resnet50", "densenet121", "cifar-densenet",
-                "densenet-bc-L-k");
+        assertRejected(() -> Presets.named("resnet50"), "resnet50", "densenet121", "cifar-densenet", "densenet-bc-L-k");
     }
 
     @Test
@@ -72,21 +71,28 @@ class DenseNetConfigValidationTest {
                 continue;
             }
             f.setAccessible(true);
-            assertTrue(java.util.Objects.deepEquals(f.get(expected), f.get(actual)), f.getName() + " differs: "
-                    + java.util.Arrays.deepToString(new Object[] {f.get(expected)}) + " vs "
-                    + java.util.Arrays.deepToString(new Object[] {f.get(actual)}));
+            assertTrue(
+                    java.util.Objects.deepEquals(f.get(expected), f.get(actual)),
+                    f.getName() + " differs: "
+                            + java.util.Arrays.deepToString(new Object[] {f.get(expected)}) + " vs "
+                            + java.util.Arrays.deepToString(new Object[] {f.get(actual)}));
         }
     }
 
     @Test
     void descriptionAndBuilderRoundTripEveryField() throws Exception {
         for (Preset preset : Presets.all()) {
-            DenseNetConfig c = preset.builder().optDropRate(0.2f).optClasses(7).optInputChannels(1).build();
+            DenseNetConfig c = preset.builder()
+                    .optDropRate(0.2f)
+                    .optClasses(7)
+                    .optInputChannels(1)
+                    .build();
             assertSameFields(c, DenseNetConfig.fromDescription(c.describe()));
             assertSameFields(c, c.toBuilder().build());
             assertEquals(c, DenseNetConfig.fromDescription(c.describe()));
         }
-        DenseNetConfig other = Presets.named("cifar-densenet").builder().optBottleneckWidth(2).build();
+        DenseNetConfig other =
+                Presets.named("cifar-densenet").builder().optBottleneckWidth(2).build();
         assertTrue(!other.equals(Presets.named("cifar-densenet").config()), "equality sees every setting");
     }
 }

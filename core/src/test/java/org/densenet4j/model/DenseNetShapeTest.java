@@ -36,14 +36,18 @@ class DenseNetShapeTest {
         "cifar-densenet121, 3, 40, 24, 10",
     })
     void forwardGivesOneLogitRowPerImage(String name, int channels, int h, int w, int classes) {
-        DenseNetConfig config = Presets.named(name).builder()
-                .optInputChannels(channels).optClasses(classes).build();
+        DenseNetConfig config = Presets.named(name)
+                .builder()
+                .optInputChannels(channels)
+                .optClasses(classes)
+                .build();
         DenseNet net = new DenseNet(config);
         try (NDManager manager = NDManager.newBaseManager()) {
             Shape input = new Shape(2, channels, h, w);
             net.initialize(manager, DataType.FLOAT32, input);
-            NDArray out = net.forward(new ParameterStore(manager, false),
-                    new NDList(manager.randomNormal(input)), false).singletonOrThrow();
+            NDArray out = net.forward(
+                            new ParameterStore(manager, false), new NDList(manager.randomNormal(input)), false)
+                    .singletonOrThrow();
             assertEquals(new Shape(2, classes), out.getShape());
             assertEquals(new Shape(2, classes), net.getOutputShapes(new Shape[] {input})[0]);
         }
@@ -64,8 +68,8 @@ class DenseNetShapeTest {
     void inputBelowTheMinimumNamesTheMinimum() {
         DenseNetConfig config = Presets.named("densenet121").config();
         assertEquals(29, config.minimumInputSize());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelSummary.of(config, new Shape(3, 28, 28)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ModelSummary.of(config, new Shape(3, 28, 28)));
         assertTrue(e.getMessage().contains("28x28") && e.getMessage().contains("29x29"), e.getMessage());
         assertEquals(4, Presets.named("densenet-bc-100-12").config().minimumInputSize());
     }
@@ -76,8 +80,11 @@ class DenseNetShapeTest {
         "NEW_FEATURES_FIRST, 4, 9",
     })
     void concatOrderPlacesTheBlockInputWhereTheLayoutExpects(ConcatOrder order, int from, int to) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(1)
-                .optConcatOrder(order).build();
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(1)
+                .optConcatOrder(order)
+                .build();
         DenseBlock block = new DenseBlock("denseblock1", 5, 1, config);
         try (NDManager manager = NDManager.newBaseManager()) {
             Shape shape = new Shape(2, 5, 6, 6);
@@ -86,7 +93,8 @@ class DenseNetShapeTest {
             NDArray y = block.forward(new ParameterStore(manager, false), new NDList(x), false)
                     .singletonOrThrow();
             assertEquals(new Shape(2, 9, 6, 6), y.getShape());
-            assertArrayEquals(x.toFloatArray(), y.get(new NDIndex(":, {}:{}", from, to)).toFloatArray());
+            assertArrayEquals(
+                    x.toFloatArray(), y.get(new NDIndex(":, {}:{}", from, to)).toFloatArray());
         }
     }
 }

@@ -10,7 +10,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -24,20 +23,28 @@ class FoldedDenseNetTest {
     static Stream<Arguments> networks() {
         return Stream.of(
                 Arguments.of(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, new Shape(4, 3, 13, 13)),
-                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.NEW_FEATURES_FIRST, StemType.CIFAR,
-                        new Shape(4, 3, 16, 16)),
+                Arguments.of(
+                        LayerType.BOTTLENECK, ConcatOrder.NEW_FEATURES_FIRST, StemType.CIFAR, new Shape(4, 3, 16, 16)),
                 Arguments.of(LayerType.BASIC, ConcatOrder.INPUT_FIRST, StemType.CIFAR, new Shape(4, 1, 12, 12)),
                 Arguments.of(LayerType.BASIC, ConcatOrder.NEW_FEATURES_FIRST, StemType.CIFAR, new Shape(3, 3, 12, 12)),
-                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.IMAGENET,
-                        new Shape(2, 3, 45, 45)));
+                Arguments.of(
+                        LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.IMAGENET, new Shape(2, 3, 45, 45)));
     }
 
     @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("networks")
     void sameLogitsAsThePlainNetwork(LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 3, 2)
-                .optLayerType(layerType).optConcatOrder(order).optStem(stem).optStemWidth(8).optCompression(0.5)
-                .optInputChannels((int) shape.get(1)).optClasses(5).build();
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 3, 2)
+                .optLayerType(layerType)
+                .optConcatOrder(order)
+                .optStem(stem)
+                .optStemWidth(8)
+                .optCompression(0.5)
+                .optInputChannels((int) shape.get(1))
+                .optClasses(5)
+                .build();
         Engine.getInstance().setRandomSeed(3);
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(config);
@@ -45,9 +52,12 @@ class FoldedDenseNetTest {
             TestNetworks.randomizeNorms(net, m);
             NDArray x = m.randomNormal(shape);
             ParameterStore ps = new ParameterStore(m, false);
-            float[] expected = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            float[] expected =
+                    net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
             try (FoldedDenseNet folded = FoldedDenseNet.of(net, m)) {
-                float[] actual = folded.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                float[] actual = folded.forward(ps, new NDList(x), false)
+                        .singletonOrThrow()
+                        .toFloatArray();
                 float scale = 0;
                 for (float v : expected) {
                     scale = Math.max(scale, Math.abs(v));
@@ -68,7 +78,8 @@ class FoldedDenseNetTest {
             Shape shape = new Shape(1, 3, 32, 32);
             net.initialize(m, DataType.FLOAT32, shape);
             try (FoldedDenseNet folded = FoldedDenseNet.of(net, m)) {
-                assertThrows(IllegalStateException.class,
+                assertThrows(
+                        IllegalStateException.class,
                         () -> folded.forward(new ParameterStore(m, false), new NDList(m.zeros(shape)), true));
             }
         }

@@ -39,7 +39,9 @@ class PresetParameterCountTest {
         int size = preset.inputSize();
         ModelSummary summary = ModelSummary.of(preset.config(classes), new Shape(3, size, size));
         assertEquals(expected, summary.parameters(), name);
-        long stageSum = summary.stages().stream().mapToLong(ModelSummary.StageSummary::parameters).sum();
+        long stageSum = summary.stages().stream()
+                .mapToLong(ModelSummary.StageSummary::parameters)
+                .sum();
         assertEquals(expected, stageSum, "stage rows of " + name + " add up to the total");
     }
 

@@ -18,9 +18,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class StoredValuesTest {
 
     static Stream<DenseNetConfig> configs() {
-        return Stream.concat(Presets.all().stream().flatMap(p -> Stream.of(
-                        p.config(7).toBuilder().optInputChannels(1).build(),
-                        p.config(10).toBuilder().optInputChannels(3).build())),
+        return Stream.concat(
+                Presets.all().stream()
+                        .flatMap(p -> Stream.of(
+                                p.config(7).toBuilder().optInputChannels(1).build(),
+                                p.config(10).toBuilder().optInputChannels(3).build())),
                 Stream.of(Presets.named("densenet-22-6").config(5)));
     }
 
@@ -34,7 +36,8 @@ class StoredValuesTest {
             for (Pair<String, Parameter> p : network.getParameters()) {
                 stored += p.getValue().getArray().size();
             }
-            assertEquals((double) stored, config.storedValues(), config.describe().toString());
+            assertEquals(
+                    (double) stored, config.storedValues(), config.describe().toString());
         }
     }
 }

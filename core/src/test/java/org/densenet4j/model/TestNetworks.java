@@ -19,12 +19,14 @@ public final class TestNetworks {
         for (Parameter p : net.getParameters().values()) {
             NDArray a = p.getArray();
             Shape s = a.getShape();
-            NDArray value = switch (p.getType()) {
-                case GAMMA -> m.randomNormal(s).mul(m.randomUniform(0, 1, s).gt(0.15).toType(DataType.FLOAT32, false));
-                case BETA, RUNNING_MEAN -> m.randomNormal(0, 0.5f, s, DataType.FLOAT32);
-                case RUNNING_VAR -> m.randomUniform(0.3f, 2f, s);
-                default -> null;
-            };
+            NDArray value =
+                    switch (p.getType()) {
+                        case GAMMA -> m.randomNormal(s)
+                                .mul(m.randomUniform(0, 1, s).gt(0.15).toType(DataType.FLOAT32, false));
+                        case BETA, RUNNING_MEAN -> m.randomNormal(0, 0.5f, s, DataType.FLOAT32);
+                        case RUNNING_VAR -> m.randomUniform(0.3f, 2f, s);
+                        default -> null;
+                    };
             if (value != null) {
                 a.set(value.toFloatArray());
             }

@@ -16,9 +16,11 @@ final class FashionMnist {
 
     static synchronized DatasetSplits splits(int train, int test) throws IOException {
         if (cached == null) {
-            DatasetLocator locator = new DatasetLocator(DatasetCatalog.official(),
+            DatasetLocator locator = new DatasetLocator(
+                    DatasetCatalog.official(),
                     Path.of(System.getProperty("java.io.tmpdir"), "densenet4j-test-no-user-data"),
-                    new Downloader(), false);
+                    new Downloader(),
+                    false);
             cached = locator.load("fashion-mnist", null);
         }
         return cached.limit(train, test);

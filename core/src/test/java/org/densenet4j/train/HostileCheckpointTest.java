@@ -13,10 +13,10 @@ import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.densenet4j.io.ModelFiles;
 
 /**
  * A checkpoint's description is checked against what the file holds before the network it describes is
@@ -24,7 +24,8 @@ import org.densenet4j.io.ModelFiles;
  */
 class HostileCheckpointTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     /** The bundled model with its checkpoint.json edited, or with an entry replaced. */
     private Path edited(String name, UnaryOperator<String> json, String entry, byte[] replacement) throws IOException {
@@ -36,7 +37,8 @@ class HostileCheckpointTest {
                 try (InputStream data = in.getInputStream(e)) {
                     byte[] bytes = data.readAllBytes();
                     if (e.getName().equals("checkpoint.json")) {
-                        bytes = json.apply(new String(bytes, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                        bytes = json.apply(new String(bytes, StandardCharsets.UTF_8))
+                                .getBytes(StandardCharsets.UTF_8);
                     } else if (e.getName().equals(entry)) {
                         bytes = replacement;
                     }
@@ -65,8 +67,11 @@ class HostileCheckpointTest {
 
     @Test
     void aHugeDescribedLayerCountIsRefusedWithoutBuildingTheNetwork() throws IOException {
-        Path file = edited("layers.d4j", j -> j.replaceFirst("(?s)\"blockLayers\": \\[.*?\\]",
-                "\"blockLayers\": [100000, 100000, 100000]"), null, null);
+        Path file = edited(
+                "layers.d4j",
+                j -> j.replaceFirst("(?s)\"blockLayers\": \\[.*?\\]", "\"blockLayers\": [100000, 100000, 100000]"),
+                null,
+                null);
         Exception e = refused(file);
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
     }

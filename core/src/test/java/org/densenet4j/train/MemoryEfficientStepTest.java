@@ -39,9 +39,17 @@ class MemoryEfficientStepTest {
     }
 
     private static DenseNetConfig config(LayerType layerType, ConcatOrder order, StemType stem, float dropRate) {
-        return DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(1, 3, 2).optLayerType(layerType)
-                .optConcatOrder(order).optStem(stem).optStemWidth(8).optCompression(0.5).optClasses(3)
-                .optDropRate(dropRate).build();
+        return DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(1, 3, 2)
+                .optLayerType(layerType)
+                .optConcatOrder(order)
+                .optStem(stem)
+                .optStemWidth(8)
+                .optCompression(0.5)
+                .optClasses(3)
+                .optDropRate(dropRate)
+                .build();
     }
 
     /** Runs one forward/backward from fixed weights; returns every gradient and BN statistic, and the loss. */
@@ -57,7 +65,9 @@ class MemoryEfficientStepTest {
                 NDArray x = m.randomNormal(shape);
                 NDArray y = m.create(new float[] {0, 1, 2, 0, 1, 2});
                 for (int pass = 0; pass < 2; pass++) { // twice: gradients must be cleared, not accumulated
-                    out.put("loss", new float[] {step.forwardBackward(trainer, x, y).loss()});
+                    out.put(
+                            "loss",
+                            new float[] {step.forwardBackward(trainer, x, y).loss()});
                 }
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                     NDArray a = p.getValue().getArray();
@@ -92,7 +102,8 @@ class MemoryEfficientStepTest {
 
     @Test
     void dropoutIsRefusedBeforeTraining() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> TrainingStep.MEMORY_EFFICIENT.checkSupports(
                         config(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 0.2f)));
         assertTrue(e.getMessage().contains("drop rate 0.2"), e.getMessage());

@@ -10,8 +10,11 @@ class NesterovSgdTest {
 
     @Test
     void twoStepsMatchPyTorchsNesterovFormula() {
-        NesterovSgd sgd = NesterovSgd.builder().optLearningRate(0.1f).optMomentum(0.9f)
-                .optWeightDecays(0.01f).build();
+        NesterovSgd sgd = NesterovSgd.builder()
+                .optLearningRate(0.1f)
+                .optMomentum(0.9f)
+                .optWeightDecays(0.01f)
+                .build();
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray w = m.create(new float[] {1f, -2f});
             sgd.update("w", w, m.create(new float[] {0.5f, 0.25f}));

@@ -15,19 +15,25 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNetConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.densenet4j.io.ModelFiles;
 
 /** Real training runs on Fashion-MNIST: learning, resuming, crashing while saving, diverging. */
 class TrainingRunTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static DenseNetConfig tiny() {
-        return DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 2).optCompression(0.5)
-                .optInputChannels(1).optDropRate(0.1f).build();
+        return DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 2)
+                .optCompression(0.5)
+                .optInputChannels(1)
+                .optDropRate(0.1f)
+                .build();
     }
 
     private static TrainingRecipe recipe(int epochs, double lr) {
@@ -36,14 +42,21 @@ class TrainingRunTest {
 
     @Test
     void smallDenseNetBeats70PercentAfterOneEpochOnFashionMnist() throws IOException {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(12).setBlockLayers(4, 4, 4)
-                .optCompression(0.5).optInputChannels(1).build();
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(12)
+                .setBlockLayers(4, 4, 4)
+                .optCompression(0.5)
+                .optInputChannels(1)
+                .build();
         TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1);
         TrainingResult r = new DenseNetTrainer(oneEpoch, tmp.resolve("run"), null)
                 .train("densenet-bc-28-12", config, FashionMnist.splits(8000, 1000), false);
-        assertTrue(r.finalEvaluation().top1() > 0.70, "test accuracy " + r.finalEvaluation().top1());
+        assertTrue(
+                r.finalEvaluation().top1() > 0.70,
+                "test accuracy " + r.finalEvaluation().top1());
         assertEquals(1000, r.finalEvaluation().images());
-        for (String f : List.of(MetricsReport.CSV, MetricsReport.JSON, MetricsReport.PLOT, DenseNetTrainer.CHECKPOINT)) {
+        for (String f :
+                List.of(MetricsReport.CSV, MetricsReport.JSON, MetricsReport.PLOT, DenseNetTrainer.CHECKPOINT)) {
             assertTrue(Files.size(tmp.resolve("run").resolve(f)) > 0, f);
         }
     }
@@ -61,16 +74,21 @@ class TrainingRunTest {
                 throw new IllegalStateException("simulated kill after epoch " + epoch);
             }
         };
-        assertThrows(IllegalStateException.class,
-                () -> new DenseNetTrainer(recipe(3, 0.05), killed, killAfterFirstCheckpoint)
-                        .train("tiny", tiny(), data, false));
-        assertEquals(1, CheckpointFile.readDescription(killed.resolve(DenseNetTrainer.CHECKPOINT)).epochsCompleted());
+        assertThrows(IllegalStateException.class, () -> new DenseNetTrainer(
+                        recipe(3, 0.05), killed, killAfterFirstCheckpoint)
+                .train("tiny", tiny(), data, false));
+        assertEquals(
+                1,
+                CheckpointFile.readDescription(killed.resolve(DenseNetTrainer.CHECKPOINT))
+                        .epochsCompleted());
         TrainingResult resumed = new DenseNetTrainer(recipe(3, 0.05), killed, null).train("tiny", tiny(), data, true);
         assertEquals(3, resumed.history().size());
 
         try (NDManager m = NDManager.newBaseManager()) {
-            var a = ModelFiles.open(straight.resolve(DenseNetTrainer.CHECKPOINT), m).network();
-            var b = ModelFiles.open(killed.resolve(DenseNetTrainer.CHECKPOINT), m).network();
+            var a = ModelFiles.open(straight.resolve(DenseNetTrainer.CHECKPOINT), m)
+                    .network();
+            var b = ModelFiles.open(killed.resolve(DenseNetTrainer.CHECKPOINT), m)
+                    .network();
             var pb = b.getParameters();
             for (Pair<String, Parameter> p : a.getParameters()) {
                 float[] x = p.getValue().getArray().toFloatArray();
@@ -88,8 +106,8 @@ class TrainingRunTest {
         Path run = tmp.resolve("run");
         new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
         DenseNetConfig other = tiny().toBuilder().setGrowthRate(6).build();
-        IOException e = assertThrows(IOException.class,
-                () -> new DenseNetTrainer(recipe(1, 0.05), run, null).train("other", other, data, true));
+        IOException e = assertThrows(IOException.class, () -> new DenseNetTrainer(recipe(1, 0.05), run, null)
+                .train("other", other, data, true));
         assertTrue(e.getMessage().contains("another model"), e.getMessage());
     }
 
@@ -103,8 +121,9 @@ class TrainingRunTest {
         try (NDManager m = NDManager.newBaseManager()) {
             var loaded = ModelFiles.open(file, m);
             Checkpoint later = new Checkpoint(before.spec(), 2, before.dataset(), before.recipe(), before.history());
-            IOException crash = assertThrows(IOException.class, () -> CheckpointFile.write(file, later,
-                    loaded.network(), null, out -> new FailAfter(out, 2000)));
+            IOException crash = assertThrows(
+                    IOException.class,
+                    () -> CheckpointFile.write(file, later, loaded.network(), null, out -> new FailAfter(out, 2000)));
             assertTrue(crash.getMessage().contains("simulated"), crash.getMessage());
         }
         assertEquals(1, CheckpointFile.readDescription(file).epochsCompleted());
@@ -122,9 +141,12 @@ class TrainingRunTest {
         Path run = tmp.resolve("run");
         new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
         byte[] before = Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT));
-        RunExistsException e = assertThrows(RunExistsException.class,
-                () -> new DenseNetTrainer(recipe(1, 1e8), run, null).train("tiny", tiny(), data, false));
-        assertTrue(e.getMessage().contains("tiny, 1 of 1 epochs done") && e.getMessage().contains("--resume"),
+        RunExistsException e =
+                assertThrows(RunExistsException.class, () -> new DenseNetTrainer(recipe(1, 1e8), run, null)
+                        .train("tiny", tiny(), data, false));
+        assertTrue(
+                e.getMessage().contains("tiny, 1 of 1 epochs done")
+                        && e.getMessage().contains("--resume"),
                 e.getMessage());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT))));
 
@@ -144,9 +166,10 @@ class TrainingRunTest {
     void nanLossStopsWithAClearMessageAndWritesNothingHalfDone() throws IOException {
         DatasetSplits data = FashionMnist.splits(256, 32);
         Path run = tmp.resolve("run");
-        DivergedException e = assertThrows(DivergedException.class,
-                () -> new DenseNetTrainer(recipe(1, 1e8), run, null).train("tiny", tiny(), data, false));
-        assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("no checkpoint was written"),
+        DivergedException e = assertThrows(DivergedException.class, () -> new DenseNetTrainer(recipe(1, 1e8), run, null)
+                .train("tiny", tiny(), data, false));
+        assertTrue(
+                e.getMessage().contains("loss became") && e.getMessage().contains("no checkpoint was written"),
                 e.getMessage());
         assertTrue(Files.notExists(run.resolve(DenseNetTrainer.CHECKPOINT)));
     }

@@ -24,14 +24,19 @@ class TrainingStepTest {
     @ParameterizedTest
     @EnumSource(LayerType.class)
     void fewStepsLowerTheLossAndGradientsReachEveryParameter(LayerType layerType) {
-        DenseNetConfig config = DenseNetConfig.builder().setGrowthRate(4).setBlockLayers(2, 2)
-                .optLayerType(layerType).optCompression(0.5).optClasses(3).build();
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 2)
+                .optLayerType(layerType)
+                .optCompression(0.5)
+                .optClasses(3)
+                .build();
         ai.djl.engine.Engine.getInstance().setRandomSeed(7); // the same initial weights on every run
         NesterovSgd sgd = NesterovSgd.builder().optLearningRate(0.1f).build();
         try (Model model = Model.newInstance("step-test")) {
             model.setBlock(new DenseNet(config));
-            try (Trainer trainer = model.newTrainer(
-                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
+            try (Trainer trainer =
+                    model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
                 Shape shape = new Shape(8, 3, 12, 12);
                 trainer.initialize(shape);
                 NDManager m = trainer.getManager();
@@ -43,7 +48,12 @@ class TrainingStepTest {
                     if (step == 0) {
                         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                             if (p.getValue().requiresGradient()) {
-                                float g = p.getValue().getArray().getGradient().abs().sum().getFloat();
+                                float g = p.getValue()
+                                        .getArray()
+                                        .getGradient()
+                                        .abs()
+                                        .sum()
+                                        .getFloat();
                                 assertTrue(g > 0, "no gradient reached " + p.getKey());
                             }
                         }

@@ -13,9 +13,9 @@ import ai.djl.repository.zoo.ZooModel;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.densenet4j.infer.ImageClassifier;
-import org.junit.jupiter.api.Test;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
+import org.junit.jupiter.api.Test;
 
 /** The README's DJL example, run as a test against the bundled model. */
 class DjlCriteriaExampleTest {
@@ -28,8 +28,10 @@ class DjlCriteriaExampleTest {
         Path pth = tmp.resolve("bundled.pth");
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
-            org.densenet4j.io.TorchFileWriter.write(org.densenet4j.io.TorchWeights.stateDict(loaded.network(),
-                    org.densenet4j.io.TorchLayout.TORCHVISION), pth);
+            org.densenet4j.io.TorchFileWriter.write(
+                    org.densenet4j.io.TorchWeights.stateDict(
+                            loaded.network(), org.densenet4j.io.TorchLayout.TORCHVISION),
+                    pth);
         }
         Criteria<Image, Classifications> criteria = Criteria.builder()
                 .setTypes(Image.class, Classifications.class)
@@ -40,11 +42,14 @@ class DjlCriteriaExampleTest {
                 .build();
         try (ZooModel<Image, Classifications> model = criteria.loadModel();
                 Predictor<Image, Classifications> predictor = model.newPredictor()) {
-            Classifications result = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            Classifications result =
+                    predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
             // A .pth holds weights only: classes are numbered and the family's preprocessing is assumed.
             assertEquals(10, result.getClassNames().size());
             assertTrue(result.best().getClassName().startsWith("class_"));
-            double total = result.getProbabilities().stream().mapToDouble(Double::doubleValue).sum();
+            double total = result.getProbabilities().stream()
+                    .mapToDouble(Double::doubleValue)
+                    .sum();
             assertEquals(1.0, total, 1e-4);
         }
     }
@@ -59,7 +64,8 @@ class DjlCriteriaExampleTest {
                 .build();
         try (ZooModel<Image, Classifications> model = criteria.loadModel();
                 Predictor<Image, Classifications> predictor = model.newPredictor()) {
-            Classifications result = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            Classifications result =
+                    predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
             // --- end of example ---
             try (NDManager manager = NDManager.newBaseManager()) {
                 TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
@@ -79,7 +85,8 @@ class DjlCriteriaExampleTest {
                 .build();
         try (ZooModel<Image, Classifications> model = criteria.loadModel();
                 Predictor<Image, Classifications> predictor = model.newPredictor()) {
-            Classifications result = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            Classifications result =
+                    predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
             assertEquals("Ankle boot", result.best().getClassName());
         }
         assertEquals(BundledModel.path().getFileName().toString(), "densenet-bc-40-12.d4j");
@@ -107,8 +114,8 @@ class DjlCriteriaExampleTest {
                 .optGroupId("org.densenet4j")
                 .optArgument("checkpoint", broken.toString())
                 .build();
-        Exception e = org.junit.jupiter.api.Assertions.assertThrows(ai.djl.MalformedModelException.class,
-                criteria::loadModel);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(
+                ai.djl.MalformedModelException.class, criteria::loadModel);
         assertTrue(e.getMessage().startsWith(broken.toString()), e.getMessage());
     }
 
@@ -122,11 +129,12 @@ class DjlCriteriaExampleTest {
         try (ZooModel<Image, org.densenet4j.infer.Explanation> model = criteria.loadModel();
                 Predictor<Image, org.densenet4j.infer.Explanation> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
-            org.densenet4j.infer.Explanation e = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            org.densenet4j.infer.Explanation e =
+                    predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
             TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
-            org.densenet4j.infer.Explanation direct = new org.densenet4j.infer.Explainer(loaded.network(),
-                    loaded.spec(), manager).explain(ImageIO.read(SAMPLE.toFile()), "Sneaker",
-                    org.densenet4j.infer.Explainer.Method.CAM, 3);
+            org.densenet4j.infer.Explanation direct = new org.densenet4j.infer.Explainer(
+                            loaded.network(), loaded.spec(), manager)
+                    .explain(ImageIO.read(SAMPLE.toFile()), "Sneaker", org.densenet4j.infer.Explainer.Method.CAM, 3);
             assertEquals("Sneaker", e.label());
             assertEquals(direct.probability(), e.probability(), 1e-5);
             assertEquals(direct.height(), e.height());

@@ -14,7 +14,9 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.densenet4j.data.ImageFiles;
+import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.Prediction;
 
 /**
  * Classifies one partition in batches with the executor's model. Rows carry {@code path} and, when
@@ -42,23 +44,34 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         ImageClassifier classifier = ExecutorModel.get(checkpoint, threads);
         Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once per partition
         List<Row> out = new ArrayList<>();
-        List<String> paths = new ArrayList<>();
-        List<BufferedImage> images = new ArrayList<>();
-        while (rows.hasNext()) {
-            Row row = rows.next();
-            String path = row.getString(row.fieldIndex("path"));
-            try {
-                images.add(decode(row, path, hadoop));
-                paths.add(path);
-            } catch (IOException | RuntimeException e) { // unreadable images included
-                out.add(RowFactory.create(path, null, null, e.getMessage()));
-            }
-            if (images.size() == batchSize) {
-                classify(classifier, paths, images, out);
-            }
-        }
-        classify(classifier, paths, images, out);
+        new BatchClassification<Row>(images -> ExecutorModel.classify(classifier, images), batchSize)
+                .run(
+                        rows,
+                        row -> decode(row, path(row), hadoop),
+                        new BatchClassification.Results<>() {
+                            @Override
+                            public void classified(Row row, Classifications c) {
+                                List<Prediction> top = Prediction.topK(c, topK);
+                                out.add(RowFactory.create(
+                                        path(row),
+                                        top.stream().map(Prediction::label).toArray(String[]::new),
+                                        top.stream()
+                                                .map(Prediction::probability)
+                                                .toArray(Double[]::new),
+                                        null));
+                            }
+
+                            @Override
+                            public void skipped(Row row, Exception problem) { // unreadable images included
+                                out.add(RowFactory.create(path(row), null, null, problem.getMessage()));
+                            }
+                        },
+                        () -> false);
         return out.iterator();
+    }
+
+    private static String path(Row row) {
+        return row.getString(row.fieldIndex("path"));
     }
 
     private static BufferedImage decode(Row row, String path, Configuration hadoop) throws IOException {
@@ -73,24 +86,5 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         try (InputStream in = fs.open(file)) {
             return ImageFiles.decode(in, name);
         }
-    }
-
-    private void classify(ImageClassifier classifier, List<String> paths, List<BufferedImage> images, List<Row> out) {
-        if (images.isEmpty()) {
-            return;
-        }
-        List<Classifications> results = ExecutorModel.classify(classifier, images);
-        for (int i = 0; i < images.size(); i++) {
-            List<Classifications.Classification> top = results.get(i).topK(topK);
-            String[] labels = new String[top.size()];
-            Double[] probabilities = new Double[top.size()];
-            for (int k = 0; k < top.size(); k++) {
-                labels[k] = top.get(k).getClassName();
-                probabilities[k] = top.get(k).getProbability();
-            }
-            out.add(RowFactory.create(paths.get(i), labels, probabilities, null));
-        }
-        paths.clear();
-        images.clear();
     }
 }

@@ -7,9 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkFiles;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.zoo.BundledModel;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
+import org.densenet4j.zoo.BundledModel;
 
 /**
  * The model of this executor JVM, loaded once on first use and shared by all its tasks: loading per
@@ -21,7 +21,9 @@ final class ExecutorModel {
     private static String loadedFrom;
 
     /** Forward passes running now, and whether the JVM is shutting down (then no new one starts). */
-    private static final java.util.concurrent.atomic.AtomicInteger RUNNING = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger RUNNING =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private static volatile boolean stopping;
     /** How long shutdown waits for running forward passes: far longer than one batch takes. */
     private static final long GRACE_MILLIS = 120_000;
@@ -32,8 +34,8 @@ final class ExecutorModel {
      * Classifies a batch, unless this JVM is shutting down (Ctrl-C, SIGTERM, the cluster stopping the
      * executor): shutdown waits for running batches, so the JVM never exits under libtorch's threads.
      */
-    static java.util.List<ai.djl.modality.Classifications> classify(ImageClassifier classifier,
-            java.util.List<java.awt.image.BufferedImage> images) {
+    static java.util.List<ai.djl.modality.Classifications> classify(
+            ImageClassifier classifier, java.util.List<java.awt.image.BufferedImage> images) {
         RUNNING.incrementAndGet();
         try {
             if (stopping) {
@@ -69,7 +71,8 @@ final class ExecutorModel {
             }
             return classifier;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModel::awaitRunningBatches, "densenet4j-executor-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(ExecutorModel::awaitRunningBatches, "densenet4j-executor-stop"));
         // libtorch reads its thread count when the engine starts, which is on the first model load.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

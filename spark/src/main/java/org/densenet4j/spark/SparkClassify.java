@@ -15,23 +15,36 @@ import picocli.CommandLine.Option;
  * paths (and optionally bytes), on Spark, and writes a Parquet table of path, top-k labels,
  * probabilities and error. Runs in local mode from the launcher, or on a cluster via spark-submit.
  */
-@Command(name = "spark-classify", mixinStandardHelpOptions = true,
+@Command(
+        name = "spark-classify",
+        mixinStandardHelpOptions = true,
         description = "Classify an image collection on Apache Spark; bad images become rows with an error.")
 public final class SparkClassify implements Callable<Integer> {
 
-    @Option(names = "--input", required = true, paramLabel = "PATH",
+    @Option(
+            names = "--input",
+            required = true,
+            paramLabel = "PATH",
             description = "A directory tree of images, or a Parquet table with a 'path' column and optionally a "
                     + "binary 'content' column.")
     String input;
 
-    @Option(names = "--input-format", defaultValue = "auto",
+    @Option(
+            names = "--input-format",
+            defaultValue = "auto",
             description = "images, parquet, or auto: parquet when PATH ends in .parquet (default: ${DEFAULT-VALUE}).")
     String inputFormat;
 
-    @Option(names = "--output", required = true, paramLabel = "PATH", description = "Where to write the Parquet result.")
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "PATH",
+            description = "Where to write the Parquet result.")
     String output;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE",
+    @Option(
+            names = "--checkpoint",
+            paramLabel = "FILE",
             description = "The densenet4j checkpoint; on a cluster ship it with --files and give its file name "
                     + "(default: the bundled Fashion-MNIST model).")
     String checkpoint;
@@ -39,10 +52,15 @@ public final class SparkClassify implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[2].")
     String master;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "32",
+            description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--threads", defaultValue = "1",
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
             description = "libtorch threads per executor; use one per task slot (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -63,8 +81,11 @@ public final class SparkClassify implements Callable<Integer> {
     public Integer call() {
         Summary s = run();
         System.out.printf("classified %d images (%d errors) into %s%n", s.images(), s.errors(), output);
-        System.out.printf("Spark job time %.1f s (%.1f images/s); executor run time %.1f s (%.1f images/s per "
-                + "task slot)%n", s.jobSeconds(), s.images() / Math.max(s.jobSeconds(), 1e-9), s.executorRunSeconds(),
+        System.out.printf(
+                "Spark job time %.1f s (%.1f images/s); executor run time %.1f s (%.1f images/s per " + "task slot)%n",
+                s.jobSeconds(),
+                s.images() / Math.max(s.jobSeconds(), 1e-9),
+                s.executorRunSeconds(),
                 s.images() / Math.max(s.executorRunSeconds(), 1e-9));
         return s.errors() == s.images() && s.images() > 0 ? 1 : 0;
     }
@@ -85,8 +106,8 @@ public final class SparkClassify implements Callable<Integer> {
             if (partitions != null) {
                 rows = rows.repartition(partitions);
             }
-            Dataset<Row> result = rows.mapPartitions(new ClassifyPartition(checkpoint, batchSize, threads, topK),
-                    Encoders.row(ImageRows.SCHEMA));
+            Dataset<Row> result = rows.mapPartitions(
+                    new ClassifyPartition(checkpoint, batchSize, threads, topK), Encoders.row(ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
             long images = written.count();
@@ -113,7 +134,10 @@ public final class SparkClassify implements Callable<Integer> {
             return table;
         }
         // Every file becomes a row: a non-image file becomes an error row rather than vanishing.
-        return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input)
+        return spark.read()
+                .format("binaryFile")
+                .option("recursiveFileLookup", "true")
+                .load(input)
                 .select("path", "content");
     }
 }

@@ -18,24 +18,26 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.ImageClassifier;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Spark job in local[2] mode against the same classifier `densenet4j predict` uses. */
 class SparkClassifyTest {
 
     static final Path BUNDLED = Path.of("../models/fashion-mnist/densenet-bc-40-12.d4j");
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void localModeMatchesPredictAndReportsBrokenImagesAsErrorRows() throws Exception {
         Path images = tmp.resolve("images");
         Files.createDirectories(images.resolve("nested"));
         for (int i = 0; i < 4; i++) {
-            Files.copy(Path.of("../models/fashion-mnist/samples/test-" + i + ".png"), images.resolve("fm-" + i + ".png"));
+            Files.copy(
+                    Path.of("../models/fashion-mnist/samples/test-" + i + ".png"), images.resolve("fm-" + i + ".png"));
         }
         BufferedImage colour = new BufferedImage(90, 50, BufferedImage.TYPE_INT_RGB);
         colour.setRGB(40, 20, 0x33cc99);
@@ -66,7 +68,11 @@ class SparkClassifyTest {
         }
         Map<String, Row> byName = new HashMap<>();
         for (Row r : rows) {
-            byName.put(Path.of(r.getString(0).replaceFirst("^file:", "")).getFileName().toString(), r);
+            byName.put(
+                    Path.of(r.getString(0).replaceFirst("^file:", ""))
+                            .getFileName()
+                            .toString(),
+                    r);
         }
         assertNotNull(byName.get("broken.png").getString(3));
         assertNotNull(byName.get("notes.txt").getString(3));

@@ -29,8 +29,9 @@ public final class OnnxRuntimeBench {
             System.exit(2);
         }
         Path model = Path.of(args[0]);
-        long[] shape = {Long.parseLong(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]),
-            Long.parseLong(args[4])};
+        long[] shape = {
+            Long.parseLong(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), Long.parseLong(args[4])
+        };
         int threads = Integer.parseInt(args[5]);
         int warmup = Integer.parseInt(args[6]);
         int iterations = Integer.parseInt(args[7]);
