@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -62,9 +63,7 @@ public final class DenseBlock extends AbstractBlock implements Stage {
         for (DenseLayer layer : layers) {
             NDArray added =
                     layer.forward(ps, new NDList(features), training, params).singletonOrThrow();
-            NDList parts =
-                    concatOrder == ConcatOrder.INPUT_FIRST ? new NDList(features, added) : new NDList(added, features);
-            NDArray next = NDArrays.concat(parts, 1);
+            NDArray next = NDArrays.concat(new NDList(concatOrder.inChannelOrder(List.of(features, added))), 1);
             // The previous concatenation is copied into the next one: free it now, not when the batch ends.
             added.close();
             if (features != input) {
@@ -86,12 +85,26 @@ public final class DenseBlock extends AbstractBlock implements Stage {
             // view keeps the gradient flowing to the piece.
             return pieces.get(0).reshape(pieces.get(0).getShape());
         }
-        if (concatOrder == ConcatOrder.INPUT_FIRST) {
-            return NDArrays.concat(new NDList(pieces), 1);
+        return NDArrays.concat(new NDList(concatOrder.inChannelOrder(pieces)), 1);
+    }
+
+    /** This block for inference, in one buffer laid out by the concatenation order ({@link FoldedBlock}). */
+    FoldedBlock fold(Folding f) {
+        int total = outputChannels();
+        List<FoldedLayer> folded = new ArrayList<>();
+        for (DenseLayer layer : layers) {
+            int seen = layer.inputChannels();
+            folded.add(layer.fold(
+                    channels(concatOrder.readRange(total, seen)),
+                    channels(concatOrder.writeRange(total, seen, layer.growthRate())),
+                    f));
         }
-        List<NDArray> newestFirst = new ArrayList<>(pieces);
-        Collections.reverse(newestFirst);
-        return NDArrays.concat(new NDList(newestFirst), 1);
+        int input = layers.isEmpty() ? total : layers.get(0).inputChannels();
+        return new FoldedBlock(total, channels(concatOrder.readRange(total, input)), folded);
+    }
+
+    private static NDIndex channels(int[] range) {
+        return new NDIndex().addAllDim().addSliceDim(range[0], range[1]);
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.densenet4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -132,5 +133,26 @@ public final class DenseLayer extends AbstractBlock {
         return c.plus(StageCost.conv(inputChannels, width, 1, h, w))
                 .plus(StageCost.featureMap(2L * width * h * w))
                 .plus(StageCost.conv(width, growthRate, 3, h, w));
+    }
+
+    /**
+     * This layer for inference, reading and writing the given channel ranges of its block's buffer
+     * ({@link FoldedLayer}).
+     */
+    FoldedLayer fold(NDIndex reads, NDIndex writes, Folding f) {
+        if (!isBottleneck()) {
+            NDArray[] norm = new NDArray[4];
+            String[] names = {"runningMean", "runningVar", "gamma", "beta"};
+            for (int i = 0; i < names.length; i++) {
+                norm[i] = f.copy(norm1().getParameters().get(names[i]).getArray());
+            }
+            return new FoldedLayer(null, f.copy(Folding.weight(conv1())), norm, reads, writes);
+        }
+        FoldedNorm.PreActivation first = FoldedNorm.preActivation(norm1(), Folding.weight(conv1()), null, f.scratch());
+        // The bottleneck's second BN follows conv1: fold it into conv1's (already folded) weights and bias.
+        NDArray[] conv1 = FoldedNorm.intoPrecedingConv(norm2(), first.weight(), first.bias(), f.scratch());
+        FoldedNorm.PreActivation folded =
+                f.keep(new FoldedNorm.PreActivation(first.lower(), first.upper(), conv1[0], conv1[1]));
+        return new FoldedLayer(folded, f.copy(Folding.weight(conv2())), null, reads, writes);
     }
 }

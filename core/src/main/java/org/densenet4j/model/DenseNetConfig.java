@@ -158,11 +158,7 @@ public final class DenseNetConfig {
 
     /** The side of the feature maps after the stem for an input side of {@code size}. */
     public int sizeAfterStem(int size) {
-        if (stem == StemType.CIFAR) {
-            return size;
-        }
-        int conv = Math.floorDiv(size + 2 * 3 - 7, 2) + 1;
-        return conv < 1 ? 0 : Math.floorDiv(conv + 2 - 3, 2) + 1;
+        return stem.outputSize(size);
     }
 
     /** The side of the final feature maps (before global pooling) for an input side of {@code size}. */

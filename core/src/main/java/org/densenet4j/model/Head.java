@@ -97,4 +97,11 @@ public final class Head extends AbstractBlock implements Stage {
         return StageCost.featureMap(2 * maps + features)
                 .plus(new StageCost((long) features * classes, (long) classes * StageCost.FLOAT_BYTES));
     }
+
+    /** This head for inference ({@link FoldedHead}). */
+    FoldedHead fold(Folding f) {
+        NDArray bias = classifier.getParameters().get("bias").getArray();
+        return new FoldedHead(
+                f.keep(FoldedNorm.preActivation(norm, Folding.weight(classifier), bias, f.scratch())), f.copy(bias));
+    }
 }

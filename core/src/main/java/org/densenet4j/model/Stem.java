@@ -32,13 +32,9 @@ public final class Stem extends AbstractBlock implements Stage {
         this.type = type;
         this.inputChannels = inputChannels;
         this.width = width;
-        if (type == StemType.IMAGENET) {
-            this.conv = addChildBlock("conv0", Layers.conv(width, 7, 2, 3));
-            this.norm = addChildBlock("norm0", Layers.batchNorm());
-        } else {
-            this.conv = addChildBlock("conv0", Layers.conv(width, 3, 1, 1));
-            this.norm = null;
-        }
+        this.conv = addChildBlock(
+                "conv0", Layers.conv(width, type.convKernel(), type.convStrideSide(), type.convPaddingSide()));
+        this.norm = type.hasPool() ? addChildBlock("norm0", Layers.batchNorm()) : null;
     }
 
     @Override
@@ -68,7 +64,7 @@ public final class Stem extends AbstractBlock implements Stage {
         }
         NDArray y = Layers.normRelu(norm, ps, x, training, params);
         x.close();
-        NDArray pooled = Pool.maxPool2d(y, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        NDArray pooled = Pool.maxPool2d(y, type.poolKernel(), type.poolStride(), type.poolPadding(), false);
         y.close();
         return new NDList(pooled);
     }
@@ -80,9 +76,9 @@ public final class Stem extends AbstractBlock implements Stage {
         if (norm == null) {
             return new Shape[] {convOut};
         }
-        long h = Math.floorDiv(convOut.get(2) - 1, 2) + 1;
-        long w = Math.floorDiv(convOut.get(3) - 1, 2) + 1;
-        return new Shape[] {new Shape(in.get(0), width, h, w)};
+        return new Shape[] {
+            new Shape(in.get(0), width, type.pooledSize(convOut.get(2)), type.pooledSize(convOut.get(3)))
+        };
     }
 
     @Override
@@ -98,11 +94,20 @@ public final class Stem extends AbstractBlock implements Stage {
         Shape convOut = conv.getOutputShapes(new Shape[] {new Shape(1).addAll(input)})[0];
         long h = convOut.get(2);
         long w = convOut.get(3);
-        StageCost c = StageCost.conv(inputChannels, width, type == StemType.IMAGENET ? 7 : 3, h, w);
+        StageCost c = StageCost.conv(inputChannels, width, type.convKernel(), h, w);
         if (norm == null) {
             return c;
         }
         Shape out = getOutputShapes(new Shape[] {new Shape(1).addAll(input)})[0];
         return c.plus(StageCost.featureMap(2L * width * h * w)).plus(StageCost.featureMap(out.size()));
+    }
+
+    /** This stem for inference: the ImageNet stem's BN folded into its conv ({@link FoldedStem}). */
+    FoldedStem fold(Folding f) {
+        if (norm == null) {
+            return new FoldedStem(type, f.copy(Folding.weight(conv)), null);
+        }
+        NDArray[] folded = FoldedNorm.intoPrecedingConv(norm, Folding.weight(conv), null, f.scratch());
+        return new FoldedStem(type, f.keep(folded[0]), f.keep(folded[1]));
     }
 }

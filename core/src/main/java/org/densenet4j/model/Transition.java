@@ -18,7 +18,8 @@ import ai.djl.util.PairList;
  */
 public final class Transition extends AbstractBlock implements Stage {
 
-    private static final Shape POOL = new Shape(2, 2);
+    /** The 2x2 average pool with stride 2 that halves the feature maps. */
+    static final Shape POOL = new Shape(2, 2);
 
     private final String name;
     private final int inputChannels;
@@ -93,5 +94,10 @@ public final class Transition extends AbstractBlock implements Stage {
         return StageCost.featureMap(2L * inputChannels * h * w)
                 .plus(StageCost.conv(inputChannels, outputChannels, 1, h, w))
                 .plus(StageCost.featureMap(outputChannels * (h / 2) * (w / 2)));
+    }
+
+    /** This transition for inference ({@link FoldedTransition}). */
+    FoldedTransition fold(Folding f) {
+        return new FoldedTransition(f.keep(FoldedNorm.preActivation(norm, Folding.weight(conv), null, f.scratch())));
     }
 }
