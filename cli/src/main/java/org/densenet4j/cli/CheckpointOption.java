@@ -6,18 +6,16 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Preset;
 import org.densenet4j.zoo.BundledModel;
-import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * The trained model to use: a densenet4j checkpoint (by default the bundled Fashion-MNIST model), or a
  * PyTorch .pth file together with the preset it holds.
  */
-final class CheckpointOption {
+public final class CheckpointOption {
 
     /** The bundled model in the installation folder, which the launcher passes as densenet4j.home. */
     static final String BUNDLED = "models/" + BundledModel.NAME;
@@ -36,29 +34,20 @@ final class CheckpointOption {
             description = "The preset the weights hold: required with a .pth file, checked against a checkpoint.")
     Preset preset;
 
-    @Option(
-            names = "--layout",
-            paramLabel = "LAYOUT",
-            converter = LayoutConverter.class,
-            description = "With a .pth file: torchvision or pytorch-cifar (default: by preset family).")
-    TorchLayout layout;
-
     @Option(names = "--classes", paramLabel = "N", description = "With a .pth file: classes (default: from the file).")
     Integer classes;
 
-    @Option(names = "--non-strict", description = "With a .pth file: report key problems and load what fits.")
-    boolean nonStrict;
+    @Mixin
+    PthOptions pth = new PthOptions();
 
-    /** Parses a layout name; an unknown one is a usage error. */
-    static final class LayoutConverter implements ITypeConverter<TorchLayout> {
-        @Override
-        public TorchLayout convert(String value) {
-            try {
-                return TorchLayout.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
+    /** The file given with --checkpoint or --weights, or null for the bundled model. */
+    public Path given() {
+        return checkpoint;
+    }
+
+    /** What the file alone does not say: the preset, classes, layout and strictness given. */
+    public ModelFiles.Options options() {
+        return new ModelFiles.Options(preset, classes, pth.layout(), pth.strict());
     }
 
     /** Reports a non-strict load's problem on standard error. */
@@ -67,7 +56,8 @@ final class CheckpointOption {
         err.flush();
     }
 
-    Path resolve() {
+    /** The file to open: the one given, else the bundled model. */
+    public Path resolve() {
         if (checkpoint != null) {
             return checkpoint;
         }
@@ -85,7 +75,6 @@ final class CheckpointOption {
 
     /** Opens the model ({@link ModelFiles}: a checkpoint, or a .pth with --model and --layout). */
     TrainedModel load(NDManager manager, PrintWriter err) throws IOException {
-        return ModelFiles.open(
-                resolve(), new ModelFiles.Options(preset, classes, layout, !nonStrict), manager, w -> warn(err, w));
+        return ModelFiles.open(resolve(), options(), manager, w -> warn(err, w));
     }
 }

@@ -51,7 +51,7 @@ final class ExportCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
             String model = loaded.spec().modelName();
-            layout = TorchImport.layout(Presets.named(model), weights.layout);
+            layout = TorchImport.layout(Presets.named(model), weights.pth.layout());
             Map<String, TorchTensor> stateDict = TorchWeights.stateDict(loaded.network(), layout);
             if (format == Format.PTH) {
                 TorchFileWriter.write(stateDict, out);

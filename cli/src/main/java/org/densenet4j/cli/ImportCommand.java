@@ -27,15 +27,8 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE.pth", description = "The PyTorch weights.")
     Path file;
 
-    @Option(
-            names = "--layout",
-            paramLabel = "LAYOUT",
-            converter = CheckpointOption.LayoutConverter.class,
-            description = "torchvision or pytorch-cifar (default: by preset family).")
-    org.densenet4j.io.TorchLayout layout;
-
-    @Option(names = "--non-strict", description = "Report missing, unexpected and mis-shaped keys and load the rest.")
-    boolean nonStrict;
+    @Mixin
+    PthOptions pth;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The densenet4j checkpoint to write.")
     Path out;
@@ -53,8 +46,8 @@ final class ImportCommand implements Callable<Integer> {
                     file,
                     model.preset,
                     model.classes,
-                    layout,
-                    !nonStrict,
+                    pth.layout(),
+                    pth.strict(),
                     manager,
                     w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
             CheckpointArchive.write(out, loaded, "imported from " + file);
@@ -63,7 +56,7 @@ final class ImportCommand implements Callable<Integer> {
                     .printf(
                             "%s (%s layout, %d classes) -> %s%n",
                             file,
-                            TorchImport.layout(model.preset, layout).cliName(),
+                            TorchImport.layout(model.preset, pth.layout()).cliName(),
                             loaded.spec().config().classes(),
                             out);
         }

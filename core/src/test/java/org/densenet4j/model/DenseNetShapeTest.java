@@ -53,6 +53,39 @@ class DenseNetShapeTest {
         }
     }
 
+    static java.util.stream.Stream<Preset> registry() {
+        return Presets.all().stream();
+    }
+
+    /** Every registered preset, grey and colour, through the plain and the folded network at its smallest input. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("registry")
+    void everyRegisteredPresetRunsAtItsSmallestInput(Preset preset) {
+        for (int channels : new int[] {1, 3}) {
+            DenseNetConfig config =
+                    preset.builder().optInputChannels(channels).optClasses(7).build();
+            int side = config.minimumInputSize();
+            DenseNet net = new DenseNet(config);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Shape input = new Shape(1, channels, side, side);
+                net.initialize(manager, DataType.FLOAT32, input);
+                NDArray x = manager.randomNormal(input);
+                ParameterStore ps = new ParameterStore(manager, false);
+                float[] plain =
+                        net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                assertEquals(7, plain.length, preset.name());
+                try (FoldedDenseNet folded = FoldedDenseNet.of(net, manager)) {
+                    float[] fast = folded.forward(ps, new NDList(x), false)
+                            .singletonOrThrow()
+                            .toFloatArray();
+                    for (int i = 0; i < plain.length; i++) {
+                        assertEquals(plain[i], fast[i], 1e-3 * (1 + Math.abs(plain[i])), preset.name() + " logit " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void summaryShapesFollowThePaperForDensenet121() {
         ModelSummary s = ModelSummary.of(Presets.named("densenet121").config(), new Shape(3, 224, 224));

@@ -59,4 +59,16 @@ class PresetParameterCountTest {
         double actual = summary.macs() / 1e9;
         assertEquals(gmacs, actual, gmacs * 1e-3, name + " MACs");
     }
+
+    /** No registered preset escapes the anchors: each is one of the rows above. */
+    @org.junit.jupiter.api.Test
+    void everyRegisteredPresetIsPinnedToAnAnchor() throws Exception {
+        String rows = java.util.Arrays.toString(getClass()
+                .getDeclaredMethod("presetHasReferenceParameterCount", String.class, int.class, long.class)
+                .getAnnotation(CsvSource.class)
+                .value());
+        for (String name : Presets.names()) {
+            org.junit.jupiter.api.Assertions.assertTrue(rows.contains(name + ", "), name + " has no anchored count");
+        }
+    }
 }

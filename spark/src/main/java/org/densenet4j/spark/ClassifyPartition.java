@@ -27,13 +27,13 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
 
     private static final long serialVersionUID = 1L;
 
-    private final String checkpoint;
+    private final ModelRequest model;
     private final int batchSize;
     private final int threads;
     private final int topK;
 
-    ClassifyPartition(String checkpoint, int batchSize, int threads, int topK) {
-        this.checkpoint = checkpoint;
+    ClassifyPartition(ModelRequest model, int batchSize, int threads, int topK) {
+        this.model = model;
         this.batchSize = batchSize;
         this.threads = threads;
         this.topK = topK;
@@ -41,7 +41,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        ImageClassifier classifier = ExecutorModel.get(checkpoint, threads);
+        ImageClassifier classifier = ExecutorModel.get(model, threads);
         Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once per partition
         List<Row> out = new ArrayList<>();
         new BatchClassification<Row>(images -> ExecutorModel.classify(classifier, images), batchSize)

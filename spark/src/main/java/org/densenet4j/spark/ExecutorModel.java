@@ -18,7 +18,7 @@ import org.densenet4j.zoo.BundledModel;
 final class ExecutorModel {
 
     private static ImageClassifier classifier;
-    private static String loadedFrom;
+    private static ModelRequest loadedFrom;
 
     /** Forward passes running now, and whether the JVM is shutting down (then no new one starts). */
     private static final java.util.concurrent.atomic.AtomicInteger RUNNING =
@@ -61,13 +61,13 @@ final class ExecutorModel {
     }
 
     /**
-     * The classifier for {@code checkpoint}: a path on this machine, or the name of a file shipped with
-     * {@code spark-submit --files}; null for the bundled model, which every executor has in the core jar.
+     * The classifier for the requested model, whose file is a path on this machine or the name of a file shipped
+     * with {@code spark-submit --files}; no file means the bundled model, which every executor has in the core jar.
      */
-    static synchronized ImageClassifier get(String checkpoint, int threads) {
+    static synchronized ImageClassifier get(ModelRequest request, int threads) {
         if (classifier != null) {
-            if (!java.util.Objects.equals(loadedFrom, checkpoint)) {
-                throw new IllegalStateException("this executor already serves " + loadedFrom + ", not " + checkpoint);
+            if (!loadedFrom.equals(request)) {
+                throw new IllegalStateException("this executor already serves " + loadedFrom + ", not " + request);
             }
             return classifier;
         }
@@ -77,12 +77,14 @@ final class ExecutorModel {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         System.setProperty("ai.djl.offline", "true");
-        Path file = locate(checkpoint);
+        Path file = locate(request.file());
         NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
         try {
-            TrainedModel loaded = ModelFiles.open(file, manager);
-            classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
-            loadedFrom = checkpoint;
+            TrainedModel loaded = ModelFiles.open(
+                    file, request.options(), manager, warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
+                            .warn(warning));
+            classifier = new ImageClassifier(loaded, manager);
+            loadedFrom = request;
             return classifier;
         } catch (IOException e) {
             manager.close();

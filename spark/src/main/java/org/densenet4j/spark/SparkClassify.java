@@ -6,8 +6,10 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.densenet4j.cli.CheckpointOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,12 +44,9 @@ public final class SparkClassify implements Callable<Integer> {
             description = "Where to write the Parquet result.")
     String output;
 
-    @Option(
-            names = "--checkpoint",
-            paramLabel = "FILE",
-            description = "The densenet4j checkpoint; on a cluster ship it with --files and give its file name "
-                    + "(default: the bundled Fashion-MNIST model).")
-    String checkpoint;
+    /** The model: --checkpoint/--weights FILE (on a cluster, ship it with --files and give its file name). */
+    @Mixin
+    CheckpointOption model = new CheckpointOption();
 
     @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[2].")
     String master;
@@ -107,7 +106,8 @@ public final class SparkClassify implements Callable<Integer> {
                 rows = rows.repartition(partitions);
             }
             Dataset<Row> result = rows.mapPartitions(
-                    new ClassifyPartition(checkpoint, batchSize, threads, topK), Encoders.row(ImageRows.SCHEMA));
+                    new ClassifyPartition(ModelRequest.of(model), batchSize, threads, topK),
+                    Encoders.row(ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
             long images = written.count();

@@ -49,7 +49,7 @@ class SparkClassifyTest {
         job.input = images.toString();
         job.inputFormat = "auto";
         job.output = tmp.resolve("out.parquet").toString();
-        job.checkpoint = BUNDLED.toString();
+        new picocli.CommandLine(job.model).parseArgs("--checkpoint", BUNDLED.toString());
         job.master = "local[2]";
         job.batchSize = 2;
         job.threads = 1;

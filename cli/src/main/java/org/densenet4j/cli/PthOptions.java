@@ -1,0 +1,40 @@
+package org.densenet4j.cli;
+
+import org.densenet4j.io.TorchLayout;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** How to read a PyTorch file: its key layout and strictness, shared by every verb that reads one. */
+public final class PthOptions {
+
+    @Option(
+            names = "--layout",
+            paramLabel = "LAYOUT",
+            converter = LayoutConverter.class,
+            description = "With a .pth file: torchvision or pytorch-cifar (default: by preset family).")
+    TorchLayout layout;
+
+    @Option(names = "--non-strict", description = "With a .pth file: report key problems and load what fits.")
+    boolean nonStrict;
+
+    public TorchLayout layout() {
+        return layout;
+    }
+
+    public boolean strict() {
+        return !nonStrict;
+    }
+
+    /** Parses a layout name; an unknown one is a usage error. */
+    static final class LayoutConverter implements ITypeConverter<TorchLayout> {
+        @Override
+        public TorchLayout convert(String value) {
+            try {
+                return TorchLayout.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}
