@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.OnnxExport;
 import org.densenet4j.io.SafetensorsFile;
 import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchImport;
@@ -24,13 +25,15 @@ import picocli.CommandLine.Spec;
         name = "export",
         mixinStandardHelpOptions = true,
         description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as "
-                + "safetensors, with the layout's key names.")
+                + "safetensors, with the layout's key names; or the whole model as ONNX (opset 17), which ONNX "
+                + "Runtime and other runtimes run without densenet4j.")
 final class ExportCommand implements Callable<Integer> {
 
     /** Output formats. */
     enum Format {
         PTH,
-        SAFETENSORS
+        SAFETENSORS,
+        ONNX
     }
 
     @Mixin
@@ -42,15 +45,34 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write.")
     Path out;
 
+    @Option(
+            names = "--fold",
+            description = "With --format onnx: fold each BN that follows a conv into it and pool before transition "
+                    + "convs (fewer nodes; the default keeps every BN so that the graph can be fine-tuned).")
+    boolean fold;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        if (fold && format != Format.ONNX) {
+            throw new IllegalArgumentException("--fold applies to --format onnx only");
+        }
         TorchLayout layout;
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
             String model = loaded.spec().modelName();
+            if (format == Format.ONNX) {
+                int nodes = OnnxExport.write(loaded, fold, out);
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "%s as ONNX opset %d%s, %d nodes -> %s%n",
+                                model, OnnxExport.OPSET, fold ? " (folded)" : "", nodes, out);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
             layout = TorchImport.layout(Presets.named(model), weights.pth.layout());
             Map<String, TorchTensor> stateDict = TorchWeights.stateDict(loaded.network(), layout);
             if (format == Format.PTH) {

@@ -27,6 +27,9 @@ import java.util.List;
  */
 public final class DenseNet extends AbstractBlock {
 
+    /** Every batch normalisation's epsilon, PyTorch's default; exporters write it with the BN nodes. */
+    public static final float BN_EPSILON = Layers.BN_EPSILON;
+
     private final DenseNetConfig config;
     private final List<Stage> stages = new ArrayList<>();
     private final Stem stem;
