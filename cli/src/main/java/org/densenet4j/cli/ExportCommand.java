@@ -11,6 +11,7 @@ import org.densenet4j.io.SafetensorsFile;
 import org.densenet4j.io.TorchFileWriter;
 import org.densenet4j.io.TorchImport;
 import org.densenet4j.io.TorchLayout;
+import org.densenet4j.io.TorchScriptExport;
 import org.densenet4j.io.TorchTensor;
 import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.Presets;
@@ -25,15 +26,16 @@ import picocli.CommandLine.Spec;
         name = "export",
         mixinStandardHelpOptions = true,
         description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as "
-                + "safetensors, with the layout's key names; or the whole model as ONNX (opset 17), which ONNX "
-                + "Runtime and other runtimes run without densenet4j.")
+                + "safetensors, with the layout's key names; or the whole model as ONNX (opset 17) or a TorchScript "
+                + "archive, which ONNX Runtime, PyTorch and LibTorch run without densenet4j.")
 final class ExportCommand implements Callable<Integer> {
 
     /** Output formats. */
     enum Format {
         PTH,
         SAFETENSORS,
-        ONNX
+        ONNX,
+        TORCHSCRIPT
     }
 
     @Mixin
@@ -63,6 +65,12 @@ final class ExportCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
             String model = loaded.spec().modelName();
+            if (format == Format.TORCHSCRIPT) {
+                TorchScriptExport.write(loaded, out);
+                spec.commandLine().getOut().printf("%s as a TorchScript archive -> %s%n", model, out);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
             if (format == Format.ONNX) {
                 int nodes = OnnxExport.write(loaded, fold, out);
                 spec.commandLine()

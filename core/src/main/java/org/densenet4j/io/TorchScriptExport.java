@@ -1,0 +1,279 @@
+package org.densenet4j.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.BatchNorm;
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.densenet4j.base.AtomicFile;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.model.ConcatOrder;
+import org.densenet4j.model.DenseBlock;
+import org.densenet4j.model.DenseLayer;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.StemType;
+import org.densenet4j.model.Transition;
+
+/**
+ * Writes a trained DenseNet as a TorchScript archive, the zip format {@code torch.jit.save} writes, that
+ * {@code torch.jit.load} (PyTorch) and LibTorch load and run without densenet4j: {@code code/__torch__.py} holds a
+ * readable DenseNet (a forward of stem, dense blocks, transitions and head, each a small method), {@code data.pkl}
+ * the module's state (its weights as lists of tensors per stage), {@code data/N} the tensor storages, and
+ * {@code extra/} the class names, normalisation and input size ({@code _extra_files}). The eval-mode network:
+ * batch normalisation uses the running statistics, dropout is the identity.
+ *
+ * <p>Learned from the archives Debian's PyTorch 1.13 writes for an equivalent scripted module; proven by loading
+ * them in PyTorch 1.13 ({@code scripts/torchscript_parity.sh}) and in DJL's LibTorch 2.7.1 (the tests).
+ */
+public final class TorchScriptExport {
+
+    /** The archive's top folder; PyTorch accepts any name. */
+    private static final String ROOT = "densenet4j/";
+    /** The file format version PyTorch 1.13 writes for modules like this one. */
+    private static final String VERSION = "3\n";
+
+    private final List<TorchTensor> storages = new ArrayList<>();
+
+    private TorchScriptExport() {}
+
+    /** Writes {@code model} to {@code file} atomically. */
+    public static void write(TrainedModel model, Path file) throws IOException {
+        new TorchScriptExport().archive(model, file);
+    }
+
+    private void archive(TrainedModel model, Path file) throws IOException {
+        DenseNet net = model.network();
+        ModelSpec spec = model.spec();
+        PickleWriter state = new PickleWriter();
+        state.op(0x80).op(2); // PROTO 2
+        state.global("__torch__", "DenseNet").op(')').op(0x81); // EMPTY_TUPLE, NEWOBJ
+        state.op('}').op('('); // EMPTY_DICT, MARK
+        state.unicode("training").op(0x89); // NEWFALSE: the module is in eval mode
+        state.unicode("_is_full_backward_hook").op('N');
+        state.unicode("stem_weights");
+        typed(state, "List[Tensor]", () -> tensorList(state, stemTensors(net)));
+        for (int b = 0; b < net.denseBlocks().size(); b++) {
+            DenseBlock block = net.denseBlocks().get(b);
+            state.unicode("denseblock" + (b + 1));
+            typed(state, "List[List[Tensor]]", () -> {
+                state.op(']').op('('); // EMPTY_LIST, MARK
+                for (DenseLayer layer : block.layers()) {
+                    tensorList(state, layerTensors(layer));
+                }
+                state.op('e'); // APPENDS
+            });
+            if (b < net.transitions().size()) {
+                Transition t = net.transitions().get(b);
+                state.unicode("transition" + (b + 1));
+                typed(state, "List[Tensor]", () -> tensorList(state, transitionTensors(t)));
+            }
+        }
+        state.unicode("head_weights");
+        typed(state, "List[Tensor]", () -> tensorList(state, headTensors(net)));
+        state.op('u').op('b').op('.'); // SETITEMS, BUILD, STOP
+        byte[] pickled = state.bytes();
+        String code = TorchScriptCode.of(net);
+        Gson gson = new Gson();
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put(
+                "model.json",
+                gson.toJson(Map.of(
+                        "model", spec.modelName(), "config", spec.config().describe())));
+        extra.put("classes.json", gson.toJson(spec.classNames()));
+        extra.put(
+                "normalization.json",
+                gson.toJson(Map.of(
+                        "mean",
+                        spec.normalization().mean(),
+                        "std",
+                        spec.normalization().std())));
+        extra.put(
+                "input.json",
+                gson.toJson(Map.of("channels", spec.channels(), "height", spec.height(), "width", spec.width())));
+        AtomicFile.write(file, out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                for (Map.Entry<String, String> e : extra.entrySet()) {
+                    TorchFileWriter.stored(zip, ROOT + "extra/" + e.getKey(), utf8(e.getValue()));
+                }
+                for (int i = 0; i < storages.size(); i++) {
+                    TorchFileWriter.stored(zip, ROOT + "data/" + i, TorchFileWriter.storageBytes(storages.get(i)));
+                }
+                TorchFileWriter.stored(zip, ROOT + "data.pkl", pickled);
+                zip.putNextEntry(new ZipEntry(ROOT + "code/__torch__.py"));
+                zip.write(utf8(code));
+                zip.closeEntry();
+                TorchFileWriter.stored(zip, ROOT + "constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+                TorchFileWriter.stored(zip, ROOT + "version", utf8(VERSION));
+            }
+        });
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code torch.jit._pickle.restore_type_tag(value, type)}: the TorchScript type of a list attribute. */
+    private static void typed(PickleWriter p, String type, Runnable value) {
+        p.global("torch.jit._pickle", "restore_type_tag");
+        value.run();
+        p.unicode(type).op(0x86).op('R'); // TUPLE2, REDUCE
+    }
+
+    /** {@code torch.jit._pickle.build_tensorlist([tensors...])}, each tensor a new storage. */
+    private void tensorList(PickleWriter p, List<NDArray> tensors) {
+        p.global("torch.jit._pickle", "build_tensorlist").op('(').op(']').op('(');
+        for (NDArray t : tensors) {
+            TorchTensor tensor = new TorchTensor(t.getShape().getShape(), t.toFloatArray());
+            p.tensor(Integer.toString(storages.size()), tensor);
+            storages.add(tensor);
+        }
+        p.op('e').op('t').op('R'); // APPENDS, TUPLE, REDUCE
+    }
+
+    private static List<NDArray> stemTensors(DenseNet net) {
+        List<NDArray> out = new ArrayList<>(List.of(weight(net.stem().conv())));
+        if (net.stem().type() == StemType.IMAGENET) {
+            out.addAll(norm(net.stem().norm()));
+        }
+        return out;
+    }
+
+    /** Bottleneck: norm1 (4), conv1, norm2 (4), conv2. Basic: norm1 (4), conv1. */
+    private static List<NDArray> layerTensors(DenseLayer layer) {
+        List<NDArray> out = new ArrayList<>(norm(layer.norm1()));
+        out.add(weight(layer.conv1()));
+        if (layer.isBottleneck()) {
+            out.addAll(norm(layer.norm2()));
+            out.add(weight(layer.conv2()));
+        }
+        return out;
+    }
+
+    private static List<NDArray> transitionTensors(Transition t) {
+        List<NDArray> out = new ArrayList<>(norm(t.norm()));
+        out.add(weight(t.conv()));
+        return out;
+    }
+
+    private static List<NDArray> headTensors(DenseNet net) {
+        List<NDArray> out = new ArrayList<>(norm(net.head().norm()));
+        out.add(weight(net.head().classifier()));
+        out.add(net.head().classifier().getParameters().get("bias").getArray());
+        return out;
+    }
+
+    /** A BN's weight (gamma), bias (beta), running mean and running variance, in torch.batch_norm's order. */
+    private static List<NDArray> norm(BatchNorm norm) {
+        return List.of(
+                norm.getParameters().get("gamma").getArray(),
+                norm.getParameters().get("beta").getArray(),
+                norm.getParameters().get("runningMean").getArray(),
+                norm.getParameters().get("runningVar").getArray());
+    }
+
+    private static NDArray weight(Block block) {
+        return block.getParameters().get("weight").getArray();
+    }
+
+    /** The TorchScript source of a DenseNet's forward, written for a person to read. */
+    static final class TorchScriptCode {
+
+        private TorchScriptCode() {}
+
+        static String of(DenseNet net) {
+            boolean imagenet = net.stem().type() == StemType.IMAGENET;
+            boolean bottleneck = net.denseBlocks().get(0).layers().get(0).isBottleneck();
+            boolean inputFirst = net.denseBlocks().get(0).concatOrder() == ConcatOrder.INPUT_FIRST;
+            int blocks = net.denseBlocks().size();
+            String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
+            StringBuilder c = new StringBuilder();
+            c.append("class DenseNet(Module):\n");
+            c.append("  __parameters__ = []\n");
+            c.append("  __buffers__ = []\n");
+            c.append("  training : bool\n");
+            c.append("  _is_full_backward_hook : NoneType\n");
+            c.append("  stem_weights : List[Tensor]\n");
+            for (int b = 1; b <= blocks; b++) {
+                c.append("  denseblock").append(b).append(" : List[List[Tensor]]\n");
+                if (b < blocks) {
+                    c.append("  transition").append(b).append(" : List[Tensor]\n");
+                }
+            }
+            c.append("  head_weights : List[Tensor]\n");
+            c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
+            c.append("    x = (self).stem(images, self.stem_weights, )\n");
+            for (int b = 1; b <= blocks; b++) {
+                c.append("    x = (self).dense_block(x, self.denseblock")
+                        .append(b)
+                        .append(", )\n");
+                if (b < blocks) {
+                    c.append("    x = (self).transition(x, self.transition")
+                            .append(b)
+                            .append(", )\n");
+                }
+            }
+            c.append("    return (self).head(x, self.head_weights, )\n");
+            c.append("  def norm_relu(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    at: int) -> "
+                    + "Tensor:\n");
+            c.append("    # eval-mode batch normalisation with the weights at p[at:at + 4], then ReLU\n");
+            c.append("    normed = torch.batch_norm(x, p[at], p[at + 1], p[at + 2], "
+                    + "p[at + 3], False, 0.10000000000000001, " + eps + ", True)\n");
+            c.append("    return torch.relu(normed)\n");
+            c.append("  def stem(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            if (imagenet) {
+                c.append("    # 7x7 stride-2 convolution, BN-ReLU, 3x3 stride-2 max-pool\n");
+                c.append("    y = torch.conv2d(x, p[0], None, [2, 2], [3, 3], [1, 1], 1)\n");
+                c.append(
+                        "    return torch.max_pool2d((self).norm_relu(y, p, 1, ), [3, 3], [2, 2], [1, 1], [1, 1], False)\n");
+            } else {
+                c.append("    # one 3x3 convolution\n");
+                c.append("    return torch.conv2d(x, p[0], None, [1, 1], [1, 1], [1, 1], 1)\n");
+            }
+            c.append("  def dense_block(self: __torch__.DenseNet,\n    x: Tensor,\n    layers: List[List[Tensor]]) -> "
+                    + "Tensor:\n");
+            c.append(
+                    inputFirst
+                            ? "    # each layer's k new maps join the block's maps after them (the paper's order)\n"
+                            : "    # each layer's k new maps join the block's maps before them (the blog code's order)\n");
+            c.append("    features = x\n");
+            c.append("    for layer in layers:\n");
+            c.append("      added = (self).dense_layer(features, layer, )\n");
+            c.append(
+                    inputFirst
+                            ? "      features = torch.cat([features, added], 1)\n"
+                            : "      features = torch.cat([added, features], 1)\n");
+            c.append("    return features\n");
+            c.append("  def dense_layer(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            if (bottleneck) {
+                c.append("    # bottleneck: BN-ReLU-conv 1x1 to the bottleneck width, BN-ReLU-conv 3x3 to k maps\n");
+                c.append(
+                        "    narrow = torch.conv2d((self).norm_relu(x, p, 0, ), p[4], None, [1, 1], [0, 0], [1, 1], 1)\n");
+                c.append(
+                        "    return torch.conv2d((self).norm_relu(narrow, p, 5, ), p[9], None, [1, 1], [1, 1], [1, 1], 1)\n");
+            } else {
+                c.append("    # basic: BN-ReLU-conv 3x3 to k maps\n");
+                c.append(
+                        "    return torch.conv2d((self).norm_relu(x, p, 0, ), p[4], None, [1, 1], [1, 1], [1, 1], 1)\n");
+            }
+            c.append("  def transition(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            c.append("    # BN-ReLU, 1x1 convolution (compression), 2x2 average pool\n");
+            c.append("    y = torch.conv2d((self).norm_relu(x, p, 0, ), p[4], None, [1, 1], [0, 0], [1, 1], 1)\n");
+            c.append("    return torch.avg_pool2d(y, [2, 2], [2, 2], [0, 0], False, True, None)\n");
+            c.append("  def head(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            c.append("    # BN-ReLU, global average pooling, linear classifier\n");
+            c.append("    pooled = torch.adaptive_avg_pool2d((self).norm_relu(x, p, 0, ), [1, 1])\n");
+            c.append("    return torch.linear(torch.flatten(pooled, 1), p[4], p[5])\n");
+            return c.toString();
+        }
+    }
+}
