@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Proves that densenet4j's ONNX export runs outside densenet4j with PyTorch's numbers, for full-size models:
+# Proves that densenet4j's ONNX and TorchScript exports run outside densenet4j with PyTorch's numbers, for
+# full-size models:
 # densenet121 and densenet161 (random torchvision weights, generated here: too big to commit) and the blog
 # code's cifar-densenet121 (its own class, new features first). For each: PyTorch's eval-mode logits,
 # `densenet4j export --format onnx` (and --fold) of the same .pth, onnx.checker (full check, if python3-onnx is
 # installed), ONNX Runtime's logits at full optimisation, and the graph's node count before and after ORT's
-# optimisation.
-#   scripts/onnx_parity.sh [OUTDIR]
+# optimisation; and `densenet4j export --format torchscript`, loaded with torch.jit.load (no densenet4j code).
+#   scripts/export_parity.sh [OUTDIR]
 # Needs Debian's python3-torch and python3-torchvision; python3-onnx for the checker.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,4 +62,20 @@ print(f"{sys.argv[3]}: ONNX Runtime vs PyTorch max |logit difference| {err:.3g} 
 sys.exit(0 if ok else 1)
 PY
   done
+  "$root/densenet4j" export --model "$model" --weights "$out/$model.pth" --format torchscript \
+    --out "$out/$model-scripted.pt" >/dev/null
+  /usr/bin/python3 - "$out" "$model" <<'PY'
+import sys, numpy as np, torch
+out, name = sys.argv[1], sys.argv[2]
+files = {"classes.json": "", "input.json": ""}
+scripted = torch.jit.load(f"{out}/{name}-scripted.pt", _extra_files=files)
+with torch.no_grad():
+    b = scripted(torch.from_numpy(np.load(f"{out}/{name}-input.npy"))).numpy()
+a = np.load(f"{out}/{name}-torch.npy")
+err, scale = float(np.abs(a - b).max()), float(np.abs(a).max())
+ok = err <= 1e-4 * scale
+print(f"{name}-torchscript: torch.jit.load vs PyTorch max |logit difference| {err:.3g} (relative {err / scale:.2e}) "
+      f"{'OK' if ok else 'FAIL'}; input {files['input.json']}")
+sys.exit(0 if ok else 1)
+PY
 done
