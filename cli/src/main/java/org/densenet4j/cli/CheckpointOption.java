@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Preset;
@@ -71,6 +72,11 @@ public final class CheckpointOption {
     static Path bundledModel() {
         String home = System.getProperty("densenet4j.home");
         return home != null ? Path.of(home).resolve(BUNDLED) : BundledModel.path();
+    }
+
+    /** Opens the model to classify with: a checkpoint, a .pth with --model and --layout, or a TorchScript archive. */
+    InferenceModel loadForInference(NDManager manager, PrintWriter err) throws IOException {
+        return ModelFiles.openForInference(resolve(), options(), manager, w -> warn(err, w));
     }
 
     /** Opens the model ({@link ModelFiles}: a checkpoint, or a .pth with --model and --layout). */

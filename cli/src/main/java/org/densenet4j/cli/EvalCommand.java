@@ -13,6 +13,7 @@ import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
@@ -57,9 +58,12 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            InferenceModel loaded =
+                    checkpoint.loadForInference(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
-            String trainedOn = TorchImport.isTorchFile(file) ? null : CheckpointArchive.dataset(file);
+            String trainedOn = loaded instanceof TrainedModel && !TorchImport.isTorchFile(file)
+                    ? CheckpointArchive.dataset(file)
+                    : null;
             if (data.dataset == null && (trainedOn == null || trainedOn.startsWith("imported from"))) {
                 throw new IllegalArgumentException(
                         file + " does not say which dataset it was trained on: give " + "--dataset");
@@ -67,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
             DatasetSplits splits = data.load(trainedOn, model.channels(), model.height(), 0);
             ImageDataset test = splits.test();
             checkMatches(file, model, test);
-            EvaluationReport report = Evaluator.evaluate(loaded.network(), model, test, batchSize, manager);
+            EvaluationReport report = Evaluator.evaluate(loaded, test, batchSize, manager);
             Path plot = confusionPng != null ? confusionPng : runFolderPlot(file);
             if (plot != null) {
                 ConfusionPlot.write(report, plot);

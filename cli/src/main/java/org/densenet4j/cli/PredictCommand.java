@@ -16,9 +16,9 @@ import java.util.stream.Collectors;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Prediction;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.MemoryPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +65,8 @@ final class PredictCommand implements Callable<Integer> {
         List<Map<String, Object>> skipped = new ArrayList<>();
         try (Interruption interruption = new Interruption();
                 NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            InferenceModel loaded =
+                    checkpoint.loadForInference(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "predict with " + model.modelName(),

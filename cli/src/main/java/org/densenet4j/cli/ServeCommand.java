@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.MemoryPlan;
@@ -91,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+            InferenceModel loaded =
+                    checkpoint.loadForInference(manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "serving " + model.modelName(),
@@ -100,8 +102,9 @@ final class ServeCommand implements Callable<Integer> {
                     maxBatch,
                     MemoryPlan.Use.INFERENCE,
                     "--max-batch");
-            ImageClassifier classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
-            Explainer explainer = new Explainer(loaded.network(), model, manager);
+            ImageClassifier classifier = new ImageClassifier(loaded, manager);
+            // A TorchScript archive holds no DenseNet to explain: /explain then answers 501.
+            Explainer explainer = loaded instanceof TrainedModel trained ? new Explainer(trained, manager) : null;
             PredictionServer server = new PredictionServer(
                     classifier,
                     explainer,

@@ -185,6 +185,16 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     private void explain(Context ctx) {
+        if (explainer == null) {
+            json(
+                    ctx,
+                    501,
+                    Map.of(
+                            "error",
+                            "this model is a TorchScript archive, which holds no DenseNet to explain; "
+                                    + "serve the checkpoint it was exported from"));
+            return;
+        }
         if (!uploads.tryAcquire()) {
             ctx.header("Retry-After", "1");
             json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));

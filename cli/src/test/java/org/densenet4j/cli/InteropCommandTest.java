@@ -157,4 +157,45 @@ class InteropCommandTest {
                 loose.err());
         assertTrue(!loose.out().contains("NaN%"), loose.out());
     }
+
+    @Test
+    void exportedArchivesRunInPredictAndBadExportsLeaveNothing() throws Exception {
+        Path pt = tmp.resolve("bundled.pt");
+        CliRunner export =
+                CliRunner.run("export", "--weights", BUNDLED, "--format", "torchscript", "--out", pt.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        String sample = "../models/fashion-mnist/samples/test-0.png";
+        CliRunner predict = CliRunner.run("predict", sample, "--weights", pt.toString(), "--json");
+        assertEquals(0, predict.exitCode(), predict.err());
+        assertTrue(predict.out().contains("Ankle boot"), predict.out());
+        CliRunner explain = CliRunner.run("explain", sample, "--weights", pt.toString(), "--out", tmp.toString());
+        assertEquals(2, explain.exitCode());
+        assertTrue(explain.err().contains("TorchScript archive"), explain.err());
+
+        Path onnx = tmp.resolve("bundled.onnx");
+        CliRunner ok =
+                CliRunner.run("export", "--weights", BUNDLED, "--format", "onnx", "--fold", "--out", onnx.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.out().contains("nodes"), ok.out());
+
+        CliRunner foldPth = CliRunner.run(
+                "export",
+                "--weights",
+                BUNDLED,
+                "--fold",
+                "--out",
+                tmp.resolve("x.pth").toString());
+        assertEquals(2, foldPth.exitCode());
+        assertTrue(foldPth.err().contains("--fold applies to --format onnx"), foldPth.err());
+
+        Path aFile = java.nio.file.Files.writeString(tmp.resolve("a-file"), "x");
+        Path impossible = aFile.resolve("model.onnx");
+        CliRunner broken =
+                CliRunner.run("export", "--weights", BUNDLED, "--format", "onnx", "--out", impossible.toString());
+        assertEquals(1, broken.exitCode(), broken.err());
+        assertTrue(broken.err().contains("a-file"), broken.err());
+        try (var files = java.nio.file.Files.list(tmp)) {
+            assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")), "no partial file");
+        }
+    }
 }

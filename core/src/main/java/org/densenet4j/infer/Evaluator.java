@@ -11,30 +11,38 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 
 /**
- * Evaluates a model in inference mode (BN running statistics, no dropout) on a labelled set, through a
- * {@link FoldedDenseNet} of the network's current weights.
+ * Evaluates a model in inference mode (BN running statistics, no dropout) on a labelled set: a DenseNet through a
+ * {@link FoldedDenseNet} of its current weights, or any other {@link InferenceModel}.
  */
 public final class Evaluator {
 
     private Evaluator() {}
 
+    /** Evaluates a DenseNet's current weights through its folded inference network. */
     public static EvaluationReport evaluate(
             DenseNet network, ModelSpec spec, ImageDataset data, int batchSize, NDManager manager) {
+        return evaluate(new TrainedModel(spec, network), data, batchSize, manager);
+    }
+
+    /** Evaluates any inference model (a DenseNet's folded network, a TorchScript module). */
+    public static EvaluationReport evaluate(InferenceModel model, ImageDataset data, int batchSize, NDManager manager) {
+        ModelSpec spec = model.spec();
         int k = spec.config().classes();
         long[][] confusion = new long[k][k];
         double lossSum = 0;
         long top5 = 0;
         int n = 0;
         ParameterStore ps = new ParameterStore(manager, false);
-        try (FoldedDenseNet block = FoldedDenseNet.of(network, manager);
+        try (NDManager scope = manager.newSubManager();
                 BatchLoader loader = BatchLoader.evaluation(data, batchSize, spec.normalization())) {
+            ai.djl.nn.Block block = model.inferenceBlock(scope);
             while (loader.hasNext()) {
                 Batch b = loader.next();
                 if (b.count() == 0) {
                     continue;
                 }
-                try (NDManager scope = manager.newSubManager()) {
-                    NDArray x = scope.create(b.data(), spec.batchShape(b.count()));
+                try (NDManager batch = manager.newSubManager()) {
+                    NDArray x = batch.create(b.data(), spec.batchShape(b.count()));
                     NDArray logits = block.forward(ps, new NDList(x), false).singletonOrThrow();
                     NDArray logProb = logits.logSoftmax(1);
                     float[] lp = logProb.toFloatArray();

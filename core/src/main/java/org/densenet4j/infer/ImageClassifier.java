@@ -4,6 +4,7 @@ import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.FoldedDenseNet;
 
 /**
  * Classifies images of any size and colour mode with a trained model: each image is converted as the
@@ -24,7 +24,7 @@ import org.densenet4j.model.FoldedDenseNet;
  */
 public final class ImageClassifier {
 
-    private final FoldedDenseNet network;
+    private final Block network;
     private final ModelSpec spec;
     private final NDManager manager;
     private final ImageConverter converter;
@@ -35,16 +35,16 @@ public final class ImageClassifier {
      *
      * @param manager the manager the network's parameters live on
      */
-    /** For a model opened from a file ({@code io.ModelFiles}). */
-    public ImageClassifier(TrainedModel model, NDManager manager) {
-        this(model.network(), model.spec(), manager);
+    /** For a model opened from a file ({@code io.ModelFiles}): a DenseNet, folded, or a TorchScript module. */
+    public ImageClassifier(InferenceModel model, NDManager manager) {
+        this.network = model.inferenceBlock(manager);
+        this.spec = model.spec();
+        this.manager = manager;
+        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
     }
 
     public ImageClassifier(DenseNet network, ModelSpec spec, NDManager manager) {
-        this.network = FoldedDenseNet.of(network, manager);
-        this.spec = spec;
-        this.manager = manager;
-        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
+        this(new TrainedModel(spec, network), manager);
     }
 
     public ModelSpec spec() {

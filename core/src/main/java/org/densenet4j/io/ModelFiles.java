@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.Preset;
 
@@ -31,6 +32,18 @@ public final class ModelFiles {
         }
     }
 
+    /**
+     * Opens a model for inference: a TorchScript archive densenet4j wrote ({@link ScriptedModel}, run by libtorch;
+     * close it when done), or, like {@link #open(Path, Options, NDManager, Consumer)}, a checkpoint or a .pth.
+     */
+    public static InferenceModel openForInference(
+            Path file, Options options, NDManager manager, Consumer<String> warnings) throws IOException {
+        if (ScriptedModel.isArchive(file)) {
+            return ScriptedModel.open(file);
+        }
+        return open(file, options, manager, warnings);
+    }
+
     /** Opens a densenet4j checkpoint (or any file that describes itself) on {@code manager}. */
     public static TrainedModel open(Path file, NDManager manager) throws IOException {
         return open(file, Options.none(), manager, warning -> {});
@@ -44,6 +57,11 @@ public final class ModelFiles {
      */
     public static TrainedModel open(Path file, Options options, NDManager manager, Consumer<String> warnings)
             throws IOException {
+        if (ScriptedModel.isArchive(file)) {
+            throw new IllegalArgumentException(
+                    file + " is a TorchScript archive: it runs (predict, eval, serve, the "
+                            + "zoo) but holds no DenseNet to train, explain or export; use the checkpoint it was exported from");
+        }
         if (TorchImport.isTorchFile(file)) {
             if (options.preset() == null) {
                 throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "

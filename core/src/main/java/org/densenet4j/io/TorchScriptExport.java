@@ -21,6 +21,8 @@ import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseBlock;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.LayerType;
 import org.densenet4j.model.StemType;
 import org.densenet4j.model.Transition;
 
@@ -82,13 +84,13 @@ public final class TorchScriptExport {
         typed(state, "List[Tensor]", () -> tensorList(state, headTensors(net)));
         state.op('u').op('b').op('.'); // SETITEMS, BUILD, STOP
         byte[] pickled = state.bytes();
-        String code = TorchScriptCode.of(net);
+        String code = TorchScriptCode.of(net.config());
         Gson gson = new Gson();
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put(
                 "model.json",
-                gson.toJson(Map.of(
-                        "model", spec.modelName(), "config", spec.config().describe())));
+                gson.toJson(
+                        Map.of("name", spec.modelName(), "config", spec.config().describe())));
         extra.put("classes.json", gson.toJson(spec.classNames()));
         extra.put(
                 "normalization.json",
@@ -186,15 +188,15 @@ public final class TorchScriptExport {
     }
 
     /** The TorchScript source of a DenseNet's forward, written for a person to read. */
-    static final class TorchScriptCode {
+    public static final class TorchScriptCode {
 
         private TorchScriptCode() {}
 
-        static String of(DenseNet net) {
-            boolean imagenet = net.stem().type() == StemType.IMAGENET;
-            boolean bottleneck = net.denseBlocks().get(0).layers().get(0).isBottleneck();
-            boolean inputFirst = net.denseBlocks().get(0).concatOrder() == ConcatOrder.INPUT_FIRST;
-            int blocks = net.denseBlocks().size();
+        public static String of(DenseNetConfig config) {
+            boolean imagenet = config.stem() == StemType.IMAGENET;
+            boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
+            boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
+            int blocks = config.blockLayers().length;
             String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
             StringBuilder c = new StringBuilder();
             c.append("class DenseNet(Module):\n");

@@ -23,6 +23,7 @@ import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
+import org.densenet4j.io.ScriptedModel;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
@@ -91,6 +92,9 @@ public final class DenseNetModelLoader implements ModelLoader {
                     "densenet4j model file not found (" + (Files.exists(file) ? "not a regular file" : "no such file")
                             + ")");
         }
+        if (ScriptedModel.isArchive(file)) {
+            return scripted(file, explains);
+        }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
             TrainedModel loaded = ModelFiles.open(file, options(arguments), model.getNDManager(), w -> {});
@@ -114,6 +118,18 @@ public final class DenseNetModelLoader implements ModelLoader {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             throw new MalformedModelException(message.contains(file.toString()) ? message : file + ": " + message, e);
         }
+    }
+
+    /** A TorchScript archive densenet4j wrote, run by libtorch as DJL's {@code PtSymbolBlock}. */
+    @SuppressWarnings("unchecked")
+    private static <I, O> ZooModel<I, O> scripted(Path file, boolean explains)
+            throws IOException, MalformedModelException {
+        if (explains) {
+            throw new MalformedModelException(file + ": a TorchScript archive holds no DenseNet to explain; load the "
+                    + "checkpoint it was exported from");
+        }
+        ScriptedModel scripted = ScriptedModel.open(file);
+        return new ZooModel<>(scripted.model(), (Translator<I, O>) new DenseNetTranslator(scripted.spec()));
     }
 
     /** What a .pth needs besides the file: the arguments {@code model}, {@code classes} and {@code layout}. */

@@ -124,4 +124,70 @@ class TorchScriptExportTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void theBundledModelRunsFromItsArchiveInClassifierZooAndEvaluatorAlike() throws Exception {
+        Path archive = tmp.resolve("bundled.pt");
+        Path sample = Path.of("..", "models", "fashion-mnist", "samples", "test-0.png");
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel bundled = ModelFiles.open(org.densenet4j.zoo.BundledModel.path(), m);
+            TorchScriptExport.write(bundled, archive);
+            org.densenet4j.infer.InferenceModel scripted =
+                    ModelFiles.openForInference(archive, ModelFiles.Options.none(), m, w -> {});
+            assertTrue(scripted instanceof ScriptedModel);
+            assertEquals(bundled.spec(), scripted.spec());
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(sample.toFile());
+            ai.djl.modality.Classifications direct =
+                    new org.densenet4j.infer.ImageClassifier(bundled, m).classify(image);
+            ai.djl.modality.Classifications viaArchive =
+                    new org.densenet4j.infer.ImageClassifier(scripted, m).classify(image);
+            assertEquals(direct.best().getClassName(), viaArchive.best().getClassName());
+            assertEquals(direct.best().getProbability(), viaArchive.best().getProbability(), 1e-5);
+        }
+        ai.djl.repository.zoo.Criteria<ai.djl.modality.cv.Image, ai.djl.modality.Classifications> criteria =
+                ai.djl.repository.zoo.Criteria.builder()
+                        .setTypes(ai.djl.modality.cv.Image.class, ai.djl.modality.Classifications.class)
+                        .optGroupId("org.densenet4j")
+                        .optArgument("weights", archive.toString())
+                        .build();
+        try (var model = criteria.loadModel();
+                var predictor = model.newPredictor()) {
+            assertEquals(
+                    "Ankle boot",
+                    predictor
+                            .predict(ai.djl.modality.cv.ImageFactory.getInstance()
+                                    .fromFile(sample))
+                            .best()
+                            .getClassName());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void archivesWithForeignCodeAreRefusedBeforeLibtorchRunsThem() throws Exception {
+        Path archive = tmp.resolve("bundled.pt");
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchScriptExport.write(ModelFiles.open(org.densenet4j.zoo.BundledModel.path(), m), archive);
+        }
+        Path tampered = tmp.resolve("tampered.pt");
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(archive.toFile());
+                java.util.zip.ZipOutputStream out =
+                        new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(tampered))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().endsWith("code/__torch__.py")) {
+                    data = new String(data, java.nio.charset.StandardCharsets.UTF_8)
+                            .replace("return features", "return torch.zeros([1024, 1024, 1024])")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                out.write(data);
+                out.closeEntry();
+            }
+        }
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class, () -> ScriptedModel.open(tampered));
+        assertTrue(
+                e.getMessage().startsWith(tampered.toString()) && e.getMessage().contains("not the code"),
+                e.getMessage());
+    }
 }

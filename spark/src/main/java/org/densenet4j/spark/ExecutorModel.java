@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkFiles;
 import org.densenet4j.infer.ImageClassifier;
-import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.zoo.BundledModel;
 
@@ -80,7 +80,7 @@ final class ExecutorModel {
         Path file = locate(request.file());
         NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
         try {
-            TrainedModel loaded = ModelFiles.open(
+            InferenceModel loaded = ModelFiles.openForInference(
                     file, request.options(), manager, warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
                             .warn(warning));
             classifier = new ImageClassifier(loaded, manager);
