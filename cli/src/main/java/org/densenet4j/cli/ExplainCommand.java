@@ -175,16 +175,7 @@ final class ExplainCommand implements Callable<Integer> {
     private static Map<String, Object> entry(Path file, BufferedImage image, Explanation e, Path png) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", file.toString());
-        m.put("class", e.classIndex());
-        m.put("label", e.label());
-        m.put("probability", e.probability());
-        m.put("method", e.method().toString());
-        m.put("layer", "block" + e.block());
-        int[] peak = e.peakInImage(image.getWidth(), image.getHeight());
-        int[] cell = e.peak();
-        m.put("peak", Map.of("x", peak[0], "y", peak[1], "row", cell[0], "column", cell[1]));
-        m.put("map_size", List.of(e.height(), e.width()));
-        m.put("map", e.map());
+        m.putAll(e.describe(image.getWidth(), image.getHeight()));
         m.put("png", png.toString());
         return m;
     }

@@ -49,18 +49,7 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
     @Override
     public void onEpochEnd(EpochMetrics m) {
         close();
-        out.printf(
-                "epoch %d: lr %.4g, train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
-                        + "%.0f s (%.0f img/s)%n",
-                m.epoch(),
-                m.learningRate(),
-                m.trainLoss(),
-                100 * m.trainAccuracy(),
-                m.testLoss(),
-                100 * m.testAccuracy(),
-                100 * m.testTop5(),
-                m.seconds(),
-                m.imagesPerSecond());
+        out.printf("epoch %d: lr %.4g, %s%n", m.epoch(), m.learningRate(), m.summary());
         out.flush();
     }
 }

@@ -161,9 +161,7 @@ public final class PredictionServer implements AutoCloseable {
             json(ctx, 400, Map.of("error", "topk must be at least 1"));
             return;
         }
-        if (!uploads.tryAcquire()) {
-            ctx.header("Retry-After", "1");
-            json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));
+        if (!acquireUploadSlot(ctx)) {
             return;
         }
         try {
@@ -195,9 +193,7 @@ public final class PredictionServer implements AutoCloseable {
                                     + "serve the checkpoint it was exported from"));
             return;
         }
-        if (!uploads.tryAcquire()) {
-            ctx.header("Retry-After", "1");
-            json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));
+        if (!acquireUploadSlot(ctx)) {
             return;
         }
         try {
@@ -220,7 +216,7 @@ public final class PredictionServer implements AutoCloseable {
                     image, ctx.queryParamAsClass("class", String.class).getOrDefault("top"), method, block);
             String accept = ctx.header("Accept");
             if (accept != null && accept.contains("application/json")) {
-                json(ctx, 200, explanationJson(e, image));
+                json(ctx, 200, e.describe(image.getWidth(), image.getHeight()));
                 return;
             }
             java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
@@ -239,21 +235,14 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> explanationJson(Explanation e, java.awt.image.BufferedImage image) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("class", e.classIndex());
-        m.put("label", e.label());
-        m.put("probability", e.probability());
-        m.put("method", e.method().toString());
-        m.put("layer", "block" + e.block());
-        int[] peak = e.peakInImage(image.getWidth(), image.getHeight());
-        m.put("peak", Map.of("x", peak[0], "y", peak[1]));
-        float[][] rows = new float[e.height()][];
-        for (int r = 0; r < e.height(); r++) {
-            rows[r] = java.util.Arrays.copyOfRange(e.map(), r * e.width(), (r + 1) * e.width());
+    /** Takes one of the upload slots, or answers 503 with Retry-After when all are taken. */
+    private boolean acquireUploadSlot(Context ctx) {
+        if (uploads.tryAcquire()) {
+            return true;
         }
-        m.put("map", rows);
-        return m;
+        ctx.header("Retry-After", "1");
+        json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));
+        return false;
     }
 
     /** The image bytes: multipart field {@code image}, else the raw body. */

@@ -75,4 +75,27 @@ public record Explanation(
     private float positive(int row, int column) {
         return Math.max(0, at(row, column));
     }
+
+    /**
+     * The explanation as JSON-ready data for an image of {@code imageWidth} x {@code imageHeight}: class, label,
+     * probability, method, layer, peak (in image pixels and map cells), map size and the map as rows.
+     */
+    public java.util.Map<String, Object> describe(int imageWidth, int imageHeight) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("class", classIndex);
+        m.put("label", label);
+        m.put("probability", probability);
+        m.put("method", method.toString());
+        m.put("layer", "block" + block);
+        int[] xy = peakInImage(imageWidth, imageHeight);
+        int[] cell = peak();
+        m.put("peak", java.util.Map.of("x", xy[0], "y", xy[1], "row", cell[0], "column", cell[1]));
+        m.put("map_size", java.util.List.of(height, width));
+        float[][] rows = new float[height][];
+        for (int r = 0; r < height; r++) {
+            rows[r] = java.util.Arrays.copyOfRange(map, r * width, (r + 1) * width);
+        }
+        m.put("map", rows);
+        return m;
+    }
 }

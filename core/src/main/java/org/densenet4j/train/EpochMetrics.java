@@ -24,4 +24,19 @@ public record EpochMetrics(
         double testTop5,
         double seconds,
         double imagesPerSecond,
-        int skippedImages) {}
+        int skippedImages) {
+
+    /** The epoch's figures as one line of a log: losses, accuracies, time and throughput. */
+    public String summary() {
+        return String.format(
+                java.util.Locale.ROOT,
+                "train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, %.0f s (%.0f img/s)",
+                trainLoss,
+                100 * trainAccuracy,
+                testLoss,
+                100 * testAccuracy,
+                100 * testTop5,
+                seconds,
+                imagesPerSecond);
+    }
+}

@@ -42,18 +42,7 @@ public final class LoggingTrainingListener implements TrainingListener {
 
     @Override
     public void onEpochEnd(EpochMetrics m) {
-        LOG.info(String.format(
-                "epoch %d/%d: train loss %.4f acc %.2f%%, test loss %.4f top-1 %.2f%% top-5 %.2f%%, "
-                        + "%.0f s (%.0f images/s)",
-                m.epoch(),
-                epochs,
-                m.trainLoss(),
-                100 * m.trainAccuracy(),
-                m.testLoss(),
-                100 * m.testAccuracy(),
-                100 * m.testTop5(),
-                m.seconds(),
-                m.imagesPerSecond()));
+        LOG.info("epoch {}/{}: {}", m.epoch(), epochs, m.summary());
     }
 
     @Override

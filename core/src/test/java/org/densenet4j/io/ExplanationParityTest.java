@@ -1,8 +1,6 @@
 package org.densenet4j.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,6 +13,7 @@ import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.TestNetworks;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -26,18 +25,6 @@ class ExplanationParityTest {
 
     static List<String> fixtures() {
         return TorchFixture.names();
-    }
-
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        float scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        assertTrue(scale > 0, what + " is not all zero");
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], actual[i], 1e-4 * scale, what + " at " + i);
-        }
     }
 
     @ParameterizedTest
@@ -67,9 +54,10 @@ class ExplanationParityTest {
                     Explanation e = explainer.explain(image, Integer.toString(k), Explainer.Method.CAM, blocks);
                     assertArrayEquals(
                             Arrays.copyOfRange(cam.getShape().getShape(), 2, 4), new long[] {e.height(), e.width()});
-                    assertClose(cam.get(n, k).toFloatArray(), e.map(), name + " CAM image " + n + " class " + k);
+                    TestNetworks.assertClose(
+                            cam.get(n, k).toFloatArray(), e.map(), name + " CAM image " + n + " class " + k);
                 }
-                assertClose(
+                TestNetworks.assertClose(
                         last.get(n).toFloatArray(),
                         explainer
                                 .explain(image, "1", Explainer.Method.GRAD_CAM, blocks)
@@ -79,7 +67,8 @@ class ExplanationParityTest {
                 assertArrayEquals(
                         Arrays.copyOfRange(inner.getShape().getShape(), 1, 3),
                         new long[] {block1.height(), block1.width()});
-                assertClose(inner.get(n).toFloatArray(), block1.map(), name + " Grad-CAM of block 1, image " + n);
+                TestNetworks.assertClose(
+                        inner.get(n).toFloatArray(), block1.map(), name + " Grad-CAM of block 1, image " + n);
             }
         }
     }

@@ -69,17 +69,7 @@ class TorchScriptExportTest {
     void libtorchRunsTheArchiveWithDensenet4jsLogits(
             String family, LayerType layerType, ConcatOrder order, StemType stem, int channels, int side, int classes)
             throws Exception {
-        DenseNetConfig config = DenseNetConfig.builder()
-                .setGrowthRate(4)
-                .setBlockLayers(2, 3, 2)
-                .optLayerType(layerType)
-                .optConcatOrder(order)
-                .optStem(stem)
-                .optStemWidth(8)
-                .optCompression(0.5)
-                .optInputChannels(channels)
-                .optClasses(classes)
-                .build();
+        DenseNetConfig config = TestNetworks.small(layerType, order, stem, channels, classes);
         Engine.getInstance().setRandomSeed(13);
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(config);
@@ -111,15 +101,7 @@ class TorchScriptExportTest {
                             .forward(new ParameterStore(scripted.getNDManager(), false), new NDList(input), false)
                             .singletonOrThrow()
                             .toFloatArray();
-                    float scale = 0;
-                    for (float v : expected) {
-                        scale = Math.max(scale, Math.abs(v));
-                    }
-                    assertTrue(scale > 0);
-                    assertEquals(expected.length, actual.length);
-                    for (int i = 0; i < expected.length; i++) {
-                        assertEquals(expected[i], actual[i], 1e-4 * scale, family + " batch " + batch + " logit " + i);
-                    }
+                    TestNetworks.assertClose(expected, actual, family + " batch " + batch);
                 }
             }
         }

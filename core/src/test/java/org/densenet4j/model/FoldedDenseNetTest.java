@@ -1,8 +1,6 @@
 package org.densenet4j.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -58,15 +56,7 @@ class FoldedDenseNetTest {
                 float[] actual = folded.forward(ps, new NDList(x), false)
                         .singletonOrThrow()
                         .toFloatArray();
-                float scale = 0;
-                for (float v : expected) {
-                    scale = Math.max(scale, Math.abs(v));
-                }
-                assertTrue(scale > 0);
-                assertEquals(expected.length, actual.length);
-                for (int i = 0; i < expected.length; i++) {
-                    assertEquals(expected[i], actual[i], 1e-4 * scale, "logit " + i);
-                }
+                TestNetworks.assertClose(expected, actual, "logits");
             }
         }
     }

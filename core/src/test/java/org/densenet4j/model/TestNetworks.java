@@ -32,4 +32,33 @@ public final class TestNetworks {
             }
         }
     }
+
+    /** A small DenseNet of any family: k=4, dense blocks of 2, 3 and 2 layers, stem of 8 maps, theta 0.5. */
+    public static DenseNetConfig small(
+            LayerType layerType, ConcatOrder order, StemType stem, int channels, int classes) {
+        return DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 3, 2)
+                .optLayerType(layerType)
+                .optConcatOrder(order)
+                .optStem(stem)
+                .optStemWidth(8)
+                .optCompression(0.5)
+                .optInputChannels(channels)
+                .optClasses(classes)
+                .build();
+    }
+
+    /** Equal within 1e-4 of the largest expected magnitude, which must not be zero. */
+    public static void assertClose(float[] expected, float[] actual, String what) {
+        org.junit.jupiter.api.Assertions.assertEquals(expected.length, actual.length, what + ": length");
+        float scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(scale > 0, what + " is not all zero");
+        for (int i = 0; i < expected.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(expected[i], actual[i], 1e-4 * scale, what + " at " + i);
+        }
+    }
 }
