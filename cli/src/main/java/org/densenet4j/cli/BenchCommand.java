@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.densenet4j.bench.BenchmarkResult;
 import org.densenet4j.bench.Workload;
 import org.densenet4j.bench.WorkloadBenchmark;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.model.MemoryPlan;
@@ -59,6 +60,14 @@ final class BenchCommand implements Callable<Integer> {
     boolean plainInference;
 
     @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            paramLabel = "fp32|bf16",
+            description = "bf16: inference through a bfloat16 TorchScript export run by libtorch (needs avx512_bf16 or "
+                    + "amx_bf16) (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(
             names = "--memory-efficient",
             description = "Train with the memory-efficient step (recomputes each "
                     + "dense layer in backward; memory linear in depth).")
@@ -100,7 +109,8 @@ final class BenchCommand implements Callable<Integer> {
         BenchmarkResult r;
         try (Interruption interruption = new Interruption()) {
             r = WorkloadBenchmark.run(
-                    new Workload(name, config, shape, mode, memoryFormat, step, plainInference),
+                    new Workload(
+                            name, config, shape, mode, memoryFormat, step, plainInference, Precision.parse(precision)),
                     warmup,
                     iterations,
                     interruption::requested);
@@ -119,6 +129,7 @@ final class BenchCommand implements Callable<Integer> {
             m.put("memory_format", memoryFormat.name().toLowerCase());
             m.put("memory_efficient", memoryEfficient);
             m.put("plain_inference", plainInference);
+            m.put("precision", Precision.parse(precision).toString());
             m.put("images_per_second", r.imagesPerSecond());
             m.put("median_seconds", r.medianSeconds());
             m.put("iterations", r.iterations());

@@ -1,6 +1,7 @@
 package org.densenet4j.bench;
 
 import ai.djl.ndarray.types.Shape;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.train.TrainingStep;
@@ -16,6 +17,7 @@ import org.densenet4j.train.TrainingStep;
  * @param step how a training step computes gradients (unused for inference)
  * @param plainInference run inference through the plain {@code DenseNet} (the reference) instead of the
  *     {@code FoldedDenseNet} that predict, eval and serve use
+ * @param precision fp32, or bf16: inference through a bfloat16 TorchScript export of the network, run by libtorch
  */
 public record Workload(
         String name,
@@ -24,7 +26,20 @@ public record Workload(
         Mode mode,
         MemoryFormat memoryFormat,
         TrainingStep step,
-        boolean plainInference) {
+        boolean plainInference,
+        Precision precision) {
+
+    /** A float32 workload. */
+    public Workload(
+            String name,
+            DenseNetConfig config,
+            Shape batch,
+            Mode mode,
+            MemoryFormat memoryFormat,
+            TrainingStep step,
+            boolean plainInference) {
+        this(name, config, batch, mode, memoryFormat, step, plainInference, Precision.FP32);
+    }
 
     /** What is timed. */
     public enum Mode {

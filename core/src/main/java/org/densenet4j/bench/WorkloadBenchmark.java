@@ -17,6 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
+import org.densenet4j.data.Normalization;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
+import org.densenet4j.io.TorchScriptExport;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.train.NesterovSgd;
@@ -39,6 +45,10 @@ public final class WorkloadBenchmark {
      * {@code stopRequested} turns true.
      */
     public static BenchmarkResult run(Workload w, int warmup, int iterations, BooleanSupplier stopRequested) {
+        if (w.precision() == Precision.BF16 && w.mode() != Workload.Mode.INFER) {
+            throw new IllegalArgumentException("bf16 is measured for inference only so far (--mode infer)");
+        }
+        w.precision().requireSupport();
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
         }
@@ -56,7 +66,9 @@ public final class WorkloadBenchmark {
                     m.randomInteger(0, w.config().classes(), new Shape(w.batch().get(0)), DataType.INT32);
             if (w.mode() == Workload.Mode.INFER) {
                 ParameterStore ps = new ParameterStore(m, false);
-                Block runner = w.plainInference() ? net : FoldedDenseNet.of(net, m);
+                Block runner = w.precision() == Precision.BF16
+                        ? bfloat16(net, w, m)
+                        : w.plainInference() ? net : FoldedDenseNet.of(net, m);
                 for (int i = 0; i < warmup + iterations; i++) {
                     checkStop(stopRequested, i);
                     long start = System.nanoTime();
@@ -91,6 +103,38 @@ public final class WorkloadBenchmark {
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
         return new BenchmarkResult(w.batch().get(0) / median, median, iterations, peakRssBytes());
+    }
+
+    /**
+     * The network as libtorch runs it in bfloat16: exported as a bfloat16 TorchScript archive and loaded back; the
+     * module lives as long as {@code manager}.
+     */
+    private static Block bfloat16(DenseNet net, Workload w, NDManager manager) {
+        try {
+            Path file = Files.createTempFile("densenet4j-bench-", ".pt");
+            try {
+                int classes = w.config().classes();
+                float[] mean = new float[w.config().inputChannels()];
+                float[] std = new float[mean.length];
+                Arrays.fill(std, 1f);
+                ModelSpec spec = new ModelSpec(
+                        w.name(),
+                        w.config(),
+                        (int) w.batch().get(2),
+                        (int) w.batch().get(3),
+                        java.util.stream.IntStream.range(0, classes)
+                                .mapToObj(i -> "class_" + i)
+                                .toList(),
+                        new Normalization(mean, std));
+                TorchScriptExport.write(new TrainedModel(spec, net), file, Precision.BF16);
+                return ModelFiles.openForInference(file, ModelFiles.Options.none(), manager, warning -> {})
+                        .inferenceBlock(manager);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void checkStop(BooleanSupplier stopRequested, int iteration) {

@@ -48,11 +48,16 @@ final class PickleWriter {
      * False, OrderedDict())}: a contiguous tensor over the storage entry {@code data/key}.
      */
     PickleWriter tensor(String key, TorchTensor t) {
+        return tensor(key, t, t.integer() ? "LongStorage" : "FloatStorage");
+    }
+
+    /** As {@link #tensor(String, TorchTensor)}, over a storage of the given type (such as BFloat16Storage). */
+    PickleWriter tensor(String key, TorchTensor t, String storageType) {
         long[] shape = t.shape();
         global("torch._utils", "_rebuild_tensor_v2");
         op('(');
         op('(').unicode("storage")
-                .global("torch", t.integer() ? "LongStorage" : "FloatStorage")
+                .global("torch", storageType)
                 .unicode(key)
                 .unicode("cpu")
                 .integer(t.data().length)

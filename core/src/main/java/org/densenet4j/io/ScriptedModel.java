@@ -22,6 +22,7 @@ import org.densenet4j.base.MemoryBudget;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseNetConfig;
 
 /**
@@ -112,12 +113,15 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
                     new Normalization(floats(norm.get("mean")), floats(norm.get("std"))));
             // Only densenet4j's own code runs: the archive's must be what the export writes for this configuration.
             String code = text(file, zip, root + "code/__torch__.py", "the module's code");
-            if (!code.equals(TorchScriptExport.TorchScriptCode.of(config))) {
+            Object precision = model.get("precision");
+            Precision p = precision == null ? Precision.FP32 : Precision.parse(precision.toString());
+            if (!code.equals(TorchScriptExport.TorchScriptCode.of(config, p))) {
                 throw new IOException(file + ": its TorchScript code is not the code densenet4j writes for the "
                         + "model it describes; only archives written by `densenet4j export --format torchscript` "
                         + "are loaded, since loading TorchScript runs its code");
             }
-            double needed = config.storedValues() * Float.BYTES;
+            // At least 2 bytes per weight (bfloat16 convolutions), 4 in float32.
+            double needed = config.storedValues() * (p == Precision.BF16 ? 2 : Float.BYTES);
             MemoryBudget.require(
                     needed,
                     file + " (" + String.format("%,.0f", config.storedValues()) + " weights)",

@@ -16,6 +16,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.densenet4j.base.AtomicFile;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseBlock;
@@ -45,12 +46,28 @@ public final class TorchScriptExport {
     private static final String VERSION = "3\n";
 
     private final List<TorchTensor> storages = new ArrayList<>();
+    /** Per storage: true if it is stored in bfloat16 (convolution and linear weights of a bf16 model). */
+    private final List<Boolean> halfWidth = new ArrayList<>();
 
-    private TorchScriptExport() {}
+    private final Precision precision;
 
-    /** Writes {@code model} to {@code file} atomically. */
+    private TorchScriptExport(Precision precision) {
+        this.precision = precision;
+    }
+
+    /** Writes {@code model} to {@code file} atomically, in float32. */
     public static void write(TrainedModel model, Path file) throws IOException {
-        new TorchScriptExport().archive(model, file);
+        write(model, file, Precision.FP32);
+    }
+
+    /**
+     * Writes {@code model} to {@code file} atomically. In {@link Precision#BF16} the convolution and linear weights
+     * are stored in bfloat16 and the code casts the input to bfloat16 in channels-last order and the logits back to
+     * float32: only float32 crosses the archive's boundary, so DJL (whose JNI has no bfloat16) can run it. Batch
+     * normalisation keeps float32 parameters and statistics.
+     */
+    public static void write(TrainedModel model, Path file, Precision precision) throws IOException {
+        new TorchScriptExport(precision).archive(model, file);
     }
 
     private void archive(TrainedModel model, Path file) throws IOException {
@@ -84,13 +101,18 @@ public final class TorchScriptExport {
         typed(state, "List[Tensor]", () -> tensorList(state, headTensors(net)));
         state.op('u').op('b').op('.'); // SETITEMS, BUILD, STOP
         byte[] pickled = state.bytes();
-        String code = TorchScriptCode.of(net.config());
+        String code = TorchScriptCode.of(net.config(), precision);
         Gson gson = new Gson();
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put(
                 "model.json",
-                gson.toJson(
-                        Map.of("name", spec.modelName(), "config", spec.config().describe())));
+                gson.toJson(Map.of(
+                        "name",
+                        spec.modelName(),
+                        "config",
+                        spec.config().describe(),
+                        "precision",
+                        precision.toString())));
         extra.put("classes.json", gson.toJson(spec.classNames()));
         extra.put(
                 "normalization.json",
@@ -108,7 +130,12 @@ public final class TorchScriptExport {
                     TorchFileWriter.stored(zip, ROOT + "extra/" + e.getKey(), utf8(e.getValue()));
                 }
                 for (int i = 0; i < storages.size(); i++) {
-                    TorchFileWriter.stored(zip, ROOT + "data/" + i, TorchFileWriter.storageBytes(storages.get(i)));
+                    TorchFileWriter.stored(
+                            zip,
+                            ROOT + "data/" + i,
+                            halfWidth.get(i)
+                                    ? bfloat16(storages.get(i).data())
+                                    : TorchFileWriter.storageBytes(storages.get(i)));
                 }
                 TorchFileWriter.stored(zip, ROOT + "data.pkl", pickled);
                 zip.putNextEntry(new ZipEntry(ROOT + "code/__torch__.py"));
@@ -118,6 +145,19 @@ public final class TorchScriptExport {
                 TorchFileWriter.stored(zip, ROOT + "version", utf8(VERSION));
             }
         });
+    }
+
+    /** float32 values as bfloat16 (round to nearest even), little-endian. */
+    static byte[] bfloat16(float[] values) {
+        byte[] out = new byte[2 * values.length];
+        for (int i = 0; i < values.length; i++) {
+            int bits = Float.floatToRawIntBits(values[i]);
+            int rounded = Float.isNaN(values[i]) ? bits | 0x00400000 : bits + 0x7fff + ((bits >>> 16) & 1);
+            short half = (short) (rounded >>> 16);
+            out[2 * i] = (byte) half;
+            out[2 * i + 1] = (byte) (half >>> 8);
+        }
+        return out;
     }
 
     private static byte[] utf8(String s) {
@@ -136,8 +176,11 @@ public final class TorchScriptExport {
         p.global("torch.jit._pickle", "build_tensorlist").op('(').op(']').op('(');
         for (NDArray t : tensors) {
             TorchTensor tensor = new TorchTensor(t.getShape().getShape(), t.toFloatArray());
-            p.tensor(Integer.toString(storages.size()), tensor);
+            // Convolution and linear weights (rank 2 and 4) compute in bfloat16; BN's vectors stay float32.
+            boolean half = precision == Precision.BF16 && tensor.shape().length >= 2;
+            p.tensor(Integer.toString(storages.size()), tensor, half ? "BFloat16Storage" : "FloatStorage");
             storages.add(tensor);
+            halfWidth.add(half);
         }
         p.op('e').op('t').op('R'); // APPENDS, TUPLE, REDUCE
     }
@@ -192,7 +235,8 @@ public final class TorchScriptExport {
 
         private TorchScriptCode() {}
 
-        public static String of(DenseNetConfig config) {
+        public static String of(DenseNetConfig config, Precision precision) {
+            boolean half = precision == Precision.BF16;
             boolean imagenet = config.stem() == StemType.IMAGENET;
             boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
             boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
@@ -213,7 +257,15 @@ public final class TorchScriptExport {
             }
             c.append("  head_weights : List[Tensor]\n");
             c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
-            c.append("    x = (self).stem(images, self.stem_weights, )\n");
+            if (half) {
+                c.append(
+                        "    # bfloat16 inside (ScalarType 15), float32 at the edges (6); channels-last maps (MemoryFormat 2) for "
+                                + "oneDNN's bfloat16 kernels\n");
+                c.append(
+                        "    x = (self).stem(torch.contiguous(torch.to(images, 15), memory_format=2), self.stem_weights, )\n");
+            } else {
+                c.append("    x = (self).stem(images, self.stem_weights, )\n");
+            }
             for (int b = 1; b <= blocks; b++) {
                 c.append("    x = (self).dense_block(x, self.denseblock")
                         .append(b)
@@ -224,7 +276,10 @@ public final class TorchScriptExport {
                             .append(", )\n");
                 }
             }
-            c.append("    return (self).head(x, self.head_weights, )\n");
+            c.append(
+                    half
+                            ? "    return torch.to((self).head(x, self.head_weights, ), 6)\n"
+                            : "    return (self).head(x, self.head_weights, )\n");
             c.append("  def norm_relu(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    at: int) -> "
                     + "Tensor:\n");
             c.append("    # eval-mode batch normalisation with the weights at p[at:at + 4], then ReLU\n");
@@ -274,7 +329,10 @@ public final class TorchScriptExport {
             c.append("  def head(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
             c.append("    # BN-ReLU, global average pooling, linear classifier\n");
             c.append("    pooled = torch.adaptive_avg_pool2d((self).norm_relu(x, p, 0, ), [1, 1])\n");
-            c.append("    return torch.linear(torch.flatten(pooled, 1), p[4], p[5])\n");
+            c.append(
+                    half
+                            ? "    return torch.linear(torch.flatten(pooled, 1), p[4], torch.to(p[5], 15))\n"
+                            : "    return torch.linear(torch.flatten(pooled, 1), p[4], p[5])\n");
             return c.toString();
         }
     }

@@ -172,4 +172,47 @@ class TorchScriptExportTest {
                 e.getMessage().startsWith(tampered.toString()) && e.getMessage().contains("not the code"),
                 e.getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void aBfloat16ArchiveAgreesWithFloat32WithinBfloat16sPrecision() throws Exception {
+        try {
+            org.densenet4j.infer.Precision.BF16.requireSupport();
+        } catch (IllegalArgumentException e) {
+            org.junit.jupiter.api.Assumptions.abort("this CPU has no native bfloat16: " + e.getMessage());
+        }
+        Path archive = tmp.resolve("bundled-bf16.pt");
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel bundled = ModelFiles.open(org.densenet4j.zoo.BundledModel.path(), m);
+            TorchScriptExport.write(bundled, archive, org.densenet4j.infer.Precision.BF16);
+            org.densenet4j.infer.InferenceModel half =
+                    ModelFiles.openForInference(archive, ModelFiles.Options.none(), m, w -> {});
+            NDArray x = m.randomNormal(new Shape(16, 1, 28, 28));
+            ParameterStore ps = new ParameterStore(m, false);
+            float[] full = bundled.inferenceBlock(m)
+                    .forward(ps, new NDList(x), false)
+                    .singletonOrThrow()
+                    .toFloatArray();
+            NDArray out =
+                    half.inferenceBlock(m).forward(ps, new NDList(x), false).singletonOrThrow();
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, out.getDataType(), "only float32 crosses JNI");
+            float[] bf16 = out.toFloatArray();
+            float scale = 0;
+            float worst = 0;
+            int agree = 0;
+            for (int i = 0; i < 16; i++) {
+                int a = 0;
+                int b = 0;
+                for (int c = 0; c < 10; c++) {
+                    scale = Math.max(scale, Math.abs(full[i * 10 + c]));
+                    worst = Math.max(worst, Math.abs(full[i * 10 + c] - bf16[i * 10 + c]));
+                    a = full[i * 10 + c] > full[i * 10 + a] ? c : a;
+                    b = bf16[i * 10 + c] > bf16[i * 10 + b] ? c : b;
+                }
+                agree += a == b ? 1 : 0;
+            }
+            // bfloat16 keeps 8 significant bits: logits within 5% of the largest, predictions nearly all equal.
+            assertTrue(worst < 0.05 * scale, "largest difference " + worst + " of " + scale);
+            assertTrue(agree >= 15, agree + " of 16 predictions agree");
+        }
+    }
 }

@@ -1,0 +1,46 @@
+package org.densenet4j.infer;
+
+import java.util.Locale;
+
+/** The number format a model computes in: float32 everywhere, or bfloat16 convolutions with float32 at the edges. */
+public enum Precision {
+    FP32,
+    BF16;
+
+    /** Parses {@code fp32} or {@code bf16}, in any case. */
+    public static Precision parse(String name) {
+        try {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown precision '" + name + "'; valid: fp32, bf16");
+        }
+    }
+
+    /**
+     * Checks that this CPU computes in this precision natively: bfloat16 needs the avx512_bf16 or amx_bf16
+     * instructions (emulated bfloat16 is slower than float32, so it is refused rather than run).
+     *
+     * @throws IllegalArgumentException naming what is missing
+     */
+    public void requireSupport() {
+        if (this == FP32) {
+            return;
+        }
+        String flags;
+        try {
+            flags = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("bf16 needs a CPU with avx512_bf16 or amx_bf16, and /proc/cpuinfo "
+                    + "cannot be read to check (" + e.getMessage() + ")");
+        }
+        if (!flags.matches("(?s).*\\b(avx512_bf16|amx_bf16)\\b.*")) {
+            throw new IllegalArgumentException("bf16 needs a CPU with avx512_bf16 or amx_bf16 instructions; this one "
+                    + "has neither: use --precision fp32");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
