@@ -1,6 +1,8 @@
 package org.densenet4j.io;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import com.google.gson.Gson;
@@ -19,10 +21,11 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.ConcatOrder;
-import org.densenet4j.model.DenseBlock;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.FoldedDenseNet;
+import org.densenet4j.model.FoldedWeights;
 import org.densenet4j.model.LayerType;
 import org.densenet4j.model.StemType;
 import org.densenet4j.model.Transition;
@@ -79,26 +82,35 @@ public final class TorchScriptExport {
         state.op('}').op('('); // EMPTY_DICT, MARK
         state.unicode("training").op(0x89); // NEWFALSE: the module is in eval mode
         state.unicode("_is_full_backward_hook").op('N');
-        state.unicode("stem_weights");
-        typed(state, "List[Tensor]", () -> tensorList(state, stemTensors(net)));
-        for (int b = 0; b < net.denseBlocks().size(); b++) {
-            DenseBlock block = net.denseBlocks().get(b);
-            state.unicode("denseblock" + (b + 1));
-            typed(state, "List[List[Tensor]]", () -> {
-                state.op(']').op('('); // EMPTY_LIST, MARK
-                for (DenseLayer layer : block.layers()) {
-                    tensorList(state, layerTensors(layer));
+        try (NDManager scratch = net.stem()
+                .conv()
+                .getParameters()
+                .get("weight")
+                .getArray()
+                .getManager()
+                .newSubManager()) {
+            Stages stages = precision == Precision.BF16 ? Stages.folded(net, scratch) : Stages.plain(net);
+            state.unicode("stem_weights");
+            typed(state, "List[Tensor]", () -> tensorList(state, stages.stem()));
+            for (int b = 0; b < stages.blocks().size(); b++) {
+                List<List<Entry>> layers = stages.blocks().get(b);
+                state.unicode("denseblock" + (b + 1));
+                typed(state, "List[List[Tensor]]", () -> {
+                    state.op(']').op('('); // EMPTY_LIST, MARK
+                    for (List<Entry> layer : layers) {
+                        tensorList(state, layer);
+                    }
+                    state.op('e'); // APPENDS
+                });
+                if (b < stages.transitions().size()) {
+                    List<Entry> t = stages.transitions().get(b);
+                    state.unicode("transition" + (b + 1));
+                    typed(state, "List[Tensor]", () -> tensorList(state, t));
                 }
-                state.op('e'); // APPENDS
-            });
-            if (b < net.transitions().size()) {
-                Transition t = net.transitions().get(b);
-                state.unicode("transition" + (b + 1));
-                typed(state, "List[Tensor]", () -> tensorList(state, transitionTensors(t)));
             }
+            state.unicode("head_weights");
+            typed(state, "List[Tensor]", () -> tensorList(state, stages.head()));
         }
-        state.unicode("head_weights");
-        typed(state, "List[Tensor]", () -> tensorList(state, headTensors(net)));
         state.op('u').op('b').op('.'); // SETITEMS, BUILD, STOP
         byte[] pickled = state.bytes();
         String code = TorchScriptCode.of(net.config(), precision);
@@ -172,17 +184,87 @@ public final class TorchScriptExport {
     }
 
     /** {@code torch.jit._pickle.build_tensorlist([tensors...])}, each tensor a new storage. */
-    private void tensorList(PickleWriter p, List<NDArray> tensors) {
+    private void tensorList(PickleWriter p, List<Entry> tensors) {
         p.global("torch.jit._pickle", "build_tensorlist").op('(').op(']').op('(');
-        for (NDArray t : tensors) {
-            TorchTensor tensor = new TorchTensor(t.getShape().getShape(), t.toFloatArray());
-            // Convolution and linear weights (rank 2 and 4) compute in bfloat16; BN's vectors stay float32.
-            boolean half = precision == Precision.BF16 && tensor.shape().length >= 2;
-            p.tensor(Integer.toString(storages.size()), tensor, half ? "BFloat16Storage" : "FloatStorage");
+        for (Entry e : tensors) {
+            TorchTensor tensor =
+                    new TorchTensor(e.array().getShape().getShape(), e.array().toFloatArray());
+            p.tensor(Integer.toString(storages.size()), tensor, e.half() ? "BFloat16Storage" : "FloatStorage");
             storages.add(tensor);
-            halfWidth.add(half);
+            halfWidth.add(e.half());
         }
         p.op('e').op('t').op('R'); // APPENDS, TUPLE, REDUCE
+    }
+
+    /** A tensor of the archive and whether it is stored (and computes) in bfloat16. */
+    private record Entry(NDArray array, boolean half) {
+
+        static List<Entry> full(List<NDArray> arrays) {
+            return arrays.stream().map(a -> new Entry(a, false)).toList();
+        }
+
+        static List<Entry> half(List<NDArray> arrays) {
+            return arrays.stream().map(a -> new Entry(a, true)).toList();
+        }
+    }
+
+    /**
+     * The archive's tensors per stage. Float32 archives hold the plain network (PyTorch's own computation, to the
+     * bit); bfloat16 ones the folded network ({@link FoldedDenseNet}), all in bfloat16 but a basic layer's BN.
+     */
+    private record Stages(
+            List<Entry> stem, List<List<List<Entry>>> blocks, List<List<Entry>> transitions, List<Entry> head) {
+
+        static Stages plain(DenseNet net) {
+            return new Stages(
+                    Entry.full(stemTensors(net)),
+                    net.denseBlocks().stream()
+                            .map(b -> b.layers().stream()
+                                    .map(l -> Entry.full(layerTensors(l)))
+                                    .toList())
+                            .toList(),
+                    net.transitions().stream()
+                            .map(t -> Entry.full(transitionTensors(t)))
+                            .toList(),
+                    Entry.full(headTensors(net)));
+        }
+
+        static Stages folded(DenseNet net, NDManager scratch) {
+            FoldedWeights w = FoldedDenseNet.of(net, scratch).weights();
+            NDArray none = scratch.create(new float[0], new Shape(0));
+            List<NDArray> stem = w.stemBias() == null ? List.of(w.stemWeight()) : List.of(w.stemWeight(), w.stemBias());
+            List<List<List<Entry>>> blocks = new ArrayList<>();
+            for (List<FoldedWeights.Layer> layers : w.blocks()) {
+                List<List<Entry>> folded = new ArrayList<>();
+                for (FoldedWeights.Layer l : layers) {
+                    if (l.bottleneck() != null) {
+                        folded.add(Entry.half(preActivation(l.bottleneck(), none, l.conv3x3())));
+                    } else {
+                        List<Entry> basic = new ArrayList<>(Entry.full(List.of(l.basicNorm())));
+                        basic.add(new Entry(l.conv3x3(), true));
+                        folded.add(basic);
+                    }
+                }
+                blocks.add(folded);
+            }
+            return new Stages(
+                    Entry.half(stem),
+                    blocks,
+                    w.transitions().stream()
+                            .map(t -> Entry.half(preActivation(t, none, null)))
+                            .toList(),
+                    Entry.half(preActivation(w.head(), none, null)));
+        }
+
+        /** lower, upper (empty when there is none), weight, bias, then {@code last} if given. */
+        private static List<NDArray> preActivation(FoldedWeights.PreActivation p, NDArray none, NDArray last) {
+            List<NDArray> out =
+                    new ArrayList<>(List.of(p.lower(), p.upper() == null ? none : p.upper(), p.weight(), p.bias()));
+            if (last != null) {
+                out.add(last);
+            }
+            return out;
+        }
     }
 
     private static List<NDArray> stemTensors(DenseNet net) {
@@ -236,7 +318,10 @@ public final class TorchScriptExport {
         private TorchScriptCode() {}
 
         public static String of(DenseNetConfig config, Precision precision) {
-            boolean half = precision == Precision.BF16;
+            if (precision == Precision.BF16) {
+                return folded(config);
+            }
+            boolean half = false;
             boolean imagenet = config.stem() == StemType.IMAGENET;
             boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
             boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
@@ -334,6 +419,124 @@ public final class TorchScriptExport {
                             ? "    return torch.linear(torch.flatten(pooled, 1), p[4], torch.to(p[5], 15))\n"
                             : "    return torch.linear(torch.flatten(pooled, 1), p[4], p[5])\n");
             return c.toString();
+        }
+
+        /** The folded network in bfloat16: what densenet4j's own inference runs, in libtorch's terms. */
+        static String folded(DenseNetConfig config) {
+            boolean imagenet = config.stem() == StemType.IMAGENET;
+            boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
+            boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
+            int blocks = config.blockLayers().length;
+            String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
+            StringBuilder c = new StringBuilder();
+            header(c, blocks);
+            c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
+            c.append(
+                    "    # bfloat16 inside (ScalarType 15), float32 at the edges (6), channels-last maps (MemoryFormat 2);\n");
+            c.append(
+                    "    # the folded network: each BN-ReLU before a 1x1 conv or the classifier is a clamp plus that map's\n");
+            c.append("    # weights and bias, each BN after a conv is in the conv, a dense block writes one buffer\n");
+            c.append(
+                    "    x = (self).stem(torch.contiguous(torch.to(images, 15), memory_format=2), self.stem_weights, )\n");
+            for (int b = 1; b <= blocks; b++) {
+                c.append("    x = (self).dense_block(x, self.denseblock")
+                        .append(b)
+                        .append(", )\n");
+                if (b < blocks) {
+                    c.append("    x = (self).transition(x, self.transition")
+                            .append(b)
+                            .append(", )\n");
+                }
+            }
+            c.append("    return torch.to((self).head(x, self.head_weights, ), 6)\n");
+            c.append(
+                    "  def clamp(self: __torch__.DenseNet,\n    x: Tensor,\n    lower: Tensor,\n    upper: Tensor) -> Tensor:\n");
+            c.append(
+                    "    # relu(bn(x)) = s * clamp(x) + b' per channel: the bounds (upper only where a BN scale is negative)\n");
+            c.append("    y = torch.maximum(x, lower)\n");
+            c.append("    if torch.gt(torch.numel(upper), 0):\n");
+            c.append("      y0 = torch.minimum(y, upper)\n");
+            c.append("    else:\n");
+            c.append("      y0 = y\n");
+            c.append("    return y0\n");
+            c.append("  def stem(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            if (imagenet) {
+                c.append("    # 7x7 stride-2 convolution with its BN folded in, ReLU, 3x3 stride-2 max-pool\n");
+                c.append("    y = torch.relu(torch.conv2d(x, p[0], p[1], [2, 2], [3, 3], [1, 1], 1))\n");
+                c.append("    return torch.max_pool2d(y, [3, 3], [2, 2], [1, 1], [1, 1], False)\n");
+            } else {
+                c.append("    # one 3x3 convolution\n");
+                c.append("    return torch.conv2d(x, p[0], None, [1, 1], [1, 1], [1, 1], 1)\n");
+            }
+            c.append("  def dense_block(self: __torch__.DenseNet,\n    x: Tensor,\n    layers: List[List[Tensor]]) -> "
+                    + "Tensor:\n");
+            c.append(
+                    inputFirst
+                            ? "    # one buffer: the block input first, then each layer's k maps after the ones it read\n"
+                            : "    # one buffer: the block input last, each layer's k maps before the ones it read (blog code)\n");
+            c.append("    c0 = torch.size(x, 1)\n");
+            c.append("    k = torch.size(layers[0][4], 0)\n");
+            c.append("    total = torch.add(c0, torch.mul(torch.len(layers), k))\n");
+            c.append(
+                    "    buffer = torch.empty([torch.size(x, 0), total, torch.size(x, 2), torch.size(x, 3)], dtype=15, "
+                            + "layout=None, device=None, pin_memory=None, memory_format=2)\n");
+            c.append(
+                    inputFirst
+                            ? "    _0 = torch.copy_(torch.narrow(buffer, 1, 0, c0), x)\n"
+                            : "    _0 = torch.copy_(torch.narrow(buffer, 1, torch.sub(total, c0), c0), x)\n");
+            c.append("    for j in range(torch.len(layers)):\n");
+            c.append("      seen = torch.add(c0, torch.mul(j, k))\n");
+            if (inputFirst) {
+                c.append("      added = (self).dense_layer(torch.narrow(buffer, 1, 0, seen), layers[j], )\n");
+                c.append("      _1 = torch.copy_(torch.narrow(buffer, 1, seen, k), added)\n");
+            } else {
+                c.append(
+                        "      added = (self).dense_layer(torch.narrow(buffer, 1, torch.sub(total, seen), seen), layers[j], )\n");
+                c.append(
+                        "      _1 = torch.copy_(torch.narrow(buffer, 1, torch.sub(torch.sub(total, seen), k), k), added)\n");
+            }
+            c.append("    return buffer\n");
+            c.append("  def dense_layer(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            if (bottleneck) {
+                c.append(
+                        "    # clamp, 1x1 conv to the bottleneck width (both BNs folded in), ReLU, 3x3 conv to k maps\n");
+                c.append(
+                        "    narrow = torch.relu(torch.conv2d((self).clamp(x, p[0], p[1], ), p[2], p[3], [1, 1], [0, 0], [1, 1], 1))\n");
+                c.append("    return torch.conv2d(narrow, p[4], None, [1, 1], [1, 1], [1, 1], 1)\n");
+            } else {
+                c.append(
+                        "    # basic: BN (float32 statistics), ReLU, 3x3 conv to k maps (its padding keeps the BN apart)\n");
+                c.append("    normed = torch.batch_norm(x, p[2], p[3], p[0], p[1], False, 0.10000000000000001, " + eps
+                        + ", True)\n");
+                c.append("    return torch.conv2d(torch.relu(normed), p[4], None, [1, 1], [1, 1], [1, 1], 1)\n");
+            }
+            c.append("  def transition(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            c.append("    # clamp, 2x2 average pool, then the 1x1 convolution (pooling first: they commute)\n");
+            c.append(
+                    "    pooled = torch.avg_pool2d((self).clamp(x, p[0], p[1], ), [2, 2], [2, 2], [0, 0], False, True, None)\n");
+            c.append("    return torch.conv2d(pooled, p[2], p[3], [1, 1], [0, 0], [1, 1], 1)\n");
+            c.append("  def head(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
+            c.append("    # clamp, global average pooling, the classifier with the head BN folded in\n");
+            c.append("    pooled = torch.adaptive_avg_pool2d((self).clamp(x, p[0], p[1], ), [1, 1])\n");
+            c.append("    return torch.linear(torch.flatten(pooled, 1), p[2], p[3])\n");
+            return c.toString();
+        }
+
+        /** The class line and the attribute declarations, the same for every variant. */
+        private static void header(StringBuilder c, int blocks) {
+            c.append("class DenseNet(Module):\n");
+            c.append("  __parameters__ = []\n");
+            c.append("  __buffers__ = []\n");
+            c.append("  training : bool\n");
+            c.append("  _is_full_backward_hook : NoneType\n");
+            c.append("  stem_weights : List[Tensor]\n");
+            for (int b = 1; b <= blocks; b++) {
+                c.append("  denseblock").append(b).append(" : List[List[Tensor]]\n");
+                if (b < blocks) {
+                    c.append("  transition").append(b).append(" : List[Tensor]\n");
+                }
+            }
+            c.append("  head_weights : List[Tensor]\n");
         }
     }
 }

@@ -41,4 +41,8 @@ final class FoldedBlock {
         }
         return buffer;
     }
+
+    java.util.List<FoldedWeights.Layer> weights() {
+        return layers.stream().map(FoldedLayer::weights).toList();
+    }
 }

@@ -118,6 +118,16 @@ public final class FoldedDenseNet extends AbstractBlock implements AutoCloseable
         return both;
     }
 
+    /** The folded arrays, stage by stage, for exporters ({@link FoldedWeights}). */
+    public FoldedWeights weights() {
+        return new FoldedWeights(
+                stem.weight(),
+                stem.bias(),
+                blocks.stream().map(FoldedBlock::weights).toList(),
+                transitions.stream().map(FoldedTransition::weights).toList(),
+                head.weights());
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return source.getOutputShapes(inputShapes);

@@ -45,4 +45,8 @@ final class FoldedHead {
         shifted.close();
         return maps;
     }
+
+    FoldedWeights.PreActivation weights() {
+        return FoldedNorm.view(folded);
+    }
 }

@@ -66,4 +66,8 @@ final class FoldedLayer {
         activated.close();
         return out;
     }
+
+    FoldedWeights.Layer weights() {
+        return new FoldedWeights.Layer(bottleneck == null ? null : FoldedNorm.view(bottleneck), basicNorm, conv3x3);
+    }
 }

@@ -105,4 +105,9 @@ final class FoldedNorm {
         copy.attach(manager);
         return copy;
     }
+
+    /** This pre-activation as the public view exporters read. */
+    static FoldedWeights.PreActivation view(PreActivation p) {
+        return new FoldedWeights.PreActivation(p.lower(), p.upper(), p.weight(), p.bias());
+    }
 }

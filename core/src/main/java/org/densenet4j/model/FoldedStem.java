@@ -30,4 +30,12 @@ final class FoldedStem {
         relu.close();
         return pooled;
     }
+
+    NDArray weight() {
+        return weight;
+    }
+
+    NDArray bias() {
+        return bias;
+    }
 }

@@ -29,4 +29,8 @@ final class FoldedTransition {
         pooled.close();
         return out;
     }
+
+    FoldedWeights.PreActivation weights() {
+        return FoldedNorm.view(folded);
+    }
 }
