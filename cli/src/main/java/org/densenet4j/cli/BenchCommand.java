@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import org.densenet4j.bench.BenchmarkResult;
 import org.densenet4j.bench.Workload;
 import org.densenet4j.bench.WorkloadBenchmark;
-import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.MemoryFormat;
 import org.densenet4j.model.MemoryPlan;
@@ -59,13 +58,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "the folded inference network that predict, eval and serve use.")
     boolean plainInference;
 
-    @Option(
-            names = "--precision",
-            defaultValue = "fp32",
-            paramLabel = "fp32|bf16",
-            description = "bf16: inference through a bfloat16 TorchScript export run by libtorch (needs avx512_bf16 or "
-                    + "amx_bf16) (default: ${DEFAULT-VALUE}).")
-    String precision;
+    @Mixin
+    PrecisionOption precision;
 
     @Option(
             names = "--memory-efficient",
@@ -109,8 +103,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchmarkResult r;
         try (Interruption interruption = new Interruption()) {
             r = WorkloadBenchmark.run(
-                    new Workload(
-                            name, config, shape, mode, memoryFormat, step, plainInference, Precision.parse(precision)),
+                    new Workload(name, config, shape, mode, memoryFormat, step, plainInference, precision.precision()),
                     warmup,
                     iterations,
                     interruption::requested);
@@ -129,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
             m.put("memory_format", memoryFormat.name().toLowerCase());
             m.put("memory_efficient", memoryEfficient);
             m.put("plain_inference", plainInference);
-            m.put("precision", Precision.parse(precision).toString());
+            m.put("precision", precision.precision().toString());
             m.put("images_per_second", r.imagesPerSecond());
             m.put("median_seconds", r.medianSeconds());
             m.put("iterations", r.iterations());

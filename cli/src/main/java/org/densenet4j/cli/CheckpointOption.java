@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.densenet4j.infer.InferenceModel;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Preset;
@@ -76,7 +77,12 @@ public final class CheckpointOption {
 
     /** Opens the model to classify with: a checkpoint, a .pth with --model and --layout, or a TorchScript archive. */
     InferenceModel loadForInference(NDManager manager, PrintWriter err) throws IOException {
-        return ModelFiles.openForInference(resolve(), options(), manager, w -> warn(err, w));
+        return loadForInference(Precision.FP32, manager, err);
+    }
+
+    /** As {@link #loadForInference(NDManager, PrintWriter)}, computing in {@code precision}. */
+    InferenceModel loadForInference(Precision precision, NDManager manager, PrintWriter err) throws IOException {
+        return ModelFiles.openForInference(resolve(), options(), precision, manager, w -> warn(err, w));
     }
 
     /** Opens the model ({@link ModelFiles}: a checkpoint, or a .pth with --model and --layout). */

@@ -36,6 +36,9 @@ final class EvalCommand implements Callable<Integer> {
     CheckpointOption checkpoint;
 
     @Mixin
+    PrecisionOption precision;
+
+    @Mixin
     DataOptions data;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
@@ -58,8 +61,8 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded =
-                    checkpoint.loadForInference(manager, spec.commandLine().getErr());
+            InferenceModel loaded = checkpoint.loadForInference(
+                    precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             String trainedOn = loaded instanceof TrainedModel && !TorchImport.isTorchFile(file)
                     ? CheckpointArchive.dataset(file)

@@ -54,20 +54,15 @@ final class ExportCommand implements Callable<Integer> {
                     + "convs (fewer nodes; the default keeps every BN so that the graph can be fine-tuned).")
     boolean fold;
 
-    @Option(
-            names = "--precision",
-            defaultValue = "fp32",
-            paramLabel = "fp32|bf16",
-            description = "With --format torchscript: bf16 stores convolution weights in bfloat16 and computes in it, "
-                    + "with float32 input and logits (default: ${DEFAULT-VALUE}).")
-    String precision;
+    @Mixin
+    PrecisionOption precision;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        if (!Precision.parse(precision).equals(Precision.FP32) && format != Format.TORCHSCRIPT) {
+        if (!precision.precision().equals(Precision.FP32) && format != Format.TORCHSCRIPT) {
             throw new IllegalArgumentException("--precision bf16 applies to --format torchscript only");
         }
         if (fold && format != Format.ONNX) {
@@ -78,7 +73,7 @@ final class ExportCommand implements Callable<Integer> {
             TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
             String model = loaded.spec().modelName();
             if (format == Format.TORCHSCRIPT) {
-                TorchScriptExport.write(loaded, out, Precision.parse(precision));
+                TorchScriptExport.write(loaded, out, precision.precision());
                 spec.commandLine().getOut().printf("%s as a TorchScript archive -> %s%n", model, out);
                 spec.commandLine().getOut().flush();
                 return 0;

@@ -4,14 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.infer.InferenceModel;
+import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.io.NpyFile;
-import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.FoldedDenseNet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +29,9 @@ final class InferCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption weights;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 NCHW batch.")
     Path input;
 
@@ -42,18 +45,22 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = NpyFile.read(input, manager).toType(DataType.FLOAT32, false);
-            TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
-            DenseNet net = loaded.network();
+            InferenceModel loaded = weights.loadForInference(
+                    precision.precision(), manager, spec.commandLine().getErr());
+            ModelSpec model = loaded.spec();
+            Shape shape = x.getShape();
+            if (shape.dimension() != 4 || shape.get(1) != model.channels()) {
+                throw new IllegalArgumentException(input + ": expected an NCHW batch with " + model.channels()
+                        + " channel(s), got shape " + shape);
+            }
             try {
-                net.checkInput(x.getShape());
+                model.config().checkInputSize(shape.get(2), shape.get(3));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
             }
-            NDArray logits;
-            try (FoldedDenseNet folded = FoldedDenseNet.of(net, manager)) {
-                logits = folded.forward(new ParameterStore(manager, false), new NDList(x), false)
-                        .singletonOrThrow();
-            }
+            NDArray logits = loaded.inferenceBlock(manager)
+                    .forward(new ParameterStore(manager, false), new NDList(x), false)
+                    .singletonOrThrow();
             NpyFile.writeFloat32(logits, output);
             spec.commandLine()
                     .getOut()

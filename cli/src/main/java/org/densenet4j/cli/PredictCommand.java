@@ -45,6 +45,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption checkpoint;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Option(names = "--topk", defaultValue = "3", description = "Labels to show per image (default: ${DEFAULT-VALUE}).")
     int topK;
 
@@ -65,8 +68,8 @@ final class PredictCommand implements Callable<Integer> {
         List<Map<String, Object>> skipped = new ArrayList<>();
         try (Interruption interruption = new Interruption();
                 NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded =
-                    checkpoint.loadForInference(manager, spec.commandLine().getErr());
+            InferenceModel loaded = checkpoint.loadForInference(
+                    precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "predict with " + model.modelName(),

@@ -31,6 +31,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption checkpoint;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Option(names = "--port", defaultValue = "8080", description = "Default: ${DEFAULT-VALUE}; 0 picks a free port.")
     int port;
 
@@ -92,8 +95,8 @@ final class ServeCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded =
-                    checkpoint.loadForInference(manager, spec.commandLine().getErr());
+            InferenceModel loaded = checkpoint.loadForInference(
+                    precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "serving " + model.modelName(),

@@ -189,8 +189,8 @@ public final class PredictionServer implements AutoCloseable {
                     501,
                     Map.of(
                             "error",
-                            "this model is a TorchScript archive, which holds no DenseNet to explain; "
-                                    + "serve the checkpoint it was exported from"));
+                            "this model runs as a TorchScript module (an archive, or --precision bf16), which holds "
+                                    + "no DenseNet to explain; serve the checkpoint in fp32 to explain"));
             return;
         }
         if (!acquireUploadSlot(ctx)) {

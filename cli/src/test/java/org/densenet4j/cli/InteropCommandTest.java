@@ -198,4 +198,26 @@ class InteropCommandTest {
             assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")), "no partial file");
         }
     }
+
+    @Test
+    void bf16PredictsWhatFp32Predicts() {
+        try {
+            org.densenet4j.infer.Precision.BF16.requireSupport();
+        } catch (IllegalArgumentException e) {
+            org.junit.jupiter.api.Assumptions.abort("this CPU has no native bfloat16");
+        }
+        String samples = "../models/fashion-mnist/samples";
+        CliRunner fp32 = CliRunner.run("predict", samples, "--topk", "1");
+        CliRunner bf16 = CliRunner.run("predict", samples, "--topk", "1", "--precision", "bf16");
+        assertEquals(0, bf16.exitCode(), bf16.err());
+        assertEquals(fp32.out().replaceAll(" [0-9.]+%", ""), bf16.out().replaceAll(" [0-9.]+%", ""));
+        Path pt = tmp.resolve("fp32.pt");
+        assertEquals(
+                0,
+                CliRunner.run("export", "--weights", BUNDLED, "--format", "torchscript", "--out", pt.toString())
+                        .exitCode());
+        CliRunner mismatch = CliRunner.run("predict", samples, "--weights", pt.toString(), "--precision", "bf16");
+        assertEquals(2, mismatch.exitCode());
+        assertTrue(mismatch.err().contains("fp32 TorchScript archive"), mismatch.err());
+    }
 }

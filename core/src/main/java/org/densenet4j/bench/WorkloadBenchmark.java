@@ -21,8 +21,7 @@ import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchScriptExport;
+import org.densenet4j.io.ScriptedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.train.NesterovSgd;
@@ -110,28 +109,23 @@ public final class WorkloadBenchmark {
      * module lives as long as {@code manager}.
      */
     private static Block bfloat16(DenseNet net, Workload w, NDManager manager) {
+        int classes = w.config().classes();
+        float[] mean = new float[w.config().inputChannels()];
+        float[] std = new float[mean.length];
+        Arrays.fill(std, 1f);
+        ModelSpec spec = new ModelSpec(
+                w.name(),
+                w.config(),
+                (int) w.batch().get(2),
+                (int) w.batch().get(3),
+                java.util.stream.IntStream.range(0, classes)
+                        .mapToObj(i -> "class_" + i)
+                        .toList(),
+                new Normalization(mean, std));
         try {
-            Path file = Files.createTempFile("densenet4j-bench-", ".pt");
-            try {
-                int classes = w.config().classes();
-                float[] mean = new float[w.config().inputChannels()];
-                float[] std = new float[mean.length];
-                Arrays.fill(std, 1f);
-                ModelSpec spec = new ModelSpec(
-                        w.name(),
-                        w.config(),
-                        (int) w.batch().get(2),
-                        (int) w.batch().get(3),
-                        java.util.stream.IntStream.range(0, classes)
-                                .mapToObj(i -> "class_" + i)
-                                .toList(),
-                        new Normalization(mean, std));
-                TorchScriptExport.write(new TrainedModel(spec, net), file, Precision.BF16);
-                return ModelFiles.openForInference(file, ModelFiles.Options.none(), manager, warning -> {})
-                        .inferenceBlock(manager);
-            } finally {
-                Files.deleteIfExists(file);
-            }
+            ScriptedModel compiled = ScriptedModel.compile(new TrainedModel(spec, net), Precision.BF16);
+            manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
+            return compiled.inferenceBlock(manager);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.densenet4j.infer.InferenceModel;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.Preset;
 
@@ -42,6 +43,33 @@ public final class ModelFiles {
             return ScriptedModel.open(file);
         }
         return open(file, options, manager, warnings);
+    }
+
+    /**
+     * As {@link #openForInference(Path, Options, NDManager, Consumer)}, computing in {@code precision}: a checkpoint
+     * or .pth asked for in bf16 is compiled for libtorch as a bfloat16 TorchScript module ({@link
+     * ScriptedModel#compile}); an archive must already be in the precision asked for.
+     *
+     * @throws IllegalArgumentException if this CPU has no bfloat16, or an archive is in another precision
+     */
+    public static InferenceModel openForInference(
+            Path file, Options options, Precision precision, NDManager manager, Consumer<String> warnings)
+            throws IOException {
+        precision.requireSupport();
+        InferenceModel model = openForInference(file, options, manager, warnings);
+        if (model instanceof ScriptedModel scripted) {
+            if (scripted.precision() != precision) {
+                throw new IllegalArgumentException(file + " is a " + scripted.precision() + " TorchScript archive, not "
+                        + precision + "; export the checkpoint again with --precision " + precision);
+            }
+            return scripted;
+        }
+        if (precision == Precision.FP32) {
+            return model;
+        }
+        ScriptedModel compiled = ScriptedModel.compile((TrainedModel) model, precision);
+        manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
+        return compiled;
     }
 
     /** Opens a densenet4j checkpoint (or any file that describes itself) on {@code manager}. */

@@ -23,6 +23,7 @@ import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNetConfig;
 
 /**
@@ -40,11 +41,33 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
     private static final int EXTRA_LIMIT = 1 << 20;
 
     private final ModelSpec spec;
+    private final Precision precision;
     private final Model model;
 
-    private ScriptedModel(ModelSpec spec, Model model) {
+    private ScriptedModel(ModelSpec spec, Precision precision, Model model) {
         this.spec = spec;
+        this.precision = precision;
         this.model = model;
+    }
+
+    /** The precision the archive computes in. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * {@code model} compiled for libtorch in {@code precision}: exported as a TorchScript archive (for bf16, the
+     * folded network in bfloat16) to a temporary file, loaded, and the file removed.
+     */
+    public static ScriptedModel compile(TrainedModel model, Precision precision) throws IOException {
+        precision.requireSupport();
+        Path file = java.nio.file.Files.createTempFile("densenet4j-" + precision + "-", ".pt");
+        try {
+            TorchScriptExport.write(model, file, precision);
+            return open(file);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 
     /** True if {@code file} is a TorchScript archive (a zip with code/ and constants.pkl), not a state dict. */
@@ -65,13 +88,13 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
      * @throws IOException naming the file and what is wrong with it
      */
     public static ScriptedModel open(Path file) throws IOException {
-        ModelSpec spec = check(file);
+        Checked checked = check(file);
         String name = file.getFileName().toString();
         String prefix = name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name;
         Model model = Model.newInstance(prefix, Device.cpu(), "PyTorch");
         try {
             model.load(file.toAbsolutePath().getParent(), prefix);
-            return new ScriptedModel(spec, model);
+            return new ScriptedModel(checked.spec(), checked.precision(), model);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
             throw new IOException(
@@ -80,7 +103,10 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static ModelSpec check(Path file) throws IOException {
+    /** What the checks found: the model's spec and the precision its code computes in. */
+    private record Checked(ModelSpec spec, Precision precision) {}
+
+    private static Checked check(Path file) throws IOException {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             String root = null;
             for (ZipEntry e : Collections.list(zip.entries())) {
@@ -138,7 +164,7 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
                 throw new IOException(file + ": model.json describes " + String.format("%,.0f", config.storedValues())
                         + " weights but the archive stores only " + stored + " bytes of tensors");
             }
-            return spec;
+            return new Checked(spec, p);
         } catch (ZipException e) {
             throw new IOException(file + ": not a TorchScript archive (" + e.getMessage() + ")", e);
         } catch (JsonParseException | ClassCastException | NullPointerException e) {

@@ -5,6 +5,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDManager;
 import ai.djl.repository.MRL;
 import ai.djl.repository.Repository;
 import ai.djl.repository.zoo.Criteria;
@@ -21,6 +22,7 @@ import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.ScriptedModel;
@@ -92,8 +94,17 @@ public final class DenseNetModelLoader implements ModelLoader {
                     "densenet4j model file not found (" + (Files.exists(file) ? "not a regular file" : "no such file")
                             + ")");
         }
-        if (ScriptedModel.isArchive(file)) {
-            return scripted(file, explains);
+        Precision precision;
+        try {
+            precision = arguments.get("precision") == null
+                    ? Precision.FP32
+                    : Precision.parse(arguments.get("precision").toString());
+            precision.requireSupport();
+        } catch (IllegalArgumentException e) {
+            throw new MalformedModelException(file + ": " + e.getMessage(), e);
+        }
+        if (ScriptedModel.isArchive(file) || precision == Precision.BF16) {
+            return scripted(file, arguments, precision, explains);
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
@@ -120,15 +131,34 @@ public final class DenseNetModelLoader implements ModelLoader {
         }
     }
 
-    /** A TorchScript archive densenet4j wrote, run by libtorch as DJL's {@code PtSymbolBlock}. */
+    /**
+     * A model run by libtorch as DJL's {@code PtSymbolBlock}: a TorchScript archive densenet4j wrote, or a checkpoint
+     * or .pth compiled for libtorch in bf16.
+     */
     @SuppressWarnings("unchecked")
-    private static <I, O> ZooModel<I, O> scripted(Path file, boolean explains)
+    private static <I, O> ZooModel<I, O> scripted(
+            Path file, Map<String, Object> arguments, Precision precision, boolean explains)
             throws IOException, MalformedModelException {
         if (explains) {
-            throw new MalformedModelException(file + ": a TorchScript archive holds no DenseNet to explain; load the "
-                    + "checkpoint it was exported from");
+            throw new MalformedModelException(
+                    file + ": a TorchScript module holds no DenseNet to explain; load the " + "checkpoint in fp32");
         }
-        ScriptedModel scripted = ScriptedModel.open(file);
+        ScriptedModel scripted;
+        if (ScriptedModel.isArchive(file)) {
+            scripted = ScriptedModel.open(file);
+            if (scripted.precision() != precision) {
+                scripted.close();
+                throw new MalformedModelException(
+                        file + " is a " + scripted.precision() + " TorchScript archive, not " + precision);
+            }
+        } else {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                TrainedModel model = ModelFiles.open(file, options(arguments), manager, w -> {});
+                scripted = ScriptedModel.compile(model, precision);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedModelException(file + ": " + e.getMessage(), e);
+            }
+        }
         return new ZooModel<>(scripted.model(), (Translator<I, O>) new DenseNetTranslator(scripted.spec()));
     }
 

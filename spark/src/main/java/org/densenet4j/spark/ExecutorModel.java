@@ -81,7 +81,11 @@ final class ExecutorModel {
         NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
         try {
             InferenceModel loaded = ModelFiles.openForInference(
-                    file, request.options(), manager, warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
+                    file,
+                    request.options(),
+                    request.computePrecision(),
+                    manager,
+                    warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
                             .warn(warning));
             classifier = new ImageClassifier(loaded, manager);
             loadedFrom = request;

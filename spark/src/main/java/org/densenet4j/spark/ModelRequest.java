@@ -3,6 +3,7 @@ package org.densenet4j.spark;
 import java.io.Serializable;
 import java.nio.file.Path;
 import org.densenet4j.cli.CheckpointOption;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Presets;
@@ -16,11 +17,12 @@ import org.densenet4j.model.Presets;
  * @param classes a .pth's class count, or null
  * @param layout a .pth's layout name, or null
  * @param strict refuse a .pth whose keys or values do not fit
+ * @param precision fp32 or bf16
  */
-record ModelRequest(String file, String preset, Integer classes, String layout, boolean strict)
+record ModelRequest(String file, String preset, Integer classes, String layout, boolean strict, String precision)
         implements Serializable {
 
-    static ModelRequest of(CheckpointOption option) {
+    static ModelRequest of(CheckpointOption option, Precision computeIn) {
         ModelFiles.Options o = option.options();
         Path given = option.given();
         return new ModelRequest(
@@ -28,7 +30,12 @@ record ModelRequest(String file, String preset, Integer classes, String layout, 
                 o.preset() == null ? null : o.preset().name(),
                 o.classes(),
                 o.layout() == null ? null : o.layout().cliName(),
-                o.strict());
+                o.strict(),
+                computeIn.toString());
+    }
+
+    Precision computePrecision() {
+        return Precision.parse(precision);
     }
 
     /** The options on the executor's side. */

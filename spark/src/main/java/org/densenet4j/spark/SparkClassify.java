@@ -7,6 +7,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.densenet4j.cli.CheckpointOption;
+import org.densenet4j.cli.PrecisionOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,6 +48,10 @@ public final class SparkClassify implements Callable<Integer> {
     /** The model: --checkpoint/--weights FILE (on a cluster, ship it with --files and give its file name). */
     @Mixin
     CheckpointOption model = new CheckpointOption();
+
+    /** --precision: bf16 compiles the model for libtorch in bfloat16 on each executor. */
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
 
     @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[2].")
     String master;
@@ -106,7 +111,7 @@ public final class SparkClassify implements Callable<Integer> {
                 rows = rows.repartition(partitions);
             }
             Dataset<Row> result = rows.mapPartitions(
-                    new ClassifyPartition(ModelRequest.of(model), batchSize, threads, topK),
+                    new ClassifyPartition(ModelRequest.of(model, precision.precision()), batchSize, threads, topK),
                     Encoders.row(ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);

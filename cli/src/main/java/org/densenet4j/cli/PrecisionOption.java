@@ -1,0 +1,35 @@
+package org.densenet4j.cli;
+
+import org.densenet4j.infer.Precision;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code --precision fp32|bf16}, shared by every verb that runs a model. */
+public final class PrecisionOption {
+
+    @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            paramLabel = "fp32|bf16",
+            converter = Converter.class,
+            description = "fp32, or bf16: the folded network compiled for libtorch in bfloat16, float32 at the edges "
+                    + "(needs a CPU with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
+    Precision precision = Precision.FP32;
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Parses a precision name; an unknown one is a usage error. */
+    static final class Converter implements ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            try {
+                return Precision.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.densenet4j.infer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** bf16 is refused on CPUs without native bfloat16, naming what is missing; names parse in any case. */
+class PrecisionTest {
+
+    @Test
+    void bf16NeedsAvx512Bf16OrAmx() {
+        String old = "flags\t\t: fpu sse2 avx2 avx512f avx512bw\n";
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Precision.BF16.requireSupport(old));
+        assertTrue(
+                e.getMessage().contains("avx512_bf16 or amx_bf16")
+                        && e.getMessage().contains("--precision fp32"),
+                e.getMessage());
+        Precision.BF16.requireSupport("flags\t\t: fpu avx512f avx512_bf16\n");
+        Precision.BF16.requireSupport("flags\t\t: fpu amx_bf16 amx_tile\n");
+        Precision.FP32.requireSupport(old);
+    }
+
+    @Test
+    void namesParse() {
+        assertEquals(Precision.BF16, Precision.parse("BF16"));
+        assertEquals("fp32", Precision.FP32.toString());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp8"))
+                .getMessage()
+                .contains("fp32, bf16"));
+    }
+}
