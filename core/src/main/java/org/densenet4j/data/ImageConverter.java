@@ -27,6 +27,7 @@ public final class ImageConverter {
     }
 
     public byte[] toPixels(BufferedImage image) {
+        image = rawGrey(image);
         BufferedImage sized = image.getWidth() == width && image.getHeight() == height ? image : resize(image);
         byte[] out = new byte[channels * height * width];
         int plane = height * width;
@@ -47,6 +48,28 @@ public final class ImageConverter {
             }
         }
         return out;
+    }
+
+    /**
+     * A grey image's stored levels as an RGB image. Java treats 8- and 16-bit grey images as linear light and
+     * brightens them when converting to RGB (a level of 128 reads as 186), while PNG and JPEG grey levels, like
+     * the IDX bytes a model is trained on, are already gamma-encoded: the stored levels are what the model must see.
+     */
+    private static BufferedImage rawGrey(BufferedImage image) {
+        int type = image.getType();
+        if (type != BufferedImage.TYPE_BYTE_GRAY && type != BufferedImage.TYPE_USHORT_GRAY) {
+            return image;
+        }
+        int shift = type == BufferedImage.TYPE_USHORT_GRAY ? 8 : 0;
+        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        java.awt.image.Raster raster = image.getRaster();
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int v = raster.getSample(x, y, 0) >> shift;
+                rgb.setRGB(x, y, (v << 16) | (v << 8) | v);
+            }
+        }
+        return rgb;
     }
 
     private BufferedImage resize(BufferedImage image) {
