@@ -15,6 +15,8 @@ For each small configuration it writes, in its own folder:
                     feature maps relu(bn(last block output))
     gradcam_last.npy, gradcam_block1.npy
                     Grad-CAM (N, h, w) of class 1 on the final feature maps and on dense block 1's output
+    features.npy    the pooled features the classifier sees (N, C): for torchvision models
+                    flatten(adaptive_avg_pool2d(relu(model.features(x)), 1))
     fixture.json    the densenet4j settings of the model and the layout
 """
 import json
@@ -180,6 +182,10 @@ def write(folder, name, model, weights_obj, x, labels, settings):
     np.save(os.path.join(path, "input.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(path, "logits.npy"), logits.numpy().astype(np.float32))
     np.save(os.path.join(path, "labels.npy"), labels.numpy().astype(np.int64))
+    features, _, _ = final_features_and_head(model)
+    with torch.no_grad():
+        pooled = torch.flatten(F.adaptive_avg_pool2d(features(x), 1), 1)
+    np.save(os.path.join(path, "features.npy"), pooled.numpy().astype(np.float32))
     cam, last, inner = explanations(model, x)
     np.save(os.path.join(path, "cam.npy"), cam.numpy().astype(np.float32))
     np.save(os.path.join(path, "gradcam_last.npy"), last.numpy().astype(np.float32))

@@ -159,6 +159,21 @@ public final class DenseNet extends AbstractBlock {
         return x.singletonOrThrow();
     }
 
+    /**
+     * The pooled features the classifier sees, (N, C): eval-mode, the last block's output after BN and ReLU,
+     * averaged over each map (torchvision's {@code flatten(adaptive_avg_pool2d(relu(features(x)), 1))}).
+     */
+    public NDArray features(ParameterStore ps, NDArray images) {
+        NDArray last = blockOutput(ps, images, blocks.size());
+        NDArray rectified = head.rectify(ps, new NDList(last), false, null);
+        last.close();
+        NDArray pooled = ai.djl.nn.pooling.Pool.globalAvgPool2d(rectified);
+        rectified.close();
+        NDArray flat = pooled.reshape(pooled.getShape().get(0), head.features());
+        pooled.close();
+        return flat;
+    }
+
     /** Eval-mode logits from the output of dense block {@code block}: the stages after it, head included. */
     public NDArray logitsFrom(ParameterStore ps, NDArray blockOutput, int block) {
         checkBlock(block);

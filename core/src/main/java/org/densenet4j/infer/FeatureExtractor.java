@@ -1,0 +1,84 @@
+package org.densenet4j.infer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import org.densenet4j.data.ImageConverter;
+import org.densenet4j.model.DenseNet;
+
+/**
+ * The features a DenseNet's classifier sees, per image: the last block's maps after BN and ReLU, averaged over
+ * space (1024 values for densenet121), with the same image conversion as {@link ImageClassifier}. For
+ * retrieval, clustering, or a classifier of one's own on top of a pretrained network.
+ *
+ * <p>Thread-safe: each call works in its own NDManager scope.
+ */
+public final class FeatureExtractor {
+
+    private final DenseNet network;
+    private final ModelSpec spec;
+    private final NDManager manager;
+    private final ImageConverter converter;
+
+    public FeatureExtractor(TrainedModel model, NDManager manager) {
+        this.network = model.network();
+        this.spec = model.spec();
+        this.manager = manager;
+        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** Values per image: the last block's channel count. */
+    public int dimension() {
+        return network.head().features();
+    }
+
+    /** One image's features. */
+    public float[] features(BufferedImage image) {
+        return features(java.util.Collections.singletonList(image)).get(0);
+    }
+
+    /**
+     * A batch's features in one forward pass, in input order.
+     *
+     * @throws IllegalArgumentException if an element is null, naming its index
+     */
+    public List<float[]> features(List<BufferedImage> images) {
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i) == null) {
+                throw new IllegalArgumentException("image " + i + " of " + images.size() + " is null (ImageIO.read "
+                        + "returns null for a file that is not a readable image)");
+            }
+        }
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        int size = spec.channels() * spec.height() * spec.width();
+        float[] data = new float[images.size() * size];
+        for (int i = 0; i < images.size(); i++) {
+            spec.normalization().apply(converter.toPixels(images.get(i)), data, i * size);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = scope.create(data, spec.batchShape(images.size()));
+            return rows(network.features(new ParameterStore(scope, false), x));
+        }
+    }
+
+    /** The rows of a (N, D) array as float arrays. */
+    static List<float[]> rows(NDArray features) {
+        int n = (int) features.getShape().get(0);
+        int d = (int) features.getShape().get(1);
+        float[] all = features.toFloatArray();
+        List<float[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(java.util.Arrays.copyOfRange(all, i * d, (i + 1) * d));
+        }
+        return out;
+    }
+}
