@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             ServeCommand.class,
             ExplainCommand.class,
+            EmbedCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

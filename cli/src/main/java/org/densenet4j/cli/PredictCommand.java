@@ -79,7 +79,7 @@ final class PredictCommand implements Callable<Integer> {
                     MemoryPlan.Use.INFERENCE,
                     "batch");
             ImageClassifier classifier = new ImageClassifier(loaded, manager);
-            boolean complete = new BatchClassification<Path>(classifier::classify, BATCH)
+            boolean complete = new BatchClassification<Path, Classifications>(classifier::classify, BATCH)
                     .run(
                             files.iterator(),
                             ImageFiles::read,

@@ -1,6 +1,5 @@
 package org.densenet4j.infer;
 
-import ai.djl.modality.Classifications;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,8 +13,9 @@ import java.util.function.Function;
  * reported and skipped, and each full batch goes through one forward pass. The loop of predict and Spark.
  *
  * @param <T> what an item is
+ * @param <R> what the forward pass answers per image (classifications, features)
  */
-public final class BatchClassification<T> {
+public final class BatchClassification<T, R> {
 
     /** Turns an item into an image; failing is normal for unreadable input. */
     @FunctionalInterface
@@ -24,20 +24,20 @@ public final class BatchClassification<T> {
     }
 
     /** Hears the outcome of each item, in input order within a batch. */
-    public interface Results<T> {
-        void classified(T item, Classifications classifications);
+    public interface Results<T, R> {
+        void classified(T item, R result);
 
         void skipped(T item, Exception problem);
     }
 
-    private final Function<List<BufferedImage>, List<Classifications>> classify;
+    private final Function<List<BufferedImage>, List<R>> classify;
     private final int batchSize;
 
     /**
      * @param classify one forward pass over a batch, such as {@link ImageClassifier#classify(List)}
      * @param batchSize images per forward pass
      */
-    public BatchClassification(Function<List<BufferedImage>, List<Classifications>> classify, int batchSize) {
+    public BatchClassification(Function<List<BufferedImage>, List<R>> classify, int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
@@ -50,7 +50,7 @@ public final class BatchClassification<T> {
      *
      * @return true if every item was handled, false if stopped
      */
-    public boolean run(Iterator<T> items, Decoder<T> decoder, Results<T> results, BooleanSupplier stop) {
+    public boolean run(Iterator<T> items, Decoder<T> decoder, Results<T, R> results, BooleanSupplier stop) {
         List<T> batch = new ArrayList<>(batchSize);
         List<BufferedImage> images = new ArrayList<>(batchSize);
         while (items.hasNext()) {
@@ -72,11 +72,11 @@ public final class BatchClassification<T> {
         return true;
     }
 
-    private void flush(List<T> batch, List<BufferedImage> images, Results<T> results) {
+    private void flush(List<T> batch, List<BufferedImage> images, Results<T, R> results) {
         if (images.isEmpty()) {
             return;
         }
-        List<Classifications> answers = classify.apply(images);
+        List<R> answers = classify.apply(images);
         for (int i = 0; i < batch.size(); i++) {
             results.classified(batch.get(i), answers.get(i));
         }

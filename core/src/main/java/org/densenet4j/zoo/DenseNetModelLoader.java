@@ -22,6 +22,7 @@ import java.util.Map;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
+import org.densenet4j.infer.FeaturesTranslator;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
@@ -40,7 +41,8 @@ import org.densenet4j.model.Presets;
  *       {@code layout} ({@code torchvision} or {@code pytorch-cifar}) and {@code classes}.
  * </ul>
  *
- * <p>With output type {@link Explanation} instead of {@code Classifications}, a predictor answers the class
+ * <p>With output type {@code float[]}, a predictor answers an image's features (the pooled maps the classifier
+ * sees). With output type {@link Explanation} instead of {@code Classifications}, a predictor answers the class
  * activation map of the class the argument {@code class} names ({@code top}, the default, a name or an index).
  *
  * <p>A file that is missing or unreadable fails with an {@link IOException} or
@@ -80,10 +82,11 @@ public final class DenseNetModelLoader implements ModelLoader {
     public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
             throws IOException, ModelNotFoundException, MalformedModelException {
         boolean explains = criteria.getOutputClass() == Explanation.class;
+        boolean embeds = criteria.getOutputClass() == float[].class;
         if (criteria.getInputClass() != Image.class
-                || (criteria.getOutputClass() != Classifications.class && !explains)) {
-            throw new ModelNotFoundException("densenet4j models map Image to Classifications or Explanation, not "
-                    + criteria.getInputClass() + " to " + criteria.getOutputClass());
+                || (criteria.getOutputClass() != Classifications.class && !explains && !embeds)) {
+            throw new ModelNotFoundException("densenet4j models map Image to Classifications, Explanation or float[] "
+                    + "(features), not " + criteria.getInputClass() + " to " + criteria.getOutputClass());
         }
         Map<String, Object> arguments = criteria.getArguments() == null ? Map.of() : criteria.getArguments();
         Path file = modelFile(arguments);
@@ -104,7 +107,7 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new MalformedModelException(file + ": " + e.getMessage(), e);
         }
         if (ScriptedModel.isArchive(file) || precision == Precision.BF16) {
-            return scripted(file, arguments, precision, explains);
+            return scripted(file, arguments, precision, explains || embeds);
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
@@ -112,7 +115,10 @@ public final class DenseNetModelLoader implements ModelLoader {
             // A ZooModel only predicts: give it the folded inference network.
             FoldedDenseNet folded = FoldedDenseNet.of(loaded.network(), model.getNDManager());
             Translator<I, O> translator;
-            if (explains) {
+            if (embeds) {
+                model.setBlock(new FeaturesBlock(loaded.network()));
+                translator = (Translator<I, O>) new FeaturesTranslator(loaded.spec());
+            } else if (explains) {
                 Object target = arguments.get("class");
                 model.setBlock(new ExplainingBlock(folded));
                 translator = (Translator<I, O>) new ExplanationTranslator(
@@ -140,8 +146,8 @@ public final class DenseNetModelLoader implements ModelLoader {
             Path file, Map<String, Object> arguments, Precision precision, boolean explains)
             throws IOException, MalformedModelException {
         if (explains) {
-            throw new MalformedModelException(
-                    file + ": a TorchScript module holds no DenseNet to explain; load the " + "checkpoint in fp32");
+            throw new MalformedModelException(file
+                    + ": a TorchScript module holds no DenseNet to explain or embed; load the " + "checkpoint in fp32");
         }
         ScriptedModel scripted;
         if (ScriptedModel.isArchive(file)) {

@@ -143,4 +143,21 @@ class DjlCriteriaExampleTest {
             }
         }
     }
+
+    @Test
+    void aPredictorWithFloatArrayOutputAnswersTheFeatures() throws Exception {
+        Criteria<Image, float[]> criteria = Criteria.builder()
+                .setTypes(Image.class, float[].class)
+                .optGroupId("org.densenet4j")
+                .build();
+        try (ZooModel<Image, float[]> model = criteria.loadModel();
+                Predictor<Image, float[]> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            float[] features = predictor.predict(ImageFactory.getInstance().fromFile(SAMPLE));
+            float[] direct = new org.densenet4j.infer.FeatureExtractor(
+                            org.densenet4j.io.ModelFiles.open(BUNDLED, manager), manager)
+                    .features(ImageIO.read(SAMPLE.toFile()));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(direct, features, 1e-5f);
+        }
+    }
 }

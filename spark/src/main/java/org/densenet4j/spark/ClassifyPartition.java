@@ -44,7 +44,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         ImageClassifier classifier = ExecutorModel.get(model, threads);
         Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once per partition
         List<Row> out = new ArrayList<>();
-        new BatchClassification<Row>(images -> ExecutorModel.classify(classifier, images), batchSize)
+        new BatchClassification<Row, Classifications>(images -> ExecutorModel.classify(classifier, images), batchSize)
                 .run(
                         rows,
                         row -> decode(row, path(row), hadoop),
