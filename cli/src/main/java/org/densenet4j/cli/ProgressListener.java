@@ -1,10 +1,11 @@
 package org.densenet4j.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.densenet4j.train.EpochMetrics;
+import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingListener;
 
 /**
@@ -13,10 +14,10 @@ import org.densenet4j.train.TrainingListener;
  */
 final class ProgressListener implements TrainingListener, AutoCloseable {
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private ProgressBar bar;
 
-    ProgressListener(PrintStream out) {
+    ProgressListener(PrintWriter out) {
         this.out = out;
     }
 
@@ -44,6 +45,12 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
             bar.close();
             bar = null;
         }
+    }
+
+    @Override
+    public void onPretrainedLoaded(PretrainedStart.Report report) {
+        out.println("pretrained weights: " + report.describe());
+        out.flush();
     }
 
     @Override

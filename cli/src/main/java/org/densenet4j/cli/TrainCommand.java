@@ -25,6 +25,7 @@ import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.LearningRateSchedule;
+import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingResult;
@@ -53,8 +54,26 @@ final class TrainCommand implements Callable<Integer> {
             names = "--model",
             paramLabel = "NAME",
             converter = PresetConverter.class,
-            description = "Preset to train (default: a DenseNet-BC suited to this machine, see MachineDefaults).")
+            description = "Preset to train (default: a DenseNet-BC suited to this machine, see MachineDefaults; "
+                    + "with --weights: the one they hold, required for a .pth).")
     Preset preset;
+
+    @Option(
+            names = "--weights",
+            paramLabel = "FILE",
+            description = "Fine-tune: start from these weights, a densenet4j checkpoint or a PyTorch .pth (with "
+                    + "--model and, if needed, --layout). All but the classifier must fit; a classifier of another "
+                    + "class count is re-initialised. Grey images feed a colour model as three equal channels.")
+    Path weights;
+
+    @Mixin
+    PthOptions pth = new PthOptions();
+
+    @Option(
+            names = "--refit-normalization",
+            description = "With --weights: compute the mean and std from the training images instead of "
+                    + "using the ones the weights were trained with.")
+    boolean refitNormalization;
 
     @Mixin
     DataOptions data;
@@ -136,18 +155,48 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Interruption interruption) throws IOException {
+        if (refitNormalization && weights == null) {
+            throw new IllegalArgumentException("--refit-normalization goes with --weights: a run from scratch always "
+                    + "computes its normalization from the training images");
+        }
+        try (NDManager pretrainedManager = NDManager.newBaseManager()) {
+            PretrainedStart pretrained = weights == null ? null : loadPretrained(pretrainedManager);
+            return run(interruption, pretrained);
+        }
+    }
+
+    /** The --weights to start from; a .pth holds the --model preset and as many classes as its classifier. */
+    private PretrainedStart loadPretrained(NDManager manager) throws IOException {
+        TrainedModel model = ModelFiles.open(
+                weights,
+                new ModelFiles.Options(preset, null, pth.layout(), pth.strict()),
+                manager,
+                w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
+        return new PretrainedStart(model, refitNormalization);
+    }
+
+    private int run(Interruption interruption, PretrainedStart pretrained) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        DatasetSplits splits = data.load(MAIN_DATASET, seed);
+        DatasetSplits loaded = data.load(MAIN_DATASET, seed);
         MachineDefaults defaults = MachineDefaults.forThisMachine();
-        Preset model = preset != null ? preset : defaults.preset();
         int epochCount = epochs != null ? epochs : defaults.epochs();
-        DenseNetConfig config = model.builder()
-                .optInputChannels(splits.train().channels())
-                .optClasses(splits.train().classCount())
-                .optDropRate(dropout)
-                .build();
+        String modelName;
+        DenseNetConfig config;
+        if (pretrained != null) {
+            modelName = pretrained.weights().spec().modelName();
+            config = pretrained.configFor(loaded.train().classCount(), dropout);
+        } else {
+            Preset model = preset != null ? preset : defaults.preset();
+            modelName = model.name();
+            config = model.builder()
+                    .optInputChannels(loaded.train().channels())
+                    .optClasses(loaded.train().classCount())
+                    .optDropRate(dropout)
+                    .build();
+        }
+        DatasetSplits splits = loaded.asChannels(config.inputChannels());
         MemoryCheck.require(
-                "training " + model.name(),
+                "training " + modelName,
                 config,
                 new Shape(
                         splits.train().channels(),
@@ -163,13 +212,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path dir = runDir != null
                 ? runDir
-                : RunFolders.forNewOrResumedRun(defaultRunDir(splits.name(), model.name()), resume, out);
+                : RunFolders.forNewOrResumedRun(defaultRunDir(splits.name(), modelName), resume, out);
         if (overwrite) {
             RunFolders.clear(dir, out);
         }
         out.printf(
                 "training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
-                model.name(),
+                modelName,
                 ModelSummary.of(
                                 config,
                                 new Shape(
@@ -186,11 +235,12 @@ final class TrainCommand implements Callable<Integer> {
                 epochCount);
         out.flush();
         TrainingResult result;
-        try (ProgressListener progress = new ProgressListener(System.out)) {
+        try (ProgressListener progress = new ProgressListener(out)) {
             DenseNetTrainer trainer = new DenseNetTrainer(
                             recipe, dir, progress, memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN)
-                    .stopWhen(interruption::requested);
-            result = trainer.train(model.name(), config, splits, resume);
+                    .stopWhen(interruption::requested)
+                    .startFrom(pretrained);
+            result = trainer.train(modelName, config, splits, resume);
         } catch (StopRequestedException e) {
             // Said before the interruption closes: once it does, the JVM finishes shutting down.
             spec.commandLine().getErr().println("densenet4j train: " + e.getMessage());

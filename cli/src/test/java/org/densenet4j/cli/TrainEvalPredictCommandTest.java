@@ -229,4 +229,117 @@ class TrainEvalPredictCommandTest {
         Files.writeString(second.resolve("checkpoint.d4j"), "later");
         assertEquals(second, RunFolders.forNewOrResumedRun(base, true, out), "--resume takes the newest run");
     }
+
+    /** Three classes of grey 28x28 pictures: dark, light and striped, 8 of each. */
+    private static Path threeClassFolder() throws Exception {
+        Path folder = tmp.resolve("three-classes");
+        String[] classes = {"dark", "light", "striped"};
+        java.util.Random random = new java.util.Random(5);
+        for (int c = 0; c < classes.length; c++) {
+            Files.createDirectories(folder.resolve(classes[c]));
+            for (int i = 0; i < 8; i++) {
+                BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        int level = c == 0 ? 30 : c == 1 ? 220 : (x / 4) % 2 == 0 ? 0 : 255;
+                        level = Math.max(0, Math.min(255, level + random.nextInt(21) - 10));
+                        img.getRaster().setSample(x, y, 0, level);
+                    }
+                }
+                ImageIO.write(
+                        img,
+                        "png",
+                        folder.resolve(classes[c]).resolve(i + ".png").toFile());
+            }
+        }
+        return folder;
+    }
+
+    @Test
+    void trainWithWeightsFineTunesAndReinitialisesTheClassifier() throws Exception {
+        Path tuned = tmp.resolve("tuned");
+        CliRunner r = CliRunner.run(
+                "train",
+                "--weights",
+                checkpoint(),
+                "--dataset",
+                threeClassFolder().toString(),
+                "--channels",
+                "1",
+                "--image-size",
+                "28",
+                "--holdout",
+                "0.25",
+                "--epochs",
+                "1",
+                "--lr",
+                "0.01",
+                "--run-dir",
+                tuned.toString(),
+                "--show",
+                "0");
+        assertEquals(0, r.exitCode(), r.err() + r.out());
+        assertTrue(r.out().contains("training densenet-bc-16-4"), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "loaded (\\d+) tensors; classifier re-initialised: 10 -> 3 classes")
+                .matcher(r.out());
+        assertTrue(m.find(), r.out());
+        CliRunner eval = CliRunner.run(
+                "eval",
+                "--checkpoint",
+                tuned.resolve("checkpoint.d4j").toString(),
+                "--dataset",
+                threeClassFolder().toString(),
+                "--channels",
+                "1",
+                "--image-size",
+                "28",
+                "--json");
+        assertEquals(0, eval.exitCode(), eval.err() + eval.out());
+        assertEquals(
+                3,
+                JsonParser.parseString(eval.out())
+                        .getAsJsonObject()
+                        .getAsJsonArray("confusion")
+                        .size());
+    }
+
+    @Test
+    void trainWithWeightsOfAnotherModelExitsTwoNamingBoth() throws Exception {
+        CliRunner r = CliRunner.run(
+                "train",
+                "--weights",
+                checkpoint(),
+                "--model",
+                "densenet-bc-100-12",
+                "--dataset",
+                threeClassFolder().toString(),
+                "--channels",
+                "1",
+                "--image-size",
+                "28",
+                "--run-dir",
+                tmp.resolve("mismatch").toString());
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("densenet-bc-16-4") && r.err().contains("densenet-bc-100-12"), r.err());
+        assertTrue(Files.notExists(tmp.resolve("mismatch").resolve("checkpoint.d4j")));
+    }
+
+    @Test
+    void aGreyModelCannotFineTuneOnColourImages() throws Exception {
+        CliRunner r = CliRunner.run(
+                "train",
+                "--weights",
+                checkpoint(),
+                "--dataset",
+                threeClassFolder().toString(),
+                "--channels",
+                "3",
+                "--image-size",
+                "28",
+                "--run-dir",
+                tmp.resolve("colour").toString());
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("3 channels") && r.err().contains("convert the images to grey"), r.err());
+    }
 }

@@ -39,6 +39,23 @@ public interface ImageDataset {
         return classNames().size();
     }
 
+    /**
+     * This dataset as a model with {@code modelChannels} input channels sees it: a grey one repeated as RGB for a
+     * colour model; unchanged when the channels already agree.
+     *
+     * @throws IllegalArgumentException for a colour dataset and a grey model
+     */
+    default ImageDataset asChannels(int modelChannels) {
+        if (modelChannels == channels()) {
+            return this;
+        }
+        if (channels() == 1 && modelChannels == 3) {
+            return new GreyAsColourDataset(this);
+        }
+        throw new IllegalArgumentException(source() + " has " + channels() + " channels; a model with " + modelChannels
+                + " cannot take it (convert the images to grey first)");
+    }
+
     /** The first {@code count} images (all of them if there are fewer). */
     default ImageDataset limit(int count) {
         if (count >= size()) {

@@ -49,6 +49,7 @@ public final class DenseNetTrainer {
     private final TrainingListener listener;
     private final TrainingStep step;
     private java.util.function.BooleanSupplier stopRequested = () -> false;
+    private PretrainedStart pretrained;
 
     /**
      * A trainer with the plain training step.
@@ -77,6 +78,16 @@ public final class DenseNetTrainer {
         return this;
     }
 
+    /**
+     * Makes a new run start from pretrained weights instead of a random initialisation (fine-tuning): every
+     * tensor but a classifier of another class count is copied, and the normalisation is the pretrained model's.
+     * A resumed run continues from its checkpoint, which already holds them.
+     */
+    public DenseNetTrainer startFrom(PretrainedStart pretrained) {
+        this.pretrained = pretrained;
+        return this;
+    }
+
     /** A few words on the run a checkpoint holds, for messages; a damaged one is still named. */
     private static String describe(Path checkpoint) {
         try {
@@ -102,8 +113,9 @@ public final class DenseNetTrainer {
      * @throws DivergedException if the loss becomes NaN or infinite; the last checkpoint is kept
      * @throws IOException if a checkpoint cannot be read or written
      */
-    public TrainingResult train(String modelName, DenseNetConfig config, DatasetSplits data, boolean resume)
+    public TrainingResult train(String modelName, DenseNetConfig config, DatasetSplits splits, boolean resume)
             throws IOException {
+        DatasetSplits data = splits.asChannels(config.inputChannels());
         checkFits(config, data);
         step.checkSupports(config);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
@@ -125,8 +137,14 @@ public final class DenseNetTrainer {
         } else if (resume) {
             LOG.warn("--resume: no checkpoint at {}, starting a new run", checkpoint);
         }
-        Normalization normalization =
-                previous != null ? previous.spec().normalization() : Normalization.fit(data.train());
+        Normalization normalization;
+        if (previous != null) {
+            normalization = previous.spec().normalization();
+        } else if (pretrained != null && !pretrained.refitNormalization()) {
+            normalization = pretrained.weights().spec().normalization();
+        } else {
+            normalization = Normalization.fit(data.train());
+        }
         ModelSpec spec = new ModelSpec(
                 modelName,
                 config,
@@ -148,6 +166,8 @@ public final class DenseNetTrainer {
             network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
             if (previous != null) {
                 CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
+            } else if (pretrained != null) {
+                listener.onPretrainedLoaded(pretrained.copyInto(network));
             }
             DefaultTrainingConfig trainingConfig =
                     new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);

@@ -21,6 +21,11 @@ public final class LoggingTrainingListener implements TrainingListener {
     private long lastReport;
 
     @Override
+    public void onPretrainedLoaded(PretrainedStart.Report report) {
+        LOG.info("pretrained weights: {}", report.describe());
+    }
+
+    @Override
     public void onEpochStart(int epoch, int epochs, int batches, double learningRate) {
         this.epoch = epoch;
         this.epochs = epochs;

@@ -3,6 +3,9 @@ package org.densenet4j.train;
 /** Hears about training progress, for progress bars and logs. Every method has a no-op default. */
 public interface TrainingListener {
 
+    /** When a new run has copied its pretrained weights ({@link DenseNetTrainer#startFrom}). */
+    default void onPretrainedLoaded(PretrainedStart.Report report) {}
+
     default void onEpochStart(int epoch, int epochs, int batches, double learningRate) {}
 
     /**
