@@ -20,6 +20,7 @@ import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Freeze;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.Preset;
@@ -68,6 +69,24 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     PthOptions pth = new PthOptions();
+
+    @Option(
+            names = "--freeze",
+            paramLabel = "PART",
+            defaultValue = "none",
+            converter = FreezeConverter.class,
+            description = "With --weights: none, features (only the classifier trains: a linear probe) or blockN "
+                    + "(the stem, dense blocks 1..N and their transitions stay fixed). Frozen batch norms keep "
+                    + "their statistics (default: ${DEFAULT-VALUE}).")
+    Freeze freeze;
+
+    @Option(
+            names = "--backbone-lr-scale",
+            paramLabel = "X",
+            defaultValue = "1",
+            description = "With --weights: the learning rate of everything but the classifier, as a fraction of "
+                    + "--lr (default: ${DEFAULT-VALUE}).")
+    double backboneLrScale;
 
     @Option(
             names = "--refit-normalization",
@@ -155,9 +174,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Interruption interruption) throws IOException {
-        if (refitNormalization && weights == null) {
-            throw new IllegalArgumentException("--refit-normalization goes with --weights: a run from scratch always "
-                    + "computes its normalization from the training images");
+        if (weights == null && (refitNormalization || !freeze.isNone() || backboneLrScale != 1)) {
+            throw new IllegalArgumentException("--refit-normalization, --freeze and --backbone-lr-scale fine-tune "
+                    + "pretrained weights: give them with --weights FILE");
         }
         try (NDManager pretrainedManager = NDManager.newBaseManager()) {
             PretrainedStart pretrained = weights == null ? null : loadPretrained(pretrainedManager);
@@ -206,7 +225,8 @@ final class TrainCommand implements Callable<Integer> {
                 memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
                 "--batch-size");
         TrainingRecipe recipe = new TrainingRecipe(
-                epochCount, batchSize, learningRate, momentum, weightDecay, schedule, !noAugment, seed);
+                        epochCount, batchSize, learningRate, momentum, weightDecay, schedule, !noAugment, seed)
+                .fineTuning(freeze, backboneLrScale);
         if (resume && overwrite) {
             throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
         }
@@ -233,6 +253,14 @@ final class TrainCommand implements Callable<Integer> {
                 splits.train().height(),
                 splits.train().width(),
                 epochCount);
+        if (pretrained != null) {
+            out.printf(
+                    "fine-tuning from %s: freeze %s, backbone learning rate x%s, normalization %s%n",
+                    weights,
+                    freeze.cliName(),
+                    backboneLrScale,
+                    refitNormalization ? "from the training images" : "from the weights");
+        }
         out.flush();
         TrainingResult result;
         try (ProgressListener progress = new ProgressListener(out)) {
@@ -300,5 +328,17 @@ final class TrainCommand implements Callable<Integer> {
 
     private static String safeName(String name) {
         return Path.of(name).getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** Parses --freeze; an unknown part is a usage error. */
+    static final class FreezeConverter implements picocli.CommandLine.ITypeConverter<Freeze> {
+        @Override
+        public Freeze convert(String value) {
+            try {
+                return Freeze.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

@@ -274,12 +274,17 @@ class TrainEvalPredictCommandTest {
                 "1",
                 "--lr",
                 "0.01",
+                "--freeze",
+                "block1",
+                "--backbone-lr-scale",
+                "0.1",
                 "--run-dir",
                 tuned.toString(),
                 "--show",
                 "0");
         assertEquals(0, r.exitCode(), r.err() + r.out());
         assertTrue(r.out().contains("training densenet-bc-16-4"), r.out());
+        assertTrue(r.out().contains("freeze block1, backbone learning rate x0.1"), r.out());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                         "loaded (\\d+) tensors; classifier re-initialised: 10 -> 3 classes")
                 .matcher(r.out());
@@ -341,5 +346,15 @@ class TrainEvalPredictCommandTest {
                 tmp.resolve("colour").toString());
         assertEquals(2, r.exitCode(), r.err() + r.out());
         assertTrue(r.err().contains("3 channels") && r.err().contains("convert the images to grey"), r.err());
+    }
+
+    @Test
+    void fineTuningFlagsWithoutWeightsOrWithABadPartAreUsageErrors() {
+        CliRunner noWeights = CliRunner.run("train", "--freeze", "features", "--epochs", "1");
+        assertEquals(2, noWeights.exitCode(), noWeights.err());
+        assertTrue(noWeights.err().contains("--weights FILE"), noWeights.err());
+        CliRunner badPart = CliRunner.run("train", "--weights", checkpoint(), "--freeze", "layer3");
+        assertEquals(2, badPart.exitCode(), badPart.err());
+        assertTrue(badPart.err().contains("'layer3'") && badPart.err().contains("blockN"), badPart.err());
     }
 }

@@ -37,6 +37,10 @@ public final class DenseNet extends AbstractBlock {
     private final List<Transition> transitions = new ArrayList<>();
     private final Head head;
     private MemoryFormat memoryFormat = MemoryFormat.CHANNELS_LAST;
+    /** Stages fine-tuning keeps fixed: they run in eval mode even in training ({@link #freeze}). */
+    private final List<Stage> frozen = new ArrayList<>();
+
+    private Freeze freeze = Freeze.NONE;
 
     /** Assembles the network; all channel arithmetic lives in this one loop. */
     public DenseNet(DenseNetConfig config) {
@@ -122,6 +126,41 @@ public final class DenseNet extends AbstractBlock {
         return memoryFormat == MemoryFormat.CHANNELS_LAST ? MemoryFormat.channelsLast(images) : images.duplicate();
     }
 
+    /**
+     * Keeps the part {@code freeze} names fixed while the rest trains (fine-tuning): its parameters get no
+     * gradient, and its batch normalisations and dropouts run in eval mode, so their statistics stay the
+     * pretrained ones. Call it once, before training; {@link Freeze#FEATURES} also fixes the head's BN, leaving
+     * only the classifier to train.
+     *
+     * @throws IllegalArgumentException if the network has fewer dense blocks than {@code freeze} names
+     */
+    public void freeze(Freeze freeze) {
+        freeze.checkFits(config);
+        if (!this.freeze.isNone()) {
+            throw new IllegalStateException("the network is already frozen (" + this.freeze.cliName() + ")");
+        }
+        int fixedStages = 0;
+        if (freeze.features()) {
+            fixedStages = stages.size() - 1;
+        } else if (freeze.blocks() > 0) {
+            // The block and the transition after it, when there is one.
+            fixedStages = Math.min(stageIndex(freeze.blocks()) + 2, stages.size() - 1);
+        }
+        for (Stage stage : stages.subList(0, fixedStages)) {
+            stage.freezeParameters(true);
+            frozen.add(stage);
+        }
+        if (freeze.features()) {
+            head.freezeNorm();
+        }
+        this.freeze = freeze;
+    }
+
+    /** What {@link #freeze} fixed; {@link Freeze#NONE} unless called. */
+    public Freeze frozenPart() {
+        return freeze;
+    }
+
     /** Trainable parameters, counted as PyTorch's {@code parameters()} does (no BN statistics). */
     public long parameterCount() {
         return Layers.trainableParameters(this);
@@ -134,7 +173,7 @@ public final class DenseNet extends AbstractBlock {
         checkInput(images.getShape());
         NDList x = memoryFormat == MemoryFormat.CHANNELS_LAST ? new NDList(toMemoryFormat(images)) : inputs;
         for (Stage stage : stages) {
-            NDList next = stage.forward(ps, x, training, params);
+            NDList next = stage.forward(ps, x, training && !frozen.contains(stage), params);
             if (x != inputs) {
                 x.close(); // a stage's output is consumed by the next stage: free it now
             }

@@ -24,6 +24,8 @@ public final class Head extends AbstractBlock implements Stage {
     private final int classes;
     private final BatchNorm norm;
     private final Linear classifier;
+    /** The BN keeps its statistics in training too (a linear probe: only the classifier trains). */
+    private boolean normFrozen;
 
     Head(int features, int classes) {
         super((byte) 1);
@@ -47,6 +49,12 @@ public final class Head extends AbstractBlock implements Stage {
         return classifier;
     }
 
+    /** Fixes the BN's parameters and statistics, so that only the classifier trains ({@link Freeze#FEATURES}). */
+    void freezeNorm() {
+        norm.freezeParameters(true);
+        normFrozen = true;
+    }
+
     /** Width of the final feature vector (1024 for DenseNet-121). */
     public int features() {
         return features;
@@ -67,7 +75,7 @@ public final class Head extends AbstractBlock implements Stage {
      */
     public NDArray rectify(
             ParameterStore ps, NDList lastBlockOutput, boolean training, PairList<String, Object> params) {
-        return Layers.normRelu(norm, ps, lastBlockOutput, training, params);
+        return Layers.normRelu(norm, ps, lastBlockOutput, training && !normFrozen, params);
     }
 
     /** Global average pooling and the linear layer: logits (N, classes) from the final feature maps. */

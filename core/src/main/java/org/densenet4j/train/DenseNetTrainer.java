@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
@@ -118,6 +119,11 @@ public final class DenseNetTrainer {
         DatasetSplits data = splits.asChannels(config.inputChannels());
         checkFits(config, data);
         step.checkSupports(config);
+        recipe.freeze().checkFits(config);
+        if (!recipe.freeze().isNone() && step == TrainingStep.MEMORY_EFFICIENT) {
+            throw new IllegalArgumentException("--freeze " + recipe.freeze().cliName() + " and --memory-efficient do "
+                    + "not go together: the memory-efficient pass recomputes every layer in training mode");
+        }
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
         }
@@ -169,10 +175,12 @@ public final class DenseNetTrainer {
             } else if (pretrained != null) {
                 listener.onPretrainedLoaded(pretrained.copyInto(network));
             }
+            network.freeze(recipe.freeze());
             DefaultTrainingConfig trainingConfig =
                     new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
             try (Trainer trainer = model.newTrainer(trainingConfig)) {
                 trainer.initialize(spec.batchShape(1));
+                scaleBackboneRate(network, optimizer);
                 if (previous != null) {
                     CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
                     LOG.info("resuming {} after epoch {}", checkpoint, previous.epochsCompleted());
@@ -208,6 +216,20 @@ public final class DenseNetTrainer {
                     report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
                 }
                 return new TrainingResult(spec, List.copyOf(history), report, checkpoint, seconds);
+            }
+        }
+    }
+
+    /** Gives every parameter but the classifier's the recipe's fraction of the learning rate. */
+    private void scaleBackboneRate(DenseNet network, NesterovSgd optimizer) {
+        if (recipe.backboneLrScale() == 1) {
+            return;
+        }
+        java.util.Set<Parameter> classifier = new java.util.HashSet<>(
+                network.head().classifier().getParameters().values());
+        for (Parameter p : network.getParameters().values()) {
+            if (!classifier.contains(p)) {
+                optimizer.scaleLearningRate(p.getId(), (float) recipe.backboneLrScale());
             }
         }
     }

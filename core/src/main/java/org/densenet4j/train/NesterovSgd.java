@@ -27,6 +27,8 @@ public final class NesterovSgd extends Optimizer {
     private volatile float learningRate;
     /** Momentum buffers by parameter id; they live in the parameters' own manager. */
     private final Map<String, NDArray> buffers = new HashMap<>();
+    /** Per-parameter fractions of the learning rate, by parameter id (fine-tuning's smaller backbone rate). */
+    private final Map<String, Float> rateScales = new HashMap<>();
 
     private NesterovSgd(Builder builder) {
         super(builder);
@@ -48,6 +50,11 @@ public final class NesterovSgd extends Optimizer {
 
     public float momentum() {
         return momentum;
+    }
+
+    /** Makes the parameter {@code parameterId} learn at {@code scale} times the learning rate. */
+    public synchronized void scaleLearningRate(String parameterId, float scale) {
+        rateScales.put(parameterId, scale);
     }
 
     /** The momentum buffers by parameter id, for checkpoints; empty before the first step. */
@@ -84,7 +91,9 @@ public final class NesterovSgd extends Optimizer {
                 g.addi(decay);
             }
             NDArray buffer;
+            float rate;
             synchronized (this) {
+                rate = learningRate * rateScales.getOrDefault(parameterId, 1f);
                 buffer = buffers.get(parameterId);
                 if (buffer == null) {
                     buffer = g.duplicate();
@@ -96,7 +105,7 @@ public final class NesterovSgd extends Optimizer {
             }
             NDArray step = buffer.mul(momentum);
             step.attach(scope);
-            step.addi(g).muli(learningRate);
+            step.addi(g).muli(rate);
             weight.subi(step);
         }
     }

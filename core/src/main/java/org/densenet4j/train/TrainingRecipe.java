@@ -1,5 +1,7 @@
 package org.densenet4j.train;
 
+import org.densenet4j.model.Freeze;
+
 /**
  * The settings of a training run; {@link #paper(int)} gives the paper's CIFAR recipe.
  *
@@ -11,6 +13,9 @@ package org.densenet4j.train;
  * @param schedule learning-rate schedule (paper: step at 50% and 75%)
  * @param augment the paper's "+" augmentation: random 4-pixel-padded crops and horizontal flips
  * @param seed the seed every random choice derives from
+ * @param freeze the pretrained part fine-tuning keeps fixed ({@link Freeze#NONE} from scratch)
+ * @param backboneLrScale the learning rate of everything but the classifier, as a fraction of the classifier's
+ *     (fine-tuning often gives the pretrained part a smaller one); 1 for one rate
  */
 public record TrainingRecipe(
         int epochs,
@@ -20,15 +25,55 @@ public record TrainingRecipe(
         double weightDecay,
         LearningRateSchedule schedule,
         boolean augment,
-        long seed) {
+        long seed,
+        Freeze freeze,
+        double backboneLrScale) {
 
     public TrainingRecipe {
+        // Checkpoints written before fine-tuning existed have neither setting.
+        if (freeze == null) {
+            freeze = Freeze.NONE;
+        }
+        if (backboneLrScale == 0) {
+            backboneLrScale = 1;
+        }
         check(epochs > 0, "epochs must be positive, got " + epochs);
         check(batchSize > 0, "batch size must be positive, got " + batchSize);
         check(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be positive, got " + learningRate);
         check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
         check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
         check(schedule != null, "schedule must be set");
+        check(
+                backboneLrScale > 0 && Double.isFinite(backboneLrScale),
+                "backbone learning-rate scale must be positive, got " + backboneLrScale);
+    }
+
+    /** A recipe that trains every parameter at one rate. */
+    public TrainingRecipe(
+            int epochs,
+            int batchSize,
+            double learningRate,
+            double momentum,
+            double weightDecay,
+            LearningRateSchedule schedule,
+            boolean augment,
+            long seed) {
+        this(epochs, batchSize, learningRate, momentum, weightDecay, schedule, augment, seed, Freeze.NONE, 1);
+    }
+
+    /** This recipe fine-tuning with {@code freeze} and {@code backboneLrScale}. */
+    public TrainingRecipe fineTuning(Freeze freeze, double backboneLrScale) {
+        return new TrainingRecipe(
+                epochs,
+                batchSize,
+                learningRate,
+                momentum,
+                weightDecay,
+                schedule,
+                augment,
+                seed,
+                freeze,
+                backboneLrScale);
     }
 
     /** The paper's recipe for {@code epochs} epochs (300 for CIFAR), with augmentation. */
