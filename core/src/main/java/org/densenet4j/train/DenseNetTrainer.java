@@ -173,7 +173,7 @@ public final class DenseNetTrainer {
             if (previous != null) {
                 CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
             } else if (pretrained != null) {
-                listener.onPretrainedLoaded(pretrained.copyInto(network));
+                listener.onPretrainedLoaded(pretrained.copyInto(network, spec.classNames()));
             }
             network.freeze(recipe.freeze());
             DefaultTrainingConfig trainingConfig =

@@ -3,6 +3,7 @@ package org.densenet4j.train;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
@@ -10,8 +11,9 @@ import org.densenet4j.model.DenseNetConfig;
 
 /**
  * Starting a run from pretrained weights (fine-tuning): every tensor of the pretrained network is copied into the
- * new one, except the classifier when the new data has another number of classes; that one keeps its fresh
- * initialisation. Everything else must match exactly, as for an import.
+ * new one, except the classifier when the new data has other classes (another count, or other names: its rows
+ * would mean the wrong classes); that one keeps its fresh initialisation. Everything else must match exactly, as
+ * for an import.
  *
  * @param weights the pretrained model
  * @param refitNormalization compute the mean and std from the new training data; otherwise the run uses the
@@ -20,18 +22,15 @@ import org.densenet4j.model.DenseNetConfig;
 public record PretrainedStart(TrainedModel weights, boolean refitNormalization) {
 
     /** What {@link #copyInto} did, for the run's log. */
-    public record Report(int tensors, int pretrainedClasses, int classes) {
-
-        public boolean classifierReinitialised() {
-            return pretrainedClasses != classes;
-        }
+    public record Report(int tensors, int pretrainedClasses, int classes, boolean classifierReinitialised) {
 
         /** For example "loaded 604 tensors; classifier re-initialised: 1000 -> 5 classes". */
         public String describe() {
-            return "loaded " + tensors + " tensors"
-                    + (classifierReinitialised()
-                            ? "; classifier re-initialised: " + pretrainedClasses + " -> " + classes + " classes"
-                            : "; classifier kept (" + classes + " classes)");
+            if (!classifierReinitialised) {
+                return "loaded " + tensors + " tensors; classifier kept (the same " + classes + " classes)";
+            }
+            return "loaded " + tensors + " tensors; classifier re-initialised: " + pretrainedClasses + " -> " + classes
+                    + " classes" + (pretrainedClasses == classes ? " (other class names)" : "");
         }
     }
 
@@ -48,11 +47,11 @@ public record PretrainedStart(TrainedModel weights, boolean refitNormalization) 
 
     /**
      * Copies the pretrained tensors into {@code network}, an initialised network of {@link #configFor} (any
-     * classes and dropout).
+     * classes and dropout) for data of {@code classNames}; the classifier too when they are the pretrained ones.
      *
      * @throws IllegalArgumentException if the architectures differ anywhere but in the classifier's classes
      */
-    public Report copyInto(DenseNet network) {
+    public Report copyInto(DenseNet network, List<String> classNames) {
         DenseNetConfig from = weights.spec().config();
         DenseNetConfig expected = from.toBuilder()
                 .optClasses(network.config().classes())
@@ -63,7 +62,7 @@ public record PretrainedStart(TrainedModel weights, boolean refitNormalization) 
                     "the pretrained weights hold " + weights.spec().modelName() + " (" + from.describe() + "), not "
                             + network.config().describe());
         }
-        boolean newClassifier = from.classes() != network.config().classes();
+        boolean newClassifier = !weights.spec().classNames().equals(classNames);
         Map<String, Parameter> pretrained = new HashMap<>();
         for (Pair<String, Parameter> p : weights.network().getParameters()) {
             pretrained.put(p.getKey(), p.getValue());
@@ -88,6 +87,6 @@ public record PretrainedStart(TrainedModel weights, boolean refitNormalization) 
             source.getArray().copyTo(target.getArray());
             copied++;
         }
-        return new Report(copied, from.classes(), network.config().classes());
+        return new Report(copied, from.classes(), network.config().classes(), newClassifier);
     }
 }

@@ -64,7 +64,7 @@ class PretrainedStartTest {
             PretrainedStart start = new PretrainedStart(pretrained(manager, 10), false);
             DenseNet net = new DenseNet(start.configFor(5, 0f));
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 28, 28));
-            PretrainedStart.Report report = start.copyInto(net);
+            PretrainedStart.Report report = start.copyInto(net, List.of("a", "b", "c", "d", "e"));
 
             Map<String, float[]> before = values(start.weights().network());
             Map<String, float[]> after = values(net);
@@ -92,12 +92,40 @@ class PretrainedStartTest {
             PretrainedStart start = new PretrainedStart(pretrained(manager, 10), false);
             DenseNet net = new DenseNet(start.configFor(10, 0.2f));
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 28, 28));
-            PretrainedStart.Report report = start.copyInto(net);
+            PretrainedStart.Report report =
+                    start.copyInto(net, start.weights().spec().classNames());
             assertFalse(report.classifierReinitialised());
             assertEquals(net.getParameters().size(), report.tensors());
             assertEquals(values(start.weights().network()).keySet(), values(net).keySet());
             values(start.weights().network())
                     .forEach((k, v) -> assertArrayEquals(v, values(net).get(k), k));
+        }
+    }
+
+    @Test
+    void theClassifierIsReinitialisedForOtherClassesOfTheSameCount() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            PretrainedStart start = new PretrainedStart(pretrained(manager, 3), false);
+            DenseNet net = new DenseNet(start.configFor(3, 0f));
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 28, 28));
+            float[] fresh = net.head()
+                    .classifier()
+                    .getParameters()
+                    .get("weight")
+                    .getArray()
+                    .toFloatArray();
+            PretrainedStart.Report report = start.copyInto(net, List.of("cat", "dog", "bird"));
+            assertTrue(report.classifierReinitialised());
+            assertEquals(net.getParameters().size() - 2, report.tensors());
+            assertTrue(report.describe().endsWith("3 -> 3 classes (other class names)"), report.describe());
+            assertArrayEquals(
+                    fresh,
+                    net.head()
+                            .classifier()
+                            .getParameters()
+                            .get("weight")
+                            .getArray()
+                            .toFloatArray());
         }
     }
 
@@ -109,7 +137,8 @@ class PretrainedStartTest {
                     start.configFor(10, 0f).toBuilder().setGrowthRate(6).build();
             DenseNet net = new DenseNet(other);
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 28, 28));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> start.copyInto(net));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> start.copyInto(net, List.of()));
             assertTrue(e.getMessage().contains("pretrained"), e.getMessage());
             assertTrue(e.getMessage().contains(other.describe().toString()), e.getMessage());
         }
