@@ -54,6 +54,15 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
     }
 
     @Override
+    public void onFeaturesCached(int images, double seconds) {
+        out.printf(
+                "linear probe: features of %,d training images computed once in %.1f s; epochs train the classifier "
+                        + "on them%n",
+                images, seconds);
+        out.flush();
+    }
+
+    @Override
     public void onEpochEnd(EpochMetrics m) {
         close();
         out.printf("epoch %d: lr %.4g, %s%n", m.epoch(), m.learningRate(), m.summary());

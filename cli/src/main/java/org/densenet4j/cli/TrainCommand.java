@@ -89,6 +89,12 @@ final class TrainCommand implements Callable<Integer> {
     double backboneLrScale;
 
     @Option(
+            names = "--no-feature-cache",
+            description = "With --freeze features and --no-augment: run the whole network every epoch instead of "
+                    + "computing each image's features once (the same result, slower; for comparison).")
+    boolean noFeatureCache;
+
+    @Option(
             names = "--refit-normalization",
             description = "With --weights: compute the mean and std from the training images instead of "
                     + "using the ones the weights were trained with.")
@@ -267,7 +273,8 @@ final class TrainCommand implements Callable<Integer> {
             DenseNetTrainer trainer = new DenseNetTrainer(
                             recipe, dir, progress, memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN)
                     .stopWhen(interruption::requested)
-                    .startFrom(pretrained);
+                    .startFrom(pretrained)
+                    .cacheFeatures(!noFeatureCache);
             result = trainer.train(modelName, config, splits, resume);
         } catch (StopRequestedException e) {
             // Said before the interruption closes: once it does, the JVM finishes shutting down.

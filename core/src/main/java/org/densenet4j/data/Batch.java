@@ -7,5 +7,6 @@ package org.densenet4j.data;
  * @param labels one label per image
  * @param count images in the batch (unreadable ones are left out)
  * @param skipped unreadable images left out of this batch
+ * @param indices each image's index in its dataset
  */
-public record Batch(float[] data, int[] labels, int count, int skipped) {}
+public record Batch(float[] data, int[] labels, int count, int skipped, int[] indices) {}

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every random choice derives from (seed, epoch, image index): the batches are the same whatever
  * the thread timing, and a resumed run sees exactly the batches an uninterrupted run would.
  */
-public final class BatchLoader implements AutoCloseable {
+public final class BatchLoader implements Batches {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchLoader.class);
     private static final int PREFETCH = 3;
@@ -70,9 +70,18 @@ public final class BatchLoader implements AutoCloseable {
             Augmentation augmentation,
             long seed,
             int epoch) {
-        long epochSeed = Seeds.mix(seed, epoch);
-        int[] order = Seeds.shuffledIndices(data.size(), new SplittableRandom(epochSeed));
-        return new BatchLoader(data, order, batchSize, normalization, augmentation, epochSeed);
+        return new BatchLoader(
+                data,
+                trainingOrder(data.size(), seed, epoch),
+                batchSize,
+                normalization,
+                augmentation,
+                Seeds.mix(seed, epoch));
+    }
+
+    /** The order a training epoch visits {@code size} images in: shuffled by (seed, epoch). */
+    public static int[] trainingOrder(int size, long seed, int epoch) {
+        return Seeds.shuffledIndices(size, new SplittableRandom(Seeds.mix(seed, epoch)));
     }
 
     /** All images in order, without augmentation, for evaluation. */
@@ -129,6 +138,7 @@ public final class BatchLoader implements AutoCloseable {
         int imageSize = data.channels() * data.height() * data.width();
         float[] x = new float[(end - start) * imageSize];
         int[] y = new int[end - start];
+        int[] indices = new int[end - start];
         int n = 0;
         int bad = 0;
         for (int i = start; i < end; i++) {
@@ -150,14 +160,16 @@ public final class BatchLoader implements AutoCloseable {
                         new SplittableRandom(Seeds.mix(seed, index)));
             }
             normalization.apply(pixels, x, n * imageSize);
+            indices[n] = index;
             y[n++] = data.label(index);
         }
         skipped.addAndGet(bad);
         if (n < end - start) {
             x = Arrays.copyOf(x, n * imageSize);
             y = Arrays.copyOf(y, n);
+            indices = Arrays.copyOf(indices, n);
         }
-        return new Batch(x, y, n, bad);
+        return new Batch(x, y, n, bad, indices);
     }
 
     @Override

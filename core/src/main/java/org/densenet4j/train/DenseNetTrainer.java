@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
@@ -18,6 +19,7 @@ import org.densenet4j.base.AtomicFile;
 import org.densenet4j.data.Augmentation;
 import org.densenet4j.data.Batch;
 import org.densenet4j.data.BatchLoader;
+import org.densenet4j.data.Batches;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.data.Seeds;
@@ -51,6 +53,7 @@ public final class DenseNetTrainer {
     private final TrainingStep step;
     private java.util.function.BooleanSupplier stopRequested = () -> false;
     private PretrainedStart pretrained;
+    private boolean cacheFeatures = true;
 
     /**
      * A trainer with the plain training step.
@@ -86,6 +89,16 @@ public final class DenseNetTrainer {
      */
     public DenseNetTrainer startFrom(PretrainedStart pretrained) {
         this.pretrained = pretrained;
+        return this;
+    }
+
+    /**
+     * Turns the linear probe's fast path on or off (on by default): with {@link
+     * org.densenet4j.model.Freeze#FEATURES} and no augmentation, each training image's features are computed once
+     * and the classifier trains on them ({@link FeatureCache}); off, every epoch runs the whole network.
+     */
+    public DenseNetTrainer cacheFeatures(boolean cacheFeatures) {
+        this.cacheFeatures = cacheFeatures;
         return this;
     }
 
@@ -181,6 +194,13 @@ public final class DenseNetTrainer {
             try (Trainer trainer = model.newTrainer(trainingConfig)) {
                 trainer.initialize(spec.batchShape(1));
                 scaleBackboneRate(network, optimizer);
+                FeatureCache probe = null;
+                if (cacheFeatures && recipe.freeze().features() && !recipe.augment()) {
+                    long start = System.nanoTime();
+                    probe = FeatureCache.compute(
+                            network, data.train(), normalization, recipe.batchSize(), model.getNDManager());
+                    listener.onFeaturesCached(data.train().size(), (System.nanoTime() - start) / 1e9);
+                }
                 if (previous != null) {
                     CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
                     LOG.info("resuming {} after epoch {}", checkpoint, previous.epochsCompleted());
@@ -188,7 +208,7 @@ public final class DenseNetTrainer {
                 double seconds = 0;
                 EvaluationReport report = null;
                 for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
-                    EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch);
+                    EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch, probe);
                     seconds += m.seconds();
                     report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
                     m = new EpochMetrics(
@@ -234,8 +254,9 @@ public final class DenseNetTrainer {
         }
     }
 
+    /** One epoch over the training images, or over their cached features when {@code probe} is not null. */
     private EpochMetrics runEpoch(
-            Trainer trainer, NesterovSgd optimizer, ModelSpec spec, DatasetSplits data, int epoch) {
+            Trainer trainer, NesterovSgd optimizer, ModelSpec spec, DatasetSplits data, int epoch, FeatureCache probe) {
         double lr = recipe.learningRate(epoch);
         optimizer.setLearningRate((float) lr);
         // Dropout draws from the engine's generator: seeding it per epoch makes a resumed epoch
@@ -247,8 +268,10 @@ public final class DenseNetTrainer {
         long correct = 0;
         long seen = 0;
         int batchIndex = 0;
-        try (BatchLoader loader = BatchLoader.training(
-                data.train(), recipe.batchSize(), spec.normalization(), augmentation, recipe.seed(), epoch)) {
+        try (Batches loader = probe != null
+                ? probe.epoch(recipe.batchSize(), recipe.seed(), epoch)
+                : BatchLoader.training(
+                        data.train(), recipe.batchSize(), spec.normalization(), augmentation, recipe.seed(), epoch)) {
             listener.onEpochStart(epoch + 1, recipe.epochs(), loader.batchCount(), lr);
             while (loader.hasNext()) {
                 if (stopRequested.getAsBoolean()) {
@@ -268,9 +291,11 @@ public final class DenseNetTrainer {
                 }
                 // Every array of the step lives in this scope, so memory stays flat across batches.
                 try (NDManager scope = trainer.getManager().newSubManager()) {
-                    NDArray x = scope.create(b.data(), spec.batchShape(b.count()));
                     NDArray y = scope.create(b.labels());
-                    TrainingStep.Pass pass = step.forwardBackward(trainer, x, y);
+                    TrainingStep.Pass pass = probe != null
+                            ? LinearProbe.forwardBackward(
+                                    trainer, scope.create(b.data(), new Shape(b.count(), probe.dimension())), y)
+                            : step.forwardBackward(trainer, scope.create(b.data(), spec.batchShape(b.count())), y);
                     float loss = pass.loss();
                     if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
                         throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)

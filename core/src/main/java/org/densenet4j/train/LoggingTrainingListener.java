@@ -26,6 +26,11 @@ public final class LoggingTrainingListener implements TrainingListener {
     }
 
     @Override
+    public void onFeaturesCached(int images, double seconds) {
+        LOG.info("linear probe: features of {} training images computed once in {} s", images, seconds);
+    }
+
+    @Override
     public void onEpochStart(int epoch, int epochs, int batches, double learningRate) {
         this.epoch = epoch;
         this.epochs = epochs;

@@ -6,6 +6,9 @@ public interface TrainingListener {
     /** When a new run has copied its pretrained weights ({@link DenseNetTrainer#startFrom}). */
     default void onPretrainedLoaded(PretrainedStart.Report report) {}
 
+    /** When the linear probe's fast path has computed the features of {@code images} training images. */
+    default void onFeaturesCached(int images, double seconds) {}
+
     default void onEpochStart(int epoch, int epochs, int batches, double learningRate) {}
 
     /**

@@ -53,7 +53,7 @@ class FreezeTest {
     private Map<String, float[]> fineTune(TrainedModel start, Freeze freeze, double backboneScale, String run)
             throws IOException {
         DatasetSplits data = FashionMnist.splits(64, 16);
-        TrainingRecipe recipe = new TrainingRecipe(1, 32, 0.05, 0.9, 0, LearningRateSchedule.STEP, false, 5)
+        TrainingRecipe recipe = new TrainingRecipe(1, 32, 0.05, 0.9, 1e-4, LearningRateSchedule.STEP, false, 5)
                 .fineTuning(freeze, backboneScale);
         TrainingResult r = new DenseNetTrainer(recipe, tmp.resolve(run), null)
                 .startFrom(new PretrainedStart(start, false))
