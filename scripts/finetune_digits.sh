@@ -25,4 +25,5 @@ run() {
 run scratch --model densenet-bc-40-12
 run finetune --weights "$weights"
 run finetune-freeze-block2-lr0.1 --weights "$weights" --freeze block2 --backbone-lr-scale 0.1
+run linear-probe-slow-path --weights "$weights" --freeze features --no-feature-cache
 run linear-probe --weights "$weights" --freeze features
