@@ -29,11 +29,22 @@ public final class ImageConverter {
     public byte[] toPixels(BufferedImage image) {
         image = rawGrey(image);
         BufferedImage sized = image.getWidth() == width && image.getHeight() == height ? image : resize(image);
+        return planar(sized, channels);
+    }
+
+    /**
+     * The image at its own size as planar 8-bit pixels (C, H, W): grey images as their stored levels, colour ones as
+     * R, G, B planes, or as ITU-R 601 luma for {@code channels} 1.
+     */
+    public static byte[] planar(BufferedImage image, int channels) {
+        image = rawGrey(image);
+        int height = image.getHeight();
+        int width = image.getWidth();
         byte[] out = new byte[channels * height * width];
         int plane = height * width;
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
-                int rgb = sized.getRGB(x, y);
+                int rgb = image.getRGB(x, y);
                 int r = (rgb >> 16) & 0xff;
                 int g = (rgb >> 8) & 0xff;
                 int b = rgb & 0xff;
