@@ -8,6 +8,7 @@ import org.densenet4j.data.DatasetLocator;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.Downloader;
 import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.data.ResizeAndCrop;
 import picocli.CommandLine.Option;
 
 /** Where the data comes from: a named dataset or an image folder, shared by train and eval. */
@@ -33,9 +34,18 @@ final class DataOptions {
     @Option(
             names = "--image-size",
             paramLabel = "PIXELS",
-            defaultValue = "32",
-            description = "Image folders only: side the images are resized to (default: ${DEFAULT-VALUE}).")
-    int imageSize;
+            description = "Image folders only: side of the images the model takes (default: 32; with --weights "
+                    + "to fine-tune, the size the weights were trained at).")
+    Integer imageSize;
+
+    @Option(
+            names = "--resize",
+            paramLabel = "PIXELS",
+            description = "Image folders only: resize each image's shorter side to PIXELS (PIL's antialiased "
+                    + "bilinear filter, as torchvision), then keep the central --image-size square: torchvision's "
+                    + "Resize + CenterCrop, for the ImageNet models --resize 256 --image-size 224 (default: squash "
+                    + "to --image-size; with --weights, the pipeline the weights were trained with).")
+    Integer resize;
 
     @Option(
             names = "--channels",
@@ -56,19 +66,32 @@ final class DataOptions {
     @Option(names = "--test-limit", paramLabel = "N", description = "Use only the first N test images.")
     Integer testLimit;
 
-    /** Loads {@code --dataset}, or {@code fallback} when it is not given. */
-    DatasetSplits load(String fallback, long seed) throws IOException {
-        return load(fallback, channels, imageSize, seed);
+    /**
+     * Loads {@code --dataset}, or {@code fallback} when it is not given; an image folder is prepared as
+     * {@code --resize} and {@code --image-size} say, or else as {@code model} prepares images (null: squashed to 32).
+     */
+    DatasetSplits load(String fallback, ResizeAndCrop modelPipeline, Integer modelSize, long seed) throws IOException {
+        int size = imageSize != null ? imageSize : modelSize != null ? modelSize : 32;
+        ResizeAndCrop pipeline;
+        if (resize != null) {
+            pipeline = new ResizeAndCrop(resize, size);
+        } else if (modelPipeline != null && modelPipeline.crop() == size) {
+            pipeline = modelPipeline;
+        } else {
+            pipeline = null;
+        }
+        return load(fallback, channels, size, pipeline, seed);
     }
 
-    /** As {@link #load(String, long)}, with an image folder converted to the given channels and size. */
-    DatasetSplits load(String fallback, int folderChannels, int folderSize, long seed) throws IOException {
+    /** As {@link #load(String, ResizeAndCrop, Integer, long)}, with an image folder of the given channels and size. */
+    DatasetSplits load(String fallback, int folderChannels, int folderSize, ResizeAndCrop pipeline, long seed)
+            throws IOException {
         String dataset = this.dataset != null ? this.dataset : fallback;
         int trainCount = limit("--train-limit", trainLimit);
         int testCount = limit("--test-limit", testLimit);
         DatasetSplits splits;
         if (Files.isDirectory(Path.of(dataset))) {
-            splits = ImageFolderDataset.splits(Path.of(dataset), folderChannels, folderSize, holdout, seed);
+            splits = ImageFolderDataset.splits(Path.of(dataset), folderChannels, folderSize, pipeline, holdout, seed);
         } else {
             DatasetLocator locator = new DatasetLocator(
                     DatasetCatalog.official(), DatasetLocator.defaultUserRoot(), new Downloader(), !noDownload);

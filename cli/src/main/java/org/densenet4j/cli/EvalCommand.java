@@ -71,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         file + " does not say which dataset it was trained on: give " + "--dataset");
             }
-            DatasetSplits splits = data.load(trainedOn, model.channels(), model.height(), 0);
+            DatasetSplits splits = data.load(trainedOn, model.channels(), model.height(), model.resizeAndCrop(), 0);
             ImageDataset test = splits.test();
             checkMatches(file, model, test);
             EvaluationReport report = Evaluator.evaluate(loaded, test, batchSize, manager);

@@ -202,7 +202,13 @@ final class TrainCommand implements Callable<Integer> {
 
     private int run(Interruption interruption, PretrainedStart pretrained) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        DatasetSplits loaded = data.load(MAIN_DATASET, seed);
+        DatasetSplits loaded = pretrained == null
+                ? data.load(MAIN_DATASET, null, null, seed)
+                : data.load(
+                        MAIN_DATASET,
+                        pretrained.weights().spec().resizeAndCrop(),
+                        pretrained.weights().spec().height(),
+                        seed);
         MachineDefaults defaults = MachineDefaults.forThisMachine();
         int epochCount = epochs != null ? epochs : defaults.epochs();
         String modelName;

@@ -297,7 +297,7 @@ public final class PredictionServer implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", spec.modelName());
         m.put("checkpoint", checkpoint); // the file's name only: the server's folders are not the client's business
-        m.put("input", Map.of("channels", spec.channels(), "height", spec.height(), "width", spec.width()));
+        m.put("input", spec.describeInput());
         m.put("classes", spec.classNames());
         m.put("max_upload_bytes", limits.maxBytes());
         m.put("max_pixels", limits.maxPixels());

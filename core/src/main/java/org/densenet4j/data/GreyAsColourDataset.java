@@ -40,6 +40,11 @@ final class GreyAsColourDataset implements ImageDataset {
     }
 
     @Override
+    public ResizeAndCrop resizeAndCrop() {
+        return grey.resizeAndCrop();
+    }
+
+    @Override
     public List<String> classNames() {
         return grey.classNames();
     }

@@ -16,17 +16,37 @@ public final class ImageConverter {
     private final int channels;
     private final int height;
     private final int width;
+    private final ResizeAndCrop resizeAndCrop;
 
+    /** Images squashed to {@code height} x {@code width} (the aspect ratio is not kept). */
     public ImageConverter(int channels, int height, int width) {
+        this(channels, height, width, null);
+    }
+
+    /**
+     * Images resized and cropped by {@code resizeAndCrop} (torchvision's ImageNet evaluation pipeline), or squashed
+     * when it is null.
+     *
+     * @throws IllegalArgumentException if the crop is not {@code height} x {@code width}
+     */
+    public ImageConverter(int channels, int height, int width, ResizeAndCrop resizeAndCrop) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        if (resizeAndCrop != null && (resizeAndCrop.crop() != height || resizeAndCrop.crop() != width)) {
+            throw new IllegalArgumentException(
+                    "a crop of " + resizeAndCrop.crop() + " cannot feed a " + height + "x" + width + " input");
         }
         this.channels = channels;
         this.height = height;
         this.width = width;
+        this.resizeAndCrop = resizeAndCrop;
     }
 
     public byte[] toPixels(BufferedImage image) {
+        if (resizeAndCrop != null) {
+            return resizeAndCrop.apply(planar(image, channels), channels, image.getHeight(), image.getWidth());
+        }
         image = rawGrey(image);
         BufferedImage sized = image.getWidth() == width && image.getHeight() == height ? image : resize(image);
         return planar(sized, channels);

@@ -40,6 +40,15 @@ public interface ImageDataset {
     }
 
     /**
+     * How this dataset turns image files of any size into its images: resized and center-cropped as torchvision's
+     * ImageNet pipeline does, or null when they are squashed to the dataset's size (or come at that size). A model
+     * trained on the dataset records it, so that predictions see images prepared the same way.
+     */
+    default ResizeAndCrop resizeAndCrop() {
+        return null;
+    }
+
+    /**
      * This dataset as a model with {@code modelChannels} input channels sees it: a grey one repeated as RGB for a
      * colour model; unchanged when the channels already agree.
      *

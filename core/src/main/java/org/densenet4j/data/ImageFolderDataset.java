@@ -25,6 +25,7 @@ public final class ImageFolderDataset extends LabelledImages {
     private final List<Path> files;
     private final ImageConverter converter;
     private final int ignoredFiles;
+    private final ResizeAndCrop resizeAndCrop;
 
     private ImageFolderDataset(
             Path root,
@@ -34,11 +35,18 @@ public final class ImageFolderDataset extends LabelledImages {
             int channels,
             int height,
             int width,
-            int ignoredFiles) {
+            int ignoredFiles,
+            ResizeAndCrop resizeAndCrop) {
         super(root.toString(), channels, height, width, labels, classNames);
         this.files = files;
-        this.converter = new ImageConverter(channels, height, width);
+        this.converter = new ImageConverter(channels, height, width, resizeAndCrop);
         this.ignoredFiles = ignoredFiles;
+        this.resizeAndCrop = resizeAndCrop;
+    }
+
+    @Override
+    public ResizeAndCrop resizeAndCrop() {
+        return resizeAndCrop;
     }
 
     /**
@@ -48,6 +56,19 @@ public final class ImageFolderDataset extends LabelledImages {
      */
     public static ImageFolderDataset scan(Path root, int channels, int height, int width)
             throws InvalidDatasetException {
+        return scan(root, channels, height, width, null);
+    }
+
+    /**
+     * As {@link #scan(Path, int, int, int)}, preparing images with {@code resizeAndCrop} (whose crop must be
+     * {@code height} x {@code width}) instead of squashing them when it is not null.
+     */
+    public static ImageFolderDataset scan(Path root, int channels, int height, int width, ResizeAndCrop resizeAndCrop)
+            throws InvalidDatasetException {
+        if (resizeAndCrop != null && (resizeAndCrop.crop() != height || resizeAndCrop.crop() != width)) {
+            throw new IllegalArgumentException("a crop of " + resizeAndCrop.crop() + " for " + height + "x" + width
+                    + " images: give the same --image-size");
+        }
         if (!Files.isDirectory(root)) {
             throw new InvalidDatasetException(root, "not a directory (expected one sub-folder per class)");
         }
@@ -96,7 +117,8 @@ public final class ImageFolderDataset extends LabelledImages {
                 channels,
                 height,
                 width,
-                ignored);
+                ignored,
+                resizeAndCrop);
     }
 
     /**
@@ -123,17 +145,24 @@ public final class ImageFolderDataset extends LabelledImages {
      */
     public static DatasetSplits splits(Path root, int channels, int size, double heldOut, long seed)
             throws InvalidDatasetException {
+        return splits(root, channels, size, null, heldOut, seed);
+    }
+
+    /** As {@link #splits(Path, int, int, double, long)}, preparing images with {@code resizeAndCrop} if not null. */
+    public static DatasetSplits splits(
+            Path root, int channels, int size, ResizeAndCrop resizeAndCrop, double heldOut, long seed)
+            throws InvalidDatasetException {
         String name = root.toString();
         if (Files.isDirectory(root.resolve("train")) && Files.isDirectory(root.resolve("test"))) {
-            ImageFolderDataset train = scan(root.resolve("train"), channels, size, size);
-            ImageFolderDataset test = scan(root.resolve("test"), channels, size, size);
+            ImageFolderDataset train = scan(root.resolve("train"), channels, size, size, resizeAndCrop);
+            ImageFolderDataset test = scan(root.resolve("test"), channels, size, size, resizeAndCrop);
             if (!train.classNames().equals(test.classNames())) {
                 throw new InvalidDatasetException(
                         root, "train/ has classes " + train.classNames() + " but test/ has " + test.classNames());
             }
             return new DatasetSplits(name, train, test);
         }
-        return scan(root, channels, size, size).split(name, heldOut, seed);
+        return scan(root, channels, size, size, resizeAndCrop).split(name, heldOut, seed);
     }
 
     /** Files skipped at scan time because they are not JPEG or PNG. */

@@ -39,6 +39,11 @@ public final class SubsetDataset implements ImageDataset {
     }
 
     @Override
+    public ResizeAndCrop resizeAndCrop() {
+        return base.resizeAndCrop();
+    }
+
+    @Override
     public List<String> classNames() {
         return base.classNames();
     }

@@ -23,7 +23,7 @@ public final class DenseNetTranslator implements Translator<Image, Classificatio
 
     public DenseNetTranslator(ModelSpec spec) {
         this.spec = spec;
-        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
+        this.converter = spec.converter();
     }
 
     public ModelSpec spec() {

@@ -75,7 +75,7 @@ public final class Explainer {
         this.folded = FoldedDenseNet.of(network, manager);
         this.spec = spec;
         this.manager = manager;
-        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
+        this.converter = spec.converter();
     }
 
     public ModelSpec spec() {

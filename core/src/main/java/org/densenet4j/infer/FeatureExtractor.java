@@ -27,7 +27,7 @@ public final class FeatureExtractor {
         this.network = model.network();
         this.spec = model.spec();
         this.manager = manager;
-        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
+        this.converter = spec.converter();
     }
 
     public ModelSpec spec() {

@@ -40,7 +40,7 @@ public final class ImageClassifier {
         this.network = model.inferenceBlock(manager);
         this.spec = model.spec();
         this.manager = manager;
-        this.converter = new ImageConverter(spec.channels(), spec.height(), spec.width());
+        this.converter = spec.converter();
     }
 
     public ImageClassifier(DenseNet network, ModelSpec spec, NDManager manager) {

@@ -2,7 +2,9 @@ package org.densenet4j.infer;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.Normalization;
+import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.model.DenseNetConfig;
 
 /**
@@ -10,6 +12,8 @@ import org.densenet4j.model.DenseNetConfig;
  * size and colour mode it takes, its class names and the normalisation it was trained with.
  *
  * @param modelName the preset name it was built from (for messages and model cards)
+ * @param resizeAndCrop how images of any size become inputs: resized and center-cropped as torchvision's ImageNet
+ *     pipeline does, or, when null, squashed to height x width
  */
 public record ModelSpec(
         String modelName,
@@ -17,7 +21,8 @@ public record ModelSpec(
         int height,
         int width,
         List<String> classNames,
-        Normalization normalization) {
+        Normalization normalization,
+        ResizeAndCrop resizeAndCrop) {
 
     /** The largest input side accepted: 16 times ImageNet's, far beyond any DenseNet's training size. */
     public static final int MAX_SIDE = 4096;
@@ -35,6 +40,56 @@ public record ModelSpec(
             throw new IllegalArgumentException("normalisation for " + normalization.channels()
                     + " channel(s) but the model takes " + config.inputChannels());
         }
+        if (resizeAndCrop != null && (resizeAndCrop.crop() != height || resizeAndCrop.crop() != width)) {
+            throw new IllegalArgumentException(
+                    "a crop of " + resizeAndCrop.crop() + " for a " + height + "x" + width + " input");
+        }
+    }
+
+    /** A model whose images are squashed to {@code height} x {@code width}. */
+    public ModelSpec(
+            String modelName,
+            DenseNetConfig config,
+            int height,
+            int width,
+            List<String> classNames,
+            Normalization normalization) {
+        this(modelName, config, height, width, classNames, normalization, null);
+    }
+
+    /**
+     * The input as checkpoints, TorchScript archives and the HTTP service describe it: channels, height, width and,
+     * for the ImageNet pipeline, the side images are resized to before the crop ({@code resize}).
+     */
+    public java.util.Map<String, Object> describeInput() {
+        java.util.Map<String, Object> input = new java.util.LinkedHashMap<>();
+        input.put("channels", channels());
+        input.put("height", height);
+        input.put("width", width);
+        if (resizeAndCrop != null) {
+            input.put("resize", resizeAndCrop.resize());
+        }
+        return input;
+    }
+
+    /** The preprocessing an input description ({@link #describeInput}) names, or null for squashing. */
+    public static ResizeAndCrop resizeAndCrop(java.util.Map<String, ?> input) {
+        Object resize = input.get("resize");
+        return resize == null
+                ? null
+                : new ResizeAndCrop(((Number) resize).intValue(), ((Number) input.get("height")).intValue());
+    }
+
+    /** Turns images of any size and colour mode into this model's input pixels. */
+    public ImageConverter converter() {
+        return new ImageConverter(channels(), height, width, resizeAndCrop);
+    }
+
+    /** In words, for messages and model cards: "Resize(256) + CenterCrop(224)" or "squashed to 28x28". */
+    public String describePreprocessing() {
+        return resizeAndCrop != null
+                ? "Resize(" + resizeAndCrop.resize() + ") + CenterCrop(" + resizeAndCrop.crop() + ")"
+                : "squashed to " + height + "x" + width;
     }
 
     public int channels() {

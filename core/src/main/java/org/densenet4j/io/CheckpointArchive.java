@@ -157,7 +157,7 @@ public final class CheckpointArchive {
         meta.put(
                 "model",
                 Map.of("name", spec.modelName(), "config", spec.config().describe()));
-        meta.put("input", Map.of("channels", spec.channels(), "height", spec.height(), "width", spec.width()));
+        meta.put("input", spec.describeInput());
         meta.put("classes", spec.classNames());
         meta.put(
                 "normalization",
@@ -281,7 +281,8 @@ public final class CheckpointArchive {
                     ((Number) input.get("height")).intValue(),
                     ((Number) input.get("width")).intValue(),
                     (List<String>) m.get("classes"),
-                    new Normalization(floats((List<Number>) norm.get("mean")), floats((List<Number>) norm.get("std"))));
+                    new Normalization(floats((List<Number>) norm.get("mean")), floats((List<Number>) norm.get("std"))),
+                    ModelSpec.resizeAndCrop(input));
         } catch (RuntimeException e) {
             throw new IOException(file + ": incomplete or corrupt checkpoint.json (" + e.getMessage() + ")", e);
         }

@@ -136,7 +136,8 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
                     input.get("height").intValue(),
                     input.get("width").intValue(),
                     classes,
-                    new Normalization(floats(norm.get("mean")), floats(norm.get("std"))));
+                    new Normalization(floats(norm.get("mean")), floats(norm.get("std"))),
+                    ModelSpec.resizeAndCrop(input));
             // Only densenet4j's own code runs: the archive's must be what the export writes for this configuration.
             String code = text(file, zip, root + "code/__torch__.py", "the module's code");
             Object precision = model.get("precision");

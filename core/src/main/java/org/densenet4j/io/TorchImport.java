@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.densenet4j.base.MemoryBudget;
 import org.densenet4j.data.Normalization;
+import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
@@ -77,7 +78,8 @@ public final class TorchImport {
                 preset.inputSize(),
                 preset.inputSize(),
                 IntStream.range(0, k).mapToObj(i -> "class_" + i).collect(Collectors.toList()),
-                channels == 1 ? grey(rgb) : rgb);
+                channels == 1 ? grey(rgb) : rgb,
+                preprocessing(preset));
         // The class count comes from the file: check what it implies before allocating the network.
         MemoryBudget.require(
                 config.storedValues() * Float.BYTES,
@@ -90,6 +92,16 @@ public final class TorchImport {
             warnings.accept(file + ": " + report.describe());
         }
         return new TrainedModel(spec, net);
+    }
+
+    /**
+     * How the preset's published weights expect images: torchvision's ImageNet models Resize(256) + CenterCrop(224)
+     * (the same 8:7 ratio for other input sizes); the CIFAR models take their 32x32 images whole.
+     */
+    static ResizeAndCrop preprocessing(Preset preset) {
+        return preset.family() == Preset.Family.IMAGENET
+                ? new ResizeAndCrop(preset.inputSize() * 8 / 7, preset.inputSize())
+                : null;
     }
 
     /**

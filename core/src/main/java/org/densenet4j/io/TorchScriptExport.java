@@ -133,9 +133,7 @@ public final class TorchScriptExport {
                         spec.normalization().mean(),
                         "std",
                         spec.normalization().std())));
-        extra.put(
-                "input.json",
-                gson.toJson(Map.of("channels", spec.channels(), "height", spec.height(), "width", spec.width())));
+        extra.put("input.json", gson.toJson(spec.describeInput()));
         AtomicFile.write(file, out -> {
             try (ZipOutputStream zip = new ZipOutputStream(out)) {
                 for (Map.Entry<String, String> e : extra.entrySet()) {

@@ -170,7 +170,8 @@ public final class DenseNetTrainer {
                 data.train().height(),
                 data.train().width(),
                 data.train().classNames(),
-                normalization);
+                normalization,
+                data.train().resizeAndCrop());
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
 
         Engine.getInstance().setRandomSeed((int) recipe.seed());
