@@ -145,19 +145,13 @@ public final class BatchLoader implements Batches {
             int index = order[i];
             byte[] pixels;
             try {
-                pixels = data.pixels(index);
+                pixels = augmentation == null
+                        ? data.pixels(index)
+                        : data.augmentedPixels(index, augmentation, new SplittableRandom(Seeds.mix(seed, index)));
             } catch (UnreadableImageException e) {
                 LOG.warn("skipping unreadable image: {}", e.getMessage());
                 bad++;
                 continue;
-            }
-            if (augmentation != null) {
-                pixels = augmentation.apply(
-                        pixels,
-                        data.channels(),
-                        data.height(),
-                        data.width(),
-                        new SplittableRandom(Seeds.mix(seed, index)));
             }
             normalization.apply(pixels, x, n * imageSize);
             indices[n] = index;

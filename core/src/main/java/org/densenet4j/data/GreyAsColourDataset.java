@@ -56,7 +56,16 @@ final class GreyAsColourDataset implements ImageDataset {
 
     @Override
     public byte[] pixels(int index) throws UnreadableImageException {
-        byte[] one = grey.pixels(index);
+        return asColour(grey.pixels(index));
+    }
+
+    @Override
+    public byte[] augmentedPixels(int index, Augmentation augmentation, java.util.SplittableRandom random)
+            throws UnreadableImageException {
+        return asColour(grey.augmentedPixels(index, augmentation, random));
+    }
+
+    private static byte[] asColour(byte[] one) {
         byte[] three = new byte[3 * one.length];
         for (int c = 0; c < 3; c++) {
             System.arraycopy(one, 0, three, c * one.length, one.length);

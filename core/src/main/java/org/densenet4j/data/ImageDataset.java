@@ -49,6 +49,18 @@ public interface ImageDataset {
     }
 
     /**
+     * Image {@code index} as an augmented training epoch sees it: by default {@code augmentation} (the paper's "+")
+     * applied to {@link #pixels}; a dataset prepared with the ImageNet pipeline ({@link #resizeAndCrop}) draws a
+     * {@link RandomResizedCrop} and flip from the full image instead, as torchvision trains those models.
+     *
+     * @param random a generator seeded per image, which keeps the result independent of thread timing
+     */
+    default byte[] augmentedPixels(int index, Augmentation augmentation, java.util.SplittableRandom random)
+            throws UnreadableImageException {
+        return augmentation.apply(pixels(index), channels(), height(), width(), random);
+    }
+
+    /**
      * This dataset as a model with {@code modelChannels} input channels sees it: a grey one repeated as RGB for a
      * colour model; unchanged when the channels already agree.
      *

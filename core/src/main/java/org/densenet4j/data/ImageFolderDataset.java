@@ -174,4 +174,20 @@ public final class ImageFolderDataset extends LabelledImages {
     public byte[] pixels(int index) throws UnreadableImageException {
         return converter.toPixels(ImageFiles.read(files.get(index)));
     }
+
+    @Override
+    public byte[] augmentedPixels(int index, Augmentation augmentation, java.util.SplittableRandom random)
+            throws UnreadableImageException {
+        if (resizeAndCrop == null) {
+            return super.augmentedPixels(index, augmentation, random);
+        }
+        java.awt.image.BufferedImage image = ImageFiles.read(files.get(index));
+        return new RandomResizedCrop(resizeAndCrop.crop())
+                .apply(
+                        ImageConverter.planar(image, channels()),
+                        channels(),
+                        image.getHeight(),
+                        image.getWidth(),
+                        random);
+    }
 }

@@ -57,4 +57,10 @@ public final class SubsetDataset implements ImageDataset {
     public byte[] pixels(int index) throws UnreadableImageException {
         return base.pixels(indices[index]);
     }
+
+    @Override
+    public byte[] augmentedPixels(int index, Augmentation augmentation, java.util.SplittableRandom random)
+            throws UnreadableImageException {
+        return base.augmentedPixels(indices[index], augmentation, random);
+    }
 }
