@@ -49,8 +49,8 @@ final class EmbedCommand implements Callable<Integer> {
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean npy = name.endsWith(".npy");
         if (!npy && !name.endsWith(".csv")) {
-            throw new IllegalArgumentException(
-                    "--out must end in .npy or .csv, got " + out + " (Parquet output is not built yet)");
+            throw new IllegalArgumentException("--out must end in .npy or .csv, got " + out
+                    + " (for a Parquet table of features, run spark-classify --features --output FILE.parquet)");
         }
         List<Path> files = ImageInputs.expand(inputs);
         List<Path> embedded = new ArrayList<>();

@@ -1,6 +1,8 @@
 package org.densenet4j.infer;
 
+import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.awt.image.BufferedImage;
@@ -50,24 +52,66 @@ public final class FeatureExtractor {
      * @throws IllegalArgumentException if an element is null, naming its index
      */
     public List<float[]> features(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            return rows(pooled(images, scope, new ParameterStore(scope, false)));
+        }
+    }
+
+    /** An image's classification together with the features it was made from. */
+    public record Classified(Classifications classifications, float[] features) {}
+
+    /**
+     * Classifies a batch and keeps each image's features, in one forward pass: the classifier runs on the pooled
+     * features, so there is no second pass (the same probabilities as {@link ImageClassifier} within float rounding).
+     *
+     * @throws IllegalArgumentException if an element is null, naming its index
+     */
+    public List<Classified> classify(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(scope, false);
+            NDArray pooled = pooled(images, scope, ps);
+            NDArray probabilities = network.head()
+                    .classifier()
+                    .forward(ps, new NDList(pooled), false)
+                    .singletonOrThrow()
+                    .softmax(1);
+            List<float[]> features = rows(pooled);
+            List<float[]> rows = rows(probabilities);
+            List<Classified> out = new ArrayList<>(images.size());
+            for (int i = 0; i < images.size(); i++) {
+                List<Double> p = new ArrayList<>(rows.get(i).length);
+                for (float v : rows.get(i)) {
+                    p.add((double) v);
+                }
+                out.add(new Classified(new Classifications(spec.classNames(), p), features.get(i)));
+            }
+            return out;
+        }
+    }
+
+    /** The (N, D) pooled features of a batch, in {@code scope}. */
+    private NDArray pooled(List<BufferedImage> images, NDManager scope, ParameterStore ps) {
         for (int i = 0; i < images.size(); i++) {
             if (images.get(i) == null) {
                 throw new IllegalArgumentException("image " + i + " of " + images.size() + " is null (ImageIO.read "
                         + "returns null for a file that is not a readable image)");
             }
         }
-        if (images.isEmpty()) {
-            return List.of();
-        }
         int size = spec.channels() * spec.height() * spec.width();
         float[] data = new float[images.size() * size];
         for (int i = 0; i < images.size(); i++) {
             spec.normalization().apply(converter.toPixels(images.get(i)), data, i * size);
         }
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray x = scope.create(data, spec.batchShape(images.size()));
-            return rows(network.features(new ParameterStore(scope, false), x));
-        }
+        NDArray x = scope.create(data, spec.batchShape(images.size()));
+        NDArray pooled = network.features(ps, x);
+        pooled.attach(scope);
+        return pooled;
     }
 
     /** The rows of a (N, D) array as float arrays. */

@@ -6,8 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkFiles;
+import org.densenet4j.infer.FeatureExtractor;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.InferenceModel;
+import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.zoo.BundledModel;
 
@@ -18,6 +20,9 @@ import org.densenet4j.zoo.BundledModel;
 final class ExecutorModel {
 
     private static ImageClassifier classifier;
+    /** For --features: the same network, answering features with the classification; null for an archive. */
+    private static FeatureExtractor extractor;
+
     private static ModelRequest loadedFrom;
 
     /** Forward passes running now, and whether the JVM is shutting down (then no new one starts). */
@@ -45,6 +50,35 @@ final class ExecutorModel {
         } finally {
             RUNNING.decrementAndGet();
         }
+    }
+
+    /** As {@link #classify}, keeping each image's features (one forward pass). */
+    static java.util.List<FeatureExtractor.Classified> classifyWithFeatures(
+            FeatureExtractor extractor, java.util.List<java.awt.image.BufferedImage> images) {
+        RUNNING.incrementAndGet();
+        try {
+            if (stopping) {
+                throw new IllegalStateException("this executor is shutting down; the batch was not classified");
+            }
+            return extractor.classify(images);
+        } finally {
+            RUNNING.decrementAndGet();
+        }
+    }
+
+    /**
+     * The feature extractor for the requested model (see {@link #get}).
+     *
+     * @throws IllegalArgumentException for a TorchScript archive or bf16, which run without the DenseNet's stages
+     */
+    static synchronized FeatureExtractor features(ModelRequest request, int threads) {
+        get(request, threads);
+        if (extractor == null) {
+            throw new IllegalArgumentException("--features needs a densenet4j checkpoint or .pth computed in fp32, not "
+                    + (request.file() == null ? "the bundled model" : request.file()) + " in "
+                    + request.precision() + " (a TorchScript archive holds no features)");
+        }
+        return extractor;
     }
 
     private static void awaitRunningBatches() {
@@ -88,6 +122,7 @@ final class ExecutorModel {
                     warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
                             .warn(warning));
             classifier = new ImageClassifier(loaded, manager);
+            extractor = loaded instanceof TrainedModel trained ? new FeatureExtractor(trained, manager) : null;
             loadedFrom = request;
             return classifier;
         } catch (IOException e) {

@@ -15,5 +15,9 @@ final class ImageRows {
         DataTypes.createStructField("error", DataTypes.StringType, true),
     });
 
+    /** {@link #SCHEMA} and, with --features, the pooled features the classifier saw. */
+    static final StructType WITH_FEATURES = SCHEMA.add(
+            DataTypes.createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), true));
+
     private ImageRows() {}
 }

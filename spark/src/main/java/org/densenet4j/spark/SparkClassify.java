@@ -71,6 +71,12 @@ public final class SparkClassify implements Callable<Integer> {
     @Option(names = "--topk", defaultValue = "3", description = "Labels per image (default: ${DEFAULT-VALUE}).")
     int topK;
 
+    @Option(
+            names = "--features",
+            description = "Add a 'features' column: the pooled features the classifier saw (1024 for densenet121), "
+                    + "from the same forward pass; needs a checkpoint or .pth in fp32.")
+    boolean features;
+
     @Option(names = "--partitions", description = "Repartition the input into this many partitions.")
     Integer partitions;
 
@@ -98,6 +104,12 @@ public final class SparkClassify implements Callable<Integer> {
         if (batchSize < 1 || threads < 1 || topK < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
         }
+        if (features
+                && (precision.precision() != org.densenet4j.infer.Precision.FP32
+                        || (model.given() != null && org.densenet4j.io.ScriptedModel.isArchive(model.given())))) {
+            throw new IllegalArgumentException("--features needs a densenet4j checkpoint or .pth computed in fp32: a "
+                    + "TorchScript archive or bf16 runs without the DenseNet's stages");
+        }
         SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
         if (master != null) {
             builder.master(master);
@@ -111,8 +123,9 @@ public final class SparkClassify implements Callable<Integer> {
                 rows = rows.repartition(partitions);
             }
             Dataset<Row> result = rows.mapPartitions(
-                    new ClassifyPartition(ModelRequest.of(model, precision.precision()), batchSize, threads, topK),
-                    Encoders.row(ImageRows.SCHEMA));
+                    new ClassifyPartition(
+                            ModelRequest.of(model, precision.precision()), batchSize, threads, topK, features),
+                    Encoders.row(features ? ImageRows.WITH_FEATURES : ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
             long images = written.count();

@@ -95,4 +95,60 @@ class SparkClassifyTest {
         }
         assertTrue(summary.jobSeconds() > 0);
     }
+
+    @Test
+    void featuresComeWithTheClassificationFromOneForwardPass() throws Exception {
+        Path images = tmp.resolve("images");
+        Files.createDirectories(images);
+        for (int i = 0; i < 3; i++) {
+            Files.copy(
+                    Path.of("../models/fashion-mnist/samples/test-" + i + ".png"), images.resolve("fm-" + i + ".png"));
+        }
+        SparkClassify job = new SparkClassify();
+        job.input = images.toString();
+        job.inputFormat = "auto";
+        job.output = tmp.resolve("features.parquet").toString();
+        new picocli.CommandLine(job.model).parseArgs("--checkpoint", BUNDLED.toString());
+        job.master = "local[2]";
+        job.batchSize = 2;
+        job.threads = 1;
+        job.topK = 2;
+        job.features = true;
+        assertEquals(3, job.run().images());
+
+        SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+        List<Row> rows;
+        try {
+            rows = spark.read().parquet(job.output).collectAsList();
+        } finally {
+            spark.stop();
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
+            org.densenet4j.infer.FeatureExtractor extractor =
+                    new org.densenet4j.infer.FeatureExtractor(loaded, manager);
+            ImageClassifier predict = new ImageClassifier(loaded.network(), loaded.spec(), manager);
+            for (Row row : rows) {
+                Path file = Path.of(row.getString(0).replaceFirst("^file:", ""));
+                BufferedImage image = ImageFiles.read(file);
+                List<Float> got = row.getList(row.fieldIndex("features"));
+                float[] want = extractor.features(image);
+                assertEquals(want.length, got.size());
+                float scale = 0;
+                for (float v : want) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                assertTrue(scale > 0, "features are not all zero");
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got.get(i), 1e-5 * scale, file + " feature " + i);
+                }
+                Classifications expected = predict.classify(image);
+                assertEquals(expected.best().getClassName(), row.getList(1).get(0), file.toString());
+                assertEquals(
+                        expected.best().getProbability(),
+                        (Double) row.getList(2).get(0),
+                        1e-4);
+            }
+        }
+    }
 }
