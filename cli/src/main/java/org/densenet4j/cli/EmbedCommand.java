@@ -1,20 +1,15 @@
 package org.densenet4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.densenet4j.base.AtomicFile;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.FeatureExtractor;
-import org.densenet4j.io.NpyFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,12 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code densenet4j embed}: per image, the pooled features the classifier sees, as .npy (with a file list) or CSV. */
+/** {@code densenet4j embed}: per image, the pooled features the classifier sees, in a {@link FeatureTable}. */
 @Command(
         name = "embed",
         mixinStandardHelpOptions = true,
-        description = "Write each image's features, the pooled maps the classifier sees (1024 values for densenet121), "
-                + "as FILE.npy (images x features, float32, with the image list in FILE.txt) or FILE.csv.")
+        description =
+                "Write each image's features, the pooled maps the classifier sees (1024 values for densenet121), "
+                        + "as FILE.npy (images x features, float32, with the image list in FILE.txt), FILE.csv or FILE.parquet.")
 final class EmbedCommand implements Callable<Integer> {
 
     private static final int BATCH = 32;
@@ -38,7 +34,12 @@ final class EmbedCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption weights;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE.npy|FILE.csv", description = "Where the features go.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE.npy|FILE.csv|FILE.parquet",
+            description =
+                    "Where the features go: .npy (with the image list in FILE.txt), .csv, or .parquet (columns file and features).")
     Path out;
 
     @Spec
@@ -46,12 +47,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        boolean npy = name.endsWith(".npy");
-        if (!npy && !name.endsWith(".csv")) {
-            throw new IllegalArgumentException("--out must end in .npy or .csv, got " + out
-                    + " (for a Parquet table of features, run spark-classify --features --output FILE.parquet)");
-        }
+        FeatureTable table = FeatureTable.forFile(out);
         List<Path> files = ImageInputs.expand(inputs);
         List<Path> embedded = new ArrayList<>();
         List<float[]> features = new ArrayList<>();
@@ -88,33 +84,7 @@ final class EmbedCommand implements Callable<Integer> {
                 err.println("densenet4j embed: no readable image among " + files.size() + " file(s)");
                 return 1;
             }
-            if (npy) {
-                float[] flat = new float[features.size() * dimension];
-                for (int i = 0; i < features.size(); i++) {
-                    System.arraycopy(features.get(i), 0, flat, i * dimension, dimension);
-                }
-                NpyFile.writeFloat32(manager.create(flat, new Shape(features.size(), dimension)), out);
-                Path list = out.resolveSibling(out.getFileName().toString().replaceAll("(?i)\\.npy$", ".txt"));
-                StringBuilder text = new StringBuilder();
-                embedded.forEach(f -> text.append(f).append('\n'));
-                AtomicFile.write(list, o -> o.write(text.toString().getBytes(StandardCharsets.UTF_8)));
-            } else {
-                StringBuilder csv = new StringBuilder("file");
-                for (int d = 0; d < dimension; d++) {
-                    csv.append(",f").append(d);
-                }
-                csv.append('\n');
-                for (int i = 0; i < embedded.size(); i++) {
-                    csv.append('"')
-                            .append(embedded.get(i).toString().replace("\"", "\"\""))
-                            .append('"');
-                    for (float v : features.get(i)) {
-                        csv.append(',').append(v);
-                    }
-                    csv.append('\n');
-                }
-                AtomicFile.write(out, o -> o.write(csv.toString().getBytes(StandardCharsets.UTF_8)));
-            }
+            table.write(out, embedded, features, dimension);
         }
         spec.commandLine().getOut().printf("%d image(s) x %d features -> %s%n", embedded.size(), dimension, out);
         spec.commandLine().getOut().flush();
