@@ -64,24 +64,31 @@ class TorchScriptExportTest {
                         10));
     }
 
+    /** A model of {@code config} with random weights and BN statistics (the same for the same seed), identity norm. */
+    private static TrainedModel randomModel(DenseNetConfig config, int side, int seed, NDManager m) {
+        Engine.getInstance().setRandomSeed(seed);
+        int channels = config.inputChannels();
+        DenseNet net = new DenseNet(config);
+        net.initialize(m, DataType.FLOAT32, new Shape(1, channels, side, side));
+        TestNetworks.randomizeNorms(net, m);
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        java.util.Arrays.fill(std, 1f);
+        List<String> names =
+                IntStream.range(0, config.classes()).mapToObj(i -> "c" + i).collect(Collectors.toList());
+        return new TrainedModel(new ModelSpec("test", config, side, side, names, new Normalization(mean, std)), net);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
     void libtorchRunsTheArchiveWithDensenet4jsLogits(
             String family, LayerType layerType, ConcatOrder order, StemType stem, int channels, int side, int classes)
             throws Exception {
         DenseNetConfig config = TestNetworks.small(layerType, order, stem, channels, classes);
-        Engine.getInstance().setRandomSeed(13);
         try (NDManager m = NDManager.newBaseManager()) {
-            DenseNet net = new DenseNet(config);
-            net.initialize(m, DataType.FLOAT32, new Shape(1, channels, side, side));
-            TestNetworks.randomizeNorms(net, m);
-            float[] mean = new float[channels];
-            float[] std = new float[channels];
-            java.util.Arrays.fill(std, 1f);
-            List<String> names =
-                    IntStream.range(0, classes).mapToObj(i -> "c" + i).collect(Collectors.toList());
-            TrainedModel model = new TrainedModel(
-                    new ModelSpec("test", config, side, side, names, new Normalization(mean, std)), net);
+            TrainedModel model = randomModel(config, side, 13, m);
+            DenseNet net = model.network();
+            List<String> names = model.spec().classNames();
             Path dir = tmp.resolve(family.replace(' ', '-').replace(",", ""));
             java.nio.file.Files.createDirectories(dir);
             TorchScriptExport.write(model, dir.resolve("model.pt"));
@@ -232,18 +239,8 @@ class TorchScriptExportTest {
             org.junit.jupiter.api.Assumptions.abort("this CPU has no native bfloat16: " + e.getMessage());
         }
         DenseNetConfig config = TestNetworks.small(layerType, order, stem, channels, classes);
-        Engine.getInstance().setRandomSeed(21);
         try (NDManager m = NDManager.newBaseManager()) {
-            DenseNet net = new DenseNet(config);
-            net.initialize(m, DataType.FLOAT32, new Shape(1, channels, side, side));
-            TestNetworks.randomizeNorms(net, m);
-            float[] mean = new float[channels];
-            float[] std = new float[channels];
-            java.util.Arrays.fill(std, 1f);
-            List<String> names =
-                    IntStream.range(0, classes).mapToObj(i -> "c" + i).collect(Collectors.toList());
-            TrainedModel model = new TrainedModel(
-                    new ModelSpec("test", config, side, side, names, new Normalization(mean, std)), net);
+            TrainedModel model = randomModel(config, side, 21, m);
             Path archive = tmp.resolve("bf16-" + family.replace(' ', '-').replace(",", "") + ".pt");
             TorchScriptExport.write(model, archive, org.densenet4j.infer.Precision.BF16);
             org.densenet4j.infer.InferenceModel half =

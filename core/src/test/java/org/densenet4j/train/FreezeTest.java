@@ -7,19 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.Normalization;
-import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.ConcatOrder;
@@ -39,14 +34,7 @@ class FreezeTest {
     Path tmp;
 
     private static TrainedModel pretrained(NDManager manager) {
-        DenseNetConfig config =
-                TestNetworks.small(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 1, 10);
-        DenseNet net = new DenseNet(config);
-        net.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
-        TestNetworks.randomizeNorms(net, manager);
-        List<String> names = IntStream.range(0, 10).mapToObj(i -> "c" + i).collect(Collectors.toList());
-        Normalization grey = new Normalization(new float[] {0.29f}, new float[] {0.35f});
-        return new TrainedModel(new ModelSpec("pretrained", config, 28, 28, names, grey), net);
+        return RandomPretrained.of(manager, 1, 10, new Normalization(new float[] {0.29f}, new float[] {0.35f}));
     }
 
     /** Every tensor (weights and BN statistics) after two steps of fine-tuning from {@link #pretrained}. */

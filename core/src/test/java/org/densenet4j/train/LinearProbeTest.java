@@ -4,26 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.data.Normalization;
-import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
-import org.densenet4j.model.LayerType;
-import org.densenet4j.model.StemType;
 import org.densenet4j.model.TestNetworks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +29,7 @@ class LinearProbeTest {
 
     /** The same random pretrained network on every call. */
     private static TrainedModel pretrained(NDManager manager) {
-        ai.djl.engine.Engine.getInstance().setRandomSeed(17);
-        DenseNetConfig config =
-                TestNetworks.small(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 1, 10);
-        DenseNet net = new DenseNet(config);
-        net.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
-        TestNetworks.randomizeNorms(net, manager);
-        List<String> names = IntStream.range(0, 10).mapToObj(i -> "c" + i).collect(Collectors.toList());
-        return new TrainedModel(new ModelSpec("pretrained", config, 28, 28, names, GREY), net);
+        return RandomPretrained.of(manager, 1, 10, GREY);
     }
 
     @Test

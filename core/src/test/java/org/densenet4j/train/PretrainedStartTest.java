@@ -17,17 +17,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.Normalization;
-import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
-import org.densenet4j.model.LayerType;
-import org.densenet4j.model.StemType;
 import org.densenet4j.model.TestNetworks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,13 +38,7 @@ class PretrainedStartTest {
 
     /** A pretrained colour model with random weights and BN statistics, as an import would give. */
     private static TrainedModel pretrained(NDManager manager, int classes) {
-        DenseNetConfig config =
-                TestNetworks.small(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 3, classes);
-        DenseNet net = new DenseNet(config);
-        net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 28, 28));
-        TestNetworks.randomizeNorms(net, manager);
-        List<String> names = IntStream.range(0, classes).mapToObj(i -> "c" + i).collect(Collectors.toList());
-        return new TrainedModel(new ModelSpec("pretrained", config, 28, 28, names, IMAGENET), net);
+        return RandomPretrained.of(manager, 3, classes, IMAGENET);
     }
 
     private static Map<String, float[]> values(DenseNet net) {

@@ -41,26 +41,23 @@ final class ExecutorModel {
      */
     static java.util.List<ai.djl.modality.Classifications> classify(
             ImageClassifier classifier, java.util.List<java.awt.image.BufferedImage> images) {
-        RUNNING.incrementAndGet();
-        try {
-            if (stopping) {
-                throw new IllegalStateException("this executor is shutting down; the batch was not classified");
-            }
-            return classifier.classify(images);
-        } finally {
-            RUNNING.decrementAndGet();
-        }
+        return unlessStopping(() -> classifier.classify(images));
     }
 
     /** As {@link #classify}, keeping each image's features (one forward pass). */
     static java.util.List<FeatureExtractor.Classified> classifyWithFeatures(
             FeatureExtractor extractor, java.util.List<java.awt.image.BufferedImage> images) {
+        return unlessStopping(() -> extractor.classify(images));
+    }
+
+    /** Runs a forward pass, counted so that shutdown waits for it, unless the JVM is already shutting down. */
+    private static <T> T unlessStopping(java.util.function.Supplier<T> forward) {
         RUNNING.incrementAndGet();
         try {
             if (stopping) {
                 throw new IllegalStateException("this executor is shutting down; the batch was not classified");
             }
-            return extractor.classify(images);
+            return forward.get();
         } finally {
             RUNNING.decrementAndGet();
         }
