@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """The PyTorch peer of the benchmark harness (scripts/benchmark.sh), on Debian's python3-torch.
 
-    bench_pytorch.py MODEL C H W BATCH MODE [--onnx OUT.onnx] [--threads 2]
+    bench_pytorch.py MODEL C H W BATCH MODE [--onnx OUT.onnx] [--threads 2] [--channels-last] [--bf16]
 
 MODE is infer or train (forward, backward, SGD with Nesterov momentum 0.9 and weight decay 1e-4).
+--channels-last stores the model and input as channels_last; --bf16 runs under torch.autocast("cpu",
+dtype=torch.bfloat16): PyTorch's best settings on a CPU with native bfloat16.
 Prints one JSON object: images_per_second, median_seconds, peak_rss_bytes.
 """
 import argparse
@@ -59,6 +61,8 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--iterations", type=int, default=5)
     p.add_argument("--onnx", default=None)
+    p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--bf16", action="store_true", help="torch.autocast to bfloat16")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -69,13 +73,18 @@ def main():
     if a.onnx:
         model.eval()
         torch.onnx.export(model, x, a.onnx, opset_version=13, input_names=["images"], output_names=["logits"])
+    if a.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16)
     times = []
     if a.mode == "infer":
         model.eval()
         with torch.no_grad():
             for i in range(a.warmup + a.iterations):
                 start = time.perf_counter()
-                model(x)
+                with autocast:
+                    model(x)
                 if i >= a.warmup:
                     times.append(time.perf_counter() - start)
     else:
@@ -84,7 +93,9 @@ def main():
         for i in range(a.warmup + a.iterations):
             start = time.perf_counter()
             opt.zero_grad()
-            F.cross_entropy(model(x), y).backward()
+            with autocast:
+                loss = F.cross_entropy(model(x), y)
+            loss.backward()
             opt.step()
             if i >= a.warmup:
                 times.append(time.perf_counter() - start)
