@@ -20,6 +20,29 @@ public final class AntialiasedResize {
      * @throws IllegalArgumentException if a size is not positive or the array does not hold the image
      */
     public static byte[] resize(byte[] pixels, int channels, int height, int width, int outHeight, int outWidth) {
+        return resizeRegion(pixels, channels, height, width, outHeight, outWidth, 0, 0, outHeight, outWidth);
+    }
+
+    /**
+     * Rows {@code top..top+rows} and columns {@code left..left+cols} of the image resized to {@code outHeight} x
+     * {@code outWidth}, computed without the rest: each output pixel depends only on its own position, so the values
+     * are those of the whole resize, while the work and memory are bounded by the region. This is what keeps
+     * Resize(256) + CenterCrop(224) of a 1 x 60,000 image small (its full resize would hold 15 million rows).
+     *
+     * @throws IllegalArgumentException if a size is not positive, the region is outside the resized image, or the
+     *     array does not hold the image
+     */
+    public static byte[] resizeRegion(
+            byte[] pixels,
+            int channels,
+            int height,
+            int width,
+            long outHeight,
+            long outWidth,
+            long top,
+            long left,
+            int rows,
+            int cols) {
         if (channels < 1 || height < 1 || width < 1 || outHeight < 1 || outWidth < 1) {
             throw new IllegalArgumentException("cannot resize a " + channels + "x" + height + "x" + width + " image to "
                     + outHeight + "x" + outWidth + ": sizes must be positive");
@@ -28,65 +51,60 @@ public final class AntialiasedResize {
             throw new IllegalArgumentException(
                     pixels.length + " bytes do not hold a " + channels + "x" + height + "x" + width + " image");
         }
-        byte[] horizontal = pixels;
-        int rows = height;
-        if (outWidth != width) {
-            horizontal = pass(pixels, channels, height, width, outWidth, true);
+        if (top < 0 || left < 0 || rows < 1 || cols < 1 || top + rows > outHeight || left + cols > outWidth) {
+            throw new IllegalArgumentException("region " + rows + "x" + cols + " at (" + top + ", " + left
+                    + ") is outside a " + outHeight + "x" + outWidth + " image");
         }
-        if (outHeight == rows) {
-            return horizontal == pixels ? pixels.clone() : horizontal;
-        }
-        return pass(horizontal, channels, rows, outWidth, outHeight, false);
-    }
+        // Like Pillow, a pass whose size does not change is skipped.
+        Coefficients horizontal = outWidth != width ? Coefficients.of(width, outWidth, left, cols) : null;
+        Coefficients vertical = outHeight != height ? Coefficients.of(height, outHeight, top, rows) : null;
+        int firstRow = vertical != null ? vertical.lowestInput() : (int) top;
+        int midRows = vertical != null ? vertical.highestInputEnd() - firstRow : rows;
 
-    /**
-     * One separable pass: along rows ({@code alongWidth}) from {@code width} to {@code outSize} columns, or along
-     * columns from {@code height} to {@code outSize} rows.
-     */
-    private static byte[] pass(byte[] in, int channels, int height, int width, int outSize, boolean alongWidth) {
-        int inSize = alongWidth ? width : height;
-        Coefficients k = Coefficients.of(inSize, outSize);
-        int outH = alongWidth ? height : outSize;
-        int outW = alongWidth ? outSize : width;
-        byte[] out = new byte[channels * outH * outW];
+        // Horizontal pass over only the input rows the vertical pass reads (Pillow's ybox).
+        byte[] mid = new byte[channels * midRows * cols];
         for (int c = 0; c < channels; c++) {
-            int inPlane = c * height * width;
-            int outPlane = c * outH * outW;
-            for (int y = 0; y < outH; y++) {
-                for (int x = 0; x < outW; x++) {
-                    int o = alongWidth ? x : y;
-                    int first = k.first[o];
-                    long sum = 1L << (PRECISION_BITS - 1);
-                    for (int i = 0; i < k.count[o]; i++) {
-                        int src = alongWidth ? inPlane + y * width + first + i : inPlane + (first + i) * width + x;
-                        sum += (in[src] & 0xff) * (long) k.weights[o * k.size + i];
-                    }
-                    out[outPlane + y * outW + x] = clip8(sum);
+            for (int y = 0; y < midRows; y++) {
+                int in = (c * height + firstRow + y) * width;
+                int out = (c * midRows + y) * cols;
+                for (int x = 0; x < cols; x++) {
+                    mid[out + x] =
+                            horizontal == null ? pixels[in + (int) left + x] : horizontal.apply(pixels, in, 1, x);
+                }
+            }
+        }
+        if (vertical == null) {
+            return mid;
+        }
+        byte[] out = new byte[channels * rows * cols];
+        for (int c = 0; c < channels; c++) {
+            int plane = c * midRows * cols;
+            for (int y = 0; y < rows; y++) {
+                for (int x = 0; x < cols; x++) {
+                    out[(c * rows + y) * cols + x] = vertical.apply(mid, plane - firstRow * cols + x, cols, y);
                 }
             }
         }
         return out;
     }
 
-    private static byte clip8(long value) {
-        long v = value >> PRECISION_BITS;
-        return (byte) (v < 0 ? 0 : v > 255 ? 255 : v);
-    }
-
-    /** Pillow's {@code precompute_coeffs} and {@code normalize_coeffs_8bpc} for the bilinear filter. */
+    /**
+     * Pillow's {@code precompute_coeffs} and {@code normalize_coeffs_8bpc} for the bilinear filter, for {@code count}
+     * outputs from {@code firstOutput} on.
+     */
     private record Coefficients(int[] first, int[] count, int[] weights, int size) {
 
-        static Coefficients of(int inSize, int outSize) {
+        static Coefficients of(int inSize, long outSize, long firstOutput, int outputs) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = 1.0 * filterScale; // the bilinear filter's support is 1
             int size = (int) Math.ceil(support) * 2 + 1;
-            int[] first = new int[outSize];
-            int[] count = new int[outSize];
-            int[] weights = new int[outSize * size];
+            int[] first = new int[outputs];
+            int[] count = new int[outputs];
+            int[] weights = new int[outputs * size];
             double[] w = new double[size];
-            for (int o = 0; o < outSize; o++) {
-                double center = (o + 0.5) * scale;
+            for (int o = 0; o < outputs; o++) {
+                double center = (firstOutput + o + 0.5) * scale;
                 double inverse = 1.0 / filterScale;
                 int min = Math.max((int) (center - support + 0.5), 0);
                 int max = Math.min((int) (center + support + 0.5), inSize) - min;
@@ -106,6 +124,34 @@ public final class AntialiasedResize {
                 count[o] = max;
             }
             return new Coefficients(first, count, weights, size);
+        }
+
+        /** The first input index any output reads. */
+        int lowestInput() {
+            return first[0]; // outputs read ever later inputs
+        }
+
+        /** One past the last input index any output reads. */
+        int highestInputEnd() {
+            int end = 0;
+            for (int o = 0; o < first.length; o++) {
+                end = Math.max(end, first[o] + count[o]);
+            }
+            return end;
+        }
+
+        /**
+         * Output {@code o} (relative to the first computed), reading {@code in[base + i * stride]} for the input
+         * indices {@code i} of its window.
+         */
+        byte apply(byte[] in, int base, int stride, int o) {
+            long sum = 1L << (PRECISION_BITS - 1);
+            int start = base + first[o] * stride;
+            for (int i = 0; i < count[o]; i++) {
+                sum += (in[start + i * stride] & 0xff) * (long) weights[o * size + i];
+            }
+            long v = sum >> PRECISION_BITS;
+            return (byte) (v < 0 ? 0 : v > 255 ? 255 : v);
         }
 
         private static double triangle(double x) {

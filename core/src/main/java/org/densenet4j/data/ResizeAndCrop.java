@@ -20,20 +20,31 @@ public record ResizeAndCrop(int resize, int crop) {
         }
     }
 
-    /** Planar 8-bit pixels (C, H, W) of any size to (C, crop, crop). */
+    /**
+     * Planar 8-bit pixels (C, H, W) of any size to (C, crop, crop). Only the kept region is resized ({@link
+     * AntialiasedResize#resizeRegion}), so an image of extreme aspect ratio costs no more than the crop.
+     */
     public byte[] apply(byte[] pixels, int channels, int height, int width) {
         // torchvision: the shorter side becomes `resize`, the longer int(resize * long / short).
-        int outHeight;
-        int outWidth;
+        long outHeight;
+        long outWidth;
         if (width <= height) {
             outWidth = resize;
-            outHeight = (int) ((long) resize * height / width);
+            outHeight = (long) resize * height / width;
         } else {
             outHeight = resize;
-            outWidth = (int) ((long) resize * width / height);
+            outWidth = (long) resize * width / height;
         }
-        byte[] resized = AntialiasedResize.resize(pixels, channels, height, width, outHeight, outWidth);
-        return centerCrop(resized, channels, outHeight, outWidth, crop, crop);
+        long top = offset(outHeight, crop);
+        long left = offset(outWidth, crop);
+        long firstRow = Math.max(top, 0);
+        long firstCol = Math.max(left, 0);
+        int rows = (int) (Math.min(top + crop, outHeight) - firstRow);
+        int cols = (int) (Math.min(left + crop, outWidth) - firstCol);
+        byte[] kept = AntialiasedResize.resizeRegion(
+                pixels, channels, height, width, outHeight, outWidth, firstRow, firstCol, rows, cols);
+        // A resized side shorter than the crop is padded around, as torchvision pads.
+        return rows == crop && cols == crop ? kept : centerCrop(kept, channels, rows, cols, crop, crop);
     }
 
     /**
@@ -41,8 +52,8 @@ public record ResizeAndCrop(int resize, int crop) {
      * to even), as torchvision's {@code CenterCrop}; a region larger than the image is padded with zeros around it.
      */
     public static byte[] centerCrop(byte[] pixels, int channels, int height, int width, int cropHeight, int cropWidth) {
-        int top = offset(height, cropHeight);
-        int left = offset(width, cropWidth);
+        int top = (int) offset(height, cropHeight);
+        int left = (int) offset(width, cropWidth);
         byte[] out = new byte[channels * cropHeight * cropWidth];
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < cropHeight; y++) {
@@ -62,7 +73,7 @@ public record ResizeAndCrop(int resize, int crop) {
     }
 
     /** Where the crop starts: torchvision pads (crop - size) // 2 before a smaller image. */
-    private static int offset(int size, int crop) {
-        return crop > size ? -((crop - size) / 2) : (int) Math.rint((size - crop) / 2.0);
+    private static long offset(long size, int crop) {
+        return crop > size ? -((crop - size) / 2) : (long) Math.rint((size - crop) / 2.0);
     }
 }

@@ -75,9 +75,18 @@ public record ModelSpec(
     /** The preprocessing an input description ({@link #describeInput}) names, or null for squashing. */
     public static ResizeAndCrop resizeAndCrop(java.util.Map<String, ?> input) {
         Object resize = input.get("resize");
-        return resize == null
-                ? null
-                : new ResizeAndCrop(((Number) resize).intValue(), ((Number) input.get("height")).intValue());
+        if (resize == null) {
+            return null;
+        }
+        // A file may say anything: only a whole number in range is a size (no truncation of 1e12 or 256.7).
+        if (!(resize instanceof Number n)
+                || n.doubleValue() != Math.rint(n.doubleValue())
+                || n.doubleValue() < 1
+                || n.doubleValue() > MAX_SIDE) {
+            throw new IllegalArgumentException(
+                    "input.resize must be a whole number of pixels in 1.." + MAX_SIDE + ", got " + resize);
+        }
+        return new ResizeAndCrop(n.intValue(), ((Number) input.get("height")).intValue());
     }
 
     /** Turns images of any size and colour mode into this model's input pixels. */

@@ -168,7 +168,7 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
             return new Checked(spec, p);
         } catch (ZipException e) {
             throw new IOException(file + ": not a TorchScript archive (" + e.getMessage() + ")", e);
-        } catch (JsonParseException | ClassCastException | NullPointerException e) {
+        } catch (JsonParseException | ClassCastException | NullPointerException | IllegalArgumentException e) {
             throw new IOException(file + ": malformed extra files (" + e.getMessage() + ")", e);
         }
     }

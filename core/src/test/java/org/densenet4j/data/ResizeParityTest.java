@@ -80,4 +80,32 @@ class ResizeParityTest {
         // torchvision pads (5 - 3) // 2 = 1 before and 1 after.
         assertArrayEquals(new byte[] {0, 1, 2, 3, 0}, ResizeAndCrop.centerCrop(one, 1, 1, 3, 1, 5));
     }
+
+    @org.junit.jupiter.api.Test
+    void resizingOnlyTheKeptRegionGivesTheWholeResizesPixelsPaddingIncluded() throws IOException {
+        Image photo = png("flower.png");
+        for (ResizeAndCrop pipeline : new ResizeAndCrop[] {ResizeAndCrop.IMAGENET, new ResizeAndCrop(200, 224)}) {
+            int outHeight = pipeline.resize();
+            int outWidth = (int) ((long) pipeline.resize() * photo.width() / photo.height());
+            byte[] whole =
+                    AntialiasedResize.resize(photo.pixels(), 3, photo.height(), photo.width(), outHeight, outWidth);
+            byte[] expected = ResizeAndCrop.centerCrop(whole, 3, outHeight, outWidth, pipeline.crop(), pipeline.crop());
+            assertArrayEquals(
+                    expected, pipeline.apply(photo.pixels(), 3, photo.height(), photo.width()), "" + pipeline);
+        }
+    }
+
+    /** Hostile shapes: a 1 x 60,000 image would resize to 256 x 15,360,000 (11 GB) if the whole image were resized. */
+    @org.junit.jupiter.api.Test
+    void extremeAspectRatiosCostNoMoreThanTheCrop() {
+        for (int[] size : new int[][] {{1, 60_000}, {60_000, 1}, {1, 1}}) {
+            byte[] pixels = new byte[3 * size[0] * size[1]];
+            java.util.Arrays.fill(pixels, (byte) 200);
+            byte[] out = ResizeAndCrop.IMAGENET.apply(pixels, 3, size[0], size[1]);
+            assertEquals(3 * 224 * 224, out.length);
+            for (byte b : out) {
+                assertEquals(200, b & 0xff, "a flat image stays flat");
+            }
+        }
+    }
 }

@@ -105,4 +105,15 @@ class HostileCheckpointTest {
         Exception e = refused(file);
         assertTrue(e.getMessage().contains("input size"), e.getMessage());
     }
+
+    /** A resize that is not a whole number of pixels in range is refused, never truncated or cast. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0", "-5", "1e12", "256.7", "\"big\""})
+    void aBadResizeIsRefusedNamingTheValue(String resize) throws IOException {
+        Path file = edited(
+                "resize.d4j", j -> j.replace("\"width\": 28", "\"width\": 28, \"resize\": " + resize), null, null);
+        Exception e = refused(file);
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("input.resize must be a whole number"), e.getMessage());
+    }
 }
