@@ -1,9 +1,7 @@
 package org.densenet4j.cli;
 
 import org.densenet4j.infer.Precision;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code --precision fp32|bf16}, shared by every verb that runs a model. */
 public final class PrecisionOption {
@@ -22,14 +20,9 @@ public final class PrecisionOption {
     }
 
     /** Parses a precision name; an unknown one is a usage error. */
-    static final class Converter implements ITypeConverter<Precision> {
-        @Override
-        public Precision convert(String value) {
-            try {
-                return Precision.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class Converter extends ParsingConverter<Precision> {
+        Converter() {
+            super(Precision::parse);
         }
     }
 }

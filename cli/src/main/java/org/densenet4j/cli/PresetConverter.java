@@ -2,18 +2,11 @@ package org.densenet4j.cli;
 
 import org.densenet4j.model.Preset;
 import org.densenet4j.model.Presets;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Parses a model name; an unknown one is a usage error that lists the valid names. */
-final class PresetConverter implements ITypeConverter<Preset> {
+final class PresetConverter extends ParsingConverter<Preset> {
 
-    @Override
-    public Preset convert(String value) {
-        try {
-            return Presets.named(value);
-        } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(e.getMessage());
-        }
+    PresetConverter() {
+        super(Presets::named);
     }
 }

@@ -1,9 +1,7 @@
 package org.densenet4j.cli;
 
 import org.densenet4j.io.TorchLayout;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /** How to read a PyTorch file: its key layout and strictness, shared by every verb that reads one. */
 public final class PthOptions {
@@ -27,14 +25,9 @@ public final class PthOptions {
     }
 
     /** Parses a layout name; an unknown one is a usage error. */
-    static final class LayoutConverter implements ITypeConverter<TorchLayout> {
-        @Override
-        public TorchLayout convert(String value) {
-            try {
-                return TorchLayout.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class LayoutConverter extends ParsingConverter<TorchLayout> {
+        LayoutConverter() {
+            super(TorchLayout::parse);
         }
     }
 }

@@ -295,8 +295,9 @@ final class TrainCommand implements Callable<Integer> {
         EvaluationPrinter.print(out, result.finalEvaluation());
         ConfusionPlot.write(result.finalEvaluation(), dir.resolve("confusion.png"));
         out.printf(
-                "checkpoint: %s%nmetrics: %s, %s, %s%n",
+                "checkpoint: %s (images %s)%nmetrics: %s, %s, %s%n",
                 result.checkpoint(),
+                result.spec().describePreprocessing(),
                 dir.resolve("metrics.csv"),
                 dir.resolve("metrics.json"),
                 dir.resolve("curves.png"));
@@ -344,14 +345,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Parses --freeze; an unknown part is a usage error. */
-    static final class FreezeConverter implements picocli.CommandLine.ITypeConverter<Freeze> {
-        @Override
-        public Freeze convert(String value) {
-            try {
-                return Freeze.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class FreezeConverter extends ParsingConverter<Freeze> {
+        FreezeConverter() {
+            super(Freeze::parse);
         }
     }
 }

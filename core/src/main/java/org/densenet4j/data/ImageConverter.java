@@ -33,9 +33,8 @@ public final class ImageConverter {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
         }
-        if (resizeAndCrop != null && (resizeAndCrop.crop() != height || resizeAndCrop.crop() != width)) {
-            throw new IllegalArgumentException(
-                    "a crop of " + resizeAndCrop.crop() + " cannot feed a " + height + "x" + width + " input");
+        if (resizeAndCrop != null) {
+            resizeAndCrop.checkFeeds(height, width);
         }
         this.channels = channels;
         this.height = height;

@@ -65,9 +65,8 @@ public final class ImageFolderDataset extends LabelledImages {
      */
     public static ImageFolderDataset scan(Path root, int channels, int height, int width, ResizeAndCrop resizeAndCrop)
             throws InvalidDatasetException {
-        if (resizeAndCrop != null && (resizeAndCrop.crop() != height || resizeAndCrop.crop() != width)) {
-            throw new IllegalArgumentException("a crop of " + resizeAndCrop.crop() + " for " + height + "x" + width
-                    + " images: give the same --image-size");
+        if (resizeAndCrop != null) {
+            resizeAndCrop.checkFeeds(height, width);
         }
         if (!Files.isDirectory(root)) {
             throw new InvalidDatasetException(root, "not a directory (expected one sub-folder per class)");

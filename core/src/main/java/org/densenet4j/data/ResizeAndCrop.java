@@ -21,6 +21,18 @@ public record ResizeAndCrop(int resize, int crop) {
     }
 
     /**
+     * Checks that this pipeline's crop is the {@code height} x {@code width} input it is meant to feed.
+     *
+     * @throws IllegalArgumentException naming both sizes
+     */
+    public void checkFeeds(int height, int width) {
+        if (crop != height || crop != width) {
+            throw new IllegalArgumentException("a crop of " + crop + " cannot feed a " + height + "x" + width
+                    + " input: give the same --image-size");
+        }
+    }
+
+    /**
      * Planar 8-bit pixels (C, H, W) of any size to (C, crop, crop). Only the kept region is resized ({@link
      * AntialiasedResize#resizeRegion}), so an image of extreme aspect ratio costs no more than the crop.
      */

@@ -82,14 +82,10 @@ public final class FeatureExtractor {
                     .singletonOrThrow()
                     .softmax(1);
             List<float[]> features = rows(pooled);
-            List<float[]> rows = rows(probabilities);
+            List<Classifications> classifications = ImageBatch.classifications(spec, probabilities);
             List<Classified> out = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
-                List<Double> p = new ArrayList<>(rows.get(i).length);
-                for (float v : rows.get(i)) {
-                    p.add((double) v);
-                }
-                out.add(new Classified(new Classifications(spec.classNames(), p), features.get(i)));
+                out.add(new Classified(classifications.get(i), features.get(i)));
             }
             return out;
         }
@@ -97,17 +93,7 @@ public final class FeatureExtractor {
 
     /** The (N, D) pooled features of a batch, in {@code scope}. */
     private NDArray pooled(List<BufferedImage> images, NDManager scope, ParameterStore ps) {
-        for (int i = 0; i < images.size(); i++) {
-            if (images.get(i) == null) {
-                throw new IllegalArgumentException("image " + i + " of " + images.size() + " is null (ImageIO.read "
-                        + "returns null for a file that is not a readable image)");
-            }
-        }
-        int size = spec.channels() * spec.height() * spec.width();
-        float[] data = new float[images.size() * size];
-        for (int i = 0; i < images.size(); i++) {
-            spec.normalization().apply(converter.toPixels(images.get(i)), data, i * size);
-        }
+        float[] data = ImageBatch.inputs(spec, converter, images);
         NDArray x = scope.create(data, spec.batchShape(images.size()));
         NDArray pooled = network.features(ps, x);
         pooled.attach(scope);

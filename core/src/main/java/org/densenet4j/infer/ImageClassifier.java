@@ -8,7 +8,6 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.densenet4j.data.ImageConverter;
@@ -77,42 +76,16 @@ public final class ImageClassifier {
      * @throws NonFiniteOutputException if the model answers NaN or infinity
      */
     public List<Classifications> classify(List<BufferedImage> images) {
-        for (int i = 0; i < images.size(); i++) {
-            if (images.get(i) == null) {
-                throw new IllegalArgumentException("image " + i + " of " + images.size() + " is null (ImageIO.read "
-                        + "returns null for a file that is not a readable image; classify(Path) reads and checks it)");
-            }
-        }
+        float[] data = ImageBatch.inputs(spec, converter, images);
         if (images.isEmpty()) {
             return List.of();
-        }
-        int size = spec.channels() * spec.height() * spec.width();
-        float[] data = new float[images.size() * size];
-        for (int i = 0; i < images.size(); i++) {
-            spec.normalization().apply(converter.toPixels(images.get(i)), data, i * size);
         }
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.create(data, spec.batchShape(images.size()));
             NDArray probabilities = network.forward(new ParameterStore(scope, false), new NDList(x), false)
                     .singletonOrThrow()
                     .softmax(1);
-            float[] p = probabilities.toFloatArray();
-            for (float v : p) {
-                if (!Float.isFinite(v)) {
-                    throw new NonFiniteOutputException("the model's output is NaN or infinite: its weights hold NaN "
-                            + "or infinite values (loaded with --non-strict, or from a diverged run)");
-                }
-            }
-            int k = spec.classNames().size();
-            List<Classifications> out = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                List<Double> row = new ArrayList<>(k);
-                for (int c = 0; c < k; c++) {
-                    row.add((double) p[i * k + c]);
-                }
-                out.add(new Classifications(spec.classNames(), row));
-            }
-            return out;
+            return ImageBatch.classifications(spec, probabilities);
         }
     }
 }

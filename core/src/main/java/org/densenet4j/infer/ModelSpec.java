@@ -40,9 +40,8 @@ public record ModelSpec(
             throw new IllegalArgumentException("normalisation for " + normalization.channels()
                     + " channel(s) but the model takes " + config.inputChannels());
         }
-        if (resizeAndCrop != null && (resizeAndCrop.crop() != height || resizeAndCrop.crop() != width)) {
-            throw new IllegalArgumentException(
-                    "a crop of " + resizeAndCrop.crop() + " for a " + height + "x" + width + " input");
+        if (resizeAndCrop != null) {
+            resizeAndCrop.checkFeeds(height, width);
         }
     }
 

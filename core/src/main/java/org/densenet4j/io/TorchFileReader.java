@@ -207,12 +207,7 @@ public final class TorchFileReader {
     private static Object materialise(
             Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages, int depth)
             throws IOException {
-        if (depth > MAX_DEPTH) {
-            throw new TorchFormatException(
-                    file,
-                    "objects nested more than " + MAX_DEPTH + " levels deep; a state "
-                            + "dict is nested 1 or 2 levels");
-        }
+        checkDepth(file, depth);
         if (o instanceof TensorRef t) {
             return toTensor(t, file, zip, prefix, storages);
         }
@@ -287,14 +282,19 @@ public final class TorchFileReader {
         }
     }
 
-    private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth)
-            throws TorchFormatException {
+    /** Refuses nesting no state dict has, before recursing any deeper. */
+    private static void checkDepth(Path file, int depth) throws TorchFormatException {
         if (depth > MAX_DEPTH) {
             throw new TorchFormatException(
                     file,
                     "objects nested more than " + MAX_DEPTH + " levels deep; a state "
                             + "dict is nested 1 or 2 levels");
         }
+    }
+
+    private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth)
+            throws TorchFormatException {
+        checkDepth(file, depth);
         if (o instanceof TensorRef t) {
             StorageRef known = refs.putIfAbsent(t.storage().key(), t.storage());
             if (known != null && !known.equals(t.storage())) {

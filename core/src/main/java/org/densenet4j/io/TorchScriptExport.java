@@ -319,36 +319,15 @@ public final class TorchScriptExport {
             if (precision == Precision.BF16) {
                 return folded(config);
             }
-            boolean half = false;
             boolean imagenet = config.stem() == StemType.IMAGENET;
             boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
             boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
             int blocks = config.blockLayers().length;
             String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
             StringBuilder c = new StringBuilder();
-            c.append("class DenseNet(Module):\n");
-            c.append("  __parameters__ = []\n");
-            c.append("  __buffers__ = []\n");
-            c.append("  training : bool\n");
-            c.append("  _is_full_backward_hook : NoneType\n");
-            c.append("  stem_weights : List[Tensor]\n");
-            for (int b = 1; b <= blocks; b++) {
-                c.append("  denseblock").append(b).append(" : List[List[Tensor]]\n");
-                if (b < blocks) {
-                    c.append("  transition").append(b).append(" : List[Tensor]\n");
-                }
-            }
-            c.append("  head_weights : List[Tensor]\n");
+            header(c, blocks);
             c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
-            if (half) {
-                c.append(
-                        "    # bfloat16 inside (ScalarType 15), float32 at the edges (6); channels-last maps (MemoryFormat 2) for "
-                                + "oneDNN's bfloat16 kernels\n");
-                c.append(
-                        "    x = (self).stem(torch.contiguous(torch.to(images, 15), memory_format=2), self.stem_weights, )\n");
-            } else {
-                c.append("    x = (self).stem(images, self.stem_weights, )\n");
-            }
+            c.append("    x = (self).stem(images, self.stem_weights, )\n");
             for (int b = 1; b <= blocks; b++) {
                 c.append("    x = (self).dense_block(x, self.denseblock")
                         .append(b)
@@ -359,10 +338,7 @@ public final class TorchScriptExport {
                             .append(", )\n");
                 }
             }
-            c.append(
-                    half
-                            ? "    return torch.to((self).head(x, self.head_weights, ), 6)\n"
-                            : "    return (self).head(x, self.head_weights, )\n");
+            c.append("    return (self).head(x, self.head_weights, )\n");
             c.append("  def norm_relu(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    at: int) -> "
                     + "Tensor:\n");
             c.append("    # eval-mode batch normalisation with the weights at p[at:at + 4], then ReLU\n");
@@ -412,10 +388,7 @@ public final class TorchScriptExport {
             c.append("  def head(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
             c.append("    # BN-ReLU, global average pooling, linear classifier\n");
             c.append("    pooled = torch.adaptive_avg_pool2d((self).norm_relu(x, p, 0, ), [1, 1])\n");
-            c.append(
-                    half
-                            ? "    return torch.linear(torch.flatten(pooled, 1), p[4], torch.to(p[5], 15))\n"
-                            : "    return torch.linear(torch.flatten(pooled, 1), p[4], p[5])\n");
+            c.append("    return torch.linear(torch.flatten(pooled, 1), p[4], p[5])\n");
             return c.toString();
         }
 
