@@ -17,6 +17,7 @@ import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.ConfusionPlot;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNetConfig;
@@ -137,6 +138,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "gradients; needs --dropout 0.")
     boolean memoryEfficient;
 
+    @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            paramLabel = "fp32|bf16",
+            converter = PrecisionOption.Converter.class,
+            description = "fp32, or bf16 mixed precision: convolutions and the classifier in bfloat16 inside libtorch, "
+                    + "float32 master weights, gradients, BN statistics and loss, as torch.autocast (needs a CPU "
+                    + "with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Option(names = "--no-augment", description = "Turn off random crops and flips.")
     boolean noAugment;
 
@@ -180,6 +191,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Interruption interruption) throws IOException {
+        precision.requireSupport();
         if (weights == null && (refitNormalization || !freeze.isNone() || backboneLrScale != 1)) {
             throw new IllegalArgumentException("--refit-normalization, --freeze and --backbone-lr-scale fine-tune "
                     + "pretrained weights: give them with --weights FILE");
@@ -238,7 +250,8 @@ final class TrainCommand implements Callable<Integer> {
                 "--batch-size");
         TrainingRecipe recipe = new TrainingRecipe(
                         epochCount, batchSize, learningRate, momentum, weightDecay, schedule, !noAugment, seed)
-                .fineTuning(freeze, backboneLrScale);
+                .fineTuning(freeze, backboneLrScale)
+                .inPrecision(precision);
         if (resume && overwrite) {
             throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
         }
@@ -249,7 +262,7 @@ final class TrainCommand implements Callable<Integer> {
             RunFolders.clear(dir, out);
         }
         out.printf(
-                "training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%n",
+                "training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%s%n",
                 modelName,
                 ModelSummary.of(
                                 config,
@@ -264,7 +277,8 @@ final class TrainCommand implements Callable<Integer> {
                 splits.train().channels(),
                 splits.train().height(),
                 splits.train().width(),
-                epochCount);
+                epochCount,
+                precision == Precision.BF16 ? ", bf16 mixed precision" : "");
         if (pretrained != null) {
             out.printf(
                     "fine-tuning from %s: freeze %s, backbone learning rate x%s, normalization %s%n",

@@ -21,11 +21,13 @@ import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.MixedPrecisionPass;
 import org.densenet4j.io.ScriptedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.StopRequestedException;
+import org.densenet4j.train.TrainingStep;
 
 /**
  * Times one workload: warm-up iterations, then the median of timed ones, each in its own NDManager
@@ -44,10 +46,10 @@ public final class WorkloadBenchmark {
      * {@code stopRequested} turns true.
      */
     public static BenchmarkResult run(Workload w, int warmup, int iterations, BooleanSupplier stopRequested) {
-        if (w.precision() == Precision.BF16 && w.mode() != Workload.Mode.INFER) {
-            throw new IllegalArgumentException("bf16 is measured for inference only so far (--mode infer)");
-        }
         w.precision().requireSupport();
+        if (w.precision() == Precision.BF16 && w.step() == TrainingStep.MEMORY_EFFICIENT) {
+            throw new IllegalArgumentException("--precision bf16 and --memory-efficient do not go together yet");
+        }
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
         }
@@ -82,8 +84,10 @@ public final class WorkloadBenchmark {
                 }
             } else {
                 NesterovSgd sgd = NesterovSgd.builder().build();
-                try (Trainer trainer =
-                        model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd))) {
+                try (Trainer trainer = model.newTrainer(
+                                new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd));
+                        MixedPrecisionPass mixed = w.precision() == Precision.BF16 ? mixedPrecision(net) : null) {
+                    net.trainWith(mixed);
                     for (int i = 0; i < warmup + iterations; i++) {
                         checkStop(stopRequested, i);
                         long start = System.nanoTime();
@@ -126,6 +130,15 @@ public final class WorkloadBenchmark {
             ScriptedModel compiled = ScriptedModel.compile(new TrainedModel(spec, net), Precision.BF16);
             manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
             return compiled.inferenceBlock(manager);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The network's bf16 mixed-precision training pass. */
+    private static MixedPrecisionPass mixedPrecision(DenseNet net) {
+        try {
+            return MixedPrecisionPass.compile(net);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

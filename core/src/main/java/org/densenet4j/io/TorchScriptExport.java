@@ -265,6 +265,24 @@ public final class TorchScriptExport {
         }
     }
 
+    /**
+     * Every tensor of the network in the archive's order, flat: stem, then each dense block's layers followed by
+     * its transition, then the head; each BN as weight, bias, running mean, running variance.
+     */
+    static List<NDArray> stateTensors(DenseNet net) {
+        List<NDArray> out = new ArrayList<>(stemTensors(net));
+        for (int b = 0; b < net.denseBlocks().size(); b++) {
+            for (DenseLayer layer : net.denseBlocks().get(b).layers()) {
+                out.addAll(layerTensors(layer));
+            }
+            if (b < net.transitions().size()) {
+                out.addAll(transitionTensors(net.transitions().get(b)));
+            }
+        }
+        out.addAll(headTensors(net));
+        return out;
+    }
+
     private static List<NDArray> stemTensors(DenseNet net) {
         List<NDArray> out = new ArrayList<>(List.of(weight(net.stem().conv())));
         if (net.stem().type() == StemType.IMAGENET) {

@@ -41,6 +41,8 @@ public final class DenseNet extends AbstractBlock {
     private final List<Stage> frozen = new ArrayList<>();
 
     private Freeze freeze = Freeze.NONE;
+    /** The training-mode pass when another implementation computes it (bf16 mixed precision); null: this one. */
+    private TrainingPass trainingPass;
 
     /** Assembles the network; all channel arithmetic lives in this one loop. */
     public DenseNet(DenseNetConfig config) {
@@ -156,6 +158,37 @@ public final class DenseNet extends AbstractBlock {
         this.freeze = freeze;
     }
 
+    /**
+     * Per stage of {@link #stages()}: whether its batch normalisations (and dropouts) run in training mode while the
+     * network trains; false for what {@link #freeze} keeps fixed, the head's BN included.
+     */
+    public boolean[] trainingModeStages() {
+        boolean[] out = new boolean[stages.size()];
+        for (int i = 0; i < out.length; i++) {
+            Stage stage = stages.get(i);
+            out[i] = !frozen.contains(stage) && !(stage == head && head.normFrozen());
+        }
+        return out;
+    }
+
+    /**
+     * A training-mode forward pass computed outside DJL's float32 operators: it takes float32 NCHW images and
+     * returns float32 logits, recording autograd into this network's own parameters and updating its BN running
+     * statistics, as the float32 pass does.
+     */
+    @FunctionalInterface
+    public interface TrainingPass {
+        NDArray logits(NDArray images);
+    }
+
+    /**
+     * Makes training-mode forward passes run through {@code pass} (bf16 mixed precision); {@code null} restores
+     * this network's float32 pass. Eval-mode passes are never affected.
+     */
+    public void trainWith(TrainingPass pass) {
+        this.trainingPass = pass;
+    }
+
     /** What {@link #freeze} fixed; {@link Freeze#NONE} unless called. */
     public Freeze frozenPart() {
         return freeze;
@@ -171,6 +204,9 @@ public final class DenseNet extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray images = inputs.singletonOrThrow();
         checkInput(images.getShape());
+        if (training && trainingPass != null) {
+            return new NDList(trainingPass.logits(images));
+        }
         NDList x = memoryFormat == MemoryFormat.CHANNELS_LAST ? new NDList(toMemoryFormat(images)) : inputs;
         for (Stage stage : stages) {
             NDList next = stage.forward(ps, x, training && !frozen.contains(stage), params);

@@ -55,6 +55,10 @@ public final class Head extends AbstractBlock implements Stage {
         normFrozen = true;
     }
 
+    boolean normFrozen() {
+        return normFrozen;
+    }
+
     /** Width of the final feature vector (1024 for DenseNet-121). */
     public int features() {
         return features;

@@ -26,6 +26,8 @@ import org.densenet4j.data.Seeds;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
+import org.densenet4j.io.MixedPrecisionPass;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.slf4j.Logger;
@@ -133,6 +135,10 @@ public final class DenseNetTrainer {
         checkFits(config, data);
         step.checkSupports(config);
         recipe.freeze().checkFits(config);
+        recipe.precision().requireSupport();
+        if (recipe.precision() == Precision.BF16 && step == TrainingStep.MEMORY_EFFICIENT) {
+            throw new IllegalArgumentException("--precision bf16 and --memory-efficient do not go together yet");
+        }
         if (!recipe.freeze().isNone() && step == TrainingStep.MEMORY_EFFICIENT) {
             throw new IllegalArgumentException("--freeze " + recipe.freeze().cliName() + " and --memory-efficient do "
                     + "not go together: the memory-efficient pass recomputes every layer in training mode");
@@ -190,54 +196,69 @@ public final class DenseNetTrainer {
                 listener.onPretrainedLoaded(pretrained.copyInto(network, spec.classNames()));
             }
             network.freeze(recipe.freeze());
-            DefaultTrainingConfig trainingConfig =
-                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
-            try (Trainer trainer = model.newTrainer(trainingConfig)) {
-                trainer.initialize(spec.batchShape(1));
-                scaleBackboneRate(network, optimizer);
-                FeatureCache probe = null;
-                if (cacheFeatures && recipe.freeze().features() && !recipe.augment()) {
-                    long start = System.nanoTime();
-                    probe = FeatureCache.compute(
-                            network, data.train(), normalization, recipe.batchSize(), model.getNDManager());
-                    listener.onFeaturesCached(data.train().size(), (System.nanoTime() - start) / 1e9);
-                }
-                if (previous != null) {
-                    CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
-                    LOG.info("resuming {} after epoch {}", checkpoint, previous.epochsCompleted());
-                }
-                double seconds = 0;
-                EvaluationReport report = null;
-                for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
-                    EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch, probe);
-                    seconds += m.seconds();
-                    report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
-                    m = new EpochMetrics(
-                            m.epoch(),
-                            m.learningRate(),
-                            m.trainLoss(),
-                            m.trainAccuracy(),
-                            report.loss(),
-                            report.top1(),
-                            report.top5(),
-                            m.seconds(),
-                            m.imagesPerSecond(),
-                            m.skippedImages());
-                    history.add(m);
-                    listener.onEpochEnd(m);
-                    CheckpointFile.write(
-                            checkpoint,
-                            new Checkpoint(spec, epoch + 1, data.name(), recipe, history),
-                            network,
-                            optimizer);
-                    MetricsReport.write(runDir, history);
-                    listener.onCheckpoint(checkpoint, epoch + 1);
-                }
-                if (report == null) {
-                    report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
-                }
-                return new TrainingResult(spec, List.copyOf(history), report, checkpoint, seconds);
+            try (MixedPrecisionPass mixed =
+                    recipe.precision() == Precision.BF16 ? MixedPrecisionPass.compile(network) : null) {
+                network.trainWith(mixed);
+                return train(model, network, optimizer, spec, data, history, previous);
             }
+        }
+    }
+
+    /** The epochs still to run, on the built network, each followed by evaluation and a checkpoint. */
+    private TrainingResult train(
+            Model model,
+            DenseNet network,
+            NesterovSgd optimizer,
+            ModelSpec spec,
+            DatasetSplits data,
+            List<EpochMetrics> history,
+            Checkpoint previous)
+            throws IOException {
+        Path checkpoint = checkpointPath();
+        DefaultTrainingConfig trainingConfig =
+                new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
+        try (Trainer trainer = model.newTrainer(trainingConfig)) {
+            trainer.initialize(spec.batchShape(1));
+            scaleBackboneRate(network, optimizer);
+            FeatureCache probe = null;
+            if (cacheFeatures && recipe.freeze().features() && !recipe.augment()) {
+                long start = System.nanoTime();
+                probe = FeatureCache.compute(
+                        network, data.train(), spec.normalization(), recipe.batchSize(), model.getNDManager());
+                listener.onFeaturesCached(data.train().size(), (System.nanoTime() - start) / 1e9);
+            }
+            if (previous != null) {
+                CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
+                LOG.info("resuming {} after epoch {}", checkpoint, previous.epochsCompleted());
+            }
+            double seconds = 0;
+            EvaluationReport report = null;
+            for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
+                EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch, probe);
+                seconds += m.seconds();
+                report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
+                m = new EpochMetrics(
+                        m.epoch(),
+                        m.learningRate(),
+                        m.trainLoss(),
+                        m.trainAccuracy(),
+                        report.loss(),
+                        report.top1(),
+                        report.top5(),
+                        m.seconds(),
+                        m.imagesPerSecond(),
+                        m.skippedImages());
+                history.add(m);
+                listener.onEpochEnd(m);
+                CheckpointFile.write(
+                        checkpoint, new Checkpoint(spec, epoch + 1, data.name(), recipe, history), network, optimizer);
+                MetricsReport.write(runDir, history);
+                listener.onCheckpoint(checkpoint, epoch + 1);
+            }
+            if (report == null) {
+                report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
+            }
+            return new TrainingResult(spec, List.copyOf(history), report, checkpoint, seconds);
         }
     }
 

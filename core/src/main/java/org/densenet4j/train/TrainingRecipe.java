@@ -1,5 +1,6 @@
 package org.densenet4j.train;
 
+import org.densenet4j.infer.Precision;
 import org.densenet4j.model.Freeze;
 
 /**
@@ -16,6 +17,8 @@ import org.densenet4j.model.Freeze;
  * @param freeze the pretrained part fine-tuning keeps fixed ({@link Freeze#NONE} from scratch)
  * @param backboneLrScale the learning rate of everything but the classifier, as a fraction of the classifier's
  *     (fine-tuning often gives the pretrained part a smaller one); 1 for one rate
+ * @param precision fp32, or bf16 mixed precision: bfloat16 convolutions and classifier, float32 master weights,
+ *     gradients, BN statistics and loss (as {@code torch.autocast("cpu", dtype=torch.bfloat16)})
  */
 public record TrainingRecipe(
         int epochs,
@@ -27,12 +30,16 @@ public record TrainingRecipe(
         boolean augment,
         long seed,
         Freeze freeze,
-        double backboneLrScale) {
+        double backboneLrScale,
+        Precision precision) {
 
     public TrainingRecipe {
-        // Checkpoints written before fine-tuning existed have neither setting.
+        // Checkpoints written before fine-tuning or mixed precision existed have none of these settings.
         if (freeze == null) {
             freeze = Freeze.NONE;
+        }
+        if (precision == null) {
+            precision = Precision.FP32;
         }
         if (backboneLrScale == 0) {
             backboneLrScale = 1;
@@ -58,7 +65,7 @@ public record TrainingRecipe(
             LearningRateSchedule schedule,
             boolean augment,
             long seed) {
-        this(epochs, batchSize, learningRate, momentum, weightDecay, schedule, augment, seed, Freeze.NONE, 1);
+        this(epochs, batchSize, learningRate, momentum, weightDecay, schedule, augment, seed, Freeze.NONE, 1, null);
     }
 
     /** This recipe fine-tuning with {@code freeze} and {@code backboneLrScale}. */
@@ -73,7 +80,24 @@ public record TrainingRecipe(
                 augment,
                 seed,
                 freeze,
-                backboneLrScale);
+                backboneLrScale,
+                precision);
+    }
+
+    /** This recipe computing in {@code precision}. */
+    public TrainingRecipe inPrecision(Precision precision) {
+        return new TrainingRecipe(
+                epochs,
+                batchSize,
+                learningRate,
+                momentum,
+                weightDecay,
+                schedule,
+                augment,
+                seed,
+                freeze,
+                backboneLrScale,
+                precision);
     }
 
     /** The paper's recipe for {@code epochs} epochs (300 for CIFAR), with augmentation. */
