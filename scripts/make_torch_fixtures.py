@@ -11,6 +11,9 @@ For each small configuration it writes, in its own folder:
     labels.npy      int64 labels for the training step
     after_step.pth  the state dict after one training step (BN in training mode, cross-entropy,
                     SGD lr 0.1, Nesterov momentum 0.9, weight decay 1e-4)
+    after_step_bf16.pth
+                    the same step with the forward pass under torch.autocast("cpu", dtype=torch.bfloat16),
+                    PyTorch's bf16 mixed precision (float32 weights, bfloat16 convolutions and linear layers)
     cam.npy         class activation maps (N, classes, h, w): the classifier's weights applied to the final
                     feature maps relu(bn(last block output))
     gradcam_last.npy, gradcam_block1.npy
@@ -19,6 +22,7 @@ For each small configuration it writes, in its own folder:
                     flatten(adaptive_avg_pool2d(relu(model.features(x)), 1))
     fixture.json    the densenet4j settings of the model and the layout
 """
+import copy
 import json
 import math
 import os
@@ -162,11 +166,13 @@ def explanations(model, x, target=1):
     return cam, last, inner
 
 
-def one_step(model, x, labels):
+def one_step(model, x, labels, bf16=False):
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4)
     opt.zero_grad()
-    loss = F.cross_entropy(model(x), labels)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logits = model(x)
+    loss = F.cross_entropy(logits.float(), labels)
     loss.backward()
     opt.step()
     return model.state_dict()
@@ -190,6 +196,7 @@ def write(folder, name, model, weights_obj, x, labels, settings):
     np.save(os.path.join(path, "cam.npy"), cam.numpy().astype(np.float32))
     np.save(os.path.join(path, "gradcam_last.npy"), last.numpy().astype(np.float32))
     np.save(os.path.join(path, "gradcam_block1.npy"), inner.numpy().astype(np.float32))
+    torch.save(one_step(copy.deepcopy(model), x, labels, bf16=True), os.path.join(path, "after_step_bf16.pth"))
     torch.save(one_step(model, x, labels), os.path.join(path, "after_step.pth"))
     with open(os.path.join(path, "fixture.json"), "w") as f:
         json.dump(settings, f, indent=2)
@@ -241,6 +248,26 @@ def main(folder):
           torch.tensor([0, 1, 2, 1]), settings)
 
 
+def main_bf16(folder):
+    """Fixtures for the bf16 training step: batches of 16 and maps of at least 4x4 at the last block, so that
+    training-mode BN sees enough values per channel for bfloat16 rounding to stay small against the update."""
+    torch.set_num_threads(2)
+    model, gen = torchvision_small(5, 5, (2, 3), 8, 16, 2)
+    x = torch.randn(16, 3, 64, 64, generator=gen)
+    write(folder, "bf16-torchvision", model, model.state_dict(), x, torch.arange(16) % 5,
+          dict(layout="torchvision", growthRate=8, blockLayers=[2, 3], bottleneckWidth=2, compression=0.5,
+               stem="IMAGENET", stemWidth=16, classes=5, concatOrder="INPUT_FIRST"))
+    torch.manual_seed(6)
+    gen = torch.Generator().manual_seed(6)
+    model = BlogDenseNet([2, 2, 2, 2], growth_rate=6, num_classes=10)
+    randomise_bn(model, gen)
+    x = torch.randn(16, 3, 32, 32, generator=gen)
+    write(folder, "bf16-pytorch-cifar", model, {"net": model.state_dict(), "acc": 0.0, "epoch": 0}, x,
+          torch.arange(16) % 10,
+          dict(layout="pytorch-cifar", growthRate=6, blockLayers=[2, 2, 2, 2], bottleneckWidth=4, compression=0.5,
+               stem="CIFAR", stemWidth=12, classes=10, concatOrder="NEW_FEATURES_FIRST"))
+
+
 def write_views(folder):
     """Tensors as state dicts can hold them: views with storage offsets and strides, float16 and float64,
     nested in dicts. expected.npz holds the values the reader must produce (contiguous, as float32)."""
@@ -261,3 +288,4 @@ def write_views(folder):
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "core/src/test/resources/torch-fixtures")
     write_views(sys.argv[1] if len(sys.argv) > 1 else "core/src/test/resources/torch-fixtures")
+    main_bf16(sys.argv[1] if len(sys.argv) > 1 else "core/src/test/resources/torch-fixtures")
