@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark harness: measures densenet4j, PyTorch (Debian python3-torch, 2 threads) and ONNX Runtime
-# (Java, on the same model exported from PyTorch) on the same machine in one run, plus the machine's
-# FP32 matrix-multiply peak, and rewrites the harness section of BENCHMARKS.md.
-#   scripts/benchmark.sh            # full run (about 25 minutes on 2 cores)
+# (Java, on the same model exported from PyTorch) on the same machine in one run, in float32 and (where the CPU
+# has native bfloat16) in bf16 mixed precision, plus the machine's FP32 matrix-multiply peak, and rewrites the
+# harness section of BENCHMARKS.md.
+#   scripts/benchmark.sh            # full run (about 40 minutes on 2 cores)
 #   QUICK=1 scripts/benchmark.sh    # fewer iterations, for a smoke test
 # Run it on a quiet machine: libtorch's OpenMP threads spin, two busy processes slow each other 7-10x.
 set -euo pipefail
@@ -32,6 +33,9 @@ d4j_bench() {  # output-file, bench arguments...
   ./densenet4j bench "$@" --warmup $warmup --iterations $iterations --json > "$out/$file.json"
 }
 
+# bf16 rows need a CPU with native bfloat16 (densenet4j refuses it elsewhere, and PyTorch would emulate it).
+bf16=""; grep -qw -e avx512_bf16 -e amx_bf16 /proc/cpuinfo && bf16=1
+
 run_workload() {  # model c h w batch
   local model=$1 c=$2 h=$3 w=$4 b=$5 tag="$1-$3-b$5"
   local shape=(--model "$model" --input "${c}x${h}x${w}" --batch "$b")
@@ -39,6 +43,25 @@ run_workload() {  # model c h w batch
   d4j_bench "densenet4j-$tag-infer" "${shape[@]}" --mode infer
   d4j_bench "densenet4j-$tag-train" "${shape[@]}" --mode train
   d4j_bench "densenet4j-$tag-train-me" "${shape[@]}" --mode train --memory-efficient
+  if [ -n "$bf16" ]; then
+    d4j_bench "densenet4j-bf16-$tag-infer" "${shape[@]}" --mode infer --precision bf16
+    d4j_bench "densenet4j-bf16-$tag-train" "${shape[@]}" --mode train --precision bf16
+    d4j_bench "densenet4j-bf16-$tag-train-me" "${shape[@]}" --mode train --memory-efficient --precision bf16
+  fi
+  # PyTorch in its best settings, with jemalloc (its faster allocator in every run so far): channels_last, and
+  # bf16 autocast in both memory formats.
+  local variants=(cl); [ -n "$bf16" ] && variants+=(bf16 cl-bf16)
+  for variant in "${variants[@]}"; do
+    local flags=()
+    [[ $variant == *cl* ]] && flags+=(--channels-last)
+    [[ $variant == *bf16* ]] && flags+=(--bf16)
+    for mode in infer train; do
+      echo "pytorch (jemalloc, $variant) $tag $mode" >&2
+      env ${alloc_env[jemalloc]} /usr/bin/python3 scripts/bench_pytorch.py "$model" "$c" "$h" "$w" "$b" "$mode" \
+        --threads $threads --warmup $warmup --iterations $iterations "${flags[@]}" \
+        > "$out/pytorch-jemalloc-$variant-$tag-$mode.json" 2>"$out/pytorch-jemalloc-$variant-$tag-$mode.log"
+    done
+  done
   for alloc in glibc jemalloc; do
     for mode in infer train; do
       echo "pytorch ($alloc) $tag $mode" >&2

@@ -36,14 +36,14 @@ def gib(result):
     return f"{result['peak_rss_bytes'] / 2**30:.2f} GiB"
 
 
-def best(prefix, tag, mode):
-    """The peer's faster run of the two allocators, and both throughputs as text."""
-    runs = {a: load(f"{prefix}-{a}-{tag}-{mode}") for a in ("glibc", "jemalloc")}
-    runs = {a: r for a, r in runs.items() if r}
+def best(prefix, tag, mode, variants=("glibc", "jemalloc")):
+    """The peer's fastest run among {variants} (allocator, then settings), and their throughputs as text."""
+    runs = {v: load(f"{prefix}-{v}-{tag}-{mode}") for v in variants}
+    runs = {v: r for v, r in runs.items() if r}
     if not runs:
         return None, "-"
     top = max(runs.values(), key=lambda r: r["images_per_second"])
-    text = " / ".join(f"{runs[a]['images_per_second']:.1f}" if a in runs else "-" for a in ("glibc", "jemalloc"))
+    text = " / ".join(f"{runs[v]['images_per_second']:.1f}" if v in runs else "-" for v in variants)
     return top, text
 
 
@@ -56,10 +56,11 @@ lines = [START, "", "## Harness: densenet4j against PyTorch and ONNX Runtime", "
          "All peers use 2 threads; images/s is the batch size over the median of the timed iterations after "
          "warm-up; memory is each process's peak resident set (VmHWM / ru_maxrss). densenet4j runs as its "
          "launcher runs it (jemalloc, never returning memory; inference through `FoldedDenseNet`, training with "
-         "channels-last maps). Each peer runs twice, with glibc malloc as installed and with the same jemalloc "
-         "setting; ratios are against the peer's faster run, whose memory is shown.",
+         "channels-last maps). Each peer runs with glibc malloc as installed and with the same jemalloc setting, "
+         "PyTorch also in channels_last (with jemalloc); ratios are against the peer's fastest run, whose memory is "
+         "shown.",
          f"Reproduce: `{command}` (this run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(os.path.getmtime(os.path.join(out, 'sgemm.json'))))}).", "",
-         "| workload | mode | densenet4j img/s | PyTorch 1.13 img/s (glibc / jemalloc) "
+         "| workload | mode | densenet4j img/s | PyTorch 1.13 img/s (glibc / jemalloc / jemalloc channels_last) "
          "| ONNX Runtime img/s (glibc / jemalloc) | densenet4j / PyTorch | densenet4j / ORT "
          "| densenet4j % of FP32 peak | densenet4j peak RSS | PyTorch peak RSS | ORT peak RSS |",
          "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -71,7 +72,7 @@ for tag in NAMES:
         d = load(f"densenet4j-{tag}-{mine}")
         if d is None:
             continue
-        t, t_text = best("pytorch", tag, peer)
+        t, t_text = best("pytorch", tag, peer, ("glibc", "jemalloc", "jemalloc-cl"))
         o, o_text = best("onnxruntime", tag, peer) if peer == "infer" else (None, "-")
         flops = 2 * macs * (1 if peer == "infer" else 3)  # backward costs about twice the forward
         pct = d["images_per_second"] * flops / (peak * 1e9) * 100
@@ -80,6 +81,35 @@ for tag in NAMES:
                f"{d['images_per_second'] / o['images_per_second']:.2f}x" if o else "-",
                f"{pct:.1f}%", gib(d), gib(t) if t else "-", gib(o) if o else "-"]
         lines.append("| " + " | ".join(row) + " |")
+BF16_ROWS = []
+for tag in NAMES:
+    for mine, peer, label in MODES:
+        d = load(f"densenet4j-bf16-{tag}-{mine}")
+        if d is None:
+            continue
+        fp32 = load(f"densenet4j-{tag}-{mine}")
+        t, t_text = best("pytorch", tag, peer, ("jemalloc-bf16", "jemalloc-cl-bf16"))
+        t32, _ = best("pytorch", tag, peer, ("glibc", "jemalloc", "jemalloc-cl"))
+        o, o_text = best("onnxruntime", tag, peer) if peer == "infer" else (None, "-")
+        fastest = max((r for r in (t, t32, o) if r), key=lambda r: r["images_per_second"], default=None)
+        row = [NAMES[tag], label, f"{d['images_per_second']:.1f}", f"{fp32['images_per_second']:.1f}" if fp32 else "-",
+               t_text, f"{o['images_per_second']:.1f}" if o else "-",
+               f"{d['images_per_second'] / t['images_per_second']:.2f}x" if t else "-",
+               f"{d['images_per_second'] / o['images_per_second']:.2f}x" if o else "-",
+               f"{d['images_per_second'] / fastest['images_per_second']:.2f}x" if fastest else "-",
+               gib(d), gib(t) if t else "-"]
+        BF16_ROWS.append("| " + " | ".join(row) + " |")
+if BF16_ROWS:
+    lines += ["", "bf16 mixed precision (`--precision bf16`; the CPU has avx512_bf16 or amx_bf16): densenet4j's "
+              "inference runs the folded network as a bfloat16 TorchScript module, its training step the "
+              "bfloat16 training pass (float32 master weights); PyTorch runs under `torch.autocast(\"cpu\", "
+              "dtype=torch.bfloat16)` with jemalloc, NCHW and channels_last. The last ratio is against the fastest "
+              "peer run of any precision and setting in this run.", "",
+              "| workload | mode | densenet4j bf16 img/s | densenet4j fp32 img/s "
+              "| PyTorch bf16 autocast img/s (NCHW / channels_last) | ONNX Runtime fp32 img/s "
+              "| densenet4j bf16 / PyTorch bf16 | densenet4j bf16 / ORT | densenet4j bf16 / fastest peer "
+              "| densenet4j bf16 peak RSS | PyTorch bf16 peak RSS |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"] + BF16_ROWS
 lines += ["", "Peak resident memory of a densenet4j training step, DenseNet-BC k=12, 32x32, batch 64 "
           "(plain and memory-efficient step with the launcher's allocator; the last column is the "
           "memory-efficient step with glibc returning every freed block, i.e. the memory libtorch held):", "",

@@ -12,7 +12,8 @@ public final class PrecisionOption {
             paramLabel = "fp32|bf16",
             converter = Converter.class,
             description = "fp32, or bf16: the folded network compiled for libtorch in bfloat16, float32 at the edges "
-                    + "(needs a CPU with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
+                    + "(bench --mode train: the bf16 mixed-precision training step) (needs a CPU with avx512_bf16 "
+                    + "or amx_bf16) (default: ${DEFAULT-VALUE}).")
     Precision precision = Precision.FP32;
 
     public Precision precision() {

@@ -27,7 +27,6 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.StopRequestedException;
-import org.densenet4j.train.TrainingStep;
 
 /**
  * Times one workload: warm-up iterations, then the median of timed ones, each in its own NDManager
@@ -47,9 +46,6 @@ public final class WorkloadBenchmark {
      */
     public static BenchmarkResult run(Workload w, int warmup, int iterations, BooleanSupplier stopRequested) {
         w.precision().requireSupport();
-        if (w.precision() == Precision.BF16 && w.step() == TrainingStep.MEMORY_EFFICIENT) {
-            throw new IllegalArgumentException("--precision bf16 and --memory-efficient do not go together yet");
-        }
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
         }

@@ -23,6 +23,38 @@ public final class MixedPrecisionCode {
 
     private MixedPrecisionCode() {}
 
+    /** What {@code part} computes: the stem, a dense layer, a transition or the head. */
+    enum Part {
+        STEM,
+        DENSE_LAYER,
+        TRANSITION,
+        HEAD
+    }
+
+    /**
+     * Where each part's tensors start in the flat list: the stem at 0, layer j of block b at
+     * {@code blocks[b] + j * layerSize}, transition b at {@code transitions[b]}, the head at {@code head}.
+     */
+    record Offsets(int[] blocks, int[] transitions, int head, int layerSize) {
+
+        static Offsets of(DenseNetConfig config) {
+            int layerSize = config.layerType() == LayerType.BOTTLENECK ? 10 : 5;
+            int[] layers = config.blockLayers();
+            int[] blocks = new int[layers.length];
+            int[] transitions = new int[layers.length - 1];
+            int at = config.stem() == StemType.IMAGENET ? 5 : 1;
+            for (int b = 0; b < layers.length; b++) {
+                blocks[b] = at;
+                at += layers[b] * layerSize;
+                if (b < transitions.length) {
+                    transitions[b] = at;
+                    at += 5;
+                }
+            }
+            return new Offsets(blocks, transitions, at, layerSize);
+        }
+    }
+
     /**
      * The module's code for {@code config}; {@code trains[i]} says whether stage {@code i} of
      * {@link DenseNet#stages()} runs in training mode (false for the stages a freeze keeps fixed).
@@ -32,7 +64,8 @@ public final class MixedPrecisionCode {
         boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
         boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
         int[] layers = config.blockLayers();
-        int layerSize = bottleneck ? 10 : 5;
+        Offsets offsets = Offsets.of(config);
+        int layerSize = offsets.layerSize();
         String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
         String drop = String.format(Locale.ROOT, "%s", config.dropRate());
         boolean dropout = config.dropRate() > 0;
@@ -45,7 +78,6 @@ public final class MixedPrecisionCode {
         c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
         c.append("    # bfloat16 (ScalarType 15) channels-last (MemoryFormat 2) maps inside, float32 (6) logits out\n");
         c.append("    x = torch.to(images, 15, False, False, 2)\n");
-        int at = imagenet ? 5 : 1;
         int stage = 0;
         c.append("    x0 = (self).stem(x, p, ").append(flag(trains[stage++])).append(", )\n");
         for (int b = 0; b < layers.length; b++) {
@@ -54,31 +86,46 @@ public final class MixedPrecisionCode {
                     .append(" = (self).dense_block(x")
                     .append(2 * b)
                     .append(", p, ");
-            c.append(at)
-                    .append(", ")
-                    .append(layers[b])
-                    .append(", ")
-                    .append(flag(trains[stage++]))
-                    .append(", )\n");
-            at += layers[b] * layerSize;
-            String next = "x" + (2 * b + 2);
+            c.append(offsets.blocks()[b]).append(", ").append(layers[b]).append(", ");
+            c.append(flag(trains[stage++])).append(", )\n");
             if (b < layers.length - 1) {
-                c.append("    ")
-                        .append(next)
+                c.append("    x")
+                        .append(2 * b + 2)
                         .append(" = (self).transition(x")
-                        .append(2 * b + 1)
-                        .append(", p, ");
-                c.append(at).append(", ").append(flag(trains[stage++])).append(", )\n");
-                at += 5;
+                        .append(2 * b + 1);
+                c.append(", p, ").append(offsets.transitions()[b]).append(", ").append(flag(trains[stage++]));
+                c.append(", )\n");
             }
         }
         c.append("    return torch.to((self).head(x")
                 .append(2 * layers.length - 1)
                 .append(", p, ")
-                .append(at)
+                .append(offsets.head())
                 .append(", ")
                 .append(flag(trains[stage]))
                 .append(", ), 6)\n");
+        c.append("  def part(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    where: Tensor) -> "
+                + "Tensor:\n");
+        c.append(
+                "    # one part alone, float32 in and out, for the memory-efficient step: where = [part, at, training],\n");
+        c.append("    # part 0 the stem, 1 a dense layer, 2 a transition, 3 the head\n");
+        c.append("    kind = int(torch.select(where, 0, 0))\n");
+        c.append("    at = int(torch.select(where, 0, 1))\n");
+        c.append("    training = bool(torch.select(where, 0, 2))\n");
+        c.append("    y = torch.to(x, 15, False, False, 2)\n");
+        c.append("    if torch.eq(kind, 0):\n");
+        c.append("      z = (self).stem(y, p, training, )\n");
+        c.append("    else:\n");
+        c.append("      if torch.eq(kind, 1):\n");
+        c.append("        z0 = (self).dense_layer(y, p, at, training, )\n");
+        c.append("      else:\n");
+        c.append("        if torch.eq(kind, 2):\n");
+        c.append("          z1 = (self).transition(y, p, at, training, )\n");
+        c.append("        else:\n");
+        c.append("          z1 = (self).head(y, p, at, training, )\n");
+        c.append("        z0 = z1\n");
+        c.append("      z = z0\n");
+        c.append("    return torch.to(z, 6)\n");
 
         c.append("  def norm_relu(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    at: int,\n"
                 + "    training: bool) -> Tensor:\n");

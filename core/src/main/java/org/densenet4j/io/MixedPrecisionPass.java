@@ -5,16 +5,21 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.densenet4j.infer.Precision;
+import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
 
 /**
@@ -32,14 +37,48 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
     /** How DJL's {@code IValueUtils} recognises the arrays of one {@code List[Tensor]} argument. */
     private static final String LIST_ARGUMENT = "p[]";
 
+    /** How DJL's {@code IValueUtils} is told to run another method than {@code forward}. */
+    private static final String PART_METHOD = "module_method:part";
+
     private final DenseNet net;
     private final Model module;
     private final ParameterStore unused;
+    /** Per part of the network: {@code where} of the module's {@code part} method (what, where, training). */
+    private final Map<AbstractBlock, long[]> parts;
 
     private MixedPrecisionPass(DenseNet net, Model module) {
         this.net = net;
         this.module = module;
         this.unused = new ParameterStore(module.getNDManager(), false);
+        this.parts = parts(net);
+    }
+
+    /** Each part's kind, first tensor in the flat list and training mode, as the module's code numbers them. */
+    private static Map<AbstractBlock, long[]> parts(DenseNet net) {
+        MixedPrecisionCode.Offsets offsets = MixedPrecisionCode.Offsets.of(net.config());
+        boolean[] trains = net.trainingModeStages();
+        Map<AbstractBlock, long[]> out = new IdentityHashMap<>();
+        int stage = 0;
+        out.put(net.stem(), where(MixedPrecisionCode.Part.STEM, 0, trains[stage++]));
+        for (int b = 0; b < net.denseBlocks().size(); b++) {
+            List<DenseLayer> layers = net.denseBlocks().get(b).layers();
+            boolean training = trains[stage++];
+            for (int j = 0; j < layers.size(); j++) {
+                int at = offsets.blocks()[b] + j * offsets.layerSize();
+                out.put(layers.get(j), where(MixedPrecisionCode.Part.DENSE_LAYER, at, training));
+            }
+            if (b < net.transitions().size()) {
+                out.put(
+                        net.transitions().get(b),
+                        where(MixedPrecisionCode.Part.TRANSITION, offsets.transitions()[b], trains[stage++]));
+            }
+        }
+        out.put(net.head(), where(MixedPrecisionCode.Part.HEAD, offsets.head(), trains[stage]));
+        return out;
+    }
+
+    private static long[] where(MixedPrecisionCode.Part part, int at, boolean training) {
+        return new long[] {part.ordinal(), at, training ? 1 : 0};
     }
 
     /**
@@ -80,16 +119,37 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
      */
     @Override
     public NDArray logits(NDArray images) {
+        return run(images, null);
+    }
+
+    /** One part (stem, dense layer, transition or head) in training mode; float32 in and out. */
+    @Override
+    public NDArray part(AbstractBlock part, NDArray input) {
+        long[] where = parts.get(part);
+        if (where == null) {
+            throw new IllegalArgumentException(part.getClass().getSimpleName() + " is not a part of this network");
+        }
+        return run(input, where);
+    }
+
+    /** Runs {@code forward(x, p)}, or {@code part(x, p, where)} when {@code where} is given. */
+    private NDArray run(NDArray x, long[] where) {
         List<NDArray> tensors = TorchScriptExport.stateTensors(net);
-        NDList inputs = new NDList(tensors.size() + 1);
-        inputs.add(images);
+        NDList inputs = new NDList(tensors.size() + 3);
+        inputs.add(x);
         String[] names = new String[tensors.size()];
         for (int i = 0; i < names.length; i++) {
             names[i] = tensors.get(i).getName();
             tensors.get(i).setName(LIST_ARGUMENT);
             inputs.add(tensors.get(i));
         }
-        try {
+        try (NDManager scratch = x.getManager().newSubManager()) {
+            if (where != null) {
+                inputs.add(scratch.create(where));
+                NDArray method = scratch.create(0f);
+                method.setName(PART_METHOD);
+                inputs.add(method);
+            }
             JniUtils.setGraphExecutorOptimize(false); // a per-thread setting
             return module.getBlock().forward(unused, inputs, true).singletonOrThrow();
         } finally {

@@ -176,9 +176,26 @@ public final class DenseNet extends AbstractBlock {
      * returns float32 logits, recording autograd into this network's own parameters and updating its BN running
      * statistics, as the float32 pass does.
      */
-    @FunctionalInterface
     public interface TrainingPass {
+
+        /** The network's training-mode logits. */
         NDArray logits(NDArray images);
+
+        /**
+         * One part of the network alone, in training mode, float32 in and out: the stem, a dense layer, a
+         * transition or the head (the memory-efficient step runs the network part by part).
+         */
+        NDArray part(AbstractBlock part, NDArray input);
+    }
+
+    /**
+     * Runs one part of this network (its stem, a dense layer, a transition or its head) in training mode, through
+     * the training pass when one is set ({@link #trainWith}).
+     */
+    public NDArray trainPart(ParameterStore ps, AbstractBlock part, NDArray input) {
+        return trainingPass != null
+                ? trainingPass.part(part, input)
+                : part.forward(ps, new NDList(input), true).singletonOrThrow();
     }
 
     /**

@@ -136,9 +136,6 @@ public final class DenseNetTrainer {
         step.checkSupports(config);
         recipe.freeze().checkFits(config);
         recipe.precision().requireSupport();
-        if (recipe.precision() == Precision.BF16 && step == TrainingStep.MEMORY_EFFICIENT) {
-            throw new IllegalArgumentException("--precision bf16 and --memory-efficient do not go together yet");
-        }
         if (!recipe.freeze().isNone() && step == TrainingStep.MEMORY_EFFICIENT) {
             throw new IllegalArgumentException("--freeze " + recipe.freeze().cliName() + " and --memory-efficient do "
                     + "not go together: the memory-efficient pass recomputes every layer in training mode");

@@ -2,6 +2,7 @@ package org.densenet4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -51,8 +52,7 @@ final class MemoryEfficientPass {
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 DenseBlock last = blocks.get(blocks.size() - 1);
                 NDArray features = last.concatenate(pieces.get(blocks.size() - 1));
-                NDArray logits =
-                        net.head().forward(ps, new NDList(features), true).singletonOrThrow();
+                NDArray logits = net.trainPart(ps, net.head(), features);
                 features.close();
                 NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                 TrainingStep.clearGradients(net);
@@ -60,15 +60,15 @@ final class MemoryEfficientPass {
                 // Every BN has now seen this batch once; the recomputations below must not count it again.
                 try (RunningStatistics statistics = RunningStatistics.save(net)) {
                     for (int b = blocks.size() - 1; b >= 0; b--) {
-                        backwardThroughBlock(collector, ps, blocks.get(b), pieces.get(b));
+                        backwardThroughBlock(collector, net, ps, blocks.get(b), pieces.get(b));
                         NDArray inputGradient = pieces.get(b).get(0).getGradient();
                         if (b > 0) {
                             try (NDArray transitionInput = blocks.get(b - 1).concatenate(pieces.get(b - 1))) {
                                 recomputeAndBackward(
-                                        collector, ps, transitions.get(b - 1), transitionInput, inputGradient);
+                                        collector, net, ps, transitions.get(b - 1), transitionInput, inputGradient);
                             }
                         } else {
-                            recomputeAndBackward(collector, ps, net.stem(), stemInput, inputGradient);
+                            recomputeAndBackward(collector, net, ps, net.stem(), stemInput, inputGradient);
                         }
                         inputGradient.close();
                         pieces.get(b).forEach(NDArray::close);
@@ -94,7 +94,7 @@ final class MemoryEfficientPass {
             DenseNet net, ParameterStore ps, NDArray stemInput, List<List<NDArray>> pieces) {
         List<DenseBlock> blocks = net.denseBlocks();
         List<Transition> transitions = net.transitions();
-        NDArray blockInput = forward(net.stem(), ps, stemInput);
+        NDArray blockInput = net.trainPart(ps, net.stem(), stemInput);
         for (int b = 0; b < blocks.size(); b++) {
             List<NDArray> kept = new ArrayList<>();
             kept.add(blockInput);
@@ -102,7 +102,7 @@ final class MemoryEfficientPass {
             List<DenseLayer> layers = blocks.get(b).layers();
             NDArray features = blockInput;
             for (int i = 0; i < layers.size(); i++) {
-                kept.add(forward(layers.get(i), ps, features));
+                kept.add(net.trainPart(ps, layers.get(i), features));
                 if (features != blockInput) {
                     features.close();
                 }
@@ -111,7 +111,7 @@ final class MemoryEfficientPass {
                 features = needed ? blocks.get(b).concatenate(kept) : blockInput;
             }
             if (b < transitions.size()) {
-                blockInput = forward(transitions.get(b), ps, features);
+                blockInput = net.trainPart(ps, transitions.get(b), features);
             }
             if (features != kept.get(0)) {
                 features.close();
@@ -128,12 +128,12 @@ final class MemoryEfficientPass {
 
     /** Layers in reverse: each one's k maps have by now received every gradient later layers send them. */
     private static void backwardThroughBlock(
-            GradientCollector collector, ParameterStore ps, DenseBlock block, List<NDArray> kept) {
+            GradientCollector collector, DenseNet net, ParameterStore ps, DenseBlock block, List<NDArray> kept) {
         List<DenseLayer> layers = block.layers();
         for (int i = layers.size(); i >= 1; i--) {
             try (NDArray gradient = kept.get(i).getGradient();
                     NDArray input = block.concatenate(kept.subList(0, i))) {
-                recomputeAndBackward(collector, ps, layers.get(i - 1), input, gradient);
+                recomputeAndBackward(collector, net, ps, layers.get(i - 1), input, gradient);
             }
         }
     }
@@ -141,20 +141,17 @@ final class MemoryEfficientPass {
     /** Runs {@code block} on {@code input} with autograd on and back-propagates {@code outputGradient} through it. */
     private static void recomputeAndBackward(
             GradientCollector collector,
+            DenseNet net,
             ParameterStore ps,
-            ai.djl.nn.Block block,
+            AbstractBlock block,
             NDArray input,
             NDArray outputGradient) {
-        NDArray output = block.forward(ps, new NDList(input), true).singletonOrThrow();
+        NDArray output = net.trainPart(ps, block, input);
         NDArray weighted = output.mul(outputGradient);
         output.close();
         NDArray surrogate = weighted.sum();
         weighted.close();
         collector.backward(surrogate);
         surrogate.close();
-    }
-
-    private static NDArray forward(ai.djl.nn.Block block, ParameterStore ps, NDArray input) {
-        return block.forward(ps, new NDList(input), true).singletonOrThrow();
     }
 }

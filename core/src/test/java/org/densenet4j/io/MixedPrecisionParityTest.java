@@ -12,13 +12,16 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.TrainingStep;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -35,13 +38,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MixedPrecisionParityTest {
 
     /** Fixtures with batches of 16 (the small ones of the float32 tests leave BN too few values per channel). */
-    static Iterable<String> fixtures() {
-        return java.util.List.of("bf16-torchvision", "bf16-pytorch-cifar");
+    static Stream<Arguments> fixtures() {
+        return Stream.of("bf16-torchvision", "bf16-pytorch-cifar")
+                .flatMap(name -> Arrays.stream(TrainingStep.values()).map(step -> Arguments.of(name, step)));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("fixtures")
-    void oneStepMatchesPyTorchAutocast(String name) throws IOException {
+    void oneStepMatchesPyTorchAutocast(String name, TrainingStep step) throws IOException {
         assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
         TorchFixture f = TorchFixture.load(name);
         try (Model model = Model.newInstance(name)) {
@@ -60,7 +64,7 @@ class MixedPrecisionParityTest {
                 net.trainWith(mixed);
                 NDArray x = f.npy(m, "input.npy");
                 NDArray y = f.npy(m, "labels.npy");
-                TrainingStep.Pass pass = TrainingStep.PLAIN.forwardBackward(trainer, x, y);
+                TrainingStep.Pass pass = step.forwardBackward(trainer, x, y);
                 assertEquals(
                         ai.djl.ndarray.types.DataType.FLOAT32, pass.logits().getDataType());
                 trainer.step();
@@ -74,8 +78,9 @@ class MixedPrecisionParityTest {
             double float32Error = updateError(before, values(float32), autocast);
             assertTrue(
                     error < 0.10 && error < 0.85 * float32Error,
-                    name + ": the bf16 step differs from PyTorch autocast's by " + percent(error) + " of its size; "
-                            + "PyTorch's own float32 step differs from it by " + percent(float32Error));
+                    name + " " + step + ": the bf16 step differs from PyTorch autocast's by " + percent(error)
+                            + " of its size; " + "PyTorch's own float32 step differs from it by "
+                            + percent(float32Error));
         }
     }
 

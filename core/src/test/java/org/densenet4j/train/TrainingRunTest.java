@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNetConfig;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,80 @@ class TrainingRunTest {
                     assertEquals(x[i], y[i], 1e-6f, p.getKey() + "[" + i + "]");
                 }
             }
+        }
+    }
+
+    /**
+     * bf16 mixed precision, with each step: learns as float32 does (the bar of the float32 test above), records its
+     * precision in the checkpoint, and a run resumed in another precision is refused.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(TrainingStep.class)
+    void bf16RunLearnsAndKeepsItsPrecision(TrainingStep step) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(12)
+                .setBlockLayers(4, 4, 4)
+                .optCompression(0.5)
+                .optInputChannels(1)
+                .build();
+        TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1)
+                .inPrecision(Precision.BF16);
+        DatasetSplits data = FashionMnist.splits(8000, 1000);
+        Path run = tmp.resolve("run");
+        TrainingResult r =
+                new DenseNetTrainer(oneEpoch, run, null, step).train("densenet-bc-28-12", config, data, false);
+        assertTrue(
+                r.finalEvaluation().top1() > 0.70,
+                "test accuracy " + r.finalEvaluation().top1());
+        assertEquals(
+                Precision.BF16,
+                CheckpointFile.readDescription(r.checkpoint()).recipe().precision());
+        TrainingRecipe float32 = oneEpoch.inPrecision(Precision.FP32);
+        IOException e = assertThrows(IOException.class, () -> new DenseNetTrainer(float32, run, null, step)
+                .train("densenet-bc-28-12", config, data, true));
+        assertTrue(e.getMessage().contains("precision=bf16"), e.getMessage());
+    }
+
+    /** bf16 resumes exactly too: dropout's masks and bfloat16's rounding repeat. */
+    @Test
+    void bf16KillAndResumeReachesTheSameWeights() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
+        DatasetSplits data = FashionMnist.splits(320, 64);
+        TrainingRecipe bf16 = recipe(2, 0.05).inPrecision(Precision.BF16);
+        Path straight = tmp.resolve("straight");
+        new DenseNetTrainer(bf16, straight, null).train("tiny", tiny(), data, false);
+        Path killed = tmp.resolve("killed");
+        TrainingListener killAfterFirstCheckpoint = new TrainingListener() {
+            @Override
+            public void onCheckpoint(Path checkpoint, int epoch) {
+                throw new IllegalStateException("simulated kill after epoch " + epoch);
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> new DenseNetTrainer(bf16, killed, killAfterFirstCheckpoint)
+                .train("tiny", tiny(), data, false));
+        new DenseNetTrainer(bf16, killed, null).train("tiny", tiny(), data, true);
+        try (NDManager m = NDManager.newBaseManager()) {
+            var a = ModelFiles.open(straight.resolve(DenseNetTrainer.CHECKPOINT), m)
+                    .network();
+            var pb = ModelFiles.open(killed.resolve(DenseNetTrainer.CHECKPOINT), m)
+                    .network()
+                    .getParameters();
+            for (Pair<String, Parameter> p : a.getParameters()) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(
+                        p.getValue().getArray().toFloatArray(),
+                        pb.get(p.getKey()).getArray().toFloatArray(),
+                        p.getKey());
+            }
+        }
+    }
+
+    private static boolean supportsBf16() {
+        try {
+            Precision.BF16.requireSupport();
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
