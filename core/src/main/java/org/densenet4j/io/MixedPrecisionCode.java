@@ -35,7 +35,7 @@ public final class MixedPrecisionCode {
      * Where each part's tensors start in the flat list: the stem at 0, layer j of block b at
      * {@code blocks[b] + j * layerSize}, transition b at {@code transitions[b]}, the head at {@code head}.
      */
-    record Offsets(int[] blocks, int[] transitions, int head, int layerSize) {
+    private record Offsets(int[] blocks, int[] transitions, int head, int layerSize) {
 
         static Offsets of(DenseNetConfig config) {
             int layerSize = config.layerType() == LayerType.BOTTLENECK ? 10 : 5;

@@ -16,11 +16,13 @@ import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.Transition;
 
 /**
  * A DenseNet's training-mode forward pass in bf16 mixed precision, run by libtorch as a TorchScript module
@@ -43,8 +45,16 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
     private final DenseNet net;
     private final Model module;
     private final ParameterStore unused;
-    /** Per part of the network: {@code where} of the module's {@code part} method (what, where, training). */
-    private final Map<AbstractBlock, long[]> parts;
+    /** Per part of the network: its tensors, and {@code where} of the module's {@code part} method. */
+    private final Map<AbstractBlock, Part> parts;
+
+    /** A part's own tensors (the module reads them from index 0) and its kind and training mode. */
+    private record Part(Supplier<List<NDArray>> tensors, long[] where) {
+
+        Part(Supplier<List<NDArray>> tensors, MixedPrecisionCode.Part kind, boolean training) {
+            this(tensors, new long[] {kind.ordinal(), 0, training ? 1 : 0});
+        }
+    }
 
     private MixedPrecisionPass(DenseNet net, Model module) {
         this.net = net;
@@ -53,32 +63,37 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
         this.parts = parts(net);
     }
 
-    /** Each part's kind, first tensor in the flat list and training mode, as the module's code numbers them. */
-    private static Map<AbstractBlock, long[]> parts(DenseNet net) {
-        MixedPrecisionCode.Offsets offsets = MixedPrecisionCode.Offsets.of(net.config());
+    private static Map<AbstractBlock, Part> parts(DenseNet net) {
         boolean[] trains = net.trainingModeStages();
-        Map<AbstractBlock, long[]> out = new IdentityHashMap<>();
+        Map<AbstractBlock, Part> out = new IdentityHashMap<>();
         int stage = 0;
-        out.put(net.stem(), where(MixedPrecisionCode.Part.STEM, 0, trains[stage++]));
+        out.put(
+                net.stem(),
+                new Part(() -> TorchScriptExport.stemTensors(net), MixedPrecisionCode.Part.STEM, trains[stage++]));
         for (int b = 0; b < net.denseBlocks().size(); b++) {
-            List<DenseLayer> layers = net.denseBlocks().get(b).layers();
             boolean training = trains[stage++];
-            for (int j = 0; j < layers.size(); j++) {
-                int at = offsets.blocks()[b] + j * offsets.layerSize();
-                out.put(layers.get(j), where(MixedPrecisionCode.Part.DENSE_LAYER, at, training));
+            for (DenseLayer layer : net.denseBlocks().get(b).layers()) {
+                out.put(
+                        layer,
+                        new Part(
+                                () -> TorchScriptExport.layerTensors(layer),
+                                MixedPrecisionCode.Part.DENSE_LAYER,
+                                training));
             }
             if (b < net.transitions().size()) {
+                Transition t = net.transitions().get(b);
                 out.put(
-                        net.transitions().get(b),
-                        where(MixedPrecisionCode.Part.TRANSITION, offsets.transitions()[b], trains[stage++]));
+                        t,
+                        new Part(
+                                () -> TorchScriptExport.transitionTensors(t),
+                                MixedPrecisionCode.Part.TRANSITION,
+                                trains[stage++]));
             }
         }
-        out.put(net.head(), where(MixedPrecisionCode.Part.HEAD, offsets.head(), trains[stage]));
+        out.put(
+                net.head(),
+                new Part(() -> TorchScriptExport.headTensors(net), MixedPrecisionCode.Part.HEAD, trains[stage]));
         return out;
-    }
-
-    private static long[] where(MixedPrecisionCode.Part part, int at, boolean training) {
-        return new long[] {part.ordinal(), at, training ? 1 : 0};
     }
 
     /**
@@ -117,24 +132,24 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
      * The training-mode logits (N, classes), float32, for float32 NCHW {@code images}; training-mode BNs update
      * their running statistics. Call it inside a {@code GradientCollector} to get gradients.
      */
-    @Override
-    public NDArray logits(NDArray images) {
-        return run(images, null);
-    }
 
     /** One part (stem, dense layer, transition or head) in training mode; float32 in and out. */
     @Override
     public NDArray part(AbstractBlock part, NDArray input) {
-        long[] where = parts.get(part);
-        if (where == null) {
+        Part p = parts.get(part);
+        if (p == null) {
             throw new IllegalArgumentException(part.getClass().getSimpleName() + " is not a part of this network");
         }
-        return run(input, where);
+        return run(input, p.tensors().get(), p.where());
+    }
+
+    @Override
+    public NDArray logits(NDArray images) {
+        return run(images, TorchScriptExport.stateTensors(net), null);
     }
 
     /** Runs {@code forward(x, p)}, or {@code part(x, p, where)} when {@code where} is given. */
-    private NDArray run(NDArray x, long[] where) {
-        List<NDArray> tensors = TorchScriptExport.stateTensors(net);
+    private NDArray run(NDArray x, List<NDArray> tensors, long[] where) {
         NDList inputs = new NDList(tensors.size() + 3);
         inputs.add(x);
         String[] names = new String[tensors.size()];

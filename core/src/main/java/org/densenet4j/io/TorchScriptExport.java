@@ -283,7 +283,7 @@ public final class TorchScriptExport {
         return out;
     }
 
-    private static List<NDArray> stemTensors(DenseNet net) {
+    static List<NDArray> stemTensors(DenseNet net) {
         List<NDArray> out = new ArrayList<>(List.of(weight(net.stem().conv())));
         if (net.stem().type() == StemType.IMAGENET) {
             out.addAll(norm(net.stem().norm()));
@@ -292,7 +292,7 @@ public final class TorchScriptExport {
     }
 
     /** Bottleneck: norm1 (4), conv1, norm2 (4), conv2. Basic: norm1 (4), conv1. */
-    private static List<NDArray> layerTensors(DenseLayer layer) {
+    static List<NDArray> layerTensors(DenseLayer layer) {
         List<NDArray> out = new ArrayList<>(norm(layer.norm1()));
         out.add(weight(layer.conv1()));
         if (layer.isBottleneck()) {
@@ -302,13 +302,13 @@ public final class TorchScriptExport {
         return out;
     }
 
-    private static List<NDArray> transitionTensors(Transition t) {
+    static List<NDArray> transitionTensors(Transition t) {
         List<NDArray> out = new ArrayList<>(norm(t.norm()));
         out.add(weight(t.conv()));
         return out;
     }
 
-    private static List<NDArray> headTensors(DenseNet net) {
+    static List<NDArray> headTensors(DenseNet net) {
         List<NDArray> out = new ArrayList<>(norm(net.head().norm()));
         out.add(weight(net.head().classifier()));
         out.add(net.head().classifier().getParameters().get("bias").getArray());
