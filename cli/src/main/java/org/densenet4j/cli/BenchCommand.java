@@ -3,6 +3,8 @@ package org.densenet4j.cli;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -73,6 +75,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
     int iterations;
 
+    @Option(
+            names = "--profile",
+            paramLabel = "FILE",
+            description = "After the timed iterations, run one more under libtorch's profiler and write its trace "
+                    + "(Chrome trace JSON, one event per operator; scripts/trace_summary.py sums it per operator) "
+                    + "to FILE.")
+    Path profile;
+
     @Option(names = "--json", description = "Print JSON with images_per_second and peak_rss_bytes.")
     boolean json;
 
@@ -83,6 +93,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
+        if (profile != null && !Files.isDirectory(profile.toAbsolutePath().getParent())) {
+            throw new IllegalArgumentException("--profile " + profile + ": its folder does not exist");
         }
         int[] preset = model.preset.inputShape();
         Shape image = input != null ? input : new Shape(preset[0], preset[1], preset[2]);
@@ -106,7 +119,8 @@ final class BenchCommand implements Callable<Integer> {
                     new Workload(name, config, shape, mode, memoryFormat, step, plainInference, precision.precision()),
                     warmup,
                     iterations,
-                    interruption::requested);
+                    interruption::requested,
+                    profile);
         } catch (StopRequestedException e) {
             spec.commandLine().getErr().println("densenet4j bench: " + e.getMessage());
             spec.commandLine().getErr().flush();

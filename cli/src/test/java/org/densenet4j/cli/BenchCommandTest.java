@@ -47,6 +47,28 @@ class BenchCommandTest {
         assertTrue(efficient.get("memory_efficient").getAsBoolean());
     }
 
+    /** --profile writes libtorch's trace of one more iteration: the training step's operators, each timed. */
+    @Test
+    void profileWritesTheTraceOfATrainingStep(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path trace = tmp.resolve("step.json");
+        bench("--mode", "train", "--profile", trace.toString());
+        String text = java.nio.file.Files.readString(trace);
+        assertTrue(JsonParser.parseString(text).getAsJsonArray().size() > 0, "no events");
+        assertTrue(text.contains("convolution_backward") && text.contains("native_batch_norm"), "operators missing");
+        try (var files = java.nio.file.Files.list(tmp)) {
+            assertEquals(1, files.count(), "only the trace is left");
+        }
+        CliRunner missing = CliRunner.run(
+                "bench",
+                "--model",
+                "densenet-bc-16-4",
+                "--profile",
+                tmp.resolve("no/such/folder/t.json").toString());
+        assertEquals(2, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("--profile"), missing.err());
+    }
+
     @Test
     void badValuesAreUsageErrors() {
         CliRunner batch = CliRunner.run("bench", "--model", "densenet-bc-16-4", "--batch", "0");

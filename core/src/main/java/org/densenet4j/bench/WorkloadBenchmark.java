@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -15,6 +16,7 @@ import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import org.densenet4j.data.Normalization;
@@ -45,6 +47,15 @@ public final class WorkloadBenchmark {
      * {@code stopRequested} turns true.
      */
     public static BenchmarkResult run(Workload w, int warmup, int iterations, BooleanSupplier stopRequested) {
+        return run(w, warmup, iterations, stopRequested, null);
+    }
+
+    /**
+     * As {@link #run(Workload, int, int, BooleanSupplier)}; when {@code profile} is not null, one more iteration
+     * runs under libtorch's profiler and its trace (Chrome trace JSON, one event per operator) is written there.
+     */
+    public static BenchmarkResult run(
+            Workload w, int warmup, int iterations, BooleanSupplier stopRequested, Path profile) {
         w.precision().requireSupport();
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
@@ -66,9 +77,7 @@ public final class WorkloadBenchmark {
                 Block runner = w.precision() == Precision.BF16
                         ? bfloat16(net, w, m)
                         : w.plainInference() ? net : FoldedDenseNet.of(net, m);
-                for (int i = 0; i < warmup + iterations; i++) {
-                    checkStop(stopRequested, i);
-                    long start = System.nanoTime();
+                repeat(warmup, seconds, stopRequested, profile, () -> {
                     try (NDManager scope = m.newSubManager()) {
                         NDArray input = x.duplicate();
                         input.attach(scope);
@@ -76,25 +85,21 @@ public final class WorkloadBenchmark {
                                 .singletonOrThrow()
                                 .toFloatArray();
                     }
-                    record(seconds, i - warmup, start);
-                }
+                });
             } else {
                 NesterovSgd sgd = NesterovSgd.builder().build();
                 try (Trainer trainer = model.newTrainer(
                                 new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd));
                         MixedPrecisionPass mixed = w.precision() == Precision.BF16 ? mixedPrecision(net) : null) {
                     net.trainWith(mixed);
-                    for (int i = 0; i < warmup + iterations; i++) {
-                        checkStop(stopRequested, i);
-                        long start = System.nanoTime();
+                    repeat(warmup, seconds, stopRequested, profile, () -> {
                         try (NDManager scope = trainer.getManager().newSubManager()) {
                             NDArray input = x.duplicate();
                             input.attach(scope);
                             w.step().forwardBackward(trainer, input, y);
                             trainer.step();
                         }
-                        record(seconds, i - warmup, start);
-                    }
+                    });
                 }
             }
         }
@@ -102,6 +107,35 @@ public final class WorkloadBenchmark {
         Arrays.sort(sorted);
         double median = sorted[sorted.length / 2];
         return new BenchmarkResult(w.batch().get(0) / median, median, iterations, peakRssBytes());
+    }
+
+    /**
+     * Runs {@code iteration} {@code warmup} times, then once per element of {@code seconds}, timing each; then once
+     * more under libtorch's profiler when {@code profile} is set.
+     */
+    private static void repeat(
+            int warmup, double[] seconds, BooleanSupplier stopRequested, Path profile, Runnable iteration) {
+        for (int i = 0; i < warmup + seconds.length; i++) {
+            checkStop(stopRequested, i);
+            long start = System.nanoTime();
+            iteration.run();
+            record(seconds, i - warmup, start);
+        }
+        if (profile != null) {
+            // libtorch writes the trace itself: into a sibling first, so that the file appears whole or not at all
+            Path partial = profile.resolveSibling(profile.getFileName() + ".partial");
+            JniUtils.startProfile(false, true, false);
+            try {
+                iteration.run();
+            } finally {
+                JniUtils.stopProfile(partial.toAbsolutePath().toString());
+            }
+            try {
+                Files.move(partial, profile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(profile + ": could not write the profile", e);
+            }
+        }
     }
 
     /**

@@ -106,23 +106,22 @@ public final class MixedPrecisionCode {
                 .append(", ), 6)\n");
         c.append("  def part(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    where: Tensor) -> "
                 + "Tensor:\n");
+        c.append("    # one part alone, float32 in and out, for the memory-efficient step: p holds the part's own\n");
         c.append(
-                "    # one part alone, float32 in and out, for the memory-efficient step: where = [part, at, training],\n");
-        c.append("    # part 0 the stem, 1 a dense layer, 2 a transition, 3 the head\n");
+                "    # tensors, where = [part, training], part 0 the stem, 1 a dense layer, 2 a transition, 3 the head\n");
         c.append("    kind = int(torch.select(where, 0, 0))\n");
-        c.append("    at = int(torch.select(where, 0, 1))\n");
-        c.append("    training = bool(torch.select(where, 0, 2))\n");
+        c.append("    training = bool(torch.select(where, 0, 1))\n");
         c.append("    y = torch.to(x, 15, False, False, 2)\n");
         c.append("    if torch.eq(kind, 0):\n");
         c.append("      z = (self).stem(y, p, training, )\n");
         c.append("    else:\n");
         c.append("      if torch.eq(kind, 1):\n");
-        c.append("        z0 = (self).dense_layer(y, p, at, training, )\n");
+        c.append("        z0 = (self).dense_layer(y, p, 0, training, )\n");
         c.append("      else:\n");
         c.append("        if torch.eq(kind, 2):\n");
-        c.append("          z1 = (self).transition(y, p, at, training, )\n");
+        c.append("          z1 = (self).transition(y, p, 0, training, )\n");
         c.append("        else:\n");
-        c.append("          z1 = (self).head(y, p, at, training, )\n");
+        c.append("          z1 = (self).head(y, p, 0, training, )\n");
         c.append("        z0 = z1\n");
         c.append("      z = z0\n");
         c.append("    return torch.to(z, 6)\n");

@@ -48,11 +48,11 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
     /** Per part of the network: its tensors, and {@code where} of the module's {@code part} method. */
     private final Map<AbstractBlock, Part> parts;
 
-    /** A part's own tensors (the module reads them from index 0) and its kind and training mode. */
+    /** A part's own tensors and the module's {@code where} for it: its kind and training mode. */
     private record Part(Supplier<List<NDArray>> tensors, long[] where) {
 
         Part(Supplier<List<NDArray>> tensors, MixedPrecisionCode.Part kind, boolean training) {
-            this(tensors, new long[] {kind.ordinal(), 0, training ? 1 : 0});
+            this(tensors, new long[] {kind.ordinal(), training ? 1 : 0});
         }
     }
 
@@ -105,18 +105,11 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
     public static MixedPrecisionPass compile(DenseNet net) throws IOException {
         Precision.BF16.requireSupport();
         String code = MixedPrecisionCode.of(net.config(), net.trainingModeStages());
-        if (System.getProperty("spike.code") != null) { // SPIKE
-            if (System.getProperty("spike.dump") != null)
-                Files.writeString(Path.of(System.getProperty("spike.code")), code);
-            else code = Files.readString(Path.of(System.getProperty("spike.code")));
-        }
         Path dir = Files.createTempDirectory("densenet4j-bf16-training-");
         Path file = dir.resolve("training.pt");
         Model module = Model.newInstance("training", Device.cpu(), "PyTorch");
         try {
             Files.write(file, archive(code));
-            if (System.getProperty("spike.archive") != null)
-                Files.write(Path.of(System.getProperty("spike.archive")), archive(code)); // SPIKE
             module.load(dir, "training");
             return new MixedPrecisionPass(net, module);
         } catch (IOException | MalformedModelException | RuntimeException e) {
