@@ -223,6 +223,10 @@ public final class DenseNetTrainer {
                 probe = FeatureCache.compute(
                         network, data.train(), spec.normalization(), recipe.batchSize(), model.getNDManager());
                 listener.onFeaturesCached(data.train().size(), (System.nanoTime() - start) / 1e9);
+                if (recipe.precision() == Precision.BF16) {
+                    LOG.info("--freeze features trains only the classifier, on features computed once: it runs in "
+                            + "float32 (bf16 would save nothing measurable on one linear layer)");
+                }
             }
             if (previous != null) {
                 CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());

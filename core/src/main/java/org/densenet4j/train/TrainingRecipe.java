@@ -70,22 +70,15 @@ public record TrainingRecipe(
 
     /** This recipe fine-tuning with {@code freeze} and {@code backboneLrScale}. */
     public TrainingRecipe fineTuning(Freeze freeze, double backboneLrScale) {
-        return new TrainingRecipe(
-                epochs,
-                batchSize,
-                learningRate,
-                momentum,
-                weightDecay,
-                schedule,
-                augment,
-                seed,
-                freeze,
-                backboneLrScale,
-                precision);
+        return with(freeze, backboneLrScale, precision);
     }
 
     /** This recipe computing in {@code precision}. */
     public TrainingRecipe inPrecision(Precision precision) {
+        return with(freeze, backboneLrScale, precision);
+    }
+
+    private TrainingRecipe with(Freeze freeze, double backboneLrScale, Precision precision) {
         return new TrainingRecipe(
                 epochs,
                 batchSize,

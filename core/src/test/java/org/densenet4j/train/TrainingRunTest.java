@@ -37,18 +37,23 @@ class TrainingRunTest {
                 .build();
     }
 
+    /** DenseNet-BC (L = 28, k = 12) for grey 28x28 images: learns Fashion-MNIST in one epoch. */
+    private static DenseNetConfig bc28() {
+        return DenseNetConfig.builder()
+                .setGrowthRate(12)
+                .setBlockLayers(4, 4, 4)
+                .optCompression(0.5)
+                .optInputChannels(1)
+                .build();
+    }
+
     private static TrainingRecipe recipe(int epochs, double lr) {
         return new TrainingRecipe(epochs, 32, lr, 0.9, 1e-4, LearningRateSchedule.STEP, true, 11);
     }
 
     @Test
     void smallDenseNetBeats70PercentAfterOneEpochOnFashionMnist() throws IOException {
-        DenseNetConfig config = DenseNetConfig.builder()
-                .setGrowthRate(12)
-                .setBlockLayers(4, 4, 4)
-                .optCompression(0.5)
-                .optInputChannels(1)
-                .build();
+        DenseNetConfig config = bc28();
         TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1);
         TrainingResult r = new DenseNetTrainer(oneEpoch, tmp.resolve("run"), null)
                 .train("densenet-bc-28-12", config, FashionMnist.splits(8000, 1000), false);
@@ -109,12 +114,7 @@ class TrainingRunTest {
     @org.junit.jupiter.params.provider.EnumSource(TrainingStep.class)
     void bf16RunLearnsAndKeepsItsPrecision(TrainingStep step) throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
-        DenseNetConfig config = DenseNetConfig.builder()
-                .setGrowthRate(12)
-                .setBlockLayers(4, 4, 4)
-                .optCompression(0.5)
-                .optInputChannels(1)
-                .build();
+        DenseNetConfig config = bc28();
         TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1)
                 .inPrecision(Precision.BF16);
         DatasetSplits data = FashionMnist.splits(8000, 1000);
