@@ -36,6 +36,16 @@ public enum Precision {
         requireSupport(flags);
     }
 
+    /** True if this CPU computes in this precision natively ({@link #requireSupport()} says what is missing). */
+    public boolean isSupported() {
+        try {
+            requireSupport();
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** As {@link #requireSupport()}, for the given /proc/cpuinfo text. */
     void requireSupport(String cpuinfo) {
         if (this == FP32) {

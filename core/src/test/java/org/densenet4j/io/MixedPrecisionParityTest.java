@@ -46,7 +46,7 @@ class MixedPrecisionParityTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("fixtures")
     void oneStepMatchesPyTorchAutocast(String name, TrainingStep step) throws IOException {
-        assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
+        assumeTrue(Precision.BF16.isSupported(), "this CPU has no native bfloat16");
         TorchFixture f = TorchFixture.load(name);
         try (Model model = Model.newInstance(name)) {
             NDManager m = model.getNDManager();
@@ -116,14 +116,5 @@ class MixedPrecisionParityTest {
 
     private static String percent(double x) {
         return String.format("%.2f%%", 100 * x);
-    }
-
-    static boolean supportsBf16() {
-        try {
-            Precision.BF16.requireSupport();
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 }

@@ -17,6 +17,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
@@ -49,7 +50,7 @@ class MixedPrecisionPassTest {
     void agreesWithTheFloat32PassForEveryFamily(
             String family, LayerType layerType, ConcatOrder order, StemType stem, int channels, int side, int classes)
             throws Exception {
-        assumeTrue(MixedPrecisionParityTest.supportsBf16(), "this CPU has no native bfloat16");
+        assumeTrue(Precision.BF16.isSupported(), "this CPU has no native bfloat16");
         DenseNetConfig config = TestNetworks.small(layerType, order, stem, channels, classes);
         try (Model model = Model.newInstance(family)) {
             DenseNet net = network(model, config, channels, side);
@@ -109,7 +110,7 @@ class MixedPrecisionPassTest {
     /** What a freeze keeps fixed stays fixed: no gradient, running statistics untouched, eval-mode BN. */
     @Test
     void frozenStagesKeepTheirStatisticsAndGetNoGradient() throws Exception {
-        assumeTrue(MixedPrecisionParityTest.supportsBf16(), "this CPU has no native bfloat16");
+        assumeTrue(Precision.BF16.isSupported(), "this CPU has no native bfloat16");
         DenseNetConfig config = TestNetworks.small(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 3, 4);
         try (Model model = Model.newInstance("frozen")) {
             DenseNet net = network(model, config, 3, 16);

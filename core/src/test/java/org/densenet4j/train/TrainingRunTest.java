@@ -113,7 +113,7 @@ class TrainingRunTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(TrainingStep.class)
     void bf16RunLearnsAndKeepsItsPrecision(TrainingStep step) throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Precision.BF16.isSupported(), "this CPU has no native bfloat16");
         DenseNetConfig config = bc28();
         TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1)
                 .inPrecision(Precision.BF16);
@@ -136,7 +136,7 @@ class TrainingRunTest {
     /** bf16 resumes exactly too: dropout's masks and bfloat16's rounding repeat. */
     @Test
     void bf16KillAndResumeReachesTheSameWeights() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(supportsBf16(), "this CPU has no native bfloat16");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Precision.BF16.isSupported(), "this CPU has no native bfloat16");
         DatasetSplits data = FashionMnist.splits(320, 64);
         TrainingRecipe bf16 = recipe(2, 0.05).inPrecision(Precision.BF16);
         Path straight = tmp.resolve("straight");
@@ -163,15 +163,6 @@ class TrainingRunTest {
                         pb.get(p.getKey()).getArray().toFloatArray(),
                         p.getKey());
             }
-        }
-    }
-
-    private static boolean supportsBf16() {
-        try {
-            Precision.BF16.requireSupport();
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
         }
     }
 

@@ -16,6 +16,7 @@ import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationPicture;
 import org.densenet4j.infer.ImageClassifier;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.FoldedDenseNet;
@@ -58,6 +59,13 @@ public final class JavaApiTour {
         // The same training with the memory-efficient step (same gradients, memory linear in depth).
         new DenseNetTrainer(TrainingRecipe.paper(1), runs.resolve("fm-me"), null, TrainingStep.MEMORY_EFFICIENT)
                 .train("densenet-bc-100-12", config, data, false);
+
+        // In bf16 mixed precision where the CPU has it (avx512_bf16 or amx_bf16): bfloat16 convolutions,
+        // float32 weights, gradients and checkpoint.
+        if (Precision.BF16.isSupported()) {
+            new DenseNetTrainer(TrainingRecipe.paper(1).inPrecision(Precision.BF16), runs.resolve("fm-bf16"), null)
+                    .train("densenet-bc-100-12", config, data, false);
+        }
 
         // Classify images into DJL Classifications (ImageClassifier folds the network itself).
         try (NDManager manager = NDManager.newBaseManager()) {
