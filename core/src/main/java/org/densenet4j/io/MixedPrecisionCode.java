@@ -17,7 +17,8 @@ import org.densenet4j.model.StemType;
  * <p>The module holds no weights: {@code forward(images, p)} takes the network's tensors as one flat list in
  * {@link TorchScriptExport#stateTensors} order, so libtorch's autograd records the pass into the DJL parameters
  * themselves and training-mode BN updates their running statistics in place. Stages that fine-tuning keeps fixed
- * run in eval mode, as {@link DenseNet#freeze} says.
+ * run in eval mode, as {@link DenseNet#freeze} says. {@code part(x, p, where)} runs one stem, dense layer,
+ * transition or head alone, float32 in and out, on that part's own tensors: the memory-efficient step's unit.
  */
 public final class MixedPrecisionCode {
 
