@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.model.DenseNet;
 
@@ -61,6 +62,14 @@ public final class CheckpointFile {
         CheckpointArchive.Description d = CheckpointArchive.readDescription(file);
         try {
             Map<String, Object> training = (Map<String, Object>) d.json().get("training");
+            // Gson reads an unknown enum name as null, which the recipe would take for fp32: refuse it instead.
+            Object precision = ((Map<String, Object>) training.get("recipe")).get("precision");
+            if (precision != null
+                    && java.util.Arrays.stream(Precision.values())
+                            .noneMatch(p -> p.name().equals(precision))) {
+                throw new IllegalArgumentException(
+                        "recipe.precision is " + precision + ", expected one of " + List.of(Precision.values()));
+            }
             TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.get("recipe")), TrainingRecipe.class);
             List<EpochMetrics> history = GSON.fromJson(
                     GSON.toJsonTree(training.get("history")), new TypeToken<List<EpochMetrics>>() {}.getType());

@@ -56,6 +56,20 @@ class HostileCheckpointTest {
         }
     }
 
+    /** A checkpoint from before mixed precision reads as fp32; an unknown precision is refused, naming it. */
+    @Test
+    void anUnknownPrecisionIsRefusedAndAMissingOneIsFp32() throws IOException {
+        assertTrue(CheckpointFile.readDescription(BundledModel.path()).recipe().precision()
+                == org.densenet4j.infer.Precision.FP32);
+        Path file =
+                edited("precision.d4j", j -> j.replace("\"seed\":", "\"precision\":\"BF17\",\"seed\":"), null, null);
+        IOException e = assertThrows(IOException.class, () -> CheckpointFile.readDescription(file));
+        assertTrue(
+                e.getMessage().contains("recipe.precision is BF17")
+                        && e.getMessage().contains(file.toString()),
+                e.getMessage());
+    }
+
     @Test
     void aHugeDescribedGrowthRateIsRefusedWithoutBuildingTheNetwork() throws IOException {
         Path file = edited("growth.d4j", j -> j.replace("\"growthRate\": 12", "\"growthRate\": 100000"), null, null);
