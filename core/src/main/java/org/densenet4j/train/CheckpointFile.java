@@ -67,8 +67,7 @@ public final class CheckpointFile {
             if (precision != null
                     && java.util.Arrays.stream(Precision.values())
                             .noneMatch(p -> p.name().equals(precision))) {
-                throw new IllegalArgumentException(
-                        "recipe.precision is " + precision + ", expected one of " + List.of(Precision.values()));
+                throw new IllegalArgumentException("recipe.precision is " + precision + ", expected FP32 or BF16");
             }
             TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.get("recipe")), TrainingRecipe.class);
             List<EpochMetrics> history = GSON.fromJson(
