@@ -3,7 +3,7 @@
 # (Java, on the same model exported from PyTorch) on the same machine in one run, in float32 and (where the CPU
 # has native bfloat16) in bf16 mixed precision, plus the machine's FP32 matrix-multiply peak, and rewrites the
 # harness section of BENCHMARKS.md.
-#   scripts/benchmark.sh            # full run (about 15 minutes on 2 cores)
+#   scripts/benchmark.sh            # full run (about 25 minutes on 2 cores)
 #   QUICK=1 scripts/benchmark.sh    # fewer iterations, for a smoke test
 # Run it on a quiet machine: libtorch's OpenMP threads spin, two busy processes slow each other 7-10x.
 set -euo pipefail
@@ -11,8 +11,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 out="$root/target/benchmark"
 mkdir -p "$out"
-# libtorch needs several passes before its timings settle (oneDNN primitives, allocator): warm up well.
-warmup=6; iterations=9
+# libtorch needs several passes before its timings settle (oneDNN primitives, allocator), and the JVM's JIT
+# compiler keeps compiling for the first dozen or so (its threads take cores from libtorch's: with 6 warm-up passes
+# densenet4j's bf16 training step measured 101 or 130 img/s from run to run, with 20 it measured 129-134): warm up
+# well, every peer alike.
+warmup=20; iterations=9
 if [ -n "${QUICK:-}" ]; then warmup=1; iterations=2; fi
 threads=2
 

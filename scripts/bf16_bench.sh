@@ -16,13 +16,13 @@ grep -q -w -e avx512_bf16 -e amx_bf16 /proc/cpuinfo || { echo "no native bfloat1
 rate() { /usr/bin/python3 -c "import json,sys; print('%.1f' % json.load(sys.stdin)['images_per_second'])"; }
 pytorch() {
   env LD_PRELOAD="$JEMALLOC_LIB" MALLOC_CONF="$JEMALLOC_CONF" /usr/bin/python3 "$root/scripts/bench_pytorch.py" \
-    "$model" "$c" "$h" "$w" "$batch" "$mode" --threads 2 --warmup 6 --iterations 9 --bf16 "$@" | rate
+    "$model" "$c" "$h" "$w" "$batch" "$mode" --threads 2 --warmup 20 --iterations 9 --bf16 "$@" | rate
 }
 ratios=()
 echo "round densenet4j-bf16 pytorch-bf16-nchw pytorch-bf16-channels-last ratio"
 for r in $(seq 1 "$rounds"); do
   mine=$("$root/densenet4j" bench --model "$model" --input "${c}x${h}x${w}" --batch "$batch" --mode "$mode" \
-    --precision bf16 --warmup 6 --iterations 9 --json | rate)
+    --precision bf16 --warmup 20 --iterations 9 --json | rate)
   nchw=$(pytorch)
   cl=$(pytorch --channels-last)
   ratio=$(/usr/bin/python3 -c "print('%.2f' % ($mine / max($nchw, $cl)))")
