@@ -3,7 +3,7 @@
 # (Java, on the same model exported from PyTorch) on the same machine in one run, in float32 and (where the CPU
 # has native bfloat16) in bf16 mixed precision, plus the machine's FP32 matrix-multiply peak, and rewrites the
 # harness section of BENCHMARKS.md.
-#   scripts/benchmark.sh            # full run (about 25 minutes on 2 cores)
+#   scripts/benchmark.sh            # full run (about 20 minutes on 2 cores)
 #   QUICK=1 scripts/benchmark.sh    # fewer iterations, for a smoke test
 # Run it on a quiet machine: libtorch's OpenMP threads spin, two busy processes slow each other 7-10x.
 set -euo pipefail
