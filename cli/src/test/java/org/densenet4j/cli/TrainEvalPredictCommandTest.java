@@ -45,6 +45,27 @@ class TrainEvalPredictCommandTest {
         assertTrue(r.out().contains("predictions for test images"), r.out());
     }
 
+    /** One epoch of densenet-bc-16-4 on 64 images into {@code runDir}, with {@code extra} options. */
+    private static CliRunner trainTiny(Path runDir, String... extra) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+                "train",
+                "--model",
+                "densenet-bc-16-4",
+                "--train-limit",
+                "64",
+                "--test-limit",
+                "32",
+                "--epochs",
+                "1",
+                "--run-dir",
+                runDir.toString(),
+                "--show",
+                "0",
+                "--no-download"));
+        args.addAll(java.util.List.of(extra));
+        return CliRunner.run(args.toArray(String[]::new));
+    }
+
     private static String checkpoint() {
         return run.resolve("checkpoint.d4j").toString();
     }
@@ -148,21 +169,7 @@ class TrainEvalPredictCommandTest {
     @Test
     void aFinishedRunIsNeverOverwrittenWithoutBeingAsked() throws Exception {
         byte[] before = Files.readAllBytes(run.resolve("checkpoint.d4j"));
-        CliRunner again = CliRunner.run(
-                "train",
-                "--model",
-                "densenet-bc-16-4",
-                "--train-limit",
-                "64",
-                "--test-limit",
-                "32",
-                "--epochs",
-                "1",
-                "--run-dir",
-                run.toString(),
-                "--show",
-                "0",
-                "--no-download");
+        CliRunner again = trainTiny(run);
         assertEquals(2, again.exitCode(), again.err());
         assertTrue(
                 again.err().contains("already holds a run")
@@ -172,43 +179,14 @@ class TrainEvalPredictCommandTest {
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve("checkpoint.d4j"))));
 
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
-        CliRunner notAFolder = CliRunner.run(
-                "train",
-                "--model",
-                "densenet-bc-16-4",
-                "--train-limit",
-                "64",
-                "--test-limit",
-                "32",
-                "--epochs",
-                "1",
-                "--run-dir",
-                file.toString(),
-                "--show",
-                "0",
-                "--no-download");
+        CliRunner notAFolder = trainTiny(file);
         assertEquals(2, notAFolder.exitCode(), notAFolder.err());
         assertTrue(notAFolder.err().contains("is a file, not a run folder"), notAFolder.err());
 
         Path replaced = tmp.resolve("replaced");
         Files.createDirectories(replaced);
         Files.copy(run.resolve("checkpoint.d4j"), replaced.resolve("checkpoint.d4j"));
-        CliRunner overwrite = CliRunner.run(
-                "train",
-                "--model",
-                "densenet-bc-16-4",
-                "--train-limit",
-                "64",
-                "--test-limit",
-                "32",
-                "--epochs",
-                "1",
-                "--run-dir",
-                replaced.toString(),
-                "--show",
-                "0",
-                "--no-download",
-                "--overwrite");
+        CliRunner overwrite = trainTiny(replaced, "--overwrite");
         assertEquals(0, overwrite.exitCode(), overwrite.err());
         assertTrue(overwrite.out().contains("--overwrite: removed the earlier run"), overwrite.out());
     }

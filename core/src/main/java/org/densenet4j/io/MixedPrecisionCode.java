@@ -1,7 +1,6 @@
 package org.densenet4j.io;
 
 import java.util.Locale;
-import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.LayerType;
@@ -61,13 +60,10 @@ public final class MixedPrecisionCode {
      * {@link DenseNet#stages()} runs in training mode (false for the stages a freeze keeps fixed).
      */
     public static String of(DenseNetConfig config, boolean[] trains) {
-        boolean imagenet = config.stem() == StemType.IMAGENET;
-        boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
-        boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
+        CodeSettings settings = CodeSettings.of(config);
         int[] layers = config.blockLayers();
         Offsets offsets = Offsets.of(config);
         int layerSize = offsets.layerSize();
-        String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
         String drop = String.format(Locale.ROOT, "%s", config.dropRate());
         boolean dropout = config.dropRate() > 0;
         StringBuilder c = new StringBuilder();
@@ -132,7 +128,7 @@ public final class MixedPrecisionCode {
         c.append(
                 "    # BN with the float32 weights, bias and running statistics at p[at:at + 4], then ReLU in place\n");
         c.append("    normed = torch.batch_norm(x, p[at], p[torch.add(at, 1)], p[torch.add(at, 2)], "
-                + "p[torch.add(at, 3)], training, 0.10000000000000001, " + eps + ", True)\n");
+                + "p[torch.add(at, 3)], training, 0.10000000000000001, " + settings.eps() + ", True)\n");
         c.append("    return torch.relu_(normed)\n");
         c.append("  def conv(self: __torch__.DenseNet,\n    x: Tensor,\n    weight: Tensor,\n    stride: int,\n"
                 + "    padding: int,\n    training: bool) -> Tensor:\n");
@@ -151,7 +147,7 @@ public final class MixedPrecisionCode {
 
         c.append("  def stem(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    training: bool) -> "
                 + "Tensor:\n");
-        if (imagenet) {
+        if (settings.imagenet()) {
             c.append("    # 7x7 stride-2 convolution, BN-ReLU, 3x3 stride-2 max-pool\n");
             c.append("    y = torch.conv2d(x, torch.to(p[0], 15), None, [2, 2], [3, 3], [1, 1], 1)\n");
             c.append("    return torch.max_pool2d((self).norm_relu(y, p, 1, training, ), [3, 3], [2, 2], [1, 1], "
@@ -164,7 +160,7 @@ public final class MixedPrecisionCode {
         c.append("  def dense_block(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    at: int,\n"
                 + "    layers: int,\n    training: bool) -> Tensor:\n");
         c.append(
-                inputFirst
+                settings.inputFirst()
                         ? "    # each layer's k new maps join the block's maps after them (the paper's order)\n"
                         : "    # each layer's k new maps join the block's maps before them (the blog code's order)\n");
         c.append("    features = x\n");
@@ -173,14 +169,14 @@ public final class MixedPrecisionCode {
                 .append(layerSize)
                 .append(")), training, )\n");
         c.append(
-                inputFirst
+                settings.inputFirst()
                         ? "      features = torch.cat([features, added], 1)\n"
                         : "      features = torch.cat([added, features], 1)\n");
         c.append("    return features\n");
 
         c.append("  def dense_layer(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor],\n    at: int,\n"
                 + "    training: bool) -> Tensor:\n");
-        if (bottleneck) {
+        if (settings.bottleneck()) {
             c.append("    # bottleneck: BN-ReLU-conv 1x1 to the bottleneck width, BN-ReLU-conv 3x3 to k maps\n");
             c.append("    narrow = (self).conv((self).norm_relu(x, p, at, training, ), p[torch.add(at, 4)], 1, 0, "
                     + "training, )\n");

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -20,13 +19,11 @@ import org.densenet4j.base.AtomicFile;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.FoldedWeights;
-import org.densenet4j.model.LayerType;
 import org.densenet4j.model.StemType;
 import org.densenet4j.model.Transition;
 
@@ -337,20 +334,16 @@ public final class TorchScriptExport {
             if (precision == Precision.BF16) {
                 return folded(config);
             }
-            boolean imagenet = config.stem() == StemType.IMAGENET;
-            boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
-            boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
-            int blocks = config.blockLayers().length;
-            String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
+            CodeSettings settings = CodeSettings.of(config);
             StringBuilder c = new StringBuilder();
-            header(c, blocks);
+            header(c, settings.blocks());
             c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
             c.append("    x = (self).stem(images, self.stem_weights, )\n");
-            for (int b = 1; b <= blocks; b++) {
+            for (int b = 1; b <= settings.blocks(); b++) {
                 c.append("    x = (self).dense_block(x, self.denseblock")
                         .append(b)
                         .append(", )\n");
-                if (b < blocks) {
+                if (b < settings.blocks()) {
                     c.append("    x = (self).transition(x, self.transition")
                             .append(b)
                             .append(", )\n");
@@ -361,10 +354,10 @@ public final class TorchScriptExport {
                     + "Tensor:\n");
             c.append("    # eval-mode batch normalisation with the weights at p[at:at + 4], then ReLU\n");
             c.append("    normed = torch.batch_norm(x, p[at], p[at + 1], p[at + 2], "
-                    + "p[at + 3], False, 0.10000000000000001, " + eps + ", True)\n");
+                    + "p[at + 3], False, 0.10000000000000001, " + settings.eps() + ", True)\n");
             c.append("    return torch.relu(normed)\n");
             c.append("  def stem(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
-            if (imagenet) {
+            if (settings.imagenet()) {
                 c.append("    # 7x7 stride-2 convolution, BN-ReLU, 3x3 stride-2 max-pool\n");
                 c.append("    y = torch.conv2d(x, p[0], None, [2, 2], [3, 3], [1, 1], 1)\n");
                 c.append(
@@ -376,19 +369,19 @@ public final class TorchScriptExport {
             c.append("  def dense_block(self: __torch__.DenseNet,\n    x: Tensor,\n    layers: List[List[Tensor]]) -> "
                     + "Tensor:\n");
             c.append(
-                    inputFirst
+                    settings.inputFirst()
                             ? "    # each layer's k new maps join the block's maps after them (the paper's order)\n"
                             : "    # each layer's k new maps join the block's maps before them (the blog code's order)\n");
             c.append("    features = x\n");
             c.append("    for layer in layers:\n");
             c.append("      added = (self).dense_layer(features, layer, )\n");
             c.append(
-                    inputFirst
+                    settings.inputFirst()
                             ? "      features = torch.cat([features, added], 1)\n"
                             : "      features = torch.cat([added, features], 1)\n");
             c.append("    return features\n");
             c.append("  def dense_layer(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
-            if (bottleneck) {
+            if (settings.bottleneck()) {
                 c.append("    # bottleneck: BN-ReLU-conv 1x1 to the bottleneck width, BN-ReLU-conv 3x3 to k maps\n");
                 c.append(
                         "    narrow = torch.conv2d((self).norm_relu(x, p, 0, ), p[4], None, [1, 1], [0, 0], [1, 1], 1)\n");
@@ -412,13 +405,9 @@ public final class TorchScriptExport {
 
         /** The folded network in bfloat16: what densenet4j's own inference runs, in libtorch's terms. */
         static String folded(DenseNetConfig config) {
-            boolean imagenet = config.stem() == StemType.IMAGENET;
-            boolean bottleneck = config.layerType() == LayerType.BOTTLENECK;
-            boolean inputFirst = config.concatOrder() == ConcatOrder.INPUT_FIRST;
-            int blocks = config.blockLayers().length;
-            String eps = String.format(Locale.ROOT, "%s", (double) DenseNet.BN_EPSILON);
+            CodeSettings settings = CodeSettings.of(config);
             StringBuilder c = new StringBuilder();
-            header(c, blocks);
+            header(c, settings.blocks());
             c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
             c.append(
                     "    # bfloat16 inside (ScalarType 15), float32 at the edges (6), channels-last maps (MemoryFormat 2);\n");
@@ -427,11 +416,11 @@ public final class TorchScriptExport {
             c.append("    # weights and bias, each BN after a conv is in the conv, a dense block writes one buffer\n");
             c.append(
                     "    x = (self).stem(torch.contiguous(torch.to(images, 15), memory_format=2), self.stem_weights, )\n");
-            for (int b = 1; b <= blocks; b++) {
+            for (int b = 1; b <= settings.blocks(); b++) {
                 c.append("    x = (self).dense_block(x, self.denseblock")
                         .append(b)
                         .append(", )\n");
-                if (b < blocks) {
+                if (b < settings.blocks()) {
                     c.append("    x = (self).transition(x, self.transition")
                             .append(b)
                             .append(", )\n");
@@ -449,7 +438,7 @@ public final class TorchScriptExport {
             c.append("      y0 = y\n");
             c.append("    return y0\n");
             c.append("  def stem(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
-            if (imagenet) {
+            if (settings.imagenet()) {
                 c.append("    # 7x7 stride-2 convolution with its BN folded in, ReLU, 3x3 stride-2 max-pool\n");
                 c.append("    y = torch.relu(torch.conv2d(x, p[0], p[1], [2, 2], [3, 3], [1, 1], 1))\n");
                 c.append("    return torch.max_pool2d(y, [3, 3], [2, 2], [1, 1], [1, 1], False)\n");
@@ -460,7 +449,7 @@ public final class TorchScriptExport {
             c.append("  def dense_block(self: __torch__.DenseNet,\n    x: Tensor,\n    layers: List[List[Tensor]]) -> "
                     + "Tensor:\n");
             c.append(
-                    inputFirst
+                    settings.inputFirst()
                             ? "    # one buffer: the block input first, then each layer's k maps after the ones it read\n"
                             : "    # one buffer: the block input last, each layer's k maps before the ones it read (blog code)\n");
             c.append("    c0 = torch.size(x, 1)\n");
@@ -470,12 +459,12 @@ public final class TorchScriptExport {
                     "    buffer = torch.empty([torch.size(x, 0), total, torch.size(x, 2), torch.size(x, 3)], dtype=15, "
                             + "layout=None, device=None, pin_memory=None, memory_format=2)\n");
             c.append(
-                    inputFirst
+                    settings.inputFirst()
                             ? "    _0 = torch.copy_(torch.narrow(buffer, 1, 0, c0), x)\n"
                             : "    _0 = torch.copy_(torch.narrow(buffer, 1, torch.sub(total, c0), c0), x)\n");
             c.append("    for j in range(torch.len(layers)):\n");
             c.append("      seen = torch.add(c0, torch.mul(j, k))\n");
-            if (inputFirst) {
+            if (settings.inputFirst()) {
                 c.append("      added = (self).dense_layer(torch.narrow(buffer, 1, 0, seen), layers[j], )\n");
                 c.append("      _1 = torch.copy_(torch.narrow(buffer, 1, seen, k), added)\n");
             } else {
@@ -486,7 +475,7 @@ public final class TorchScriptExport {
             }
             c.append("    return buffer\n");
             c.append("  def dense_layer(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");
-            if (bottleneck) {
+            if (settings.bottleneck()) {
                 c.append(
                         "    # clamp, 1x1 conv to the bottleneck width (both BNs folded in), ReLU, 3x3 conv to k maps\n");
                 c.append(
@@ -495,8 +484,8 @@ public final class TorchScriptExport {
             } else {
                 c.append(
                         "    # basic: BN (float32 statistics), ReLU, 3x3 conv to k maps (its padding keeps the BN apart)\n");
-                c.append("    normed = torch.batch_norm(x, p[2], p[3], p[0], p[1], False, 0.10000000000000001, " + eps
-                        + ", True)\n");
+                c.append("    normed = torch.batch_norm(x, p[2], p[3], p[0], p[1], False, 0.10000000000000001, "
+                        + settings.eps() + ", True)\n");
                 c.append("    return torch.conv2d(torch.relu(normed), p[4], None, [1, 1], [1, 1], [1, 1], 1)\n");
             }
             c.append("  def transition(self: __torch__.DenseNet,\n    x: Tensor,\n    p: List[Tensor]) -> Tensor:\n");

@@ -32,17 +32,7 @@ class FoldedDenseNetTest {
     @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("networks")
     void sameLogitsAsThePlainNetwork(LayerType layerType, ConcatOrder order, StemType stem, Shape shape) {
-        DenseNetConfig config = DenseNetConfig.builder()
-                .setGrowthRate(4)
-                .setBlockLayers(2, 3, 2)
-                .optLayerType(layerType)
-                .optConcatOrder(order)
-                .optStem(stem)
-                .optStemWidth(8)
-                .optCompression(0.5)
-                .optInputChannels((int) shape.get(1))
-                .optClasses(5)
-                .build();
+        DenseNetConfig config = TestNetworks.small(layerType, order, stem, (int) shape.get(1), 5);
         Engine.getInstance().setRandomSeed(3);
         try (NDManager m = NDManager.newBaseManager()) {
             DenseNet net = new DenseNet(config);
