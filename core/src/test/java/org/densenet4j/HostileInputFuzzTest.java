@@ -146,6 +146,37 @@ class HostileInputFuzzTest {
         fuzz("d4j-parameters", random -> mutateEntry(valid, "parameters.djl", random), read);
     }
 
+    /**
+     * TorchScript archives (a float32 and a bf16 one): the whole file, {@code data.pkl}, each extra file, a storage
+     * and the code mutated. A mutant is refused, or read as an archive whose checks it passes (the code is never
+     * run, so a mutated code file is accepted as is).
+     */
+    @Test
+    void torchScriptArchives() throws Exception {
+        Reader read = file -> {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                ModelFiles.openForInference(file, ModelFiles.Options.none(), manager, w -> {});
+            }
+        };
+        for (String precision : List.of("fp32", "bf16")) {
+            if (precision.equals("bf16") && !org.densenet4j.infer.Precision.BF16.isSupported()) {
+                continue;
+            }
+            Path valid = Path.of("src/test/resources/org/densenet4j/io/golden/v1-2-" + precision + ".pt");
+            fuzz("pt-" + precision, random -> mutate(Files.readAllBytes(valid), random), read);
+            for (String entry : List.of(
+                    "data.pkl",
+                    "model.json",
+                    "classes.json",
+                    "normalization.json",
+                    "input.json",
+                    "data/0",
+                    "__torch__.py")) {
+                fuzz("pt-" + precision + "-" + entry, random -> mutateEntry(valid, entry, random), read);
+            }
+        }
+    }
+
     @Test
     void idxFiles() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -69,14 +69,14 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
         int stage = 0;
         out.put(
                 net.stem(),
-                new Part(() -> TorchScriptExport.stemTensors(net), MixedPrecisionCode.Part.STEM, trains[stage++]));
+                new Part(() -> ScriptedWeights.stemTensors(net), MixedPrecisionCode.Part.STEM, trains[stage++]));
         for (int b = 0; b < net.denseBlocks().size(); b++) {
             boolean training = trains[stage++];
             for (DenseLayer layer : net.denseBlocks().get(b).layers()) {
                 out.put(
                         layer,
                         new Part(
-                                () -> TorchScriptExport.layerTensors(layer),
+                                () -> ScriptedWeights.layerTensors(layer),
                                 MixedPrecisionCode.Part.DENSE_LAYER,
                                 training));
             }
@@ -85,14 +85,14 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
                 out.put(
                         t,
                         new Part(
-                                () -> TorchScriptExport.transitionTensors(t),
+                                () -> ScriptedWeights.transitionTensors(t),
                                 MixedPrecisionCode.Part.TRANSITION,
                                 trains[stage++]));
             }
         }
         out.put(
                 net.head(),
-                new Part(() -> TorchScriptExport.headTensors(net), MixedPrecisionCode.Part.HEAD, trains[stage]));
+                new Part(() -> ScriptedWeights.headTensors(net), MixedPrecisionCode.Part.HEAD, trains[stage]));
         return out;
     }
 
@@ -138,7 +138,7 @@ public final class MixedPrecisionPass implements DenseNet.TrainingPass, AutoClos
 
     @Override
     public NDArray logits(NDArray images) {
-        return run(images, TorchScriptExport.stateTensors(net), null);
+        return run(images, ScriptedWeights.stateTensors(net), null);
     }
 
     /** Runs {@code forward(x, p)}, or {@code part(x, p, where)} when {@code where} is given. */

@@ -34,23 +34,27 @@ public final class ModelFiles {
     }
 
     /**
-     * Opens a model for inference: a TorchScript archive densenet4j wrote ({@link ScriptedModel}, run by libtorch;
-     * close it when done), or, like {@link #open(Path, Options, NDManager, Consumer)}, a checkpoint or a .pth.
+     * Opens a model for inference: as {@link #open(Path, Options, NDManager, Consumer)} does, but a bfloat16
+     * TorchScript archive too, which runs as densenet4j's own bfloat16 module compiled from its weights ({@link
+     * ScriptedModel}; it lives as long as {@code manager}).
      */
     public static InferenceModel openForInference(
             Path file, Options options, NDManager manager, Consumer<String> warnings) throws IOException {
-        if (ScriptedModel.isArchive(file)) {
-            return ScriptedModel.open(file);
+        if (TorchScriptArchive.isArchive(file)) {
+            TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
+            return contents.precision() == Precision.FP32
+                    ? contents.toTrainedModel(manager)
+                    : attach(ScriptedModel.compile(contents), manager);
         }
         return open(file, options, manager, warnings);
     }
 
     /**
-     * As {@link #openForInference(Path, Options, NDManager, Consumer)}, computing in {@code precision}: a checkpoint
-     * or .pth asked for in bf16 is compiled for libtorch as a bfloat16 TorchScript module ({@link
-     * ScriptedModel#compile}); an archive must already be in the precision asked for.
+     * As {@link #openForInference(Path, Options, NDManager, Consumer)}, computing in {@code precision}: a model asked
+     * for in bf16 is compiled for libtorch as a bfloat16 TorchScript module ({@link ScriptedModel#compile}); a bf16
+     * archive cannot compute in fp32 (it holds the folded network in bfloat16 only).
      *
-     * @throws IllegalArgumentException if this CPU has no bfloat16, or an archive is in another precision
+     * @throws IllegalArgumentException if this CPU has no bfloat16, or a bf16 archive is asked for in fp32
      */
     public static InferenceModel openForInference(
             Path file, Options options, Precision precision, NDManager manager, Consumer<String> warnings)
@@ -67,9 +71,12 @@ public final class ModelFiles {
         if (precision == Precision.FP32) {
             return model;
         }
-        ScriptedModel compiled = ScriptedModel.compile((TrainedModel) model, precision);
-        manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
-        return compiled;
+        return attach(ScriptedModel.compile((TrainedModel) model, precision), manager);
+    }
+
+    private static ScriptedModel attach(ScriptedModel model, NDManager manager) {
+        manager.attachInternal(java.util.UUID.randomUUID().toString(), model);
+        return model;
     }
 
     /** Opens a densenet4j checkpoint (or any file that describes itself) on {@code manager}. */
@@ -85,20 +92,40 @@ public final class ModelFiles {
      */
     public static TrainedModel open(Path file, Options options, NDManager manager, Consumer<String> warnings)
             throws IOException {
-        if (ScriptedModel.isArchive(file)) {
-            throw new IllegalArgumentException(
-                    file + " is a TorchScript archive: it runs (predict, eval, serve, the "
-                            + "zoo) but holds no DenseNet to train, explain or export; use the checkpoint it was exported from");
+        if (TorchScriptArchive.isArchive(file)) {
+            TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
+            if (contents.precision() != Precision.FP32) {
+                throw new IllegalArgumentException(file + " is a " + contents.precision() + " TorchScript archive: it "
+                        + "runs (predict, eval, serve, the zoo) but holds the folded network only, nothing to train, "
+                        + "explain or export; use the checkpoint it was exported from, or an fp32 archive");
+            }
+            return checkPreset(file, options, contents.toTrainedModel(manager));
         }
         if (TorchImport.isTorchFile(file)) {
             if (options.preset() == null) {
+                requireZip(file); // a damaged archive says so before it is asked what it holds
                 throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "
                         + "NAME, or the criteria argument 'model') and, if needed, its layout");
             }
             return TorchImport.load(
                     file, options.preset(), options.classes(), options.layout(), options.strict(), manager, warnings);
         }
-        TrainedModel model = CheckpointArchive.read(file, manager);
+        return checkPreset(file, options, CheckpointArchive.read(file, manager));
+    }
+
+    /** PyTorch files and TorchScript archives are zips: anything else is damaged, whatever else is asked. */
+    private static void requireZip(Path file) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            // readable
+        } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new java.nio.file.NoSuchFileException(file + ": no such file");
+        } catch (java.util.zip.ZipException e) {
+            throw new TorchFormatException(
+                    file, "not a PyTorch file or TorchScript archive (not a zip archive); it may be truncated", e);
+        }
+    }
+
+    private static TrainedModel checkPreset(Path file, Options options, TrainedModel model) {
         if (options.preset() != null
                 && !options.preset().name().equals(model.spec().modelName())) {
             throw new IllegalArgumentException(file + " holds " + model.spec().modelName() + ", not "

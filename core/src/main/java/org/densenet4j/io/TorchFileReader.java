@@ -50,7 +50,9 @@ public final class TorchFileReader {
             "ByteStorage",
             StorageType.UINT8,
             "BoolStorage",
-            StorageType.BOOL);
+            StorageType.BOOL,
+            "BFloat16Storage",
+            StorageType.BFLOAT16);
 
     /** State-dict pickles are small (densenet264's is about 100 KB): a larger data.pkl is not a state dict. */
     static final int MAX_PICKLE_BYTES = 64 << 20;
@@ -72,7 +74,8 @@ public final class TorchFileReader {
         INT64(8),
         INT32(4),
         UINT8(1),
-        BOOL(1);
+        BOOL(1),
+        BFLOAT16(2);
 
         final int bytes;
 
@@ -85,6 +88,19 @@ public final class TorchFileReader {
             return this;
         }
     }
+
+    /**
+     * What a pickle may build. A state dict ({@code torch.save}) holds maps, lists and tensor views; a scripted module's
+     * state ({@code data.pkl} of a TorchScript archive densenet4j wrote) is one {@code __torch__.DenseNet} object whose
+     * attributes are typed tensor lists, each tensor alone and whole in its own storage.
+     */
+    enum Dialect {
+        STATE_DICT,
+        DENSENET4J_MODULE
+    }
+
+    /** The class of a scripted module's state: what {@code __torch__.DenseNet} unpickles to. */
+    static final class ModuleState extends LinkedHashMap<Object, Object> {}
 
     /** A storage named by a persistent id: which zip entry, of which type, how many elements. */
     private record StorageRef(StorageType type, String key, long elements) {}
@@ -99,6 +115,15 @@ public final class TorchFileReader {
      * @throws TorchFormatException naming the file and the problem
      */
     public static Object read(Path file) throws IOException {
+        return read(file, Dialect.STATE_DICT);
+    }
+
+    /**
+     * As {@link #read(Path)}, admitting what {@code dialect} allows. In {@link Dialect#DENSENET4J_MODULE}, every storage
+     * entry must hold exactly the bytes its tensor needs and every tensor must start at its storage's first element,
+     * be contiguous and cover the whole storage, as densenet4j writes them.
+     */
+    static Object read(Path file, Dialect dialect) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file + ": no such file");
         }
@@ -109,7 +134,7 @@ public final class TorchFileReader {
             }
             String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
             Object root;
-            SafeUnpickler unpickler = new SafeUnpickler(file);
+            SafeUnpickler unpickler = new SafeUnpickler(dialect);
             byte[] pickled;
             try (InputStream in = zip.getInputStream(pickle)) {
                 pickled = in.readNBytes(MAX_PICKLE_BYTES + 1);
@@ -127,9 +152,10 @@ public final class TorchFileReader {
             } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
                 throw new TorchFormatException(file, "malformed pickle: " + e.getMessage(), e);
             }
-            checkStorageSizes(root, file, zip, prefix);
+            boolean exact = dialect == Dialect.DENSENET4J_MODULE;
+            checkStorageSizes(root, file, zip, prefix, exact);
             Map<String, byte[]> storages = new HashMap<>();
-            return materialise(root, file, zip, prefix, storages, 0);
+            return materialise(root, file, zip, prefix, storages, 0, exact);
         }
     }
 
@@ -205,28 +231,31 @@ public final class TorchFileReader {
     }
 
     private static Object materialise(
-            Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages, int depth)
+            Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages, int depth, boolean exact)
             throws IOException {
         checkDepth(file, depth);
         if (o instanceof TensorRef t) {
-            return toTensor(t, file, zip, prefix, storages);
+            if (exact) {
+                checkWholeStorage(t, file);
+            }
+            return toTensor(t, file, zip, prefix, storages, exact);
         }
         if (o instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                out.put(e.getKey(), materialise(e.getValue(), file, zip, prefix, storages, depth + 1));
+                out.put(e.getKey(), materialise(e.getValue(), file, zip, prefix, storages, depth + 1, exact));
             }
             return out;
         }
         if (o instanceof List<?> l) {
             Object[] out = new Object[l.size()];
             for (int i = 0; i < out.length; i++) {
-                out[i] = materialise(l.get(i), file, zip, prefix, storages, depth + 1);
+                out[i] = materialise(l.get(i), file, zip, prefix, storages, depth + 1, exact);
             }
             return Arrays.asList(out);
         }
         if (o instanceof Object[] a) {
-            return materialise(Arrays.asList(a), file, zip, prefix, storages, depth + 1);
+            return materialise(Arrays.asList(a), file, zip, prefix, storages, depth + 1, exact);
         }
         return o;
     }
@@ -236,9 +265,10 @@ public final class TorchFileReader {
      * the bytes its header declares, not be a zip bomb, and all of them together must fit in the Java heap
      * (with the float copies reading makes).
      */
-    private static void checkStorageSizes(Object root, Path file, ZipFile zip, String prefix) throws IOException {
+    private static void checkStorageSizes(Object root, Path file, ZipFile zip, String prefix, boolean exact)
+            throws IOException {
         Map<String, StorageRef> refs = new LinkedHashMap<>();
-        collectStorages(root, refs, file, 0);
+        collectStorages(root, refs, file, 0, exact);
         double total = 0;
         for (StorageRef s : refs.values()) {
             if (s.elements() < 0) {
@@ -256,6 +286,12 @@ public final class TorchFileReader {
             ZipEntry entry = zip.getEntry(prefix + "data/" + s.key());
             if (entry == null) {
                 throw new TorchFormatException(file, "storage " + s.key() + " is missing from the archive");
+            }
+            if (exact && entry.getSize() != (long) bytes) {
+                throw new TorchFormatException(
+                        file,
+                        "storage " + s.key() + " holds " + entry.getSize() + " bytes but its tensor needs exactly "
+                                + (long) bytes + " (" + s.elements() + " " + s.type() + " elements)");
             }
             long compressed = entry.getCompressedSize();
             if (entry.getMethod() != ZipEntry.STORED
@@ -292,31 +328,68 @@ public final class TorchFileReader {
         }
     }
 
-    private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth)
+    private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth, boolean exact)
             throws TorchFormatException {
         checkDepth(file, depth);
         if (o instanceof TensorRef t) {
             StorageRef known = refs.putIfAbsent(t.storage().key(), t.storage());
-            if (known != null && !known.equals(t.storage())) {
-                throw new TorchFormatException(file, "storage " + known.key() + " is declared twice, differently");
+            if (known != null && (exact || !known.equals(t.storage()))) {
+                throw new TorchFormatException(
+                        file,
+                        "storage " + known.key() + " is declared twice"
+                                + (exact
+                                        ? "; every tensor densenet4j writes has a storage of its own"
+                                        : ", differently"));
             }
         } else if (o instanceof Map<?, ?> m) {
             for (Object v : m.values()) {
-                collectStorages(v, refs, file, depth + 1);
+                collectStorages(v, refs, file, depth + 1, exact);
             }
         } else if (o instanceof List<?> l) {
             for (Object v : l) {
-                collectStorages(v, refs, file, depth + 1);
+                collectStorages(v, refs, file, depth + 1, exact);
             }
         } else if (o instanceof Object[] a) {
             for (Object v : a) {
-                collectStorages(v, refs, file, depth + 1);
+                collectStorages(v, refs, file, depth + 1, exact);
             }
         }
     }
 
+    /** A tensor densenet4j writes starts its storage, is contiguous and covers the storage exactly. */
+    private static void checkWholeStorage(TensorRef t, Path file) throws TorchFormatException {
+        long expected = 1;
+        boolean contiguous = t.offset() == 0 && t.shape().length == t.stride().length;
+        for (int d = t.shape().length - 1; d >= 0 && contiguous; d--) {
+            if (t.shape()[d] < 0 || t.stride()[d] != expected) {
+                contiguous = false;
+            } else {
+                expected = multiplyOrMinus(expected, t.shape()[d]);
+                contiguous = expected >= 0;
+            }
+        }
+        if (!contiguous || expected != t.storage().elements()) {
+            throw new TorchFormatException(
+                    file,
+                    "tensor of shape " + Arrays.toString(t.shape()) + ", strides " + Arrays.toString(t.stride())
+                            + " at offset " + t.offset() + " over storage "
+                            + t.storage().key() + " of "
+                            + t.storage().elements() + " elements: densenet4j writes each tensor contiguous, from "
+                            + "offset 0, filling its storage");
+        }
+    }
+
+    private static long multiplyOrMinus(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
     private static TorchTensor toTensor(
-            TensorRef t, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages) throws IOException {
+            TensorRef t, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages, boolean exact)
+            throws IOException {
         StorageRef s = t.storage();
         byte[] raw = storages.get(s.key());
         if (raw == null) {
@@ -324,6 +397,10 @@ public final class TorchFileReader {
             try (InputStream in = zip.getInputStream(entry)) {
                 // Only the declared bytes: an entry holding more (or inflating to more) is not read on.
                 raw = in.readNBytes((int) (s.elements() * s.type().bytes));
+                if (exact && in.read() != -1) {
+                    throw new TorchFormatException(
+                            file, "storage " + s.key() + " holds more bytes than its zip entry declares");
+                }
             }
             storages.put(s.key(), raw);
         }
@@ -334,14 +411,26 @@ public final class TorchFileReader {
                     "storage " + s.key() + " holds " + available + " elements but " + "its header says "
                             + s.elements());
         }
+        if (t.shape().length != t.stride().length) {
+            throw new TorchFormatException(
+                    file,
+                    "tensor of shape " + Arrays.toString(t.shape()) + " has strides " + Arrays.toString(t.stride()));
+        }
         long count = 1;
         long last = t.offset();
         for (int d = 0; d < t.shape().length; d++) {
             if (t.shape()[d] < 0 || (t.shape()[d] > 0 && t.stride()[d] < 0)) {
                 throw new TorchFormatException(file, "tensor with invalid shape " + Arrays.toString(t.shape()));
             }
-            count *= t.shape()[d];
-            last += (t.shape()[d] - 1) * t.stride()[d];
+            count = multiplyOrMinus(count, t.shape()[d]);
+            long reach = multiplyOrMinus(Math.max(0, t.shape()[d] - 1), t.stride()[d]);
+            if (count < 0 || reach < 0 || last > Long.MAX_VALUE - reach) {
+                throw new TorchFormatException(
+                        file,
+                        "tensor of shape " + Arrays.toString(t.shape()) + " and strides " + Arrays.toString(t.stride())
+                                + " overflows");
+            }
+            last += reach;
         }
         if (count > 0 && (t.offset() < 0 || last >= available)) {
             throw new TorchFormatException(
@@ -373,7 +462,10 @@ public final class TorchFileReader {
         return new TorchTensor(
                 t.shape(),
                 out,
-                s.type() != StorageType.FLOAT32 && s.type() != StorageType.FLOAT16 && s.type() != StorageType.FLOAT64);
+                s.type() != StorageType.FLOAT32
+                        && s.type() != StorageType.FLOAT16
+                        && s.type() != StorageType.FLOAT64
+                        && s.type() != StorageType.BFLOAT16);
     }
 
     private static float element(ByteBuffer b, StorageType type, long index) {
@@ -385,6 +477,7 @@ public final class TorchFileReader {
             case INT64 -> b.getLong(at);
             case INT32 -> b.getInt(at);
             case UINT8, BOOL -> b.get(at) & 0xff;
+            case BFLOAT16 -> Float.intBitsToFloat((b.getShort(at) & 0xffff) << 16);
         };
     }
 
@@ -411,12 +504,23 @@ public final class TorchFileReader {
         }
     }
 
-    /** An unpickler that allows only the globals of a state dict and refuses object-building opcodes. */
+    /**
+     * An unpickler that allows only the globals of its dialect and refuses object-building opcodes; in a module's
+     * state, the one object it builds is the {@code __torch__.DenseNet} whose attributes {@code BUILD} sets.
+     */
     private static final class SafeUnpickler extends Unpickler {
-        private final Path file;
+        /** The TorchScript types densenet4j's module attributes have. */
+        private static final java.util.Set<Object> TYPE_TAGS = java.util.Set.of("List[Tensor]", "List[List[Tensor]]");
 
-        SafeUnpickler(Path file) {
-            this.file = file;
+        /** What {@code __torch__.DenseNet} unpickles to: only {@code NEWOBJ} with no arguments may call it. */
+        private static final IObjectConstructor MODULE_CLASS = args -> {
+            throw new Refused("__torch__.DenseNet called with arguments; densenet4j's archives build it empty");
+        };
+
+        private final Dialect dialect;
+
+        SafeUnpickler(Dialect dialect) {
+            this.dialect = dialect;
         }
 
         @Override
@@ -436,8 +540,25 @@ public final class TorchFileReader {
                 }
                 case Opcodes.BUILD -> {
                     // State set on an object after construction: for OrderedDict it is only PyTorch's
-                    // _metadata (version numbers of modules), which loading does not need.
-                    stack.pop();
+                    // _metadata (version numbers of modules), which loading does not need; for the scripted
+                    // module, its attributes.
+                    Object state = stack.pop();
+                    if (stack.peek() instanceof ModuleState module) {
+                        if (!module.isEmpty() || !(state instanceof Map<?, ?> attributes)) {
+                            throw new Refused("the module's state is set twice, or is not a dict of attributes");
+                        }
+                        module.putAll(attributes);
+                    }
+                    return NO_RETURN_VALUE;
+                }
+                case Opcodes.NEWOBJ -> {
+                    Object args = stack.pop();
+                    Object cls = stack.pop();
+                    if (cls != MODULE_CLASS || !(args instanceof Object[] a) || a.length != 0) {
+                        throw new Refused("refused pickle opcode NEWOBJ on " + cls
+                                + ": only densenet4j's __torch__.DenseNet is built that way; nothing was executed");
+                    }
+                    stack.add(new ModuleState());
                     return NO_RETURN_VALUE;
                 }
                 case Opcodes.BINSTRING, Opcodes.BINUNICODE, Opcodes.BINBYTES, Opcodes.LONG4 -> {
@@ -450,7 +571,6 @@ public final class TorchFileReader {
                 }
                 case Opcodes.INST,
                         Opcodes.OBJ,
-                        Opcodes.NEWOBJ,
                         Opcodes.NEWOBJ_EX,
                         Opcodes.EXT1,
                         Opcodes.EXT2,
@@ -490,6 +610,40 @@ public final class TorchFileReader {
             String qualified = module + "." + name;
             if (module.equals("torch") && STORAGES.containsKey(name)) {
                 return STORAGES.get(name);
+            }
+            if (dialect == Dialect.DENSENET4J_MODULE) {
+                switch (qualified) {
+                    case "__torch__.DenseNet" -> {
+                        return MODULE_CLASS;
+                    }
+                        // restore_type_tag(value, "List[Tensor]") and build_tensorlist([...]) return their value.
+                    case "torch.jit._pickle.restore_type_tag" -> {
+                        return args -> {
+                            if (args.length != 2 || !TYPE_TAGS.contains(args[1])) {
+                                throw new Refused("restore_type_tag with "
+                                        + Arrays.deepToString(args).length()
+                                        + " characters of arguments; densenet4j tags tensor lists only");
+                            }
+                            return args[0];
+                        };
+                    }
+                    case "torch.jit._pickle.build_tensorlist" -> {
+                        return args -> {
+                            if (args.length != 1 || !(args[0] instanceof List<?>)) {
+                                throw new Refused("build_tensorlist takes one list");
+                            }
+                            return args[0];
+                        };
+                    }
+                    default -> {
+                        if (!qualified.equals("collections.OrderedDict")
+                                && !qualified.equals("torch._utils._rebuild_tensor_v2")) {
+                            throw new Refused("refused global " + qualified + ": a densenet4j TorchScript archive's "
+                                    + "state names only __torch__.DenseNet, torch.jit._pickle's type tags and tensor "
+                                    + "lists, and tensors; nothing was executed");
+                        }
+                    }
+                }
             }
             return switch (qualified) {
                 case "collections.OrderedDict" -> args -> new LinkedHashMap<>();

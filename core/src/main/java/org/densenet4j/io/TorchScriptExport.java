@@ -1,10 +1,6 @@
 package org.densenet4j.io;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.nn.norm.BatchNorm;
 import com.google.gson.Gson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +15,8 @@ import org.densenet4j.base.AtomicFile;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
-import org.densenet4j.model.FoldedDenseNet;
-import org.densenet4j.model.FoldedWeights;
-import org.densenet4j.model.StemType;
-import org.densenet4j.model.Transition;
 
 /**
  * Writes a trained DenseNet as a TorchScript archive, the zip format {@code torch.jit.save} writes, that
@@ -41,9 +32,11 @@ import org.densenet4j.model.Transition;
 public final class TorchScriptExport {
 
     /** The archive's top folder; PyTorch accepts any name. */
-    private static final String ROOT = "densenet4j/";
+    static final String ROOT = "densenet4j/";
     /** The file format version PyTorch 1.13 writes for modules like this one. */
-    private static final String VERSION = "3\n";
+    static final String VERSION = "3\n";
+    /** {@code constants.pkl}: an empty tuple, as PyTorch writes for a module without constants. */
+    static final byte[] CONSTANTS = {(byte) 0x80, 2, ')', '.'};
 
     private final List<TorchTensor> storages = new ArrayList<>();
     /** Per storage: true if it is stored in bfloat16 (convolution and linear weights of a bf16 model). */
@@ -70,15 +63,17 @@ public final class TorchScriptExport {
         new TorchScriptExport(precision).archive(model, file);
     }
 
+    /**
+     * Writes {@code weights} (in the structure {@code spec}'s configuration has) with densenet4j's code for {@code
+     * precision} to {@code file} atomically: how a model is exported, and how an archive read as data is compiled
+     * again ({@link ScriptedModel#compile}).
+     */
+    static void write(ModelSpec spec, Precision precision, ScriptedWeights weights, Path file) throws IOException {
+        new TorchScriptExport(precision).archive(spec, weights, file);
+    }
+
     private void archive(TrainedModel model, Path file) throws IOException {
         DenseNet net = model.network();
-        ModelSpec spec = model.spec();
-        PickleWriter state = new PickleWriter();
-        state.op(0x80).op(2); // PROTO 2
-        state.global("__torch__", "DenseNet").op(')').op(0x81); // EMPTY_TUPLE, NEWOBJ
-        state.op('}').op('('); // EMPTY_DICT, MARK
-        state.unicode("training").op(0x89); // NEWFALSE: the module is in eval mode
-        state.unicode("_is_full_backward_hook").op('N');
         try (NDManager scratch = net.stem()
                 .conv()
                 .getParameters()
@@ -86,31 +81,40 @@ public final class TorchScriptExport {
                 .getArray()
                 .getManager()
                 .newSubManager()) {
-            Stages stages = precision == Precision.BF16 ? Stages.folded(net, scratch) : Stages.plain(net);
-            state.unicode("stem_weights");
-            typed(state, "List[Tensor]", () -> tensorList(state, stages.stem()));
-            for (int b = 0; b < stages.blocks().size(); b++) {
-                List<List<Entry>> layers = stages.blocks().get(b);
-                state.unicode("denseblock" + (b + 1));
-                typed(state, "List[List[Tensor]]", () -> {
-                    state.op(']').op('('); // EMPTY_LIST, MARK
-                    for (List<Entry> layer : layers) {
-                        tensorList(state, layer);
-                    }
-                    state.op('e'); // APPENDS
-                });
-                if (b < stages.transitions().size()) {
-                    List<Entry> t = stages.transitions().get(b);
-                    state.unicode("transition" + (b + 1));
-                    typed(state, "List[Tensor]", () -> tensorList(state, t));
-                }
-            }
-            state.unicode("head_weights");
-            typed(state, "List[Tensor]", () -> tensorList(state, stages.head()));
+            archive(model.spec(), ScriptedWeights.of(net, precision, scratch), file);
         }
+    }
+
+    private void archive(ModelSpec spec, ScriptedWeights weights, Path file) throws IOException {
+        PickleWriter state = new PickleWriter();
+        state.op(0x80).op(2); // PROTO 2
+        state.global("__torch__", "DenseNet").op(')').op(0x81); // EMPTY_TUPLE, NEWOBJ
+        state.op('}').op('('); // EMPTY_DICT, MARK
+        state.unicode("training").op(0x89); // NEWFALSE: the module is in eval mode
+        state.unicode("_is_full_backward_hook").op('N');
+        state.unicode("stem_weights");
+        typed(state, "List[Tensor]", () -> tensorList(state, weights.stem()));
+        for (int b = 0; b < weights.blocks().size(); b++) {
+            List<List<ScriptedWeights.Entry>> layers = weights.blocks().get(b);
+            state.unicode("denseblock" + (b + 1));
+            typed(state, "List[List[Tensor]]", () -> {
+                state.op(']').op('('); // EMPTY_LIST, MARK
+                for (List<ScriptedWeights.Entry> layer : layers) {
+                    tensorList(state, layer);
+                }
+                state.op('e'); // APPENDS
+            });
+            if (b < weights.transitions().size()) {
+                List<ScriptedWeights.Entry> t = weights.transitions().get(b);
+                state.unicode("transition" + (b + 1));
+                typed(state, "List[Tensor]", () -> tensorList(state, t));
+            }
+        }
+        state.unicode("head_weights");
+        typed(state, "List[Tensor]", () -> tensorList(state, weights.head()));
         state.op('u').op('b').op('.'); // SETITEMS, BUILD, STOP
         byte[] pickled = state.bytes();
-        String code = TorchScriptCode.of(net.config(), precision);
+        String code = TorchScriptCode.of(spec.config(), precision);
         Gson gson = new Gson();
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put(
@@ -121,7 +125,9 @@ public final class TorchScriptExport {
                         "config",
                         spec.config().describe(),
                         "precision",
-                        precision.toString())));
+                        precision.toString(),
+                        "format",
+                        TorchScriptArchive.FORMAT)));
         extra.put("classes.json", gson.toJson(spec.classNames()));
         extra.put(
                 "normalization.json",
@@ -148,7 +154,7 @@ public final class TorchScriptExport {
                 zip.putNextEntry(new ZipEntry(ROOT + "code/__torch__.py"));
                 zip.write(utf8(code));
                 zip.closeEntry();
-                TorchFileWriter.stored(zip, ROOT + "constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+                TorchFileWriter.stored(zip, ROOT + "constants.pkl", CONSTANTS);
                 TorchFileWriter.stored(zip, ROOT + "version", utf8(VERSION));
             }
         });
@@ -179,150 +185,14 @@ public final class TorchScriptExport {
     }
 
     /** {@code torch.jit._pickle.build_tensorlist([tensors...])}, each tensor a new storage. */
-    private void tensorList(PickleWriter p, List<Entry> tensors) {
+    private void tensorList(PickleWriter p, List<ScriptedWeights.Entry> tensors) {
         p.global("torch.jit._pickle", "build_tensorlist").op('(').op(']').op('(');
-        for (Entry e : tensors) {
-            TorchTensor tensor =
-                    new TorchTensor(e.array().getShape().getShape(), e.array().toFloatArray());
-            p.tensor(Integer.toString(storages.size()), tensor, e.half() ? "BFloat16Storage" : "FloatStorage");
-            storages.add(tensor);
+        for (ScriptedWeights.Entry e : tensors) {
+            p.tensor(Integer.toString(storages.size()), e.tensor(), e.half() ? "BFloat16Storage" : "FloatStorage");
+            storages.add(e.tensor());
             halfWidth.add(e.half());
         }
         p.op('e').op('t').op('R'); // APPENDS, TUPLE, REDUCE
-    }
-
-    /** A tensor of the archive and whether it is stored (and computes) in bfloat16. */
-    private record Entry(NDArray array, boolean half) {
-
-        static List<Entry> full(List<NDArray> arrays) {
-            return arrays.stream().map(a -> new Entry(a, false)).toList();
-        }
-
-        static List<Entry> half(List<NDArray> arrays) {
-            return arrays.stream().map(a -> new Entry(a, true)).toList();
-        }
-    }
-
-    /**
-     * The archive's tensors per stage. Float32 archives hold the plain network (PyTorch's own computation, to the
-     * bit); bfloat16 ones the folded network ({@link FoldedDenseNet}), all in bfloat16 but a basic layer's BN.
-     */
-    private record Stages(
-            List<Entry> stem, List<List<List<Entry>>> blocks, List<List<Entry>> transitions, List<Entry> head) {
-
-        static Stages plain(DenseNet net) {
-            return new Stages(
-                    Entry.full(stemTensors(net)),
-                    net.denseBlocks().stream()
-                            .map(b -> b.layers().stream()
-                                    .map(l -> Entry.full(layerTensors(l)))
-                                    .toList())
-                            .toList(),
-                    net.transitions().stream()
-                            .map(t -> Entry.full(transitionTensors(t)))
-                            .toList(),
-                    Entry.full(headTensors(net)));
-        }
-
-        static Stages folded(DenseNet net, NDManager scratch) {
-            FoldedWeights w = FoldedDenseNet.of(net, scratch).weights();
-            NDArray none = scratch.create(new float[0], new Shape(0));
-            List<NDArray> stem = w.stemBias() == null ? List.of(w.stemWeight()) : List.of(w.stemWeight(), w.stemBias());
-            List<List<List<Entry>>> blocks = new ArrayList<>();
-            for (List<FoldedWeights.Layer> layers : w.blocks()) {
-                List<List<Entry>> folded = new ArrayList<>();
-                for (FoldedWeights.Layer l : layers) {
-                    if (l.bottleneck() != null) {
-                        folded.add(Entry.half(preActivation(l.bottleneck(), none, l.conv3x3())));
-                    } else {
-                        List<Entry> basic = new ArrayList<>(Entry.full(List.of(l.basicNorm())));
-                        basic.add(new Entry(l.conv3x3(), true));
-                        folded.add(basic);
-                    }
-                }
-                blocks.add(folded);
-            }
-            return new Stages(
-                    Entry.half(stem),
-                    blocks,
-                    w.transitions().stream()
-                            .map(t -> Entry.half(preActivation(t, none, null)))
-                            .toList(),
-                    Entry.half(preActivation(w.head(), none, null)));
-        }
-
-        /** lower, upper (empty when there is none), weight, bias, then {@code last} if given. */
-        private static List<NDArray> preActivation(FoldedWeights.PreActivation p, NDArray none, NDArray last) {
-            List<NDArray> out =
-                    new ArrayList<>(List.of(p.lower(), p.upper() == null ? none : p.upper(), p.weight(), p.bias()));
-            if (last != null) {
-                out.add(last);
-            }
-            return out;
-        }
-    }
-
-    /**
-     * Every tensor of the network in the archive's order, flat: stem, then each dense block's layers followed by
-     * its transition, then the head; each BN as weight, bias, running mean, running variance.
-     */
-    static List<NDArray> stateTensors(DenseNet net) {
-        List<NDArray> out = new ArrayList<>(stemTensors(net));
-        for (int b = 0; b < net.denseBlocks().size(); b++) {
-            for (DenseLayer layer : net.denseBlocks().get(b).layers()) {
-                out.addAll(layerTensors(layer));
-            }
-            if (b < net.transitions().size()) {
-                out.addAll(transitionTensors(net.transitions().get(b)));
-            }
-        }
-        out.addAll(headTensors(net));
-        return out;
-    }
-
-    static List<NDArray> stemTensors(DenseNet net) {
-        List<NDArray> out = new ArrayList<>(List.of(weight(net.stem().conv())));
-        if (net.stem().type() == StemType.IMAGENET) {
-            out.addAll(norm(net.stem().norm()));
-        }
-        return out;
-    }
-
-    /** Bottleneck: norm1 (4), conv1, norm2 (4), conv2. Basic: norm1 (4), conv1. */
-    static List<NDArray> layerTensors(DenseLayer layer) {
-        List<NDArray> out = new ArrayList<>(norm(layer.norm1()));
-        out.add(weight(layer.conv1()));
-        if (layer.isBottleneck()) {
-            out.addAll(norm(layer.norm2()));
-            out.add(weight(layer.conv2()));
-        }
-        return out;
-    }
-
-    static List<NDArray> transitionTensors(Transition t) {
-        List<NDArray> out = new ArrayList<>(norm(t.norm()));
-        out.add(weight(t.conv()));
-        return out;
-    }
-
-    static List<NDArray> headTensors(DenseNet net) {
-        List<NDArray> out = new ArrayList<>(norm(net.head().norm()));
-        out.add(weight(net.head().classifier()));
-        out.add(net.head().classifier().getParameters().get("bias").getArray());
-        return out;
-    }
-
-    /** A BN's weight (gamma), bias (beta), running mean and running variance, in torch.batch_norm's order. */
-    private static List<NDArray> norm(BatchNorm norm) {
-        return List.of(
-                norm.getParameters().get("gamma").getArray(),
-                norm.getParameters().get("beta").getArray(),
-                norm.getParameters().get("runningMean").getArray(),
-                norm.getParameters().get("runningVar").getArray());
-    }
-
-    private static NDArray weight(Block block) {
-        return block.getParameters().get("weight").getArray();
     }
 
     /** The TorchScript source of a DenseNet's forward, written for a person to read. */

@@ -28,6 +28,7 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.ScriptedModel;
 import org.densenet4j.io.TorchLayout;
+import org.densenet4j.io.TorchScriptArchive;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
 
@@ -106,8 +107,9 @@ public final class DenseNetModelLoader implements ModelLoader {
         } catch (IllegalArgumentException e) {
             throw new MalformedModelException(file + ": " + e.getMessage(), e);
         }
-        if (ScriptedModel.isArchive(file) || precision == Precision.BF16) {
-            return scripted(file, arguments, precision, explains || embeds);
+        TorchScriptArchive.Contents archive = TorchScriptArchive.isArchive(file) ? TorchScriptArchive.read(file) : null;
+        if (precision == Precision.BF16 || (archive != null && archive.precision() == Precision.BF16)) {
+            return scripted(file, archive, arguments, precision, explains || embeds);
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
@@ -138,25 +140,28 @@ public final class DenseNetModelLoader implements ModelLoader {
     }
 
     /**
-     * A model run by libtorch as DJL's {@code PtSymbolBlock}: a TorchScript archive densenet4j wrote, or a checkpoint
-     * or .pth compiled for libtorch in bf16.
+     * A model run by libtorch as DJL's {@code PtSymbolBlock}: a bf16 TorchScript archive's weights, or a checkpoint,
+     * .pth or fp32 archive, compiled by densenet4j for libtorch in bf16.
      */
     @SuppressWarnings("unchecked")
     private static <I, O> ZooModel<I, O> scripted(
-            Path file, Map<String, Object> arguments, Precision precision, boolean explains)
+            Path file,
+            TorchScriptArchive.Contents archive,
+            Map<String, Object> arguments,
+            Precision precision,
+            boolean explains)
             throws IOException, MalformedModelException {
         if (explains) {
             throw new MalformedModelException(file
                     + ": a TorchScript module holds no DenseNet to explain or embed; load the " + "checkpoint in fp32");
         }
         ScriptedModel scripted;
-        if (ScriptedModel.isArchive(file)) {
-            scripted = ScriptedModel.open(file);
-            if (scripted.precision() != precision) {
-                scripted.close();
+        if (archive != null && archive.precision() == Precision.BF16) {
+            if (precision != Precision.BF16) {
                 throw new MalformedModelException(
-                        file + " is a " + scripted.precision() + " TorchScript archive, not " + precision);
+                        file + " is a " + archive.precision() + " TorchScript archive, not " + precision);
             }
+            scripted = ScriptedModel.compile(archive);
         } else {
             try (NDManager manager = NDManager.newBaseManager()) {
                 TrainedModel model = ModelFiles.open(file, options(arguments), manager, w -> {});

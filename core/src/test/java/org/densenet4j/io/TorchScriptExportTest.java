@@ -106,7 +106,8 @@ class TorchScriptExportTest {
             TorchScriptExport.write(bundled, archive);
             org.densenet4j.infer.InferenceModel scripted =
                     ModelFiles.openForInference(archive, ModelFiles.Options.none(), m, w -> {});
-            assertTrue(scripted instanceof ScriptedModel);
+            // A float32 archive is read as data and runs as densenet4j's own network.
+            assertTrue(scripted instanceof TrainedModel);
             assertEquals(bundled.spec(), scripted.spec());
             java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(sample.toFile());
             ai.djl.modality.Classifications direct =
@@ -132,35 +133,6 @@ class TorchScriptExportTest {
                             .best()
                             .getClassName());
         }
-    }
-
-    @org.junit.jupiter.api.Test
-    void archivesWithForeignCodeAreRefusedBeforeLibtorchRunsThem() throws Exception {
-        Path archive = tmp.resolve("bundled.pt");
-        try (NDManager m = NDManager.newBaseManager()) {
-            TorchScriptExport.write(ModelFiles.open(org.densenet4j.zoo.BundledModel.path(), m), archive);
-        }
-        Path tampered = tmp.resolve("tampered.pt");
-        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(archive.toFile());
-                java.util.zip.ZipOutputStream out =
-                        new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(tampered))) {
-            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
-                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
-                byte[] data = in.getInputStream(e).readAllBytes();
-                if (e.getName().endsWith("code/__torch__.py")) {
-                    data = new String(data, java.nio.charset.StandardCharsets.UTF_8)
-                            .replace("return features", "return torch.zeros([1024, 1024, 1024])")
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                }
-                out.write(data);
-                out.closeEntry();
-            }
-        }
-        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
-                java.io.IOException.class, () -> ScriptedModel.open(tampered));
-        assertTrue(
-                e.getMessage().startsWith(tampered.toString()) && e.getMessage().contains("not the code"),
-                e.getMessage());
     }
 
     @org.junit.jupiter.api.Test
