@@ -172,7 +172,10 @@ class HostileInputFuzzTest {
                     "input.json",
                     "data/0",
                     "__torch__.py")) {
-                fuzz("pt-" + precision + "-" + entry, random -> mutateEntry(valid, entry, random), read);
+                fuzz(
+                        "pt-" + precision + "-" + entry.replace('/', '-'),
+                        random -> mutateEntry(valid, entry, random),
+                        read);
             }
         }
     }

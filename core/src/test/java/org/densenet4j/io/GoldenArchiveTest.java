@@ -2,6 +2,7 @@ package org.densenet4j.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -41,13 +42,25 @@ class GoldenArchiveTest {
             assertEquals("golden-" + family, model.spec().modelName());
             assertEquals("class 0", model.spec().classNames().get(0));
             NDArray x = NpyFile.read(GOLDEN.resolve("input-" + family + ".npy"), m);
-            float[] expected = NpyFile.read(GOLDEN.resolve("logits-" + family + "-" + precision + ".npy"), m)
+            // bf16 logits depend on the CPU's bf16 kernels: they are held to the float32 logits within bfloat16's
+            // precision, as TorchScriptExportTest holds every bf16 archive.
+            float[] expected = NpyFile.read(GOLDEN.resolve("logits-" + family + "-fp32.npy"), m)
                     .toFloatArray();
             float[] actual = model.inferenceBlock(m)
                     .forward(new ParameterStore(m, false), new NDList(x), false)
                     .singletonOrThrow()
                     .toFloatArray();
-            TestNetworks.assertClose(expected, actual, "family " + family + " " + precision);
+            if (p == Precision.FP32) {
+                TestNetworks.assertClose(expected, actual, "family " + family);
+            } else {
+                float scale = 0;
+                float worst = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    scale = Math.max(scale, Math.abs(expected[i]));
+                    worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+                }
+                assertTrue(worst < 0.05 * scale, "family " + family + " bf16: " + worst + " of " + scale);
+            }
         }
     }
 }
