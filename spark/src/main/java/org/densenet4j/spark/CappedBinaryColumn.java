@@ -187,8 +187,8 @@ final class CappedBinaryColumn {
         int entries = header.getDictionary_page_header().getNum_values();
         int uncompressed = header.getUncompressed_page_size();
         if (uncompressed > maxPageBytes) {
-            dictionaryProblem = "its Parquet dictionary page of " + uncompressed + " bytes is over the limit of "
-                    + maxPageBytes + " bytes";
+            dictionaryProblem = what + " cell is encoded with a Parquet dictionary page of " + uncompressed
+                    + " bytes, over the limit of " + maxPageBytes + " bytes for pages read whole";
             return;
         }
         if (entries < 0 || (long) entries * 4 > uncompressed) {

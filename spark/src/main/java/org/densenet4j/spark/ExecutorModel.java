@@ -145,6 +145,16 @@ final class ExecutorModel {
         }
     }
 
+    /** Why this executor cannot find the model file, or the empty string when it can. */
+    static String missing(String checkpoint) {
+        try {
+            locate(checkpoint);
+            return "";
+        } catch (UncheckedIOException e) {
+            return e.getCause().getMessage();
+        }
+    }
+
     private static Path locate(String checkpoint) {
         if (checkpoint == null) {
             return BundledModel.path();

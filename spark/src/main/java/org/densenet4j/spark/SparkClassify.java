@@ -162,9 +162,9 @@ public final class SparkClassify implements Callable<Integer> {
         }
         SparkSession spark = builder.getOrCreate();
         JobMetrics metrics = new JobMetrics();
-        spark.sparkContext().addSparkListener(metrics);
         try {
             checkModelReachable(spark);
+            spark.sparkContext().addSparkListener(metrics); // the job's own times, without the probe's
             boolean parquet = parquetInput();
             Dataset<Row> rows = parquet ? slices(spark) : files(spark);
             Dataset<Row> result = rows.mapPartitions(
@@ -183,6 +183,7 @@ public final class SparkClassify implements Callable<Integer> {
             long errors = written.filter(functions.col("error").isNotNull()).count();
             return new Summary(images, errors, metrics.jobSeconds(), metrics.executorRunSeconds());
         } finally {
+            spark.sparkContext().removeSparkListener(metrics);
             if (master != null) {
                 spark.stop();
             }
@@ -190,23 +191,26 @@ public final class SparkClassify implements Callable<Integer> {
     }
 
     /**
-     * Fails before the job, in one line, when no executor could find the model: it is neither a file the driver
-     * sees (local mode, a shared path) nor shipped with {@code spark-submit --files}. Otherwise every task would
-     * fail, and be retried, with the same message.
+     * Fails before the job, in one line, when an executor cannot find the model file: a short job asks one task per
+     * task slot. A task that failed to open the model would fail, and be retried, with the same message in every
+     * task, each with its stack trace; these tasks answer instead of failing.
      */
     private void checkModelReachable(SparkSession spark) throws java.io.IOException {
-        java.nio.file.Path given = model.given();
-        if (given == null || java.nio.file.Files.isRegularFile(given)) {
-            return;
+        if (model.given() == null) {
+            return; // the bundled model is in every executor's jar
         }
-        String name = given.getFileName().toString();
-        for (String shipped : scala.jdk.javaapi.CollectionConverters.asJava(spark.sparkContext().listFiles())) {
-            if (shipped.endsWith("/" + name)) {
-                return;
-            }
+        String file = model.given().toString();
+        int slots = Math.max(1, spark.sparkContext().defaultParallelism());
+        java.util.List<Integer> probes = java.util.stream.IntStream.range(0, slots).boxed().toList();
+        java.util.List<String> problems = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+                .parallelize(probes, slots)
+                .map(probe -> ExecutorModel.missing(file))
+                .filter(problem -> !problem.isEmpty())
+                .distinct()
+                .collect();
+        if (!problems.isEmpty()) {
+            throw new java.io.IOException(problems.get(0));
         }
-        throw new java.io.IOException(given + ": model file not found on the driver and not shipped with "
-                + "spark-submit --files; ship it, or put it on a path every machine sees");
     }
 
     private boolean parquetInput() {

@@ -78,6 +78,8 @@ class SparkParquetInputTest {
                 Arguments.of(HostileTables.Layout.of(CompressionCodecName.GZIP)), // streamed
                 Arguments.of(HostileTables.Layout.of(CompressionCodecName.UNCOMPRESSED)), // streamed
                 Arguments.of(HostileTables.Layout.of(CompressionCodecName.SNAPPY)), // whole pages
+                Arguments.of(new HostileTables.Layout( // as Spark writes: dictionary first, v1 pages
+                        CompressionCodecName.SNAPPY, true, ParquetProperties.WriterVersion.PARQUET_1_0)),
                 Arguments.of(new HostileTables.Layout(
                         CompressionCodecName.SNAPPY, true, ParquetProperties.WriterVersion.PARQUET_2_0)));
     }
@@ -152,6 +154,27 @@ class SparkParquetInputTest {
         assertEquals(1, run.exit(), "every image failed: " + run.err()); // as for a folder of broken images
         assertEquals(2, run.rows().size());
         assertTrue(run.rows().stream().allMatch(r -> r.getString(3).contains("over the limit")));
+    }
+
+    @Test
+    void aTableWrittenBySparkIsClassifiedAsPredictDoes() throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("images"));
+        for (int i = 0; i < 4; i++) {
+            Files.copy(SAMPLES.resolve("test-" + i + ".png"), images.resolve("test-" + i + ".png"));
+        }
+        Path table = tmp.resolve("spark-written");
+        spark.read()
+                .format("binaryFile")
+                .load(images.toString())
+                .repartition(2)
+                .write()
+                .parquet(table.toString()); // path, modificationTime, length, content; two files, snappy
+        Run run = run(table.toString(), "--input-format", "parquet");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(4, run.rows().size());
+        for (Row row : run.rows()) {
+            assertClassified(row, Path.of(row.getString(0)).getFileName().toString());
+        }
     }
 
     @Test
@@ -290,7 +313,7 @@ class SparkParquetInputTest {
     }
 
     @Test
-    void aModelFileNoExecutorCanFindFailsBeforeTheJobInOneLine() throws Exception {
+    void aModelFileAnExecutorCannotFindFailsBeforeTheJobInOneLine() throws Exception {
         Path table = tmp.resolve("images.parquet");
         HostileTables.write(
                 table,
@@ -299,9 +322,8 @@ class SparkParquetInputTest {
                 List.<Object[]>of(new Object[] {"test-0.png", sample(0)}));
         Run run = run(table.toString(), "--checkpoint", tmp.resolve("absent.d4j").toString());
         assertEquals(1, run.exit());
-        assertOneLine(run.err(), "absent.d4j: model file not found on the driver and not shipped with spark-submit "
-                + "--files");
-        assertFalse(Files.exists(tmp.resolve("out.parquet")), "no job ran");
+        assertOneLine(run.err(), "absent.d4j: checkpoint not found on this executor; ship it with spark-submit --files");
+        assertFalse(Files.exists(tmp.resolve("out.parquet")), "the classifying job never ran");
     }
 
     /** The command as users run it, in a JVM of its own: everything it prints on stderr is one line. */
