@@ -8,7 +8,7 @@ import picocli.CommandLine.ParseResult;
  * Turns a failure inside a command into one clear line and exit code 1, instead of a stack trace.
  * A bad value the command itself finds (an input too small for the model) is a usage error: 2.
  */
-final class FailureHandler implements IExecutionExceptionHandler {
+public final class FailureHandler implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {

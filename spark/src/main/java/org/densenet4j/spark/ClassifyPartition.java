@@ -19,9 +19,11 @@ import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.Prediction;
 
 /**
- * Classifies one partition in batches with the executor's model. Rows carry {@code path} and, when
- * the input had them, the file's bytes in {@code content}; without content the file is read from its
- * path through Hadoop's file systems (local, HDFS, S3, ...).
+ * Classifies one partition in batches with the executor's model. Its rows are either files ({@code path}, as Spark's
+ * {@code binaryFile} source lists them, without their bytes) or row groups of a Parquet table
+ * ({@link ParquetImageTable.Slice}), whose cells {@link ParquetSliceReader} reads within the limits. An image without
+ * bytes from the table is read from its path through Hadoop's file systems (local, HDFS, S3, ...), its length checked
+ * first. Every image that cannot be read or classified becomes an error row.
  */
 final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
 
@@ -32,14 +34,29 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
     private final int threads;
     private final int topK;
     private final boolean features;
+    private final boolean slices;
+    private final long maxImageBytes;
 
-    /** @param features add each image's pooled features ({@link ImageRows#WITH_FEATURES}) */
-    ClassifyPartition(ModelRequest model, int batchSize, int threads, int topK, boolean features) {
+    /**
+     * @param features add each image's pooled features ({@link ImageRows#WITH_FEATURES})
+     * @param slices rows are Parquet row groups ({@link ImageRows#SLICES}), not files
+     * @param maxImageBytes the largest image read; a larger one is an error row
+     */
+    ClassifyPartition(
+            ModelRequest model,
+            int batchSize,
+            int threads,
+            int topK,
+            boolean features,
+            boolean slices,
+            long maxImageBytes) {
         this.model = model;
         this.batchSize = batchSize;
         this.threads = threads;
         this.topK = topK;
         this.features = features;
+        this.slices = slices;
+        this.maxImageBytes = maxImageBytes;
     }
 
     @Override
@@ -56,16 +73,16 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         }
         Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once per partition
         List<Row> out = new ArrayList<>();
-        new BatchClassification<Row, FeatureExtractor.Classified>(forward::apply, batchSize)
+        new BatchClassification<ImageCell, FeatureExtractor.Classified>(forward::apply, batchSize)
                 .run(
-                        rows,
-                        row -> decode(row, path(row), hadoop),
+                        cells(rows, hadoop),
+                        cell -> decode(cell, hadoop),
                         new BatchClassification.Results<>() {
                             @Override
-                            public void classified(Row row, FeatureExtractor.Classified c) {
+                            public void classified(ImageCell cell, FeatureExtractor.Classified c) {
                                 List<Prediction> top = Prediction.topK(c.classifications(), topK);
                                 out.add(row(
-                                        path(row),
+                                        cell.path(),
                                         top.stream().map(Prediction::label).toArray(String[]::new),
                                         top.stream()
                                                 .map(Prediction::probability)
@@ -75,8 +92,8 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
                             }
 
                             @Override
-                            public void skipped(Row row, Exception problem) { // unreadable images included
-                                out.add(row(path(row), null, null, problem.getMessage(), null));
+                            public void skipped(ImageCell cell, Exception problem) { // unreadable images included
+                                out.add(row(cell.path(), null, null, ParquetImageTable.oneLine(problem), null));
                             }
                         },
                         () -> false);
@@ -98,21 +115,66 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         return RowFactory.create(path, labels, probabilities, error, boxed);
     }
 
-    private static String path(Row row) {
-        return row.getString(row.fieldIndex("path"));
+    /** The images of a partition's rows, read lazily: one row group's cells at a time. */
+    private Iterator<ImageCell> cells(Iterator<Row> rows, Configuration hadoop) {
+        if (!slices) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public ImageCell next() {
+                    return new ImageCell(rows.next().getString(0), null, null);
+                }
+            };
+        }
+        return new Iterator<>() {
+            private Iterator<ImageCell> current = java.util.Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && rows.hasNext()) {
+                    current = ParquetSliceReader.open(
+                            ImageRows.slice(rows.next()), hadoop, maxImageBytes, maxPageBytes(maxImageBytes));
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public ImageCell next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
     }
 
-    private static BufferedImage decode(Row row, String path, Configuration hadoop) throws IOException {
-        boolean hasContent = java.util.Arrays.asList(row.schema().fieldNames()).contains("content")
-                && !row.isNullAt(row.fieldIndex("content"));
-        java.nio.file.Path name = java.nio.file.Path.of(path);
-        if (hasContent) {
-            return ImageFiles.decode(new ByteArrayInputStream((byte[]) row.get(row.fieldIndex("content"))), name);
+    /** The largest Parquet page decompressed whole (snappy, lz4, dictionaries): a few images' worth. */
+    static long maxPageBytes(long maxImageBytes) {
+        return Math.min(Integer.MAX_VALUE - 16, 4 * maxImageBytes);
+    }
+
+    private BufferedImage decode(ImageCell cell, Configuration hadoop) throws IOException {
+        if (cell.problem() != null) {
+            throw new IOException(cell.problem());
         }
-        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(path);
+        java.nio.file.Path name = java.nio.file.Path.of(cell.path());
+        if (cell.content() != null) {
+            return ImageFiles.decode(new ByteArrayInputStream(cell.content()), name);
+        }
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(cell.path());
         FileSystem fs = file.getFileSystem(hadoop);
+        long length = fs.getFileStatus(file).getLen();
+        if (length > maxImageBytes) {
+            throw new IOException(cell.path() + ": file of " + length + " bytes is over the limit of "
+                    + maxImageBytes + " bytes (--max-image-bytes)");
+        }
         try (InputStream in = fs.open(file)) {
-            return ImageFiles.decode(in, name);
+            // The file may grow after its length was read: never read more than the limit.
+            return ImageFiles.decode(new LimitedInputStream(in, maxImageBytes), name);
         }
     }
 }

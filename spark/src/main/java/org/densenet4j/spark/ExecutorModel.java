@@ -19,6 +19,12 @@ import org.densenet4j.zoo.BundledModel;
  */
 final class ExecutorModel {
 
+    /**
+     * The model itself, held as long as the executor: a TorchScript archive's native module is released when its
+     * model is collected, and the classifier holds only its block.
+     */
+    private static InferenceModel model;
+
     private static ImageClassifier classifier;
     /** For --features: the same network, answering features with the classification; null for an archive. */
     private static FeatureExtractor extractor;
@@ -78,7 +84,8 @@ final class ExecutorModel {
         return extractor;
     }
 
-    private static void awaitRunningBatches() {
+    /** On shutdown: waits for running batches, then closes the model (unless a batch still runs in it). */
+    private static void awaitRunningBatchesAndClose() {
         stopping = true;
         long deadline = System.currentTimeMillis() + GRACE_MILLIS;
         while (RUNNING.get() > 0 && System.currentTimeMillis() < deadline) {
@@ -87,6 +94,15 @@ final class ExecutorModel {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+        }
+        synchronized (ExecutorModel.class) {
+            if (RUNNING.get() == 0 && model instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    // the JVM is exiting: the native memory goes with it
+                }
             }
         }
     }
@@ -103,7 +119,7 @@ final class ExecutorModel {
             return classifier;
         }
         Runtime.getRuntime()
-                .addShutdownHook(new Thread(ExecutorModel::awaitRunningBatches, "densenet4j-executor-stop"));
+                .addShutdownHook(new Thread(ExecutorModel::awaitRunningBatchesAndClose, "densenet4j-executor-stop"));
         // libtorch reads its thread count when the engine starts, which is on the first model load.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -118,6 +134,7 @@ final class ExecutorModel {
                     manager,
                     warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
                             .warn(warning));
+            model = loaded;
             classifier = new ImageClassifier(loaded, manager);
             extractor = loaded instanceof TrainedModel trained ? new FeatureExtractor(trained, manager) : null;
             loadedFrom = request;
@@ -125,6 +142,16 @@ final class ExecutorModel {
         } catch (IOException e) {
             manager.close();
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Why this executor cannot find the model file, or the empty string when it can. */
+    static String missing(String checkpoint) {
+        try {
+            locate(checkpoint);
+            return "";
+        } catch (UncheckedIOException e) {
+            return e.getCause().getMessage();
         }
     }
 

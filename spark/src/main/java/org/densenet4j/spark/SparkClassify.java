@@ -8,6 +8,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.densenet4j.cli.CheckpointOption;
 import org.densenet4j.cli.PrecisionOption;
+import org.densenet4j.cli.FailureHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,19 +78,49 @@ public final class SparkClassify implements Callable<Integer> {
                     + "from the same forward pass; needs a checkpoint or .pth in fp32.")
     boolean features;
 
-    @Option(names = "--partitions", description = "Repartition the input into this many partitions.")
+    @Option(
+            names = "--partitions",
+            description = "Repartition the input into this many partitions (default: one per Parquet row group; "
+                    + "Spark's own split for a directory).")
     Integer partitions;
 
+    @Option(
+            names = "--max-image-bytes",
+            defaultValue = "67108864",
+            paramLabel = "BYTES",
+            description = "The largest image read, a file or a Parquet cell; a larger one is an error row, checked "
+                    + "before it is read (default: ${DEFAULT-VALUE}, 64 MiB).")
+    long maxImageBytes;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SparkClassify()).execute(args));
+        System.exit(commandLine(new SparkClassify()).execute(args));
+    }
+
+    /** The command line with densenet4j's handling of failures: one line, exit 1, or 2 for a bad value or input. */
+    static CommandLine commandLine(SparkClassify job) {
+        CommandLine cl = new CommandLine(job);
+        cl.setExecutionExceptionHandler(new FailureHandler());
+        return cl;
     }
 
     /** What a run did. */
     record Summary(long images, long errors, double jobSeconds, double executorRunSeconds) {}
 
     @Override
-    public Integer call() {
-        Summary s = run();
+    public Integer call() throws Exception {
+        Summary s;
+        try {
+            s = run();
+        } catch (Exception e) { // Scala's exceptions are not declared: Spark's arrive here undeclared
+            if (e instanceof org.apache.spark.SparkException) {
+                // A failed job's message quotes every failed task's stack trace: its root cause says what happened.
+                throw new java.io.IOException("the Spark job failed: " + ParquetImageTable.oneLine(rootCause(e)), e);
+            }
+            if (e instanceof org.apache.spark.sql.AnalysisException) {
+                throw new java.io.IOException(ParquetImageTable.oneLine(e), e); // e.g. an input that does not exist
+            }
+            throw e;
+        }
         System.out.printf("classified %d images (%d errors) into %s%n", s.images(), s.errors(), output);
         System.out.printf(
                 "Spark job time %.1f s (%.1f images/s); executor run time %.1f s (%.1f images/s per " + "task slot)%n",
@@ -100,9 +131,24 @@ public final class SparkClassify implements Callable<Integer> {
         return s.errors() == s.images() && s.images() > 0 ? 1 : 0;
     }
 
-    Summary run() {
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    Summary run() throws java.io.IOException {
         if (batchSize < 1 || threads < 1 || topK < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
+        }
+        if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16)
+                    + ", got " + maxImageBytes);
+        }
+        if (partitions != null && partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
         if (features
                 && (precision.precision() != org.densenet4j.infer.Precision.FP32
@@ -116,15 +162,20 @@ public final class SparkClassify implements Callable<Integer> {
         }
         SparkSession spark = builder.getOrCreate();
         JobMetrics metrics = new JobMetrics();
-        spark.sparkContext().addSparkListener(metrics);
         try {
-            Dataset<Row> rows = read(spark);
-            if (partitions != null) {
-                rows = rows.repartition(partitions);
-            }
+            checkModelReachable(spark);
+            spark.sparkContext().addSparkListener(metrics); // the job's own times, without the probe's
+            boolean parquet = parquetInput();
+            Dataset<Row> rows = parquet ? slices(spark) : files(spark);
             Dataset<Row> result = rows.mapPartitions(
                     new ClassifyPartition(
-                            ModelRequest.of(model, precision.precision()), batchSize, threads, topK, features),
+                            ModelRequest.of(model, precision.precision()),
+                            batchSize,
+                            threads,
+                            topK,
+                            features,
+                            parquet,
+                            maxImageBytes),
                     Encoders.row(features ? ImageRows.WITH_FEATURES : ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
@@ -132,30 +183,62 @@ public final class SparkClassify implements Callable<Integer> {
             long errors = written.filter(functions.col("error").isNotNull()).count();
             return new Summary(images, errors, metrics.jobSeconds(), metrics.executorRunSeconds());
         } finally {
+            spark.sparkContext().removeSparkListener(metrics);
             if (master != null) {
                 spark.stop();
             }
         }
     }
 
-    private Dataset<Row> read(SparkSession spark) {
-        boolean parquet = inputFormat.equals("parquet") || (inputFormat.equals("auto") && input.endsWith(".parquet"));
-        if (!parquet && !inputFormat.equals("images") && !inputFormat.equals("auto")) {
+    /**
+     * Fails before the job, in one line, when an executor cannot find the model file: a short job asks one task per
+     * task slot. A task that failed to open the model would fail, and be retried, with the same message in every
+     * task, each with its stack trace; these tasks answer instead of failing.
+     */
+    private void checkModelReachable(SparkSession spark) throws java.io.IOException {
+        if (model.given() == null) {
+            return; // the bundled model is in every executor's jar
+        }
+        String file = model.given().toString();
+        int slots = Math.max(1, spark.sparkContext().defaultParallelism());
+        java.util.List<Integer> probes = java.util.stream.IntStream.range(0, slots).boxed().toList();
+        java.util.List<String> problems = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+                .parallelize(probes, slots)
+                .map(probe -> ExecutorModel.missing(file))
+                .filter(problem -> !problem.isEmpty())
+                .distinct()
+                .collect();
+        if (!problems.isEmpty()) {
+            throw new java.io.IOException(problems.get(0));
+        }
+    }
+
+    private boolean parquetInput() {
+        if (!inputFormat.equals("images") && !inputFormat.equals("parquet") && !inputFormat.equals("auto")) {
             throw new IllegalArgumentException("--input-format must be images, parquet or auto, got " + inputFormat);
         }
-        if (parquet) {
-            Dataset<Row> table = spark.read().parquet(input);
-            if (!java.util.Arrays.asList(table.columns()).contains("path")) {
-                throw new IllegalArgumentException(input + ": the Parquet input needs a 'path' column, has "
-                        + java.util.Arrays.toString(table.columns()));
-            }
-            return table;
-        }
-        // Every file becomes a row: a non-image file becomes an error row rather than vanishing.
-        return spark.read()
+        return inputFormat.equals("parquet") || (inputFormat.equals("auto") && input.endsWith(".parquet"));
+    }
+
+    /** A Parquet table: its row groups, planned and checked on the driver (see {@link ParquetImageTable}). */
+    private Dataset<Row> slices(SparkSession spark) throws java.io.IOException {
+        java.util.List<ParquetImageTable.Slice> planned =
+                ParquetImageTable.plan(input, spark.sparkContext().hadoopConfiguration());
+        java.util.List<Row> rows = planned.stream().map(ImageRows::row).toList();
+        return spark.createDataFrame(rows, ImageRows.SLICES)
+                .repartition(partitions != null ? partitions : Math.max(1, rows.size()));
+    }
+
+    /**
+     * A directory tree: every file becomes a row, so that a non-image file becomes an error row rather than
+     * vanishing. Only paths are listed: executors check each file's length before reading it.
+     */
+    private Dataset<Row> files(SparkSession spark) {
+        Dataset<Row> files = spark.read()
                 .format("binaryFile")
                 .option("recursiveFileLookup", "true")
                 .load(input)
-                .select("path", "content");
+                .select("path");
+        return partitions == null ? files : files.repartition(partitions);
     }
 }

@@ -55,6 +55,7 @@ class SparkClassifyTest {
         job.threads = 1;
         job.topK = 3;
         job.partitions = 2;
+        job.maxImageBytes = 64 << 20;
         SparkClassify.Summary summary = job.run();
         assertEquals(7, summary.images());
         assertEquals(2, summary.errors());
@@ -114,6 +115,7 @@ class SparkClassifyTest {
         job.threads = 1;
         job.topK = 2;
         job.features = true;
+        job.maxImageBytes = 64 << 20;
         assertEquals(3, job.run().images());
 
         SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();

@@ -1,0 +1,175 @@
+package org.densenet4j.spark;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.SeekableInputStream;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
+
+/**
+ * A Parquet table of images as the driver plans it: every file's footer read (its length checked against the file
+ * first), its schema checked (a string {@code path}, optionally a binary {@code content}, both top-level and not
+ * repeated), and its row groups listed as the units executors read with {@link ParquetSliceReader}. Spark's own
+ * Parquet source is not used for images: it materialises whole cells and pages before anyone can look at their size.
+ */
+final class ParquetImageTable {
+
+    /** A footer longer than this is refused before it is read: real footers are kilobytes. */
+    static final int MAX_FOOTER_BYTES = 64 << 20;
+
+    private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
+    /** One row group of one file: what one executor reads at a time. */
+    record Slice(String file, int rowGroup, long firstRow, long rows) implements java.io.Serializable {}
+
+    private ParquetImageTable() {}
+
+    /**
+     * The row groups of the table at {@code input}: a Parquet file, or a directory of them (searched recursively;
+     * names starting with {@code _} or {@code .} are skipped, as Spark skips them).
+     *
+     * @throws IllegalArgumentException when a file's schema is not a table of images (named, with the column's
+     *     type and the expected one)
+     * @throws IOException when the input is missing or empty, or a file is not a readable Parquet file (named)
+     */
+    static List<Slice> plan(String input, Configuration hadoop) throws IOException {
+        Path root = new Path(input);
+        FileSystem fs = root.getFileSystem(hadoop);
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(root);
+        } catch (FileNotFoundException e) {
+            throw new IOException(input + ": no such file or directory");
+        }
+        List<FileStatus> files = new ArrayList<>();
+        collect(fs, status, files);
+        if (files.isEmpty()) {
+            throw new IOException(input + ": no Parquet files in this directory");
+        }
+        List<Slice> slices = new ArrayList<>();
+        for (FileStatus file : files) {
+            ParquetMetadata footer = footer(file, hadoop);
+            checkSchema(file.getPath().toString(), footer.getFileMetaData().getSchema());
+            long firstRow = 0;
+            List<BlockMetaData> groups = footer.getBlocks();
+            for (int g = 0; g < groups.size(); g++) {
+                long rows = groups.get(g).getRowCount();
+                if (rows < 0) {
+                    throw new IOException(file.getPath() + ": row group " + g + " declares " + rows + " rows");
+                }
+                if (rows > 0) {
+                    slices.add(new Slice(file.getPath().toString(), g, firstRow, rows));
+                }
+                firstRow += rows;
+            }
+        }
+        return slices;
+    }
+
+    /** The file itself, or the files under a directory, skipping Spark's hidden names (_SUCCESS, .crc). */
+    private static void collect(FileSystem fs, FileStatus status, List<FileStatus> into) throws IOException {
+        if (status.isFile()) {
+            into.add(status);
+            return;
+        }
+        for (FileStatus child : fs.listStatus(status.getPath())) {
+            String name = child.getPath().getName();
+            if (!name.startsWith("_") && !name.startsWith(".")) {
+                collect(fs, child, into);
+            }
+        }
+    }
+
+    /**
+     * A file's footer, read only once its length, declared in the file's last eight bytes, is known to fit in the
+     * file and under {@link #MAX_FOOTER_BYTES}.
+     */
+    static ParquetMetadata footer(FileStatus file, Configuration hadoop) throws IOException {
+        String name = file.getPath().toString();
+        long length = file.getLen();
+        if (length < 12) {
+            throw new IOException(name + ": not a Parquet file (" + length + " bytes)");
+        }
+        HadoopInputFile in = HadoopInputFile.fromStatus(file, hadoop);
+        try (SeekableInputStream stream = in.newStream()) {
+            byte[] tail = new byte[8];
+            stream.seek(length - 8);
+            stream.readFully(tail);
+            if (tail[4] != MAGIC[0] || tail[5] != MAGIC[1] || tail[6] != MAGIC[2] || tail[7] != MAGIC[3]) {
+                throw new IOException(name + ": not a Parquet file (no PAR1 at its end"
+                        + (tail[7] == 'E' ? "; encrypted footers are not supported" : "") + ")");
+            }
+            long footerLength = Integer.toUnsignedLong(ByteBuffer.wrap(tail, 0, 4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt());
+            if (footerLength > length - 12 || footerLength > MAX_FOOTER_BYTES) {
+                throw new IOException(name + ": corrupt Parquet file: its footer claims " + footerLength
+                        + " bytes, the file has " + length + " (limit " + MAX_FOOTER_BYTES + ")");
+            }
+        }
+        try {
+            return ParquetFileReader.readFooter(in, ParquetMetadataConverter.NO_FILTER);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(name + ": corrupt Parquet footer: " + oneLine(e), e);
+        }
+    }
+
+    /** Checks that a file's schema is a table of images. */
+    static void checkSchema(String file, MessageType schema) {
+        if (!schema.containsField("path")) {
+            throw new IllegalArgumentException(file + ": the Parquet input needs a 'path' column (string), has "
+                    + schema.getFields().stream().map(Type::getName).toList());
+        }
+        checkBinary(file, schema.getType("path"), true);
+        if (schema.containsField("content")) {
+            checkBinary(file, schema.getType("content"), false);
+        }
+    }
+
+    private static void checkBinary(String file, Type column, boolean string) {
+        String expected = string ? "a string (binary, UTF8)" : "binary";
+        String problem = null;
+        if (!column.isPrimitive()) {
+            problem = "a group (struct, list or map)";
+        } else if (column.isRepetition(Type.Repetition.REPEATED)) {
+            problem = "a repeated " + column.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase();
+        } else {
+            PrimitiveType primitive = column.asPrimitiveType();
+            LogicalTypeAnnotation annotation = primitive.getLogicalTypeAnnotation();
+            boolean binary = primitive.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY;
+            boolean text = annotation == null
+                    || annotation instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation;
+            if (!binary || (string && !text)) {
+                problem = primitive.getPrimitiveTypeName().name().toLowerCase()
+                        + (annotation == null ? "" : " (" + annotation + ")");
+            }
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException(
+                    file + ": column '" + column.getName() + "' is " + problem + ", expected " + expected);
+        }
+    }
+
+    /** An exception's message on one line, for messages that quote a library's words. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        message = message.replaceAll("\\s+", " ").trim();
+        return message.length() > 300 ? message.substring(0, 300) + "..." : message;
+    }
+}
