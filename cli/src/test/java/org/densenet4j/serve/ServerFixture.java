@@ -32,7 +32,7 @@ final class ServerFixture implements AutoCloseable {
         TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
         classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
         explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager);
-        server = new PredictionServer(classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20);
+        server = new PredictionServer(classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20, 2000);
         base = URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
     }
 

@@ -24,7 +24,7 @@ class ServerLimitsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        fixture = new ServerFixture(new UploadLimits(200_000, 1_000_000), 8);
+        fixture = new ServerFixture(new UploadLimits(200_000, 1_000_000, 4096), 8);
     }
 
     @AfterAll
@@ -162,9 +162,10 @@ class ServerLimitsTest {
                     broken,
                     new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager),
                     "broken.d4j",
-                    new UploadLimits(200_000, 1_000_000),
+                    new UploadLimits(200_000, 1_000_000, 4096),
                     1,
-                    0);
+                    0,
+                    2000);
             try {
                 java.net.URI base = java.net.URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
                 HttpResponse<String> r = fixture.http.send(
