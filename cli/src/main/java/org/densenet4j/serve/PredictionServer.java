@@ -149,6 +149,7 @@ public final class PredictionServer implements AutoCloseable {
 
     /** Starts listening; port 0 picks a free port. Returns the port. */
     public int start(String host, int port) {
+        batcher.warmUp(new float[spec.channels() * spec.height() * spec.width()]);
         // Each connection has at most one request job queued at a time: a queue that size never refuses one.
         requestThreads = new QueuedThreadPool(
                 MAX_THREADS, 4, 60_000, new BlockingArrayQueue<>(MAX_CONNECTIONS, 0, MAX_CONNECTIONS));
@@ -166,6 +167,7 @@ public final class PredictionServer implements AutoCloseable {
                 server.setErrorHandler(new JsonErrorHandler());
             });
         });
+        app.before(PredictionServer::checkQueryString);
         app.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page()));
         app.get("/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
         app.get("/model", ctx -> json(ctx, 200, modelInfo()));
@@ -305,6 +307,24 @@ public final class PredictionServer implements AutoCloseable {
                             return Boolean.TRUE; // Javalin wants a value
                         },
                         requestThreads));
+    }
+
+    /**
+     * Refuses a query string that does not decode ({@code ?topk=%zz}): Javalin would drop the parameter silently and
+     * answer with its default, which is not what the client asked for.
+     *
+     * @throws IllegalArgumentException naming the query string (answered 400)
+     */
+    private static void checkQueryString(Context ctx) {
+        String query = ctx.queryString();
+        if (query == null) {
+            return;
+        }
+        try {
+            java.net.URLDecoder.decode(query, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed query string '" + query + "': " + e.getMessage());
+        }
     }
 
     /** A query parameter, or {@code fallback}; a malformed query string is an IllegalArgumentException. */

@@ -52,6 +52,22 @@ public final class RequestBatcher implements AutoCloseable {
         this.worker.start();
     }
 
+    /**
+     * Runs one full batch of {@code input} through the model before the service opens: it warms the model up, and
+     * its time is the latency budget's first measure, so that a burst right after start-up queues instead of being
+     * refused for want of a measurement.
+     */
+    void warmUp(float[] input) {
+        List<float[]> inputs = java.util.Collections.nCopies(maxBatch, input);
+        long start = System.nanoTime();
+        try {
+            classify.apply(inputs);
+        } catch (RuntimeException e) { // a model answering NaN: each request reports it, the queue keeps its floor
+            return;
+        }
+        budget.record(System.nanoTime() - start, maxBatch);
+    }
+
     /** True if an input submitted now would be admitted: lets a request be refused before its upload is read. */
     boolean hasRoom() {
         return budget.hasRoom();
