@@ -70,7 +70,8 @@ final class BodyReader implements AutoCloseable {
         try {
             ServletInputStream in = request.getInputStream();
             reading.in = in;
-            reading.check = timer.scheduleAtFixedRate(reading::checkRate, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            reading.check =
+                    timer.scheduleAtFixedRate(reading::checkRate, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
             in.setReadListener(reading);
         } catch (IOException | IllegalStateException e) {
             reading.fail(new BadUploadException(400, "cannot read upload: " + e.getMessage()));
@@ -84,6 +85,7 @@ final class BodyReader implements AutoCloseable {
         final CompletableFuture<Upload> result = new CompletableFuture<>();
         /** The most bytes this body may hold: the limit, or less when the client declared less. */
         final long maxBytes;
+
         final String limitName;
         final long start = System.nanoTime();
         ServletInputStream in;

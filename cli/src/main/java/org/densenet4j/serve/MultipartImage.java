@@ -26,8 +26,9 @@ final class MultipartImage {
      */
     static byte[] extract(Upload body, String contentType, UploadLimits limits) throws BadUploadException {
         long total = body.length() + 1L;
-        MultipartConfigElement config = new MultipartConfigElement(
-                System.getProperty("java.io.tmpdir"), limits.maxBytes(), total, (int) Math.min(Integer.MAX_VALUE, total));
+        MultipartConfigElement config =
+                new MultipartConfigElement(System.getProperty("java.io.tmpdir"), limits.maxBytes(), total, (int)
+                        Math.min(Integer.MAX_VALUE, total));
         MultiPartFormInputStream parts = new MultiPartFormInputStream(
                 body.stream(), contentType, config, new File(System.getProperty("java.io.tmpdir")), MAX_PARTS);
         try {

@@ -212,18 +212,16 @@ public final class PredictionServer implements AutoCloseable {
             return;
         }
         String type = ctx.contentType();
-        answerLater(
-                ctx,
-                () -> readUpload(ctx, type)
-                        .thenApplyAsync(
-                                Step.unchecked(upload -> {
-                                    try (upload) {
-                                        return classifier.input(decoder.decode(upload, type));
-                                    }
-                                }),
-                                decoders)
-                        .thenCompose(Step.unchecked(batcher::submit))
-                        .thenApply(c -> Reply.json(200, Map.of("predictions", Prediction.topK(c, topK)))));
+        answerLater(ctx, () -> readUpload(ctx, type)
+                .thenApplyAsync(
+                        Step.unchecked(upload -> {
+                            try (upload) {
+                                return classifier.input(decoder.decode(upload, type));
+                            }
+                        }),
+                        decoders)
+                .thenCompose(Step.unchecked(batcher::submit))
+                .thenApply(c -> Reply.json(200, Map.of("predictions", Prediction.topK(c, topK)))));
     }
 
     private void explain(Context ctx) {
@@ -246,7 +244,10 @@ public final class PredictionServer implements AutoCloseable {
             block = Integer.parseInt(layer.replaceFirst("^block", ""));
             target = query(ctx, "class", "top");
         } catch (IllegalArgumentException e) { // NumberFormatException included
-            json(ctx, 400, Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
+            json(
+                    ctx,
+                    400,
+                    Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
             return;
         }
         if (!explanations.hasRoom()) {
@@ -256,20 +257,18 @@ public final class PredictionServer implements AutoCloseable {
         String accept = ctx.header("Accept");
         boolean asJson = accept != null && accept.contains("application/json");
         String type = ctx.contentType();
-        answerLater(
-                ctx,
-                () -> readUpload(ctx, type).thenCompose(Step.unchecked(upload -> {
-                    try {
-                        return explanations.submit(() -> {
-                            try (upload) {
-                                return explanation(decoder.decode(upload, type), target, method, block, asJson);
-                            }
-                        });
-                    } catch (OverloadedException e) {
-                        upload.close();
-                        throw e;
+        answerLater(ctx, () -> readUpload(ctx, type).thenCompose(Step.unchecked(upload -> {
+            try {
+                return explanations.submit(() -> {
+                    try (upload) {
+                        return explanation(decoder.decode(upload, type), target, method, block, asJson);
                     }
-                })));
+                });
+            } catch (OverloadedException e) {
+                upload.close();
+                throw e;
+            }
+        })));
     }
 
     /** Runs on the explainer's thread: one explanation at a time, its picture bounded by ExplanationPicture. */
@@ -286,7 +285,8 @@ public final class PredictionServer implements AutoCloseable {
 
     /** The upload of a request, read without holding a thread; multipart framing gets a little room. */
     private CompletableFuture<Upload> readUpload(Context ctx, String type) {
-        boolean multipart = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
+        boolean multipart =
+                type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
         return bodies.read(
                 ctx.req(),
                 multipart ? limits.maxBytes() + MULTIPART_FRAMING_BYTES : limits.maxBytes(),
@@ -299,7 +299,8 @@ public final class PredictionServer implements AutoCloseable {
      * completes with; the request holds no thread meanwhile.
      */
     private void answerLater(Context ctx, java.util.function.Supplier<CompletableFuture<Reply>> pipeline) {
-        ctx.future(() -> pipeline.get().orTimeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        ctx.future(() -> pipeline.get()
+                .orTimeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .exceptionally(Reply::of)
                 .thenApplyAsync(
                         r -> {

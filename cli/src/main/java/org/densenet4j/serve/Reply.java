@@ -26,9 +26,8 @@ record Reply(int status, String contentType, byte[] body, long retryAfterSeconds
 
     /** The answer to a failure: 4xx for what the client sent, 503 for what the service cannot do now. */
     static Reply of(Throwable failure) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
+        Throwable e =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (e instanceof BadUploadException bad) {
             return error(bad.status(), bad.getMessage());
         }

@@ -25,7 +25,8 @@ final class UploadDecoder {
 
     /** The image in {@code body}, sent with {@code contentType} (null when the client sent none). */
     BufferedImage decode(Upload body, String contentType) throws BadUploadException {
-        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")) {
+        if (contentType != null
+                && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")) {
             byte[] field = MultipartImage.extract(body, contentType, limits);
             return decode(new ByteArrayInputStream(field), field.length);
         }
@@ -44,7 +45,8 @@ final class UploadDecoder {
         try {
             return ImageFiles.decode(bytes, UPLOAD, limits.maxPixels(), limits.maxSide());
         } catch (ImageTooLargeException e) {
-            throw new BadUploadException(413, e.getMessage().substring(UPLOAD.toString().length() + 2));
+            throw new BadUploadException(
+                    413, e.getMessage().substring(UPLOAD.toString().length() + 2));
         } catch (UnreadableImageException e) {
             String problem = e.getMessage().substring(UPLOAD.toString().length() + 2);
             throw problem.startsWith("not a ")

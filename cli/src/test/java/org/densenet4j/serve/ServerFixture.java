@@ -80,12 +80,13 @@ final class ServerFixture implements AutoCloseable {
     static byte[] blankPng(int width, int height) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height);
+        java.nio.ByteBuffer header =
+                java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height);
         header.put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0); // 8-bit grey, no interlace
         chunk(out, "IHDR", header.array());
         ByteArrayOutputStream idat = new ByteArrayOutputStream();
-        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(
-                idat, new java.util.zip.Deflater(9))) {
+        try (java.util.zip.DeflaterOutputStream z =
+                new java.util.zip.DeflaterOutputStream(idat, new java.util.zip.Deflater(9))) {
             byte[] row = new byte[1 + width]; // filter byte 0, then the row's zero pixels
             for (int y = 0; y < height; y++) {
                 z.write(row);
@@ -104,7 +105,8 @@ final class ServerFixture implements AutoCloseable {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(name);
         crc.update(data);
-        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        out.writeBytes(
+                java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     /** A grey 28x28 image with a bright rectangle, shaped a little like a trouser leg. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -252,9 +251,19 @@ class ServerLimitsTest {
             cases.add(new Case(endpoint, "image/png", zeroWidth));
         }
         for (String query : List.of(
-                "predict?topk=99999999999", "predict?topk=-1", "predict?topk=", "predict?topk=%zz", "predict?topk=%",
-                "explain?layer=block99", "explain?layer=block", "explain?layer=%zz", "explain?method=nope",
-                "explain?class=Owl", "explain?class=99999", "explain?class=-1", "explain?method=cam&layer=block1")) {
+                "predict?topk=99999999999",
+                "predict?topk=-1",
+                "predict?topk=",
+                "predict?topk=%zz",
+                "predict?topk=%",
+                "explain?layer=block99",
+                "explain?layer=block",
+                "explain?layer=%zz",
+                "explain?method=nope",
+                "explain?class=Owl",
+                "explain?class=99999",
+                "explain?class=-1",
+                "explain?method=cam&layer=block1")) {
             cases.add(new Case(query, "image/png", png));
         }
         for (Case c : cases) {
@@ -275,9 +284,11 @@ class ServerLimitsTest {
             assertTrue(status >= 400 && status < 500, status + " for " + what);
             assertTrue(body.startsWith("{\"error\":\""), what);
         }
-        String hugeHeader = raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64_000)
-                + "\r\nConnection: close\r\n\r\n");
-        assertTrue(hugeHeader.startsWith("HTTP/1.1 431"), hugeHeader.lines().findFirst().orElse(""));
+        String hugeHeader = raw(
+                "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64_000) + "\r\nConnection: close\r\n\r\n");
+        assertTrue(
+                hugeHeader.startsWith("HTTP/1.1 431"),
+                hugeHeader.lines().findFirst().orElse(""));
         assertTrue(hugeHeader.contains("{\"error\""), hugeHeader);
         HttpResponse<String> many = fixture.post("predict?topk=1000000", "image/png", png);
         assertEquals(200, many.statusCode(), "a topk beyond the classes gives them all: " + many.body());

@@ -58,16 +58,21 @@ class ServerOverloadTest {
             for (HttpResponse<String> r : burst(fixture, 48)) {
                 if (r.statusCode() == 503) {
                     refused++;
-                    long retryAfter = Long.parseLong(r.headers().firstValue("Retry-After").orElse("0"));
+                    long retryAfter =
+                            Long.parseLong(r.headers().firstValue("Retry-After").orElse("0"));
                     assertTrue(retryAfter >= 1, "Retry-After " + retryAfter);
-                    assertTrue(r.body().startsWith("{\"error\"") && r.body().contains("latency budget of 1 ms"), r.body());
+                    assertTrue(
+                            r.body().startsWith("{\"error\"") && r.body().contains("latency budget of 1 ms"), r.body());
                 } else {
                     assertEquals(200, r.statusCode(), r.body());
                 }
             }
             assertTrue(refused > 0, "48 simultaneous clients with room for one: some must be refused");
-            assertEquals(200, fixture.post("predict", "image/png", ServerFixture.png(ServerFixture.sample(1)))
-                    .statusCode(), "the queue drains: a later request is answered");
+            assertEquals(
+                    200,
+                    fixture.post("predict", "image/png", ServerFixture.png(ServerFixture.sample(1)))
+                            .statusCode(),
+                    "the queue drains: a later request is answered");
         }
     }
 }

@@ -81,7 +81,8 @@ public final class ImageFiles {
                 int height = reader.getHeight(0);
                 if ((long) width * height > maxPixels) {
                     throw new ImageTooLargeException(
-                            name, "image of " + width + "x" + height + " exceeds the limit of " + maxPixels + " pixels");
+                            name,
+                            "image of " + width + "x" + height + " exceeds the limit of " + maxPixels + " pixels");
                 }
                 if (Math.max(width, height) > maxSide) {
                     throw new ImageTooLargeException(

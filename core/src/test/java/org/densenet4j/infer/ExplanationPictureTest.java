@@ -31,6 +31,8 @@ class ExplanationPictureTest {
         BufferedImage picture = ExplanationPicture.draw(small, explanation());
         assertEquals(ExplanationPicture.SIDE + 30 + 12, picture.getHeight(), "280 pixels of image, title and margin");
         BufferedImage wide = new BufferedImage(560, 280, BufferedImage.TYPE_INT_RGB);
-        assertEquals(ExplanationPicture.SIDE + 42, ExplanationPicture.draw(wide, explanation()).getHeight());
+        assertEquals(
+                ExplanationPicture.SIDE + 42,
+                ExplanationPicture.draw(wide, explanation()).getHeight());
     }
 }
