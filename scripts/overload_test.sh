@@ -15,7 +15,7 @@ cat > "$lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "image/png"
 local f = io.open("$image", "rb"); wrk.body = f:read("*a"); f:close()
-local busy = 0
+busy = 0  -- global: each thread keeps its own, done() reads them with thread:get
 local threads = {}
 setup = function(thread) table.insert(threads, thread) end
 response = function(status, headers, body) if status == 503 then busy = busy + 1 end end

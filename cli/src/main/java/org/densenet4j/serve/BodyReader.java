@@ -21,7 +21,7 @@ import org.eclipse.jetty.http.BadMessageException;
  *   <li>by rate: after a grace period a body must keep arriving at {@code minBytesPerSecond} on average, checked as
  *       bytes arrive and by a timer every {@link #CHECK_MILLIS}, so a client that trickles or stalls is cut off
  *       (408) about a second after it falls behind, instead of at an idle timeout;
- *   <li>by memory: the buffers of all reads together come from one {@link UploadMemory} (503 past it).
+ *   <li>by memory: the buffers of all reads together come from one {@link MemoryBudget} (503 past it).
  * </ul>
  *
  * The request must be in asynchronous mode (Javalin's {@code ctx.future}) when {@link #read} is called.
@@ -37,7 +37,7 @@ final class BodyReader implements AutoCloseable {
      */
     private static final int FIRST_BUFFER = 16 * 1024;
 
-    private final UploadMemory memory;
+    private final MemoryBudget memory;
     private final long minBytesPerSecond;
     private final long graceMillis;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -46,7 +46,7 @@ final class BodyReader implements AutoCloseable {
         return t;
     });
 
-    BodyReader(UploadMemory memory, long minBytesPerSecond, long graceMillis) {
+    BodyReader(MemoryBudget memory, long minBytesPerSecond, long graceMillis) {
         this.memory = memory;
         this.minBytesPerSecond = minBytesPerSecond;
         this.graceMillis = graceMillis;

@@ -70,7 +70,9 @@ public final class PredictionServer implements AutoCloseable {
     static final long QUEUE_MEMORY_BYTES = 256L << 20;
     /** The most predictions ever queued, whatever the latency budget and speed. */
     static final int MAX_QUEUED_PREDICTIONS = 4096;
-    /** The most explanations ever queued (each holds its upload until its turn). */
+    /** Memory for decoded images waiting to be explained (at least one of the largest). */
+    static final long QUEUED_IMAGES_MEMORY_BYTES = 256L << 20;
+    /** The most explanations ever queued. */
     static final int MAX_QUEUED_EXPLANATIONS = 64;
     /** A request not answered by then gets 503: a last guard, the latency budget answers far sooner. */
     static final long REQUEST_TIMEOUT_SECONDS = 60;
@@ -82,11 +84,12 @@ public final class PredictionServer implements AutoCloseable {
     private final UploadLimits limits;
     private final long maxQueueLatencyMillis;
     private final UploadDecoder decoder;
-    private final UploadMemory uploadMemory;
+    private final MemoryBudget uploadMemory;
     private final BodyReader bodies;
     private final ExecutorService decoders;
     private final RequestBatcher batcher;
     private final SerialWorker explanations;
+    private final MemoryBudget queuedImages;
     private QueuedThreadPool requestThreads;
     private Javalin app;
 
@@ -109,7 +112,7 @@ public final class PredictionServer implements AutoCloseable {
         this.limits = limits;
         this.maxQueueLatencyMillis = maxQueueLatencyMillis;
         this.decoder = new UploadDecoder(limits);
-        this.uploadMemory = new UploadMemory(uploadMemoryBytes(limits));
+        this.uploadMemory = new MemoryBudget("uploads in progress", uploadMemoryBytes(limits));
         this.bodies = new BodyReader(uploadMemory, MIN_UPLOAD_BYTES_PER_SECOND, UPLOAD_GRACE_MS);
         this.decoders = Executors.newFixedThreadPool(decodeThreads(), r -> {
             Thread t = new Thread(r, "densenet4j-decoder");
@@ -123,6 +126,8 @@ public final class PredictionServer implements AutoCloseable {
                 maxBatch,
                 maxDelayMillis,
                 new LatencyBudget(maxQueueLatencyMillis, maxBatch, maxQueued));
+        this.queuedImages = new MemoryBudget(
+                "images waiting to be explained", Math.max(QUEUED_IMAGES_MEMORY_BYTES, 4 * limits.maxPixels()));
         this.explanations = new SerialWorker(
                 "explanations",
                 "densenet4j-explainer",
@@ -150,6 +155,10 @@ public final class PredictionServer implements AutoCloseable {
     /** Starts listening; port 0 picks a free port. Returns the port. */
     public int start(String host, int port) {
         batcher.warmUp(new float[spec.channels() * spec.height() * spec.width()]);
+        if (explainer != null) {
+            BufferedImage blank = new BufferedImage(spec.width(), spec.height(), BufferedImage.TYPE_INT_RGB);
+            explanations.warmUp(() -> explainer.explain(blank, "top", Explainer.Method.CAM, explainer.blocks()));
+        }
         // Each connection has at most one request job queued at a time: a queue that size never refuses one.
         requestThreads = new QueuedThreadPool(
                 MAX_THREADS, 4, 60_000, new BlockingArrayQueue<>(MAX_CONNECTIONS, 0, MAX_CONNECTIONS));
@@ -257,18 +266,32 @@ public final class PredictionServer implements AutoCloseable {
         String accept = ctx.header("Accept");
         boolean asJson = accept != null && accept.contains("application/json");
         String type = ctx.contentType();
-        answerLater(ctx, () -> readUpload(ctx, type).thenCompose(Step.unchecked(upload -> {
-            try {
-                return explanations.submit(() -> {
-                    try (upload) {
-                        return explanation(decoder.decode(upload, type), target, method, block, asJson);
+        // Decoded before it queues, so that what the upload is (an image too large, or no image) never depends on
+        // the queue; queued images are paid from their own memory budget.
+        answerLater(ctx, () -> readUpload(ctx, type)
+                .thenApplyAsync(
+                        Step.unchecked(upload -> {
+                            try (upload) {
+                                return decoder.decode(upload, type);
+                            }
+                        }),
+                        decoders)
+                .thenCompose(Step.unchecked(image -> {
+                    long bytes = 4L * image.getWidth() * image.getHeight();
+                    queuedImages.reserve(bytes);
+                    try {
+                        return explanations.submit(() -> {
+                            try {
+                                return explanation(image, target, method, block, asJson);
+                            } finally {
+                                queuedImages.release(bytes);
+                            }
+                        });
+                    } catch (OverloadedException e) {
+                        queuedImages.release(bytes);
+                        throw e;
                     }
-                });
-            } catch (OverloadedException e) {
-                upload.close();
-                throw e;
-            }
-        })));
+                })));
     }
 
     /** Runs on the explainer's thread: one explanation at a time, its picture bounded by ExplanationPicture. */

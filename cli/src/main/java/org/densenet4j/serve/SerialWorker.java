@@ -28,6 +28,20 @@ final class SerialWorker implements AutoCloseable {
         });
     }
 
+    /**
+     * Runs one job on the calling thread before the service opens: it warms the work up, and its time is the latency
+     * budget's first measure. A job that fails leaves the budget at its floor.
+     */
+    void warmUp(Runnable job) {
+        long start = System.nanoTime();
+        try {
+            job.run();
+        } catch (RuntimeException e) { // a model answering NaN: each request reports it
+            return;
+        }
+        budget.record(System.nanoTime() - start, 1);
+    }
+
     /** True if a job submitted now would be admitted. */
     boolean hasRoom() {
         return budget.hasRoom();

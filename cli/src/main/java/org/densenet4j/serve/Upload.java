@@ -1,17 +1,17 @@
 package org.densenet4j.serve;
 
 /**
- * A request body read whole, holding its share of {@link UploadMemory} until closed (once decoded, or answered).
+ * A request body read whole, holding its share of {@link MemoryBudget} until closed (once decoded, or answered).
  * Closing twice gives the share back once.
  */
 final class Upload implements AutoCloseable {
 
     private final byte[] buffer;
     private final int length;
-    private final UploadMemory memory;
+    private final MemoryBudget memory;
     private long reserved;
 
-    Upload(byte[] buffer, int length, UploadMemory memory, long reserved) {
+    Upload(byte[] buffer, int length, MemoryBudget memory, long reserved) {
         this.buffer = buffer;
         this.length = length;
         this.memory = memory;

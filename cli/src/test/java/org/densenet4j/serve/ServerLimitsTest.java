@@ -185,10 +185,22 @@ class ServerLimitsTest {
         // 31 KB and 16 KB files of 16 million pixels, under the pixel limit: the side limit refuses them.
         for (byte[] png : List.of(ServerFixture.blankPng(1, 16_000_000), ServerFixture.blankPng(16_000_000, 1))) {
             assertTrue(png.length < 40_000, png.length + " bytes");
-            for (String path : List.of("explain", "explain?method=gradcam&layer=block1", "predict")) {
-                HttpResponse<String> r = fixture.post(path, "image/png", png);
-                assertEquals(413, r.statusCode(), path + ": " + r.body());
-                assertTrue(error(r).contains("exceeds the limit of 4096 pixels a side"), error(r));
+            // Sixteen at once on each path: the answer is about the image, never about how busy the server is.
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                for (String path : List.of("explain", "explain?method=gradcam&layer=block1", "predict")) {
+                    List<java.util.concurrent.Future<HttpResponse<String>>> answers = new ArrayList<>();
+                    for (int i = 0; i < 16; i++) {
+                        answers.add(pool.submit(() -> fixture.post(path, "image/png", png)));
+                    }
+                    for (java.util.concurrent.Future<HttpResponse<String>> answer : answers) {
+                        HttpResponse<String> r = answer.get();
+                        assertEquals(413, r.statusCode(), path + ": " + r.body());
+                        assertTrue(error(r).contains("exceeds the limit of 4096 pixels a side"), error(r));
+                    }
+                }
+            } finally {
+                pool.shutdown();
             }
         }
     }

@@ -3,18 +3,22 @@ package org.densenet4j.serve;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bytes of all uploads held in memory at once (arriving, or waiting to be decoded), bounded: past the bound a
- * request is refused with 503 instead of the heap growing with the number of clients. Thread-safe.
+ * Memory that requests hold while they wait (upload bodies arriving or waiting to be decoded; decoded images
+ * waiting for the explainer), bounded: past the bound a request is refused with 503 instead of the heap growing
+ * with the number of clients. Thread-safe.
  */
-final class UploadMemory {
+final class MemoryBudget {
 
+    private final String what;
     private final long maxBytes;
     private final AtomicLong held = new AtomicLong();
 
-    UploadMemory(long maxBytes) {
+    /** @param what what holds the memory, for refusals ("uploads in progress") */
+    MemoryBudget(String what, long maxBytes) {
         if (maxBytes < 1) {
-            throw new IllegalArgumentException("upload memory must be at least 1 byte, got " + maxBytes);
+            throw new IllegalArgumentException(what + ": memory must be at least 1 byte, got " + maxBytes);
         }
+        this.what = what;
         this.maxBytes = maxBytes;
     }
 
@@ -28,8 +32,8 @@ final class UploadMemory {
             long now = held.get();
             if (now + bytes > maxBytes) {
                 throw new OverloadedException(
-                        "busy: uploads in progress hold " + now + " bytes of the server's " + maxBytes
-                                + " bytes for uploads; retry later",
+                        "busy: " + what + " hold " + now + " bytes of the " + maxBytes + " bytes the server gives "
+                                + "them; retry later",
                         1);
             }
             if (held.compareAndSet(now, now + bytes)) {
