@@ -90,6 +90,10 @@ public final class PredictionServer implements AutoCloseable {
     private final RequestBatcher batcher;
     private final SerialWorker explanations;
     private final MemoryBudget queuedImages;
+    /** Requests started and not yet answered: close() waits for them. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    private volatile boolean closing;
     private QueuedThreadPool requestThreads;
     private Javalin app;
 
@@ -322,12 +326,18 @@ public final class PredictionServer implements AutoCloseable {
      * completes with; the request holds no thread meanwhile.
      */
     private void answerLater(Context ctx, java.util.function.Supplier<CompletableFuture<Reply>> pipeline) {
+        if (closing) {
+            reply(ctx, Reply.of(new OverloadedException("the service is shutting down", 1)));
+            return;
+        }
+        inFlight.incrementAndGet();
         ctx.future(() -> pipeline.get()
                 .orTimeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .exceptionally(Reply::of)
                 .thenApplyAsync(
                         r -> {
                             reply(ctx, r);
+                            inFlight.decrementAndGet(); // Javalin writes the answer on this thread right after
                             return Boolean.TRUE; // Javalin wants a value
                         },
                         requestThreads));
@@ -387,9 +397,22 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting requests, then the workers: queued predictions are answered, uploads in flight refused. */
+    /**
+     * Answers the uploads and predictions in flight (new ones get 503), then stops Jetty and the workers.
+     */
     @Override
     public void close() {
+        closing = true;
+        // Uploads and predictions already admitted are answered (for at most 10 s), then Jetty stops.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (app != null) {
             app.stop();
         }
