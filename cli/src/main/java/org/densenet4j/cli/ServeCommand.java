@@ -65,6 +65,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest width x height accepted (default: ${DEFAULT-VALUE}).")
     long maxPixels;
 
+    @Option(
+            names = "--max-side",
+            defaultValue = "16384",
+            description = "Longest width or height accepted, checked from the header before decoding "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxSide;
+
+    @Option(
+            names = "--max-queue-latency",
+            paramLabel = "MS",
+            defaultValue = "2000",
+            description = "How long a request may wait for the model: requests queue while the measured speed "
+                    + "answers them within this; past it they get 503 with Retry-After (default: ${DEFAULT-VALUE}).")
+    long maxQueueLatencyMillis;
+
     @Spec
     CommandSpec spec;
 
@@ -73,10 +88,14 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be 0..65535 (0 picks a free port), got " + port);
         }
-        if (maxBatch < 1 || maxDelayMillis < 0 || maxUploadBytes < 1 || maxPixels < 1) {
-            throw new IllegalArgumentException("--max-batch, --max-upload-bytes and --max-pixels must be at least 1 "
-                    + "and --max-delay-ms at least 0; got " + maxBatch + ", " + maxUploadBytes + ", " + maxPixels
-                    + " and " + maxDelayMillis);
+        if (maxBatch < 1 || maxDelayMillis < 0 || maxUploadBytes < 1 || maxPixels < 1 || maxSide < 1) {
+            throw new IllegalArgumentException("--max-batch, --max-upload-bytes, --max-pixels and --max-side must be "
+                    + "at least 1 and --max-delay-ms at least 0; got " + maxBatch + ", " + maxUploadBytes + ", "
+                    + maxPixels + ", " + maxSide + " and " + maxDelayMillis);
+        }
+        if (maxQueueLatencyMillis < 1 || maxQueueLatencyMillis > 600_000) {
+            throw new IllegalArgumentException(
+                    "--max-queue-latency must be 1..600000 ms, got " + maxQueueLatencyMillis);
         }
         if (maxUploadBytes > Integer.MAX_VALUE - (1 << 17)) {
             throw new IllegalArgumentException("--max-upload-bytes must be below 2 GB, got " + maxUploadBytes);
@@ -112,9 +131,10 @@ final class ServeCommand implements Callable<Integer> {
                     classifier,
                     explainer,
                     file.toString(),
-                    new UploadLimits(maxUploadBytes, maxPixels),
+                    new UploadLimits(maxUploadBytes, maxPixels, maxSide),
                     maxBatch,
-                    maxDelayMillis);
+                    maxDelayMillis,
+                    maxQueueLatencyMillis);
             int actual;
             try {
                 actual = server.start(host, port);

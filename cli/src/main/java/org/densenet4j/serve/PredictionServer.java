@@ -1,28 +1,25 @@
 package org.densenet4j.serve;
 
-import ai.djl.modality.Classifications;
-import com.google.gson.Gson;
 import io.javalin.Javalin;
-import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
-import io.javalin.http.UploadedFile;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import javax.imageio.ImageIO;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationPicture;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.infer.Prediction;
-import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Connector;
@@ -44,90 +41,152 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Bad uploads get a 4xx answer with {@code {"error": "..."}}; so do unknown paths (404), wrong methods (405) and
  * requests Jetty cannot parse (400).
  *
- * <p>Every resource a client can hold is bounded, so that no kind or number of clients can starve {@code /health}:
- * {@link #MAX_THREADS} request threads, {@link #MAX_CONNECTIONS} connections, an idle timeout of
- * {@link #IDLE_TIMEOUT_MS} on each, a minimum upload rate of {@link #MIN_UPLOAD_BYTES_PER_SECOND}, and the upload
- * limit counted while the body streams in (chunked or not) over the whole request, multipart fields included.
+ * <p>Every resource a client can hold is bounded, so that no kind or number of clients can starve {@code /health}.
+ * Uploads are handled asynchronously: a request thread only starts a request; the body is read as it arrives
+ * ({@link BodyReader}: size limit, minimum rate, one memory budget for all bodies), decoded on {@link
+ * #decodeThreads()} threads, and queued for the model ({@link RequestBatcher}) or the explainer ({@link
+ * SerialWorker}) without a thread waiting for it. Those queues are sized from a latency budget ({@link
+ * LatencyBudget}): requests beyond the workers wait their turn, and only requests that could not be answered within
+ * the budget get 503 with {@code Retry-After}. Connections are limited to {@link #MAX_CONNECTIONS} (cheap under
+ * NIO), and each is closed after {@link #IDLE_TIMEOUT_MS} of silence, sooner when the limit is reached.
  */
 public final class PredictionServer implements AutoCloseable {
 
-    private static final Gson GSON = new Gson();
-    /** Request threads; what a single prediction needs is one, the batcher does the work. */
+    /** Request threads: they parse, start and answer requests; none waits for an upload or for the model. */
     static final int MAX_THREADS = 32;
-    /** Open connections; beyond them new ones wait in the kernel's backlog until one closes. */
-    static final int MAX_CONNECTIONS = 256;
+    /** Open connections; a waiting connection costs a socket and a buffer, not a thread. */
+    static final int MAX_CONNECTIONS = 4096;
     /** A connection that sends nothing for this long is closed (slow or stalled clients). */
     static final int IDLE_TIMEOUT_MS = 10_000;
-    /** A client uploading slower than this is cut off with 408: a trickle cannot hold a thread for long. */
+    /** The idle timeout once {@link #MAX_CONNECTIONS} are open: idle connections make room faster. */
+    static final int IDLE_TIMEOUT_AT_LIMIT_MS = 1_000;
+    /** After the grace period, a client uploading slower than this on average is cut off with 408. */
     static final int MIN_UPLOAD_BYTES_PER_SECOND = 8 * 1024;
-    /** Uploads read at once; the other threads stay free for /health, /model and the page. */
-    static final int MAX_CONCURRENT_UPLOADS = MAX_THREADS - 8;
-
-    private final java.util.concurrent.Semaphore uploads = new java.util.concurrent.Semaphore(MAX_CONCURRENT_UPLOADS);
+    /** How long an upload may take before its rate is checked (connection set-up, a first slow packet). */
+    static final int UPLOAD_GRACE_MS = 1_000;
+    /** Room around the largest image for multipart framing and other fields. */
+    static final int MULTIPART_FRAMING_BYTES = 1 << 16;
+    /** Memory for queued model inputs: bounds the prediction queue for models with large inputs. */
+    static final long QUEUE_MEMORY_BYTES = 256L << 20;
+    /** The most predictions ever queued, whatever the latency budget and speed. */
+    static final int MAX_QUEUED_PREDICTIONS = 4096;
+    /** Memory for decoded images waiting to be explained (at least one of the largest). */
+    static final long QUEUED_IMAGES_MEMORY_BYTES = 256L << 20;
+    /** The most explanations ever queued. */
+    static final int MAX_QUEUED_EXPLANATIONS = 64;
+    /** A request not answered by then gets 503: a last guard, the latency budget answers far sooner. */
+    static final long REQUEST_TIMEOUT_SECONDS = 60;
 
     private final ModelSpec spec;
+    private final ImageClassifier classifier;
     private final Explainer explainer;
     private final String checkpoint;
-    private final RequestBatcher batcher;
-    private final UploadDecoder decoder;
     private final UploadLimits limits;
+    private final long maxQueueLatencyMillis;
+    private final UploadDecoder decoder;
+    private final MemoryBudget uploadMemory;
+    private final BodyReader bodies;
+    private final ExecutorService decoders;
+    private final RequestBatcher batcher;
+    private final SerialWorker explanations;
+    private final MemoryBudget queuedImages;
+    /** Requests started and not yet answered: close() waits for them. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    private volatile boolean closing;
+    private QueuedThreadPool requestThreads;
     private Javalin app;
 
+    /**
+     * @param explainer null for a model that cannot be explained (/explain answers 501)
+     * @param maxQueueLatencyMillis how long a request may wait for the model; sizes the queues
+     */
     public PredictionServer(
             ImageClassifier classifier,
             Explainer explainer,
             String checkpoint,
             UploadLimits limits,
             int maxBatch,
-            long maxDelayMillis) {
+            long maxDelayMillis,
+            long maxQueueLatencyMillis) {
         this.spec = classifier.spec();
+        this.classifier = classifier;
         this.explainer = explainer;
         this.checkpoint = java.nio.file.Path.of(checkpoint).getFileName().toString();
         this.limits = limits;
+        this.maxQueueLatencyMillis = maxQueueLatencyMillis;
         this.decoder = new UploadDecoder(limits);
-        this.batcher = new RequestBatcher(classifier, maxBatch, maxDelayMillis);
+        this.uploadMemory = new MemoryBudget("uploads in progress", uploadMemoryBytes(limits));
+        this.bodies = new BodyReader(uploadMemory, MIN_UPLOAD_BYTES_PER_SECOND, UPLOAD_GRACE_MS);
+        this.decoders = Executors.newFixedThreadPool(decodeThreads(), r -> {
+            Thread t = new Thread(r, "densenet4j-decoder");
+            t.setDaemon(true);
+            return t;
+        });
+        long inputBytes = 4L * spec.channels() * spec.height() * spec.width();
+        int maxQueued = (int) Math.max(maxBatch, Math.min(MAX_QUEUED_PREDICTIONS, QUEUE_MEMORY_BYTES / inputBytes));
+        this.batcher = new RequestBatcher(
+                classifier::classifyInputs,
+                maxBatch,
+                maxDelayMillis,
+                new LatencyBudget(maxQueueLatencyMillis, maxBatch, maxQueued));
+        this.queuedImages = new MemoryBudget(
+                "images waiting to be explained", Math.max(QUEUED_IMAGES_MEMORY_BYTES, 4 * limits.maxPixels()));
+        this.explanations = new SerialWorker(
+                "explanations",
+                "densenet4j-explainer",
+                new LatencyBudget(maxQueueLatencyMillis, 2, MAX_QUEUED_EXPLANATIONS));
+    }
+
+    /**
+     * Memory for upload bodies in flight: room for 32 of the largest at once (at least 64 MB, so that many small
+     * uploads never wait on a few large ones), but at most a quarter of the heap and at least one upload.
+     */
+    static long uploadMemoryBytes(UploadLimits limits) {
+        long largest = limits.maxBytes() + MULTIPART_FRAMING_BYTES + 1;
+        long wanted = Math.max(64L << 20, 32 * largest);
+        return Math.max(largest, Math.min(Runtime.getRuntime().maxMemory() / 4, wanted));
+    }
+
+    /**
+     * Threads decoding uploads: one per core, at most 4. Each holds at most one decoded image (up to
+     * {@code --max-pixels}), so this also bounds the memory of decoding.
+     */
+    static int decodeThreads() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     }
 
     /** Starts listening; port 0 picks a free port. Returns the port. */
     public int start(String host, int port) {
-        long maxRequest = limits.maxBytes() + (1 << 16); // room for multipart framing around the largest image
+        batcher.warmUp(new float[spec.channels() * spec.height() * spec.width()]);
+        if (explainer != null) {
+            BufferedImage blank = new BufferedImage(spec.width(), spec.height(), BufferedImage.TYPE_INT_RGB);
+            explanations.warmUp(() -> explainer.explain(blank, "top", Explainer.Method.CAM, explainer.blocks()));
+        }
+        // Each connection has at most one request job queued at a time: a queue that size never refuses one.
+        requestThreads = new QueuedThreadPool(
+                MAX_THREADS, 4, 60_000, new BlockingArrayQueue<>(MAX_CONNECTIONS, 0, MAX_CONNECTIONS));
+        requestThreads.setName("densenet4j-http");
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = maxRequest;
             config.http.prefer405over404 = true;
+            config.http.asyncTimeout = 0; // every pipeline ends itself (REQUEST_TIMEOUT_SECONDS at the latest)
             config.useVirtualThreads = false;
-            config.jetty.threadPool = new QueuedThreadPool(
-                    MAX_THREADS,
-                    4,
-                    60_000,
-                    new BlockingArrayQueue<>(4 * MAX_THREADS, 4 * MAX_THREADS, 4 * MAX_THREADS));
-            // Multipart uploads are kept in memory (never spooled to disk) and counted over all their fields.
-            config.jetty.multipartConfig.maxFileSize(limits.maxBytes(), SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxTotalRequestSize(maxRequest, SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxInMemoryFileSize(
-                    (int) Math.min(Integer.MAX_VALUE, maxRequest), SizeUnit.BYTES);
-            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_UPLOAD_BYTES_PER_SECOND));
+            config.jetty.threadPool = requestThreads;
             config.jetty.modifyServer(server -> {
-                server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+                ConnectionLimit connections = new ConnectionLimit(MAX_CONNECTIONS, server);
+                connections.setIdleTimeout(IDLE_TIMEOUT_AT_LIMIT_MS);
+                server.addBean(connections);
                 server.setErrorHandler(new JsonErrorHandler());
             });
         });
+        app.before(PredictionServer::checkQueryString);
         app.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page()));
         app.get("/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
         app.get("/model", ctx -> json(ctx, 200, modelInfo()));
         app.post("/predict", this::predict);
         app.post("/explain", this::explain);
-        app.exception(
-                HttpResponseException.class,
-                (e, ctx) -> json(
-                        ctx,
-                        e.getStatus(),
-                        Map.of(
-                                "error",
-                                e.getStatus() == 413
-                                        ? "upload exceeds the limit of " + limits.maxBytes() + " bytes"
-                                        : e.getMessage())));
-        app.exception(Exception.class, (e, ctx) -> json(ctx, 500, Map.of("error", "internal error: " + e)));
+        app.exception(Exception.class, (e, ctx) -> reply(ctx, Reply.of(e)));
         app.error(
                 404,
                 ctx -> json(
@@ -152,34 +211,30 @@ public final class PredictionServer implements AutoCloseable {
     private void predict(Context ctx) {
         int topK;
         try {
-            topK = Integer.parseInt(ctx.queryParamAsClass("topk", String.class).getOrDefault("5"));
-        } catch (NumberFormatException e) {
-            json(ctx, 400, Map.of("error", "topk must be an integer"));
+            topK = Integer.parseInt(query(ctx, "topk", "5"));
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            json(ctx, 400, Map.of("error", "topk must be an integer from 1 to " + Integer.MAX_VALUE));
             return;
         }
         if (topK < 1) {
             json(ctx, 400, Map.of("error", "topk must be at least 1"));
             return;
         }
-        if (!acquireUploadSlot(ctx)) {
+        if (!batcher.hasRoom()) { // refused before its upload is read
+            reply(ctx, Reply.of(batcher.overloaded()));
             return;
         }
-        try {
-            byte[] bytes = upload(ctx);
-            Classifications c = batcher.submit(decoder.decode(bytes)).get(60, TimeUnit.SECONDS);
-            json(ctx, 200, Map.of("predictions", Prediction.topK(c, topK)));
-        } catch (BadUploadException e) {
-            json(ctx, e.status(), Map.of("error", e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            json(ctx, 503, Map.of("error", "interrupted"));
-        } catch (ExecutionException e) {
-            json(ctx, 503, Map.of("error", "prediction failed: " + e.getCause().getMessage()));
-        } catch (TimeoutException e) {
-            json(ctx, 503, Map.of("error", "prediction timed out"));
-        } finally {
-            uploads.release();
-        }
+        String type = ctx.contentType();
+        answerLater(ctx, () -> readUpload(ctx, type)
+                .thenApplyAsync(
+                        Step.unchecked(upload -> {
+                            try (upload) {
+                                return classifier.input(decoder.decode(upload, type));
+                            }
+                        }),
+                        decoders)
+                .thenCompose(Step.unchecked(batcher::submit))
+                .thenApply(c -> Reply.json(200, Map.of("predictions", Prediction.topK(c, topK)))));
     }
 
     private void explain(Context ctx) {
@@ -193,104 +248,123 @@ public final class PredictionServer implements AutoCloseable {
                                     + "no DenseNet to explain; serve the checkpoint in fp32 to explain"));
             return;
         }
-        if (!acquireUploadSlot(ctx)) {
+        Explainer.Method method;
+        int block;
+        String target;
+        try {
+            method = Explainer.Method.parse(query(ctx, "method", "cam"));
+            String layer = query(ctx, "layer", "block" + explainer.blocks());
+            block = Integer.parseInt(layer.replaceFirst("^block", ""));
+            target = query(ctx, "class", "top");
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            json(
+                    ctx,
+                    400,
+                    Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
             return;
         }
-        try {
-            Explainer.Method method;
-            int block;
-            try {
-                method = Explainer.Method.parse(
-                        ctx.queryParamAsClass("method", String.class).getOrDefault("cam"));
-                String layer = ctx.queryParam("layer");
-                block = layer == null ? explainer.blocks() : Integer.parseInt(layer.replaceFirst("^block", ""));
-            } catch (IllegalArgumentException e) { // NumberFormatException included
-                json(
-                        ctx,
-                        400,
-                        Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
-                return;
-            }
-            java.awt.image.BufferedImage image = decoder.decode(upload(ctx));
-            Explanation e = explainer.explain(
-                    image, ctx.queryParamAsClass("class", String.class).getOrDefault("top"), method, block);
-            String accept = ctx.header("Accept");
-            if (accept != null && accept.contains("application/json")) {
-                json(ctx, 200, e.describe(image.getWidth(), image.getHeight()));
-                return;
-            }
-            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
-            javax.imageio.ImageIO.write(ExplanationPicture.draw(image, e), "png", png);
-            ctx.status(200).contentType("image/png").result(png.toByteArray());
-        } catch (BadUploadException e) {
-            json(ctx, e.status(), Map.of("error", e.getMessage()));
-        } catch (NonFiniteOutputException e) {
-            json(ctx, 503, Map.of("error", e.getMessage()));
-        } catch (IllegalArgumentException e) { // an unknown class or layer: the message names the valid ones
-            json(ctx, 400, Map.of("error", e.getMessage()));
-        } catch (IOException e) {
-            json(ctx, 500, Map.of("error", "cannot encode the picture: " + e.getMessage()));
-        } finally {
-            uploads.release();
+        if (!explanations.hasRoom()) {
+            reply(ctx, Reply.of(explanations.overloaded()));
+            return;
         }
+        String accept = ctx.header("Accept");
+        boolean asJson = accept != null && accept.contains("application/json");
+        String type = ctx.contentType();
+        // Decoded before it queues, so that what the upload is (an image too large, or no image) never depends on
+        // the queue; queued images are paid from their own memory budget.
+        answerLater(ctx, () -> readUpload(ctx, type)
+                .thenApplyAsync(
+                        Step.unchecked(upload -> {
+                            try (upload) {
+                                return decoder.decode(upload, type);
+                            }
+                        }),
+                        decoders)
+                .thenCompose(Step.unchecked(image -> {
+                    long bytes = 4L * image.getWidth() * image.getHeight();
+                    queuedImages.reserve(bytes);
+                    try {
+                        return explanations.submit(() -> {
+                            try {
+                                return explanation(image, target, method, block, asJson);
+                            } finally {
+                                queuedImages.release(bytes);
+                            }
+                        });
+                    } catch (OverloadedException e) {
+                        queuedImages.release(bytes);
+                        throw e;
+                    }
+                })));
     }
 
-    /** Takes one of the upload slots, or answers 503 with Retry-After when all are taken. */
-    private boolean acquireUploadSlot(Context ctx) {
-        if (uploads.tryAcquire()) {
-            return true;
+    /** Runs on the explainer's thread: one explanation at a time, its picture bounded by ExplanationPicture. */
+    private Reply explanation(BufferedImage image, String target, Explainer.Method method, int block, boolean asJson)
+            throws IOException {
+        Explanation e = explainer.explain(image, target, method, block);
+        if (asJson) {
+            return Reply.json(200, e.describe(image.getWidth(), image.getHeight()));
         }
-        ctx.header("Retry-After", "1");
-        json(ctx, 503, Map.of("error", "busy: " + MAX_CONCURRENT_UPLOADS + " uploads are in progress; retry"));
-        return false;
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(ExplanationPicture.draw(image, e), "png", png);
+        return new Reply(200, "image/png", png.toByteArray(), 0);
     }
 
-    /** The image bytes: multipart field {@code image}, else the raw body. */
-    private byte[] upload(Context ctx) throws BadUploadException {
-        String type = ctx.contentType() == null ? "" : ctx.contentType();
-        if (type.startsWith("multipart/")) {
-            UploadedFile file;
-            try {
-                file = ctx.uploadedFile("image");
-            } catch (BadMessageException e) {
-                throw new BadUploadException(e.getCode(), "upload refused: " + e.getReason());
-            } catch (Exception e) { // Jetty's multipart parser throws IOException undeclared through Kotlin
-                String message = String.valueOf(e.getMessage());
-                if (message.contains("exceeds") || message.contains("max")) {
-                    throw new BadUploadException(413, "upload exceeds the limit of " + limits.maxBytes() + " bytes");
-                }
-                throw new BadUploadException(400, "malformed multipart upload: " + message);
-            }
-            if (file == null) {
-                throw new BadUploadException(400, "multipart upload without an 'image' field");
-            }
-            try (InputStream in = file.content()) {
-                return readLimited(in);
-            } catch (IOException e) {
-                throw new BadUploadException(400, "cannot read upload: " + e.getMessage());
-            } catch (BadMessageException e) {
-                throw new BadUploadException(e.getCode(), "upload refused: " + e.getReason());
-            }
-        }
-        try (InputStream in = ctx.req().getInputStream()) {
-            return readLimited(in);
-        } catch (IOException e) {
-            throw new BadUploadException(400, "cannot read upload: " + e.getMessage());
-        } catch (BadMessageException e) { // Jetty's verdict while the body streams in: too slow (408), ...
-            throw new BadUploadException(e.getCode(), "upload refused: " + e.getReason());
-        }
+    /** The upload of a request, read without holding a thread; multipart framing gets a little room. */
+    private CompletableFuture<Upload> readUpload(Context ctx, String type) {
+        boolean multipart =
+                type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
+        return bodies.read(
+                ctx.req(),
+                multipart ? limits.maxBytes() + MULTIPART_FRAMING_BYTES : limits.maxBytes(),
+                limits.maxBytes() + " bytes");
     }
 
     /**
-     * Reads a body, counting as it streams: a chunked upload (no Content-Length) is cut off at the limit
-     * instead of being buffered whole first.
+     * Puts {@code ctx} in asynchronous mode, then starts {@code pipeline} (whose body reading needs that mode) and
+     * answers when it completes, on a request thread (never on the model's or the explainer's), whatever it
+     * completes with; the request holds no thread meanwhile.
      */
-    private byte[] readLimited(InputStream in) throws IOException, BadUploadException {
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, limits.maxBytes() + 1));
-        if (bytes.length > limits.maxBytes()) {
-            throw new BadUploadException(413, "upload exceeds the limit of " + limits.maxBytes() + " bytes");
+    private void answerLater(Context ctx, java.util.function.Supplier<CompletableFuture<Reply>> pipeline) {
+        if (closing) {
+            reply(ctx, Reply.of(new OverloadedException("the service is shutting down", 1)));
+            return;
         }
-        return bytes;
+        inFlight.incrementAndGet();
+        ctx.future(() -> pipeline.get()
+                .orTimeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .exceptionally(Reply::of)
+                .thenApplyAsync(
+                        r -> {
+                            reply(ctx, r);
+                            inFlight.decrementAndGet(); // Javalin writes the answer on this thread right after
+                            return Boolean.TRUE; // Javalin wants a value
+                        },
+                        requestThreads));
+    }
+
+    /**
+     * Refuses a query string that does not decode ({@code ?topk=%zz}): Javalin would drop the parameter silently and
+     * answer with its default, which is not what the client asked for.
+     *
+     * @throws IllegalArgumentException naming the query string (answered 400)
+     */
+    private static void checkQueryString(Context ctx) {
+        String query = ctx.queryString();
+        if (query == null) {
+            return;
+        }
+        try {
+            java.net.URLDecoder.decode(query, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed query string '" + query + "': " + e.getMessage());
+        }
+    }
+
+    /** A query parameter, or {@code fallback}; a malformed query string is an IllegalArgumentException. */
+    private static String query(Context ctx, String name, String fallback) {
+        String value = ctx.queryParam(name);
+        return value == null ? fallback : value;
     }
 
     private Map<String, Object> modelInfo() {
@@ -301,11 +375,20 @@ public final class PredictionServer implements AutoCloseable {
         m.put("classes", spec.classNames());
         m.put("max_upload_bytes", limits.maxBytes());
         m.put("max_pixels", limits.maxPixels());
+        m.put("max_side", limits.maxSide());
+        m.put("max_queue_latency_ms", maxQueueLatencyMillis);
         return m;
     }
 
+    private static void reply(Context ctx, Reply r) {
+        if (r.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(r.retryAfterSeconds()));
+        }
+        ctx.status(r.status()).contentType(r.contentType()).result(r.body());
+    }
+
     private static void json(Context ctx, int status, Object body) {
-        ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+        reply(ctx, Reply.json(status, body));
     }
 
     private static String page() throws IOException {
@@ -314,12 +397,28 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting requests, answers those in flight, then stops the batcher. */
+    /**
+     * Answers the uploads and predictions in flight (new ones get 503), then stops Jetty and the workers.
+     */
     @Override
     public void close() {
+        closing = true;
+        // Uploads and predictions already admitted are answered (for at most 10 s), then Jetty stops.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (app != null) {
             app.stop();
         }
         batcher.close();
+        explanations.close();
+        decoders.shutdown();
+        bodies.close();
     }
 }

@@ -27,7 +27,7 @@ class PredictionServerTest {
 
     @BeforeAll
     static void start() throws IOException {
-        fixture = new ServerFixture(new UploadLimits(200_000, 1_000_000), 8);
+        fixture = new ServerFixture(new UploadLimits(200_000, 1_000_000, 4096), 8);
     }
 
     @AfterAll

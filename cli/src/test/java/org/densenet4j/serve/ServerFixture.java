@@ -29,10 +29,15 @@ final class ServerFixture implements AutoCloseable {
     final HttpClient http = HttpClient.newHttpClient();
 
     ServerFixture(UploadLimits limits, int maxBatch) throws IOException {
+        this(limits, maxBatch, 2000);
+    }
+
+    ServerFixture(UploadLimits limits, int maxBatch, long maxQueueLatencyMillis) throws IOException {
         TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
         classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
         explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager);
-        server = new PredictionServer(classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20);
+        server = new PredictionServer(
+                classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20, maxQueueLatencyMillis);
         base = URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");
     }
 
@@ -66,6 +71,42 @@ final class ServerFixture implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, "png", out);
         return out.toByteArray();
+    }
+
+    /**
+     * A black 8-bit grey PNG of any size, written row by row without holding the image: a 1 x 16,000,000 strip is a
+     * 31 KB file.
+     */
+    static byte[] blankPng(int width, int height) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer header =
+                java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height);
+        header.put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0); // 8-bit grey, no interlace
+        chunk(out, "IHDR", header.array());
+        ByteArrayOutputStream idat = new ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream z =
+                new java.util.zip.DeflaterOutputStream(idat, new java.util.zip.Deflater(9))) {
+            byte[] row = new byte[1 + width]; // filter byte 0, then the row's zero pixels
+            for (int y = 0; y < height; y++) {
+                z.write(row);
+            }
+        }
+        chunk(out, "IDAT", idat.toByteArray());
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(name);
+        out.writeBytes(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(name);
+        crc.update(data);
+        out.writeBytes(
+                java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     /** A grey 28x28 image with a bright rectangle, shaped a little like a trouser leg. */

@@ -56,6 +56,19 @@ public final class ImageFiles {
      * @throws UnreadableImageException if the bytes are not a readable image
      */
     public static BufferedImage decode(InputStream in, Path name, long maxPixels) throws UnreadableImageException {
+        return decode(in, name, maxPixels, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes bytes from {@code in}, refusing an image that declares more than {@code maxPixels} pixels, or a side
+     * longer than {@code maxSide}, before decoding it. The side bound is what keeps a 1 x 16,000,000 strip (few
+     * pixels, absurd shape) from reaching code that scales or draws it.
+     *
+     * @throws ImageTooLargeException if the header declares too many pixels or too long a side
+     * @throws UnreadableImageException if the bytes are not a readable image
+     */
+    public static BufferedImage decode(InputStream in, Path name, long maxPixels, int maxSide)
+            throws UnreadableImageException {
         try (ImageInputStream stream = ImageIO.createImageInputStream(in)) {
             Iterator<ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
             if (readers == null || !readers.hasNext()) {
@@ -64,12 +77,17 @@ public final class ImageFiles {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(stream);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > maxPixels) {
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if ((long) width * height > maxPixels) {
                     throw new ImageTooLargeException(
                             name,
-                            "image of " + reader.getWidth(0) + "x" + reader.getHeight(0) + " exceeds the limit of "
-                                    + maxPixels + " pixels");
+                            "image of " + width + "x" + height + " exceeds the limit of " + maxPixels + " pixels");
+                }
+                if (Math.max(width, height) > maxSide) {
+                    throw new ImageTooLargeException(
+                            name,
+                            "image of " + width + "x" + height + " exceeds the limit of " + maxSide + " pixels a side");
                 }
                 BufferedImage image = reader.read(0);
                 if (image == null) {

@@ -18,6 +18,12 @@ public final class ExplanationPicture {
     /** The shorter side images are scaled to: 28x28 images become readable, photographs stay sharp enough. */
     static final int SIDE = 280;
 
+    /**
+     * The longest side an image is shown at: an image of extreme shape (1 x 16,000,000) is shrunk to fit instead of
+     * enlarged to a canvas of billions of pixels. The explanation's numbers do not depend on the picture.
+     */
+    static final int MAX_SIDE = 4 * SIDE;
+
     private static final int MARGIN = 12;
     private static final int TITLE = 30;
     private static final int BAR = 16;
@@ -27,9 +33,11 @@ public final class ExplanationPicture {
 
     /** The picture for {@code explanation} of {@code image}. */
     public static BufferedImage draw(BufferedImage image, Explanation explanation) {
-        double scale = (double) SIDE / Math.min(image.getWidth(), image.getHeight());
-        int w = (int) Math.round(image.getWidth() * scale);
-        int h = (int) Math.round(image.getHeight() * scale);
+        double scale = Math.min(
+                (double) SIDE / Math.min(image.getWidth(), image.getHeight()),
+                (double) MAX_SIDE / Math.max(image.getWidth(), image.getHeight()));
+        int w = (int) Math.max(1, Math.round(image.getWidth() * scale));
+        int h = (int) Math.max(1, Math.round(image.getHeight() * scale));
         BufferedImage out = new BufferedImage(
                 MARGIN + w + MARGIN + BAR + BAR_LABELS, TITLE + h + MARGIN, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -65,7 +73,7 @@ public final class ExplanationPicture {
             g.drawLine(MARGIN + peak[0], TITLE + peak[1] - 6, MARGIN + peak[0], TITLE + peak[1] + 6);
             int barX = MARGIN + w + MARGIN;
             for (int y = 0; y < h; y++) {
-                g.setColor(new Color(jet(1 - (float) y / (h - 1))));
+                g.setColor(new Color(jet(h > 1 ? 1 - (float) y / (h - 1) : 1)));
                 g.drawLine(barX, TITLE + y, barX + BAR, TITLE + y);
             }
             g.setColor(Color.DARK_GRAY);

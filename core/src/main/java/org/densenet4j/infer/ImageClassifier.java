@@ -76,12 +76,44 @@ public final class ImageClassifier {
      * @throws NonFiniteOutputException if the model answers NaN or infinity
      */
     public List<Classifications> classify(List<BufferedImage> images) {
-        float[] data = ImageBatch.inputs(spec, converter, images);
-        if (images.isEmpty()) {
+        return forward(ImageBatch.inputs(spec, converter, images), images.size());
+    }
+
+    /**
+     * One image as the model takes it: its normalised floats (C, H, W), for {@link #classifyInputs}. A server
+     * converts each image as it arrives and queues only these few floats, never the decoded image.
+     *
+     * @throws IllegalArgumentException if {@code image} is null
+     */
+    public float[] input(BufferedImage image) {
+        return ImageBatch.inputs(spec, converter, Collections.singletonList(image));
+    }
+
+    /**
+     * Classifies images made by {@link #input} in one forward pass; results are in input order.
+     *
+     * @throws IllegalArgumentException if an input is not {@link ModelSpec#batchShape} (C, H, W) floats
+     * @throws NonFiniteOutputException if the model answers NaN or infinity
+     */
+    public List<Classifications> classifyInputs(List<float[]> inputs) {
+        int size = spec.channels() * spec.height() * spec.width();
+        float[] data = new float[inputs.size() * size];
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).length != size) {
+                throw new IllegalArgumentException(
+                        "input " + i + " holds " + inputs.get(i).length + " values, not the model's " + size);
+            }
+            System.arraycopy(inputs.get(i), 0, data, i * size, size);
+        }
+        return forward(data, inputs.size());
+    }
+
+    private List<Classifications> forward(float[] data, int count) {
+        if (count == 0) {
             return List.of();
         }
         try (NDManager scope = manager.newSubManager()) {
-            NDArray x = scope.create(data, spec.batchShape(images.size()));
+            NDArray x = scope.create(data, spec.batchShape(count));
             NDArray probabilities = network.forward(new ParameterStore(scope, false), new NDList(x), false)
                     .singletonOrThrow()
                     .softmax(1);
