@@ -61,11 +61,13 @@ final class CappedBinaryColumn {
     private Dictionary dictionary;
     /** Why dictionary-encoded cells cannot be read (an oversized dictionary page), or null. */
     private String dictionaryProblem;
+
     private boolean dataSeen;
     private CodecFactory codecs;
 
     /** The page being read: its cells left, their definition levels (null: all present), and where values come from. */
     private int pageLeft;
+
     private RunLengthBitPackingHybridDecoder levels;
     private Values values;
 
@@ -135,15 +137,15 @@ final class CappedBinaryColumn {
         try {
             header = Util.readPageHeader(headerBytes);
         } catch (IOException | RuntimeException e) {
-            throw new IOException(what + " page header at byte " + position + " is malformed: "
-                    + ParquetImageTable.oneLine(e));
+            throw new IOException(
+                    what + " page header at byte " + position + " is malformed: " + ParquetImageTable.oneLine(e));
         }
         long data = position + headerBytes.count();
         int compressed = header.getCompressed_page_size();
         int uncompressed = header.getUncompressed_page_size();
         if (compressed < 0 || uncompressed < 0 || data + compressed > end) {
-            throw new IOException(what + " page at byte " + position + " declares " + compressed
-                    + " compressed and " + uncompressed + " bytes, past its column chunk");
+            throw new IOException(what + " page at byte " + position + " declares " + compressed + " compressed and "
+                    + uncompressed + " bytes, past its column chunk");
         }
         position = data + compressed;
         if (header.getType() == PageType.DICTIONARY_PAGE) {
@@ -154,7 +156,14 @@ final class CappedBinaryColumn {
             if (h == null) {
                 throw new IOException(what + " data page at byte " + data + " has no data page header");
             }
-            startPage(h.getNum_values(), encoding(h.getEncoding()), data, compressed, uncompressed, 0, true,
+            startPage(
+                    h.getNum_values(),
+                    encoding(h.getEncoding()),
+                    data,
+                    compressed,
+                    uncompressed,
+                    0,
+                    true,
                     h.getDefinition_level_encoding());
         } else if (header.getType() == PageType.DATA_PAGE_V2) {
             dataSeen = true;
@@ -163,12 +172,21 @@ final class CappedBinaryColumn {
                 throw new IOException(what + " data page at byte " + data + " has no data page header");
             }
             int levelBytes = h.getDefinition_levels_byte_length();
-            if (h.getRepetition_levels_byte_length() != 0 || levelBytes < 0 || levelBytes > compressed
+            if (h.getRepetition_levels_byte_length() != 0
+                    || levelBytes < 0
+                    || levelBytes > compressed
                     || levelBytes > uncompressed) {
                 throw new IOException(what + " page at byte " + data + " declares levels its page cannot hold");
             }
-            startPage(h.getNum_values(), encoding(h.getEncoding()), data, compressed, uncompressed, levelBytes,
-                    h.isIs_compressed(), null);
+            startPage(
+                    h.getNum_values(),
+                    encoding(h.getEncoding()),
+                    data,
+                    compressed,
+                    uncompressed,
+                    levelBytes,
+                    h.isIs_compressed(),
+                    null);
         }
         // Index pages and pages of unknown types carry no cells: skipped.
     }
@@ -192,8 +210,8 @@ final class CappedBinaryColumn {
             return;
         }
         if (entries < 0 || (long) entries * 4 > uncompressed) {
-            throw new IOException(what + " dictionary page declares " + entries + " entries in " + uncompressed
-                    + " bytes");
+            throw new IOException(
+                    what + " dictionary page declares " + entries + " entries in " + uncompressed + " bytes");
         }
         byte[] bytes = wholePage(data, header.getCompressed_page_size(), uncompressed, true);
         Encoding encoding = encoding(header.getDictionary_page_header().getEncoding());
@@ -222,13 +240,13 @@ final class CappedBinaryColumn {
             org.apache.parquet.format.Encoding v1Levels)
             throws IOException {
         if (cells < 0 || cells > rowsLeft) {
-            throw new IOException(what + " page at byte " + data + " declares " + cells + " cells where "
-                    + rowsLeft + " rows are left");
+            throw new IOException(what + " page at byte " + data + " declares " + cells + " cells where " + rowsLeft
+                    + " rows are left");
         }
         boolean optional = column.getMaxDefinitionLevel() == 1;
         if (v1Levels != null && optional && v1Levels != org.apache.parquet.format.Encoding.RLE) {
-            throw new IOException(what + " page at byte " + data + ": definition levels in " + v1Levels
-                    + " are not supported");
+            throw new IOException(
+                    what + " page at byte " + data + ": definition levels in " + v1Levels + " are not supported");
         }
         levels = null;
         pageLeft = cells;
@@ -249,8 +267,10 @@ final class CappedBinaryColumn {
             return;
         }
         boolean streamed = encoding == Encoding.PLAIN
-                && (codec == CompressionCodecName.UNCOMPRESSED || codec == CompressionCodecName.GZIP
-                        || codec == CompressionCodecName.ZSTD || !isCompressed);
+                && (codec == CompressionCodecName.UNCOMPRESSED
+                        || codec == CompressionCodecName.GZIP
+                        || codec == CompressionCodecName.ZSTD
+                        || !isCompressed);
         if (!streamed && uncompressed > maxPageBytes) {
             values = problem(what + " cell is in a Parquet page of " + uncompressed + " bytes (" + codec + ", "
                     + encoding + "), over the limit of " + maxPageBytes + " bytes for pages read whole");
@@ -302,7 +322,8 @@ final class CappedBinaryColumn {
         if (prefix.length < 4) {
             throw new IOException(what + " page ends inside its definition levels");
         }
-        long length = Integer.toUnsignedLong(ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        long length = Integer.toUnsignedLong(
+                ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getInt());
         if (length > 16 + 6L * cells) {
             throw new IOException(what + " page declares " + length + " bytes of levels for " + cells + " cells");
         }
@@ -319,7 +340,8 @@ final class CappedBinaryColumn {
         if (prefix.length < 4) {
             throw new IOException(what + " page ends before its cells do");
         }
-        long length = Integer.toUnsignedLong(ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        long length = Integer.toUnsignedLong(
+                ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getInt());
         if (length > stream.left()) {
             throw new IOException(what + " cell declares " + length + " bytes, past the end of its page");
         }
@@ -352,8 +374,10 @@ final class CappedBinaryColumn {
     }
 
     private Cell tooLarge(long length) {
-        return new Cell(null, what + " cell of " + length + " bytes is over the limit of " + maxValueBytes
-                + " bytes (--max-image-bytes)");
+        return new Cell(
+                null,
+                what + " cell of " + length + " bytes is over the limit of " + maxValueBytes
+                        + " bytes (--max-image-bytes)");
     }
 
     private static Values problem(String problem) {

@@ -169,8 +169,8 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         FileSystem fs = file.getFileSystem(hadoop);
         long length = fs.getFileStatus(file).getLen();
         if (length > maxImageBytes) {
-            throw new IOException(cell.path() + ": file of " + length + " bytes is over the limit of "
-                    + maxImageBytes + " bytes (--max-image-bytes)");
+            throw new IOException(cell.path() + ": file of " + length + " bytes is over the limit of " + maxImageBytes
+                    + " bytes (--max-image-bytes)");
         }
         try (InputStream in = fs.open(file)) {
             // The file may grow after its length was read: never read more than the limit.

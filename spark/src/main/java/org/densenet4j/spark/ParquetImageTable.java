@@ -115,9 +115,8 @@ final class ParquetImageTable {
                 throw new IOException(name + ": not a Parquet file (no PAR1 at its end"
                         + (tail[7] == 'E' ? "; encrypted footers are not supported" : "") + ")");
             }
-            long footerLength = Integer.toUnsignedLong(ByteBuffer.wrap(tail, 0, 4)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .getInt());
+            long footerLength = Integer.toUnsignedLong(
+                    ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
             if (footerLength > length - 12 || footerLength > MAX_FOOTER_BYTES) {
                 throw new IOException(name + ": corrupt Parquet file: its footer claims " + footerLength
                         + " bytes, the file has " + length + " (limit " + MAX_FOOTER_BYTES + ")");
@@ -148,13 +147,14 @@ final class ParquetImageTable {
         if (!column.isPrimitive()) {
             problem = "a group (struct, list or map)";
         } else if (column.isRepetition(Type.Repetition.REPEATED)) {
-            problem = "a repeated " + column.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase();
+            problem = "a repeated "
+                    + column.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase();
         } else {
             PrimitiveType primitive = column.asPrimitiveType();
             LogicalTypeAnnotation annotation = primitive.getLogicalTypeAnnotation();
             boolean binary = primitive.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY;
-            boolean text = annotation == null
-                    || annotation instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation;
+            boolean text =
+                    annotation == null || annotation instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation;
             if (!binary || (string && !text)) {
                 problem = primitive.getPrimitiveTypeName().name().toLowerCase()
                         + (annotation == null ? "" : " (" + annotation + ")");

@@ -71,13 +71,13 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
             BlockMetaData group = footer.getBlocks().get(slice.rowGroup());
             HadoopInputFile input = HadoopInputFile.fromStatus(status, hadoop);
             pathStream = input.newStream();
-            CappedBinaryColumn paths = column(pathStream, status, group, schema, "path", slice.rows(),
-                    MAX_PATH_BYTES, maxPageBytes);
+            CappedBinaryColumn paths =
+                    column(pathStream, status, group, schema, "path", slice.rows(), MAX_PATH_BYTES, maxPageBytes);
             CappedBinaryColumn contents = null;
             if (schema.containsField("content")) {
                 contentStream = input.newStream();
-                contents = column(contentStream, status, group, schema, "content", slice.rows(), maxImageBytes,
-                        maxPageBytes);
+                contents = column(
+                        contentStream, status, group, schema, "content", slice.rows(), maxImageBytes, maxPageBytes);
             }
             return new ParquetSliceReader(slice, pathStream, contentStream, paths, contents);
         } catch (IOException | RuntimeException e) {
@@ -102,8 +102,8 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
                 .findFirst()
                 .orElseThrow(() -> new IOException("the row group has no '" + name + "' column chunk"));
         if (chunk.getValueCount() != rows) {
-            throw new IOException("its '" + name + "' column chunk declares " + chunk.getValueCount()
-                    + " values for " + rows + " rows");
+            throw new IOException("its '" + name + "' column chunk declares " + chunk.getValueCount() + " values for "
+                    + rows + " rows");
         }
         ColumnDescriptor column = schema.getColumnDescription(new String[] {name});
         return new CappedBinaryColumn(stream, file.getLen(), chunk, column, rows, name, maxValueBytes, maxPageBytes);
@@ -151,8 +151,11 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
     private static ImageCell unreadRows(ParquetImageTable.Slice slice, long from, Exception e) {
         long first = slice.firstRow() + from;
         long last = slice.firstRow() + slice.rows() - 1;
-        return new ImageCell(slice.file(), null, "rows " + first + "-" + last + " (row group " + slice.rowGroup()
-                + ") of " + slice.file() + " not read: " + ParquetImageTable.oneLine(e));
+        return new ImageCell(
+                slice.file(),
+                null,
+                "rows " + first + "-" + last + " (row group " + slice.rowGroup() + ") of " + slice.file()
+                        + " not read: " + ParquetImageTable.oneLine(e));
     }
 
     @Override

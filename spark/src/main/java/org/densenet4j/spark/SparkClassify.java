@@ -7,8 +7,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.densenet4j.cli.CheckpointOption;
-import org.densenet4j.cli.PrecisionOption;
 import org.densenet4j.cli.FailureHandler;
+import org.densenet4j.cli.PrecisionOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -144,8 +144,8 @@ public final class SparkClassify implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
         }
         if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16)
-                    + ", got " + maxImageBytes);
+            throw new IllegalArgumentException(
+                    "--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16) + ", got " + maxImageBytes);
         }
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
@@ -201,7 +201,8 @@ public final class SparkClassify implements Callable<Integer> {
         }
         String file = model.given().toString();
         int slots = Math.max(1, spark.sparkContext().defaultParallelism());
-        java.util.List<Integer> probes = java.util.stream.IntStream.range(0, slots).boxed().toList();
+        java.util.List<Integer> probes =
+                java.util.stream.IntStream.range(0, slots).boxed().toList();
         java.util.List<String> problems = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
                 .parallelize(probes, slots)
                 .map(probe -> ExecutorModel.missing(file))

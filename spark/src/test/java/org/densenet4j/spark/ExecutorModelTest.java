@@ -57,7 +57,10 @@ class ExecutorModelTest {
                 Thread.sleep(100);
             }
             BufferedImage image = ImageFiles.read(Path.of(args[1]));
-            String best = ExecutorModel.classify(classifier, List.of(image)).get(0).best().getClassName();
+            String best = ExecutorModel.classify(classifier, List.of(image))
+                    .get(0)
+                    .best()
+                    .getClassName();
             System.out.println("best: " + best);
             System.exit(0); // bounded: the test waits for this JVM
         }

@@ -104,14 +104,28 @@ final class HostileTables {
             paths.write(name);
         }
         writer.startColumn(path, cells, CompressionCodecName.UNCOMPRESSED);
-        writer.writeDataPage(cells, paths.size(), BytesInput.from(paths.toByteArray()),
-                Statistics.createStats(path.getPrimitiveType()), cells, Encoding.RLE, Encoding.RLE, Encoding.PLAIN);
+        writer.writeDataPage(
+                cells,
+                paths.size(),
+                BytesInput.from(paths.toByteArray()),
+                Statistics.createStats(path.getPrimitiveType()),
+                cells,
+                Encoding.RLE,
+                Encoding.RLE,
+                Encoding.PLAIN);
         writer.endColumn();
         writer.startColumn(content, cells, CompressionCodecName.ZSTD);
         byte[] page = zstdZeroCell(zeros);
         for (int i = 0; i < cells; i++) {
-            writer.writeDataPage(1, (int) (zeros + 4), BytesInput.from(page),
-                    Statistics.createStats(content.getPrimitiveType()), 1, Encoding.RLE, Encoding.RLE, Encoding.PLAIN);
+            writer.writeDataPage(
+                    1,
+                    (int) (zeros + 4),
+                    BytesInput.from(page),
+                    Statistics.createStats(content.getPrimitiveType()),
+                    1,
+                    Encoding.RLE,
+                    Encoding.RLE,
+                    Encoding.PLAIN);
         }
         writer.endColumn();
         writer.endBlock();
@@ -132,7 +146,10 @@ final class HostileTables {
     }
 
     private static byte[] lengthPrefix(int length) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(length).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(length)
+                .array();
     }
 
     private static Configuration conf() {

@@ -62,7 +62,9 @@ class SparkParquetInputTest {
             ImageClassifier predict = new ImageClassifier(ModelFiles.open(SparkClassifyTest.BUNDLED, manager), manager);
             for (int i = 0; i < 4; i++) {
                 Path sample = SAMPLES.resolve("test-" + i + ".png");
-                EXPECTED.put("test-" + i + ".png", predict.classify(ImageFiles.read(sample)).best().getClassName());
+                EXPECTED.put(
+                        "test-" + i + ".png",
+                        predict.classify(ImageFiles.read(sample)).best().getClassName());
             }
         }
     }
@@ -86,8 +88,7 @@ class SparkParquetInputTest {
 
     @ParameterizedTest
     @MethodSource("layouts")
-    void cellsOverTheLimitNullAndMissingPathsAreErrorRowsAndTheJobGoesOn(HostileTables.Layout layout)
-            throws Exception {
+    void cellsOverTheLimitNullAndMissingPathsAreErrorRowsAndTheJobGoesOn(HostileTables.Layout layout) throws Exception {
         Path table = tmp.resolve("images.parquet");
         String fromDisk = SAMPLES.resolve("test-3.png").toAbsolutePath().toString();
         List<Object[]> rows = new ArrayList<>();
@@ -146,8 +147,10 @@ class SparkParquetInputTest {
         assertEquals(2, read.size());
         for (ImageCell cell : read) {
             assertNull(cell.content());
-            assertEquals("content cell of about " + (zeros + 4) + " bytes is over the limit of 1048576 bytes "
-                    + "(--max-image-bytes)", cell.problem());
+            assertEquals(
+                    "content cell of about " + (zeros + 4) + " bytes is over the limit of 1048576 bytes "
+                            + "(--max-image-bytes)",
+                    cell.problem());
         }
 
         Run run = run(table.toString());
@@ -190,15 +193,18 @@ class SparkParquetInputTest {
                 assertNull(row.getString(3));
                 assertEquals(EXPECTED.get("test-0.png"), row.getList(1).get(0));
             } else {
-                assertEquals(row.getString(0) + ": file of 2097152 bytes is over the limit of 1048576 bytes "
-                        + "(--max-image-bytes)", row.getString(3));
+                assertEquals(
+                        row.getString(0) + ": file of 2097152 bytes is over the limit of 1048576 bytes "
+                                + "(--max-image-bytes)",
+                        row.getString(3));
             }
         }
     }
 
     static Stream<Arguments> wrongSchemas() {
         return Stream.of(
-                Arguments.of("message t { optional binary name (STRING); }", "needs a 'path' column (string), has [name]"),
+                Arguments.of(
+                        "message t { optional binary name (STRING); }", "needs a 'path' column (string), has [name]"),
                 Arguments.of("message t { optional int32 path; }", "column 'path' is int32, expected a string"),
                 Arguments.of("message t { repeated binary path (STRING); }", "column 'path' is a repeated binary"),
                 Arguments.of(
@@ -215,8 +221,7 @@ class SparkParquetInputTest {
 
     @ParameterizedTest
     @MethodSource("wrongSchemas")
-    void aWrongSchemaIsOneLineNamingTheColumnItsTypeAndTheExpectedOne(String schema, String expected)
-            throws Exception {
+    void aWrongSchemaIsOneLineNamingTheColumnItsTypeAndTheExpectedOne(String schema, String expected) throws Exception {
         Path table = tmp.resolve("wrong.parquet");
         HostileTables.write(
                 table,
@@ -299,8 +304,11 @@ class SparkParquetInputTest {
         assertEquals(2, classified);
         Row error = run.rows().stream().filter(r -> !r.isNullAt(3)).findFirst().orElseThrow();
         assertTrue(error.getString(0).endsWith("part-1.parquet"), error.getString(0));
-        assertTrue(error.getString(3).matches("rows 0-1 \\(row group 0\\) of .*part-1.parquet not read: content page "
-                + "header at byte \\d+ is malformed.*"), error.getString(3));
+        assertTrue(
+                error.getString(3)
+                        .matches("rows 0-1 \\(row group 0\\) of .*part-1.parquet not read: content page "
+                                + "header at byte \\d+ is malformed.*"),
+                error.getString(3));
     }
 
     @Test
@@ -320,9 +328,11 @@ class SparkParquetInputTest {
                 HostileTables.IMAGES,
                 HostileTables.Layout.of(CompressionCodecName.SNAPPY),
                 List.<Object[]>of(new Object[] {"test-0.png", sample(0)}));
-        Run run = run(table.toString(), "--checkpoint", tmp.resolve("absent.d4j").toString());
+        Run run =
+                run(table.toString(), "--checkpoint", tmp.resolve("absent.d4j").toString());
         assertEquals(1, run.exit());
-        assertOneLine(run.err(), "absent.d4j: checkpoint not found on this executor; ship it with spark-submit --files");
+        assertOneLine(
+                run.err(), "absent.d4j: checkpoint not found on this executor; ship it with spark-submit --files");
         assertFalse(Files.exists(tmp.resolve("out.parquet")), "the classifying job never ran");
     }
 
@@ -344,7 +354,9 @@ class SparkParquetInputTest {
                 table.toString(),
                 "--output",
                 tmp.resolve("out.parquet").toString()));
-        Process child = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process child = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String err = new String(child.getErrorStream().readAllBytes());
         assertEquals(2, child.waitFor(), err);
         // Before it, only the warnings Spark prints at start-up on this machine (host name, native libraries).
@@ -362,9 +374,20 @@ class SparkParquetInputTest {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx1g");
         command.add("-Dai.djl.offline=true");
-        for (String p : List.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net",
-                "java.nio", "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch",
-                "sun.nio.cs", "sun.security.action", "sun.util.calendar")) {
+        for (String p : List.of(
+                "java.lang",
+                "java.lang.invoke",
+                "java.lang.reflect",
+                "java.io",
+                "java.net",
+                "java.nio",
+                "java.util",
+                "java.util.concurrent",
+                "java.util.concurrent.atomic",
+                "sun.nio.ch",
+                "sun.nio.cs",
+                "sun.security.action",
+                "sun.util.calendar")) {
             command.add("--add-opens=java.base/" + p + "=ALL-UNNAMED");
         }
         command.add("-cp");
@@ -399,8 +422,14 @@ class SparkParquetInputTest {
     private Run run(String input, String... more) {
         Path out = tmp.resolve("out.parquet");
         List<String> args = new ArrayList<>(List.of(
-                "--input", input, "--output", out.toString(), "--max-image-bytes", Long.toString(LIMIT),
-                "--batch-size", "2"));
+                "--input",
+                input,
+                "--output",
+                out.toString(),
+                "--max-image-bytes",
+                Long.toString(LIMIT),
+                "--batch-size",
+                "2"));
         if (!List.of(more).contains("--checkpoint")) {
             args.addAll(List.of("--checkpoint", SparkClassifyTest.BUNDLED.toString()));
         }
@@ -410,7 +439,8 @@ class SparkParquetInputTest {
         cl.setErr(new PrintWriter(err, true));
         cl.setOut(new PrintWriter(new StringWriter(), true));
         int exit = cl.execute(args.toArray(String[]::new));
-        List<Row> rows = Files.exists(out) ? spark.read().parquet(out.toString()).collectAsList() : List.of();
+        List<Row> rows =
+                Files.exists(out) ? spark.read().parquet(out.toString()).collectAsList() : List.of();
         if (Files.exists(out)) {
             deleteTree(out);
         }
@@ -419,7 +449,8 @@ class SparkParquetInputTest {
 
     private static void deleteTree(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
