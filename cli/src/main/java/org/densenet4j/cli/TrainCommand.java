@@ -62,9 +62,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--weights",
-            paramLabel = "FILE",
-            description = "Fine-tune: start from these weights, a densenet4j checkpoint or a PyTorch .pth (with "
-                    + "--model and, if needed, --layout). All but the classifier must fit; a classifier of another "
+            paramLabel = "FILE|NAME",
+            description = "Fine-tune: start from these weights, a densenet4j checkpoint, a PyTorch .pth (with "
+                    + "--model and, if needed, --layout) or pretrained weights by name (--model densenet121 "
+                    + "--weights imagenet). All but the classifier must fit; a classifier of another "
                     + "class count is re-initialised. Grey images feed a colour model as three equal channels.")
     Path weights;
 
@@ -204,11 +205,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The --weights to start from; a .pth holds the --model preset and as many classes as its classifier. */
     private PretrainedStart loadPretrained(NDManager manager) throws IOException {
-        TrainedModel model = ModelFiles.open(
-                weights,
-                new ModelFiles.Options(preset, null, pth.layout(), pth.strict()),
-                manager,
-                w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
+        PrintWriter err = spec.commandLine().getErr();
+        PretrainedFiles.Source source = PretrainedFiles.resolve(weights, preset, null, pth, err);
+        TrainedModel model =
+                ModelFiles.open(source.file(), source.options(), manager, w -> CheckpointOption.warn(err, w));
         return new PretrainedStart(model, refitNormalization);
     }
 

@@ -109,6 +109,17 @@ public final class PretrainedWeights {
         return value.indexOf('/') < 0 && value.indexOf('.') < 0 && registry.hasName(value);
     }
 
+    /** Where a cache holds {@code entry}'s file (PyTorch's first), not yet verified; null if none does. */
+    public Path located(PretrainedEntry entry) {
+        for (Path dir : new Path[] {hubDir, cacheDir}) {
+            Path file = dir.resolve(entry.fileName());
+            if (Files.isRegularFile(file)) {
+                return file;
+            }
+        }
+        return null;
+    }
+
     /**
      * The verified local file of {@code entry} if a cache holds it (PyTorch's first), else null.
      *
@@ -116,17 +127,11 @@ public final class PretrainedWeights {
      *     cache; PyTorch's is left alone) with a message naming it
      */
     public Path cached(PretrainedEntry entry) throws IOException {
-        Path hub = hubDir.resolve(entry.fileName());
-        if (Files.isRegularFile(hub)) {
-            requirePublished(entry, hub, false);
-            return hub;
+        Path file = located(entry);
+        if (file != null) {
+            requirePublished(entry, file, !file.startsWith(hubDir));
         }
-        Path own = cacheDir.resolve(entry.fileName());
-        if (Files.isRegularFile(own)) {
-            requirePublished(entry, own, true);
-            return own;
-        }
-        return null;
+        return file;
     }
 
     /**
