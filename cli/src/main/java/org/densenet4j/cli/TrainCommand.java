@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.densenet4j.base.AtomicFile;
+import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
@@ -149,7 +150,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
-    @Option(names = "--no-augment", description = "Turn off random crops and flips.")
+    @Option(
+            names = "--augment",
+            paramLabel = "crop,flip|crop|flip|none",
+            converter = AugmentationConverter.class,
+            description = "Training augmentation: random crops (4-pixel-padded, or torchvision's random resized crop "
+                    + "for ImageNet-sized models) and horizontal flips; leave out flips for images whose orientation "
+                    + "matters (default: crop,flip).")
+    AugmentationKind augment;
+
+    @Option(names = "--no-augment", description = "Turn off random crops and flips (the same as --augment none).")
     boolean noAugment;
 
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
@@ -203,6 +213,21 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** --augment, or none with --no-augment; both at once must agree. */
+    private AugmentationKind augmentation() {
+        if (noAugment && augment != null && augment != AugmentationKind.NONE) {
+            throw new IllegalArgumentException("--no-augment and --augment " + augment.cliName() + " disagree: give one");
+        }
+        return noAugment ? AugmentationKind.NONE : augment != null ? augment : AugmentationKind.CROP_FLIP;
+    }
+
+    /** Parses --augment; an unknown value is a usage error. */
+    static final class AugmentationConverter extends ParsingConverter<AugmentationKind> {
+        AugmentationConverter() {
+            super(AugmentationKind::parse);
+        }
+    }
+
     /** The --weights to start from; a .pth holds the --model preset and as many classes as its classifier. */
     private PretrainedStart loadPretrained(NDManager manager) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -249,7 +274,8 @@ final class TrainCommand implements Callable<Integer> {
                 memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
                 "--batch-size");
         TrainingRecipe recipe = new TrainingRecipe(
-                        epochCount, batchSize, learningRate, momentum, weightDecay, schedule, !noAugment, seed)
+                        epochCount, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
+                .augmentedWith(augmentation())
                 .fineTuning(freeze, backboneLrScale)
                 .inPrecision(precision);
         if (resume && overwrite) {

@@ -1,5 +1,6 @@
 package org.densenet4j.spark;
 
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -88,7 +89,7 @@ public final class SparkClassify implements Callable<Integer> {
     record Summary(long images, long errors, double jobSeconds, double executorRunSeconds) {}
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         Summary s = run();
         System.out.printf("classified %d images (%d errors) into %s%n", s.images(), s.errors(), output);
         System.out.printf(
@@ -100,7 +101,7 @@ public final class SparkClassify implements Callable<Integer> {
         return s.errors() == s.images() && s.images() > 0 ? 1 : 0;
     }
 
-    Summary run() {
+    Summary run() throws IOException {
         if (batchSize < 1 || threads < 1 || topK < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --topk must be at least 1");
         }
@@ -110,6 +111,7 @@ public final class SparkClassify implements Callable<Integer> {
             throw new IllegalArgumentException("--features needs a densenet4j checkpoint or .pth computed in fp32: a "
                     + "TorchScript archive or bf16 runs without the DenseNet's stages");
         }
+        ModelRequest request = ModelRequest.of(model, precision.precision());
         SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
         if (master != null) {
             builder.master(master);
@@ -124,7 +126,7 @@ public final class SparkClassify implements Callable<Integer> {
             }
             Dataset<Row> result = rows.mapPartitions(
                     new ClassifyPartition(
-                            ModelRequest.of(model, precision.precision()), batchSize, threads, topK, features),
+                            request, batchSize, threads, topK, features),
                     Encoders.row(features ? ImageRows.WITH_FEATURES : ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
