@@ -4,13 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -45,21 +42,18 @@ public final class Downloader {
         Progress NONE = (bytes, total) -> {};
     }
 
-    private final HttpClient client;
-    private final Duration responseTimeout;
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
 
-    /** Connects within 20 s and waits at most 60 s for a response's headers. */
+    /** Connects within 20 s, and gives up when the server sends nothing for 60 s (a stalled download). */
     public Downloader() {
         this(Duration.ofSeconds(20), Duration.ofSeconds(60));
     }
 
-    /** A downloader with other timeouts (tests). */
-    public Downloader(Duration connectTimeout, Duration responseTimeout) {
-        this.client = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(connectTimeout)
-                .build();
-        this.responseTimeout = responseTimeout;
+    /** A downloader with other timeouts (tests): to connect, and for the server's silence while reading. */
+    public Downloader(Duration connectTimeout, Duration readTimeout) {
+        this.connectTimeoutMillis = (int) connectTimeout.toMillis();
+        this.readTimeoutMillis = (int) readTimeout.toMillis();
     }
 
     /**
@@ -94,26 +88,27 @@ public final class Downloader {
      * @param algorithm the digest, e.g. "SHA-256"
      * @param maxBytes the largest body accepted: a larger declared Content-Length is refused before reading, a
      *     longer body when it passes the bound
-     * @throws IOException naming the URL and the problem: unreachable host, refused connection, timeout, HTTP
-     *     status, a body larger than {@code maxBytes}, or shorter than its Content-Length (truncated)
+     * @throws IOException naming the URL and the problem: unreachable host, refused connection, a timeout
+     *     (connecting, or the server silent for the read timeout), HTTP status, a body larger than {@code maxBytes}, or shorter than its Content-Length (truncated)
      */
     public String download(URI url, Path to, String algorithm, long maxBytes, Progress progress) throws IOException {
-        HttpRequest request =
-                HttpRequest.newBuilder(url).timeout(responseTimeout).GET().build();
-        HttpResponse<InputStream> response;
+        // HttpURLConnection rather than HttpClient: its read timeout bounds a server that stops sending mid-body.
+        HttpURLConnection connection;
+        int status;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(url + ": download interrupted", e);
-        } catch (IOException e) {
+            connection = (HttpURLConnection) url.toURL().openConnection();
+            connection.setConnectTimeout(connectTimeoutMillis);
+            connection.setReadTimeout(readTimeoutMillis);
+            connection.setInstanceFollowRedirects(true);
+            status = connection.getResponseCode();
+        } catch (IOException | IllegalArgumentException e) {
             throw new IOException(url + ": cannot download: " + reason(e), e);
         }
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException(url + ": HTTP " + response.statusCode());
+        try {
+            if (status != 200) {
+                throw new IOException(url + ": HTTP " + status);
             }
-            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            long declared = connection.getContentLengthLong();
             if (declared > maxBytes) {
                 throw new IOException(url + ": the server announces " + declared + " bytes, more than the "
                         + maxBytes + " expected at most; refusing it");
@@ -121,7 +116,8 @@ public final class Downloader {
             MessageDigest digest = digest(algorithm);
             long received = 0;
             byte[] buffer = new byte[1 << 16];
-            try (OutputStream out = Files.newOutputStream(to)) {
+            try (InputStream body = connection.getInputStream();
+                    OutputStream out = Files.newOutputStream(to)) {
                 int n;
                 while ((n = body.read(buffer)) >= 0) {
                     received += n;
@@ -145,26 +141,21 @@ public final class Downloader {
                         url + ": truncated download: " + received + " of the " + declared + " bytes announced");
             }
             return HexFormat.of().formatHex(digest.digest());
+        } finally {
+            connection.disconnect();
         }
     }
 
     /** An exception's cause in words: Java's network exceptions often carry no message. */
-    private static String reason(IOException e) {
+    private static String reason(Exception e) {
         if (e instanceof ConnectException) {
             return "connection refused or unreachable";
         }
-        if (e instanceof HttpConnectTimeoutException) {
-            return "no connection within the timeout";
-        }
-        if (e instanceof HttpTimeoutException) {
-            return "no response within the timeout";
+        if (e instanceof SocketTimeoutException) {
+            return "timed out (" + e.getMessage() + ")";
         }
         if (e instanceof UnknownHostException) {
             return "unknown host " + e.getMessage();
-        }
-        Throwable cause = e.getCause();
-        if (e.getMessage() == null && cause instanceof IOException io) {
-            return reason(io);
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -2,7 +2,12 @@ package org.densenet4j.pretrained;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import java.io.IOException;
@@ -32,6 +37,36 @@ class PretrainedParityTest {
 
     @TempDir
     Path tmp;
+
+    /** The zoo's artifact densenet121 with the filter dataset=imagenet, under the same settings (system properties). */
+    private void djlZooGivesTheSame(Path registry, Map<String, Map<String, List<Double>>> images) throws IOException {
+        System.setProperty("DENSENET4J_PRETRAINED", registry.toString());
+        System.setProperty("DENSENET4J_CACHE", tmp.resolve("cache").toString());
+        System.setProperty("TORCH_HOME", tmp.resolve("torch").toString());
+        try {
+            Criteria<Image, Classifications> criteria = Criteria.builder()
+                    .setTypes(Image.class, Classifications.class)
+                    .optGroupId("org.densenet4j")
+                    .optArtifactId("densenet121")
+                    .optFilter("dataset", "imagenet")
+                    .build();
+            try (ZooModel<Image, Classifications> model = criteria.loadModel();
+                    Predictor<Image, Classifications> predictor = model.newPredictor()) {
+                Map<String, List<Double>> china = images.get("china");
+                Classifications c = predictor.predict(ImageFactory.getInstance().fromFile(PHOTOS.resolve("china.png")));
+                Classifications.Classification best = c.best();
+                assertEquals(ImageNetClasses.names().get(china.get("indices").get(0).intValue()), best.getClassName());
+                assertEquals(china.get("probabilities").get(0), best.getProbability(), 1e-4);
+            }
+        } catch (ai.djl.MalformedModelException | ai.djl.repository.zoo.ModelNotFoundException
+                | ai.djl.translate.TranslateException e) {
+            throw new AssertionError(e);
+        } finally {
+            System.clearProperty("DENSENET4J_PRETRAINED");
+            System.clearProperty("DENSENET4J_CACHE");
+            System.clearProperty("TORCH_HOME");
+        }
+    }
 
     @Test
     @SuppressWarnings("unchecked")
@@ -79,6 +114,8 @@ class PretrainedParityTest {
             }
             assertEquals(file, weights.fetch(entry, Downloader.Progress.NONE));
             assertEquals(1, server.requests(), "the second use makes no request");
+            djlZooGivesTheSame(registry, (Map<String, Map<String, List<Double>>>) expected.get("images"));
+            assertEquals(1, server.requests(), "the zoo finds the cached file");
         }
     }
 }

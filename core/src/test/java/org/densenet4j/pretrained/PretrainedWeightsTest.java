@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -58,7 +59,7 @@ class PretrainedWeightsTest {
                 PretrainedRegistry.builtIn().withFile(registry, "test registry"),
                 tmp.resolve("torch/hub/checkpoints"),
                 tmp.resolve("cache"),
-                new Downloader());
+                new Downloader(Duration.ofSeconds(5), Duration.ofSeconds(2)));
     }
 
     @Test
