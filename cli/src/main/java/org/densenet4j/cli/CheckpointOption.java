@@ -11,11 +11,14 @@ import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Preset;
 import org.densenet4j.zoo.BundledModel;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The trained model to use: a densenet4j checkpoint (by default the bundled Fashion-MNIST model), or a
- * PyTorch .pth file together with the preset it holds.
+ * The trained model to use: a densenet4j checkpoint (by default the bundled Fashion-MNIST model), a
+ * PyTorch .pth file together with the preset it holds, or pretrained weights by name ({@code --model densenet121
+ * --weights imagenet}, fetched into the cache by {@link PretrainedFiles}).
  */
 public final class CheckpointOption {
 
@@ -24,8 +27,9 @@ public final class CheckpointOption {
 
     @Option(
             names = {"--checkpoint", "--weights"},
-            paramLabel = "FILE",
-            description = "A densenet4j checkpoint, or a PyTorch .pth (then give --model and --layout) "
+            paramLabel = "FILE|NAME",
+            description = "A densenet4j checkpoint, a PyTorch .pth (then give --model and --layout), or "
+                    + "pretrained weights by name with --model, e.g. imagenet (see densenet4j weights) "
                     + "(default: the bundled Fashion-MNIST model, " + BUNDLED + ").")
     Path checkpoint;
 
@@ -42,14 +46,35 @@ public final class CheckpointOption {
     @Mixin
     PthOptions pth = new PthOptions();
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** What --weights resolved to, once: a pretrained name is fetched on first use. */
+    private PretrainedFiles.Source source;
+
     /** The file given with --checkpoint or --weights, or null for the bundled model. */
     public Path given() {
         return checkpoint;
     }
 
-    /** What the file alone does not say: the preset, classes, layout and strictness given. */
-    public ModelFiles.Options options() {
-        return new ModelFiles.Options(preset, classes, pth.layout(), pth.strict());
+    /** What the file alone does not say: the preset, classes, layout and strictness given, or a registry entry's. */
+    public ModelFiles.Options options() throws IOException {
+        return source().options();
+    }
+
+    private PretrainedFiles.Source source() throws IOException {
+        if (source == null) {
+            source = checkpoint == null
+                    ? new PretrainedFiles.Source(
+                            bundledModel(), new ModelFiles.Options(preset, classes, pth.layout(), pth.strict()), null)
+                    : PretrainedFiles.resolve(
+                            checkpoint,
+                            preset,
+                            classes,
+                            pth,
+                            command.commandLine().getErr());
+        }
+        return source;
     }
 
     /** Reports a non-strict load's problem on standard error. */
@@ -58,12 +83,9 @@ public final class CheckpointOption {
         err.flush();
     }
 
-    /** The file to open: the one given, else the bundled model. */
-    public Path resolve() {
-        if (checkpoint != null) {
-            return checkpoint;
-        }
-        return bundledModel();
+    /** The file to open: the one given (pretrained weights fetched), else the bundled model. */
+    public Path resolve() throws IOException {
+        return source().file();
     }
 
     /**

@@ -2,10 +2,12 @@ package org.densenet4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +26,10 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Parameters(index = "0", paramLabel = "FILE.pth", description = "The PyTorch weights.")
+    @Parameters(
+            index = "0",
+            paramLabel = "FILE.pth|NAME",
+            description = "The PyTorch weights, or pretrained weights by name (e.g. imagenet).")
     Path file;
 
     @Mixin
@@ -38,25 +43,29 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!TorchImport.isTorchFile(file)) {
+        PrintWriter err = spec.commandLine().getErr();
+        PretrainedFiles.Source source = PretrainedFiles.resolve(file, model.preset, model.classes, pth, err);
+        if (!TorchImport.isTorchFile(source.file())) {
             throw new IllegalArgumentException(file + ": expected a PyTorch .pth or .pt file");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel loaded = TorchImport.load(
-                    file,
-                    model.preset,
-                    model.classes,
-                    pth.layout(),
-                    pth.strict(),
-                    manager,
-                    w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
-            CheckpointArchive.write(out, loaded, "imported from " + file);
+            TrainedModel loaded =
+                    ModelFiles.open(source.file(), source.options(), manager, w -> CheckpointOption.warn(err, w));
+            CheckpointArchive.write(
+                    out,
+                    loaded,
+                    "imported from "
+                            + (source.pretrained() != null
+                                    ? source.pretrained().key() + " ("
+                                            + source.pretrained().fileName() + ")"
+                                    : file));
             spec.commandLine()
                     .getOut()
                     .printf(
                             "%s (%s layout, %d classes) -> %s%n",
-                            file,
-                            TorchImport.layout(model.preset, pth.layout()).cliName(),
+                            source.file(),
+                            TorchImport.layout(model.preset, source.options().layout())
+                                    .cliName(),
                             loaded.spec().config().classes(),
                             out);
         }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             ExplainCommand.class,
             EmbedCommand.class,
+            WeightsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

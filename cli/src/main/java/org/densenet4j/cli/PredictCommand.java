@@ -3,6 +3,7 @@ package org.densenet4j.cli;
 import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.BatchClassification;
@@ -66,6 +68,7 @@ final class PredictCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> skipped = new ArrayList<>();
+        AtomicBoolean photo = new AtomicBoolean();
         try (Interruption interruption = new Interruption();
                 NDManager manager = NDManager.newBaseManager()) {
             InferenceModel loaded = checkpoint.loadForInference(
@@ -79,10 +82,17 @@ final class PredictCommand implements Callable<Integer> {
                     MemoryPlan.Use.INFERENCE,
                     "batch");
             ImageClassifier classifier = new ImageClassifier(loaded, manager);
+            boolean bundled = checkpoint.given() == null;
             boolean complete = new BatchClassification<Path, Classifications>(classifier::classify, BATCH)
                     .run(
                             files.iterator(),
-                            ImageFiles::read,
+                            f -> {
+                                BufferedImage image = ImageFiles.read(f);
+                                if (bundled && !photo.get() && isLargerColourImage(image, model)) {
+                                    photo.set(true);
+                                }
+                                return image;
+                            },
                             new BatchClassification.Results<>() {
                                 @Override
                                 public void classified(Path f, Classifications c) {
@@ -111,6 +121,13 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         print(file, results, skipped);
+        if (photo.get()) {
+            spec.commandLine()
+                    .getErr()
+                    .println("densenet4j predict: the bundled model knows Fashion-MNIST's 10 kinds of clothing in "
+                            + "28x28 grey images; for photos, try --model densenet121 --weights imagenet");
+            spec.commandLine().getErr().flush();
+        }
         if (results.isEmpty()) {
             spec.commandLine()
                     .getErr()
@@ -118,6 +135,29 @@ final class PredictCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Whether {@code image} is a colour picture larger than the model's input, which the bundled 28x28 grey model
+     * was not made for. Grey pictures stored as RGB are told apart by sampling up to 4,096 pixels.
+     */
+    static boolean isLargerColourImage(BufferedImage image, ModelSpec model) {
+        if (image.getColorModel().getNumColorComponents() < 3
+                || image.getHeight() <= model.height() && image.getWidth() <= model.width()) {
+            return false;
+        }
+        long pixels = (long) image.getHeight() * image.getWidth();
+        long step = Math.max(1, pixels / 4096);
+        for (long i = 0; i < pixels; i += step) {
+            int rgb = image.getRGB((int) (i % image.getWidth()), (int) (i / image.getWidth()));
+            int r = (rgb >> 16) & 0xff;
+            int g = (rgb >> 8) & 0xff;
+            int b = rgb & 0xff;
+            if (r != g || g != b) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @SuppressWarnings("unchecked")

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.densenet4j.base.AtomicFile;
+import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
@@ -62,9 +63,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--weights",
-            paramLabel = "FILE",
-            description = "Fine-tune: start from these weights, a densenet4j checkpoint or a PyTorch .pth (with "
-                    + "--model and, if needed, --layout). All but the classifier must fit; a classifier of another "
+            paramLabel = "FILE|NAME",
+            description = "Fine-tune: start from these weights, a densenet4j checkpoint, a PyTorch .pth (with "
+                    + "--model and, if needed, --layout) or pretrained weights by name (--model densenet121 "
+                    + "--weights imagenet). All but the classifier must fit; a classifier of another "
                     + "class count is re-initialised. Grey images feed a colour model as three equal channels.")
     Path weights;
 
@@ -148,7 +150,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
-    @Option(names = "--no-augment", description = "Turn off random crops and flips.")
+    @Option(
+            names = "--augment",
+            paramLabel = "crop,flip|crop|flip|none",
+            converter = AugmentationConverter.class,
+            description = "Training augmentation: random crops (4-pixel-padded, or torchvision's random resized crop "
+                    + "for ImageNet-sized models) and horizontal flips; leave out flips for images whose orientation "
+                    + "matters (default: crop,flip).")
+    AugmentationKind augment;
+
+    @Option(names = "--no-augment", description = "Turn off random crops and flips (the same as --augment none).")
     boolean noAugment;
 
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
@@ -202,13 +213,28 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** --augment, or none with --no-augment; both at once must agree. */
+    private AugmentationKind augmentation() {
+        if (noAugment && augment != null && augment != AugmentationKind.NONE) {
+            throw new IllegalArgumentException(
+                    "--no-augment and --augment " + augment.cliName() + " disagree: give one");
+        }
+        return noAugment ? AugmentationKind.NONE : augment != null ? augment : AugmentationKind.CROP_FLIP;
+    }
+
+    /** Parses --augment; an unknown value is a usage error. */
+    static final class AugmentationConverter extends ParsingConverter<AugmentationKind> {
+        AugmentationConverter() {
+            super(AugmentationKind::parse);
+        }
+    }
+
     /** The --weights to start from; a .pth holds the --model preset and as many classes as its classifier. */
     private PretrainedStart loadPretrained(NDManager manager) throws IOException {
-        TrainedModel model = ModelFiles.open(
-                weights,
-                new ModelFiles.Options(preset, null, pth.layout(), pth.strict()),
-                manager,
-                w -> CheckpointOption.warn(spec.commandLine().getErr(), w));
+        PrintWriter err = spec.commandLine().getErr();
+        PretrainedFiles.Source source = PretrainedFiles.resolve(weights, preset, null, pth, err);
+        TrainedModel model =
+                ModelFiles.open(source.file(), source.options(), manager, w -> CheckpointOption.warn(err, w));
         return new PretrainedStart(model, refitNormalization);
     }
 
@@ -249,7 +275,8 @@ final class TrainCommand implements Callable<Integer> {
                 memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
                 "--batch-size");
         TrainingRecipe recipe = new TrainingRecipe(
-                        epochCount, batchSize, learningRate, momentum, weightDecay, schedule, !noAugment, seed)
+                        epochCount, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
+                .augmentedWith(augmentation())
                 .fineTuning(freeze, backboneLrScale)
                 .inPrecision(precision);
         if (resume && overwrite) {

@@ -3,14 +3,14 @@ package org.densenet4j.data;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -22,17 +22,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Downloads dataset files over HTTP(S), verifying each against its published MD5 before it is moved
- * into place: a failed or tampered download never leaves a file that looks complete.
+ * Downloads files over HTTP(S) into a temporary file, hashing them on the way, so that callers verify a file
+ * against its published checksum before it is moved into place: a failed or tampered download never leaves a
+ * file that looks complete. Datasets are checked against their MD5, pretrained weights against their SHA-256.
  */
 public final class Downloader {
 
     private static final Logger LOG = LoggerFactory.getLogger(Downloader.class);
 
-    private final HttpClient client = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(20))
-            .build();
+    /** The largest dataset file accepted (the largest official archive, CIFAR-100, is 161 MB). */
+    private static final long MAX_DATASET_BYTES = 1L << 30;
+
+    /** Reports a download's progress: bytes received so far and the total, or -1 when the server gives none. */
+    @FunctionalInterface
+    public interface Progress {
+        void transferred(long bytes, long total);
+
+        /** No report. */
+        Progress NONE = (bytes, total) -> {};
+    }
+
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
+
+    /** Connects within 20 s, and gives up when the server sends nothing for 60 s (a stalled download). */
+    public Downloader() {
+        this(Duration.ofSeconds(20), Duration.ofSeconds(60));
+    }
+
+    /** A downloader with other timeouts (tests): to connect, and for the server's silence while reading. */
+    public Downloader(Duration connectTimeout, Duration readTimeout) {
+        this.connectTimeoutMillis = (int) connectTimeout.toMillis();
+        this.readTimeoutMillis = (int) readTimeout.toMillis();
+    }
 
     /**
      * Fetches {@code file} into {@code dir}; an archive is extracted there and then deleted.
@@ -45,7 +67,7 @@ public final class Downloader {
         Path partial = Files.createTempFile(dir, file.fileName(), ".part");
         try {
             LOG.info("downloading {}", file.url());
-            String md5 = download(file.url(), partial);
+            String md5 = download(file.url(), partial, "MD5", MAX_DATASET_BYTES, Progress.NONE);
             if (!md5.equalsIgnoreCase(file.md5())) {
                 throw new IOException(file.url() + ": checksum mismatch: MD5 " + md5 + ", expected " + file.md5()
                         + "; the download is corrupt or not the published file");
@@ -60,31 +82,82 @@ public final class Downloader {
         }
     }
 
-    private String download(URI url, Path to) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(url)
-                .timeout(Duration.ofMinutes(30))
-                .GET()
-                .build();
-        HttpResponse<InputStream> response;
+    /**
+     * Writes the body of {@code url} to {@code to} and returns its digest in lower-case hex.
+     *
+     * @param algorithm the digest, e.g. "SHA-256"
+     * @param maxBytes the largest body accepted: a larger declared Content-Length is refused before reading, a
+     *     longer body when it passes the bound
+     * @throws IOException naming the URL and the problem: unreachable host, refused connection, a timeout
+     *     (connecting, or the server silent for the read timeout), HTTP status, a body larger than {@code maxBytes}, or shorter than its Content-Length (truncated)
+     */
+    public String download(URI url, Path to, String algorithm, long maxBytes, Progress progress) throws IOException {
+        // HttpURLConnection rather than HttpClient: its read timeout bounds a server that stops sending mid-body.
+        HttpURLConnection connection;
+        int status;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(url + ": download interrupted", e);
-        } catch (IOException e) {
-            throw new IOException(url + ": cannot download: " + e, e);
+            connection = (HttpURLConnection) url.toURL().openConnection();
+            connection.setConnectTimeout(connectTimeoutMillis);
+            connection.setReadTimeout(readTimeoutMillis);
+            connection.setInstanceFollowRedirects(true);
+            status = connection.getResponseCode();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(url + ": cannot download: " + reason(e), e);
         }
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException(url + ": HTTP " + response.statusCode());
+        try {
+            if (status != 200) {
+                throw new IOException(url + ": HTTP " + status);
             }
-            MessageDigest md5 = md5();
-            try (InputStream in = new DigestInputStream(body, md5);
+            long declared = connection.getContentLengthLong();
+            if (declared > maxBytes) {
+                throw new IOException(url + ": the server announces " + declared + " bytes, more than the " + maxBytes
+                        + " expected at most; refusing it");
+            }
+            MessageDigest digest = digest(algorithm);
+            long received = 0;
+            byte[] buffer = new byte[1 << 16];
+            try (InputStream body = connection.getInputStream();
                     OutputStream out = Files.newOutputStream(to)) {
-                in.transferTo(out);
+                int n;
+                while ((n = body.read(buffer)) >= 0) {
+                    received += n;
+                    if (received > maxBytes || declared >= 0 && received > declared) {
+                        throw new IOException(url + ": the body is longer than "
+                                + (declared >= 0 ? "its Content-Length " + declared : maxBytes + " bytes")
+                                + "; refusing it");
+                    }
+                    digest.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                    progress.transferred(received, declared);
+                }
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith(url.toString())) {
+                    throw e;
+                }
+                throw new IOException(url + ": download broken off after " + received + " bytes: " + reason(e), e);
             }
-            return HexFormat.of().formatHex(md5.digest());
+            if (declared >= 0 && received != declared) {
+                throw new IOException(
+                        url + ": truncated download: " + received + " of the " + declared + " bytes announced");
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } finally {
+            connection.disconnect();
         }
+    }
+
+    /** An exception's cause in words: Java's network exceptions often carry no message. */
+    private static String reason(Exception e) {
+        if (e instanceof ConnectException) {
+            return "connection refused or unreachable";
+        }
+        if (e instanceof SocketTimeoutException) {
+            return "timed out (" + e.getMessage() + ")";
+        }
+        if (e instanceof UnknownHostException) {
+            return "unknown host " + e.getMessage();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Extracts the archive's regular files by base name only, so no entry can escape {@code dir}. */
@@ -114,9 +187,10 @@ public final class Downloader {
         }
     }
 
-    private static MessageDigest md5() {
+    /** The digest named, e.g. "MD5" or "SHA-256", which every JDK provides. */
+    public static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance("MD5");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -181,7 +181,14 @@ public final class ImageFolderDataset extends LabelledImages {
             return super.augmentedPixels(index, augmentation, random);
         }
         java.awt.image.BufferedImage image = ImageFiles.read(files.get(index));
-        return new RandomResizedCrop(resizeAndCrop.crop())
+        if (!augmentation.crops()) {
+            // Flips only: the evaluation pipeline's resize and center crop, mirrored with probability 1/2.
+            byte[] pixels = converter.toPixels(image);
+            return random.nextBoolean()
+                    ? RandomResizedCrop.mirrored(pixels, channels(), resizeAndCrop.crop(), resizeAndCrop.crop())
+                    : pixels;
+        }
+        return new RandomResizedCrop(resizeAndCrop.crop(), augmentation.flips())
                 .apply(
                         ImageConverter.planar(image, channels()),
                         channels(),

@@ -10,13 +10,19 @@ import java.util.SplittableRandom;
  * central crop), from a generator seeded per image.
  *
  * @param size the side of the square produced
+ * @param flips mirror with probability 1/2 (torchvision's training pipeline does)
  */
-public record RandomResizedCrop(int size) {
+public record RandomResizedCrop(int size, boolean flips) {
 
     private static final double MIN_SCALE = 0.08;
     private static final double MAX_SCALE = 1.0;
     private static final double MIN_RATIO = 3.0 / 4.0;
     private static final double MAX_RATIO = 4.0 / 3.0;
+
+    /** The crop followed by random flips, as torchvision trains. */
+    public RandomResizedCrop(int size) {
+        this(size, true);
+    }
 
     public RandomResizedCrop {
         if (size < 1 || size > 4096) {
@@ -29,7 +35,7 @@ public record RandomResizedCrop(int size) {
         int[] region = region(height, width, random); // top, left, height, width
         byte[] cut = crop(pixels, channels, height, width, region);
         byte[] resized = AntialiasedResize.resize(cut, channels, region[2], region[3], size, size);
-        return random.nextBoolean() ? mirrored(resized, channels, size, size) : resized;
+        return random.nextBoolean() && flips ? mirrored(resized, channels, size, size) : resized;
     }
 
     /** torchvision's {@code RandomResizedCrop.get_params}. */
@@ -78,7 +84,8 @@ public record RandomResizedCrop(int size) {
         return out;
     }
 
-    private static byte[] mirrored(byte[] pixels, int channels, int height, int width) {
+    /** Planar pixels mirrored left to right. */
+    static byte[] mirrored(byte[] pixels, int channels, int height, int width) {
         byte[] out = new byte[pixels.length];
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < height; y++) {

@@ -8,6 +8,7 @@ import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.Preset;
+import org.densenet4j.pretrained.PretrainedEntry;
 
 /**
  * The one way to open a trained model from a path, for every verb, the DJL zoo and Spark: a densenet4j
@@ -24,8 +25,20 @@ public final class ModelFiles {
      * @param classes a .pth's class count (default: its classifier's rows)
      * @param layout a .pth's key names (default: by preset family)
      * @param strict refuse a .pth whose keys or values do not fit (otherwise report them and load what fits)
+     * @param pretrained the registry entry a .pth was fetched for, which names its classes and preprocessing; or null
      */
-    public record Options(Preset preset, Integer classes, TorchLayout layout, boolean strict) {
+    public record Options(
+            Preset preset, Integer classes, TorchLayout layout, boolean strict, PretrainedEntry pretrained) {
+
+        /** Options for a file of no registry entry. */
+        public Options(Preset preset, Integer classes, TorchLayout layout, boolean strict) {
+            this(preset, classes, layout, strict, null);
+        }
+
+        /** For the file of pretrained weights {@code entry}. */
+        public static Options of(PretrainedEntry entry, boolean strict) {
+            return new Options(entry.preset(), entry.classes().size(), entry.layout(), strict, entry);
+        }
 
         /** For checkpoints, which describe themselves. */
         public static Options none() {
@@ -107,8 +120,9 @@ public final class ModelFiles {
                 throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "
                         + "NAME, or the criteria argument 'model') and, if needed, its layout");
             }
-            return TorchImport.load(
+            TrainedModel model = TorchImport.load(
                     file, options.preset(), options.classes(), options.layout(), options.strict(), manager, warnings);
+            return options.pretrained() == null ? model : options.pretrained().describe(model);
         }
         return checkPreset(file, options, CheckpointArchive.read(file, manager));
     }

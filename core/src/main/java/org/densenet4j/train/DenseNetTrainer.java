@@ -285,7 +285,7 @@ public final class DenseNetTrainer {
         // Dropout draws from the engine's generator: seeding it per epoch makes a resumed epoch
         // identical to the uninterrupted one.
         Engine.getInstance().setRandomSeed((int) Seeds.mix(recipe.seed(), epoch + 1_000_003L));
-        Augmentation augmentation = recipe.augment() ? Augmentation.paperDefault() : null;
+        Augmentation augmentation = Augmentation.of(recipe.augmentation());
         long start = System.nanoTime();
         double lossSum = 0;
         long correct = 0;

@@ -1,5 +1,6 @@
 package org.densenet4j.train;
 
+import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.model.Freeze;
 
@@ -12,13 +13,16 @@ import org.densenet4j.model.Freeze;
  * @param momentum Nesterov momentum (paper: 0.9)
  * @param weightDecay L2 penalty (paper: 1e-4)
  * @param schedule learning-rate schedule (paper: step at 50% and 75%)
- * @param augment the paper's "+" augmentation: random 4-pixel-padded crops and horizontal flips
+ * @param augment the paper's "+" augmentation (random 4-pixel-padded crops and horizontal flips), or the parts of
+ *     it that {@code augmentation} names
  * @param seed the seed every random choice derives from
  * @param freeze the pretrained part fine-tuning keeps fixed ({@link Freeze#NONE} from scratch)
  * @param backboneLrScale the learning rate of everything but the classifier, as a fraction of the classifier's
  *     (fine-tuning often gives the pretrained part a smaller one); 1 for one rate
  * @param precision fp32, or bf16 mixed precision: bfloat16 convolutions and classifier, float32 master weights,
  *     gradients, BN statistics and loss (as {@code torch.autocast("cpu", dtype=torch.bfloat16)})
+ * @param augmentation which parts of the augmentation run: crops, flips, both or none (null: both when {@code
+ *     augment}, as checkpoints written before the choice existed mean)
  */
 public record TrainingRecipe(
         int epochs,
@@ -31,9 +35,14 @@ public record TrainingRecipe(
         long seed,
         Freeze freeze,
         double backboneLrScale,
-        Precision precision) {
+        Precision precision,
+        AugmentationKind augmentation) {
 
     public TrainingRecipe {
+        if (augmentation == null) {
+            augmentation = augment ? AugmentationKind.CROP_FLIP : AugmentationKind.NONE;
+        }
+        augment = augmentation != AugmentationKind.NONE;
         // Checkpoints written before fine-tuning or mixed precision existed have none of these settings.
         if (freeze == null) {
             freeze = Freeze.NONE;
@@ -65,20 +74,38 @@ public record TrainingRecipe(
             LearningRateSchedule schedule,
             boolean augment,
             long seed) {
-        this(epochs, batchSize, learningRate, momentum, weightDecay, schedule, augment, seed, Freeze.NONE, 1, null);
+        this(
+                epochs,
+                batchSize,
+                learningRate,
+                momentum,
+                weightDecay,
+                schedule,
+                augment,
+                seed,
+                Freeze.NONE,
+                1,
+                null,
+                null);
     }
 
     /** This recipe fine-tuning with {@code freeze} and {@code backboneLrScale}. */
     public TrainingRecipe fineTuning(Freeze freeze, double backboneLrScale) {
-        return with(freeze, backboneLrScale, precision);
+        return with(freeze, backboneLrScale, precision, augmentation);
     }
 
     /** This recipe computing in {@code precision}. */
     public TrainingRecipe inPrecision(Precision precision) {
-        return with(freeze, backboneLrScale, precision);
+        return with(freeze, backboneLrScale, precision, augmentation);
     }
 
-    private TrainingRecipe with(Freeze freeze, double backboneLrScale, Precision precision) {
+    /** This recipe augmenting with {@code augmentation}'s parts only. */
+    public TrainingRecipe augmentedWith(AugmentationKind augmentation) {
+        return with(freeze, backboneLrScale, precision, augmentation);
+    }
+
+    private TrainingRecipe with(
+            Freeze freeze, double backboneLrScale, Precision precision, AugmentationKind augmentation) {
         return new TrainingRecipe(
                 epochs,
                 batchSize,
@@ -90,7 +117,8 @@ public record TrainingRecipe(
                 seed,
                 freeze,
                 backboneLrScale,
-                precision);
+                precision,
+                augmentation);
     }
 
     /** The paper's recipe for {@code epochs} epochs (300 for CIFAR), with augmentation. */

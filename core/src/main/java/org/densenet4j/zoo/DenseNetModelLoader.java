@@ -18,7 +18,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import org.densenet4j.data.Downloader;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
@@ -31,6 +33,8 @@ import org.densenet4j.io.TorchLayout;
 import org.densenet4j.io.TorchScriptArchive;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
+import org.densenet4j.pretrained.PretrainedEntry;
+import org.densenet4j.pretrained.PretrainedWeights;
 
 /**
  * Loads a densenet4j model as a DJL {@link ZooModel}, from criteria arguments:
@@ -39,7 +43,10 @@ import org.densenet4j.model.Presets;
  *   <li>{@code checkpoint}: a densenet4j checkpoint (without it, or with no arguments at all, the
  *       {@link BundledModel bundled Fashion-MNIST model} from the core jar);
  *   <li>or {@code weights} (a PyTorch .pth file) with {@code model} (the preset it holds) and optionally
- *       {@code layout} ({@code torchvision} or {@code pytorch-cifar}) and {@code classes}.
+ *       {@code layout} ({@code torchvision} or {@code pytorch-cifar}) and {@code classes};
+ *   <li>or pretrained weights by name ({@link PretrainedWeights}, fetched into the cache and verified): {@code
+ *       weights=imagenet} with {@code model=densenet121}, or the artifact id {@code densenet121} (the loader of each
+ *       model the registry has weights for) with the filter {@code dataset=imagenet}.
  * </ul>
  *
  * <p>With output type {@code float[]}, a predictor answers an image's features (the pooled maps the classifier
@@ -52,6 +59,19 @@ import org.densenet4j.model.Presets;
  */
 public final class DenseNetModelLoader implements ModelLoader {
 
+    /** The artifact id: {@code densenet}, or a model the registry has pretrained weights for. */
+    private final String artifactId;
+
+    /** The loader of every model file. */
+    public DenseNetModelLoader() {
+        this("densenet");
+    }
+
+    /** The loader of artifact {@code artifactId}: a model name such as {@code densenet121}. */
+    DenseNetModelLoader(String artifactId) {
+        this.artifactId = artifactId;
+    }
+
     @Override
     public String getGroupId() {
         return DenseNetModelZoo.GROUP_ID;
@@ -59,7 +79,7 @@ public final class DenseNetModelLoader implements ModelLoader {
 
     @Override
     public String getArtifactId() {
-        return "densenet";
+        return artifactId;
     }
 
     @Override
@@ -89,7 +109,7 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new ModelNotFoundException("densenet4j models map Image to Classifications, Explanation or float[] "
                     + "(features), not " + criteria.getInputClass() + " to " + criteria.getOutputClass());
         }
-        Map<String, Object> arguments = criteria.getArguments() == null ? Map.of() : criteria.getArguments();
+        Map<String, Object> arguments = pretrainedArguments(criteria);
         Path file = modelFile(arguments);
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(
@@ -173,8 +193,53 @@ public final class DenseNetModelLoader implements ModelLoader {
         return new ZooModel<>(scripted.model(), (Translator<I, O>) new DenseNetTranslator(scripted.spec()));
     }
 
+    /**
+     * The criteria's arguments, with pretrained weights by name replaced by their verified local file: {@code
+     * weights} naming registry weights, or this loader's model with the filter {@code dataset}. The argument {@code
+     * pretrained} carries the registry entry on to {@link #options}.
+     */
+    private <I, O> Map<String, Object> pretrainedArguments(Criteria<I, O> criteria)
+            throws IOException, ModelNotFoundException {
+        Map<String, Object> arguments =
+                new HashMap<>(criteria.getArguments() == null ? Map.of() : criteria.getArguments());
+        Map<String, String> filters = criteria.getFilters() == null ? Map.of() : criteria.getFilters();
+        boolean modelArtifact = !"densenet".equals(artifactId);
+        if (modelArtifact) {
+            arguments.putIfAbsent("model", artifactId);
+        }
+        Object weights = arguments.get("weights");
+        String name = weights != null ? weights.toString() : modelArtifact ? filters.get("dataset") : null;
+        if (modelArtifact && name == null) {
+            throw new ModelNotFoundException(artifactId + " needs pretrained weights: the filter dataset=imagenet or "
+                    + "the argument weights=imagenet (or a file)");
+        }
+        if (name == null || name.indexOf('/') >= 0 || name.indexOf('.') >= 0) {
+            return arguments;
+        }
+        PretrainedWeights pretrained = PretrainedWeights.fromEnvironment();
+        if (!pretrained.isName(name)) {
+            return arguments;
+        }
+        if (arguments.get("model") == null) {
+            throw new ModelNotFoundException("weights=" + name + " needs the argument model (e.g. densenet121)");
+        }
+        PretrainedEntry entry;
+        try {
+            entry = pretrained.registry().find(arguments.get("model").toString(), name);
+        } catch (IllegalArgumentException e) {
+            throw new ModelNotFoundException(e.getMessage(), e);
+        }
+        arguments.put(
+                "weights", pretrained.fetch(entry, Downloader.Progress.NONE).toString());
+        arguments.put("pretrained", entry);
+        return arguments;
+    }
+
     /** What a .pth needs besides the file: the arguments {@code model}, {@code classes} and {@code layout}. */
     private static ModelFiles.Options options(Map<String, Object> arguments) {
+        if (arguments.get("pretrained") instanceof PretrainedEntry entry) {
+            return ModelFiles.Options.of(entry, true);
+        }
         Object preset = arguments.get("model");
         Object layout = arguments.get("layout");
         Object classes = arguments.get("classes");

@@ -2,16 +2,32 @@ package org.densenet4j.zoo;
 
 import ai.djl.repository.zoo.ModelLoader;
 import ai.djl.repository.zoo.ModelZoo;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import org.densenet4j.pretrained.PretrainedRegistry;
 
-/** The densenet4j model zoo, group id {@code org.densenet4j}, one loader ({@code densenet}). */
+/**
+ * The densenet4j model zoo, group id {@code org.densenet4j}: the loader {@code densenet} of any model file, and one
+ * per model with pretrained weights in the built-in registry ({@code densenet121}, ...), whose weights the filter
+ * {@code dataset} names.
+ */
 public final class DenseNetModelZoo extends ModelZoo {
 
     public static final String GROUP_ID = "org.densenet4j";
 
-    private final DenseNetModelLoader loader = new DenseNetModelLoader();
+    private final List<ModelLoader> loaders = loaders();
+
+    private static List<ModelLoader> loaders() {
+        List<ModelLoader> all = new ArrayList<>();
+        all.add(new DenseNetModelLoader());
+        PretrainedRegistry.builtIn().entries().stream()
+                .map(e -> e.preset().name())
+                .distinct()
+                .forEach(model -> all.add(new DenseNetModelLoader(model)));
+        return List.copyOf(all);
+    }
 
     @Override
     public String getGroupId() {
@@ -20,12 +36,15 @@ public final class DenseNetModelZoo extends ModelZoo {
 
     @Override
     public Collection<ModelLoader> getModelLoaders() {
-        return List.of(loader);
+        return loaders;
     }
 
     @Override
     public ModelLoader getModelLoader(String name) {
-        return loader.getArtifactId().equals(name) ? loader : null;
+        return loaders.stream()
+                .filter(l -> l.getArtifactId().equals(name))
+                .findFirst()
+                .orElse(null);
     }
 
     @Override

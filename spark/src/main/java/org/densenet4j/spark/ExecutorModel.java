@@ -124,9 +124,9 @@ final class ExecutorModel {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         System.setProperty("ai.djl.offline", "true");
-        Path file = locate(request.file());
         NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
         try {
+            Path file = request.pretrained() != null ? request.pretrainedFile() : locate(request.file());
             InferenceModel loaded = ModelFiles.openForInference(
                     file,
                     request.options(),
@@ -142,6 +142,9 @@ final class ExecutorModel {
         } catch (IOException e) {
             manager.close();
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
     }
 

@@ -1,12 +1,15 @@
 package org.densenet4j.spark;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
 import org.densenet4j.cli.CheckpointOption;
+import org.densenet4j.data.Downloader;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Presets;
+import org.densenet4j.pretrained.PretrainedWeights;
 
 /**
  * The model an executor opens, as the driver's options gave it, in a form Spark can ship to executors.
@@ -18,20 +21,31 @@ import org.densenet4j.model.Presets;
  * @param layout a .pth's layout name, or null
  * @param strict refuse a .pth whose keys or values do not fit
  * @param precision fp32 or bf16
+ * @param pretrained pretrained weights by name ({@code densenet121:imagenet}), which each executor finds in its
+ *     cache (or fetches) itself; or null
  */
-record ModelRequest(String file, String preset, Integer classes, String layout, boolean strict, String precision)
+record ModelRequest(
+        String file, String preset, Integer classes, String layout, boolean strict, String precision, String pretrained)
         implements Serializable {
 
-    static ModelRequest of(CheckpointOption option, Precision computeIn) {
+    /** The request for the driver's options; pretrained weights are fetched on the driver first (a clear error). */
+    static ModelRequest of(CheckpointOption option, Precision computeIn) throws IOException {
         ModelFiles.Options o = option.options();
         Path given = option.given();
         return new ModelRequest(
-                given == null ? null : given.toString(),
+                given == null || o.pretrained() != null ? null : given.toString(),
                 o.preset() == null ? null : o.preset().name(),
                 o.classes(),
                 o.layout() == null ? null : o.layout().cliName(),
                 o.strict(),
-                computeIn.toString());
+                computeIn.toString(),
+                o.pretrained() == null ? null : o.pretrained().key());
+    }
+
+    /** The verified local file of the pretrained weights requested, from this machine's caches or fetched. */
+    Path pretrainedFile() throws IOException {
+        PretrainedWeights weights = PretrainedWeights.fromEnvironment();
+        return weights.fetch(weights.registry().find(pretrained), Downloader.Progress.NONE);
     }
 
     Precision computePrecision() {
@@ -39,7 +53,11 @@ record ModelRequest(String file, String preset, Integer classes, String layout, 
     }
 
     /** The options on the executor's side. */
-    ModelFiles.Options options() {
+    ModelFiles.Options options() throws IOException {
+        if (pretrained != null) {
+            return ModelFiles.Options.of(
+                    PretrainedWeights.fromEnvironment().registry().find(pretrained), strict);
+        }
         return new ModelFiles.Options(
                 preset == null ? null : Presets.named(preset),
                 classes,

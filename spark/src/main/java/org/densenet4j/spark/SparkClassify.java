@@ -156,6 +156,7 @@ public final class SparkClassify implements Callable<Integer> {
             throw new IllegalArgumentException("--features needs a densenet4j checkpoint or .pth computed in fp32: a "
                     + "TorchScript archive or bf16 runs without the DenseNet's stages");
         }
+        ModelRequest request = ModelRequest.of(model, precision.precision());
         SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
         if (master != null) {
             builder.master(master);
@@ -163,19 +164,12 @@ public final class SparkClassify implements Callable<Integer> {
         SparkSession spark = builder.getOrCreate();
         JobMetrics metrics = new JobMetrics();
         try {
-            checkModelReachable(spark);
+            checkModelReachable(spark, request);
             spark.sparkContext().addSparkListener(metrics); // the job's own times, without the probe's
             boolean parquet = parquetInput();
             Dataset<Row> rows = parquet ? slices(spark) : files(spark);
             Dataset<Row> result = rows.mapPartitions(
-                    new ClassifyPartition(
-                            ModelRequest.of(model, precision.precision()),
-                            batchSize,
-                            threads,
-                            topK,
-                            features,
-                            parquet,
-                            maxImageBytes),
+                    new ClassifyPartition(request, batchSize, threads, topK, features, parquet, maxImageBytes),
                     Encoders.row(features ? ImageRows.WITH_FEATURES : ImageRows.SCHEMA));
             result.write().mode("errorifexists").parquet(output);
             Dataset<Row> written = spark.read().parquet(output);
@@ -195,11 +189,11 @@ public final class SparkClassify implements Callable<Integer> {
      * task slot. A task that failed to open the model would fail, and be retried, with the same message in every
      * task, each with its stack trace; these tasks answer instead of failing.
      */
-    private void checkModelReachable(SparkSession spark) throws java.io.IOException {
-        if (model.given() == null) {
-            return; // the bundled model is in every executor's jar
+    private static void checkModelReachable(SparkSession spark, ModelRequest request) throws java.io.IOException {
+        if (request.file() == null) {
+            return; // the bundled model is in every executor's jar; pretrained weights are fetched by each executor
         }
-        String file = model.given().toString();
+        String file = request.file();
         int slots = Math.max(1, spark.sparkContext().defaultParallelism());
         java.util.List<Integer> probes =
                 java.util.stream.IntStream.range(0, slots).boxed().toList();
