@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.TorchImport;
@@ -30,8 +31,15 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     PthOptions pth;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The densenet4j checkpoint to write.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE",
+            description = "The densenet4j checkpoint to write; its folder must exist.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Spec
     CommandSpec spec;
@@ -41,6 +49,7 @@ final class ImportCommand implements Callable<Integer> {
         if (!TorchImport.isTorchFile(file)) {
             throw new IllegalArgumentException(file + ": expected a PyTorch .pth or .pt file");
         }
+        overwrite.check(out);
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = TorchImport.load(
                     file,
@@ -55,10 +64,10 @@ final class ImportCommand implements Callable<Integer> {
                     .getOut()
                     .printf(
                             "%s (%s layout, %d classes) -> %s%n",
-                            file,
+                            TerminalText.escape(file),
                             TorchImport.layout(model.preset, pth.layout()).cliName(),
                             loaded.spec().config().classes(),
-                            out);
+                            TerminalText.escape(out));
         }
         spec.commandLine().getOut().flush();
         return 0;
