@@ -8,6 +8,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -108,7 +109,6 @@ public final class AtomicFile {
                     throw failure(part.file(), e);
                 }
             }
-            List<Path> renamed = new ArrayList<>();
             for (int i = 0; i < parts.size(); i++) {
                 Path file = parts.get(i).file();
                 try {
@@ -119,16 +119,19 @@ public final class AtomicFile {
                             StandardCopyOption.REPLACE_EXISTING);
                 } catch (IOException e) {
                     IOException failed = failure(file, e);
-                    if (!renamed.isEmpty()) {
+                    if (i > 0) {
                         removeAll(parts, failed);
                     }
                     throw failed;
                 }
-                renamed.add(file);
             }
         } finally {
             for (Path tmp : temporaries) {
-                Files.deleteIfExists(tmp);
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    // Removed by the next write into the folder; the write's own outcome matters more.
+                }
             }
             synchronized (IN_FLIGHT) {
                 temporaries.forEach(IN_FLIGHT::remove);
@@ -136,11 +139,13 @@ public final class AtomicFile {
         }
     }
 
-    /** Removes every part's file after a failed rename; problems doing so are added to {@code failed}. */
+    /** Removes every part's file (never a folder) after a failed rename; problems are added to {@code failed}. */
     private static void removeAll(List<Part> parts, IOException failed) {
         for (Part p : parts) {
             try {
-                Files.deleteIfExists(p.file());
+                if (!Files.isDirectory(p.file(), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p.file());
+                }
             } catch (IOException e) {
                 failed.addSuppressed(e);
             }
