@@ -13,10 +13,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,7 +31,8 @@ import java.util.stream.Stream;
  * of a new one.
  *
  * <p>Temporary files are named {@code .NAME.densenet4j-PID-RANDOM.tmp}, beside the target. A failed write removes
- * its own; SIGTERM and Ctrl-C remove those of the writes in flight (a shutdown hook); and the first write into a
+ * its own; SIGTERM and Ctrl-C remove those of the writes in flight (a shutdown hook, which first lets work registered
+ * with {@link #letWritesFinish} reach its safe point); and the first write into a
  * folder removes those that a killed process (kill -9, a power cut) left there, recognised by the dead process's
  * id. The folder must exist: a write never creates folders, so that a mistyped path is an error, not a new tree.
  * Errors name the file ("cannot write FILE: No space left on device").
@@ -64,6 +69,9 @@ public final class AtomicFile {
 
     private static boolean stopping;
 
+    /** Work that finishes its writes before shutdown goes on (see letWritesFinish); guarded by itself. */
+    private static final Map<CountDownLatch, Long> FINISHING = new HashMap<>();
+
     /** Folders swept of killed processes' leftovers by this process; guarded by itself. */
     private static final Set<Path> SWEPT = new HashSet<>();
 
@@ -77,6 +85,25 @@ public final class AtomicFile {
     }
 
     private AtomicFile() {}
+
+    /**
+     * Registers work that, on SIGTERM or Ctrl-C, stops at a safe point of its own and then counts {@code done}
+     * down (the CLI's interruption handling): the shutdown hook lets its writes finish, waiting for {@code done} up
+     * to {@code maxSeconds}, before it removes the temporary files still in flight. Without it, writes in flight at
+     * shutdown are abandoned at once.
+     */
+    public static void letWritesFinish(CountDownLatch done, long maxSeconds) {
+        synchronized (FINISHING) {
+            FINISHING.put(done, maxSeconds);
+        }
+    }
+
+    /** Withdraws a {@link #letWritesFinish} registration once its work is over. */
+    public static void workFinished(CountDownLatch done) {
+        synchronized (FINISHING) {
+            FINISHING.remove(done);
+        }
+    }
 
     /** Writes {@code file} atomically with what {@code content} produces. */
     public static void write(Path file, Content content) throws IOException {
@@ -240,8 +267,23 @@ public final class AtomicFile {
         }
     }
 
-    /** The shutdown hook: removes the temporary files of the writes in flight and lets no new one start. */
+    /**
+     * The shutdown hook: waits for the work that finishes its writes, then removes the temporary files of the writes
+     * still in flight and lets no new one start.
+     */
     private static void removeInFlight() {
+        Map<CountDownLatch, Long> finishing;
+        synchronized (FINISHING) {
+            finishing = new HashMap<>(FINISHING);
+        }
+        for (Map.Entry<CountDownLatch, Long> work : finishing.entrySet()) {
+            try {
+                work.getKey().await(work.getValue(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         synchronized (IN_FLIGHT) {
             stopping = true;
             for (Path tmp : IN_FLIGHT) {
