@@ -43,7 +43,7 @@ np.save(f"{out}/{name}-torch.npy", y.numpy())
 PY
   for fold in "" "--fold"; do
     tag="$model${fold:+-folded}"
-    "$root/densenet4j" export --model "$model" --weights "$out/$model.pth" --format onnx $fold --out "$out/$tag.onnx" >/dev/null
+    "$root/densenet4j" export --overwrite --model "$model" --weights "$out/$model.pth" --format onnx $fold --out "$out/$tag.onnx" >/dev/null
     if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
       /usr/bin/python3 -c "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)" "$out/$tag.onnx"
       checked="onnx.checker (full) OK"
@@ -62,7 +62,7 @@ print(f"{sys.argv[3]}: ONNX Runtime vs PyTorch max |logit difference| {err:.3g} 
 sys.exit(0 if ok else 1)
 PY
   done
-  "$root/densenet4j" export --model "$model" --weights "$out/$model.pth" --format torchscript \
+  "$root/densenet4j" export --overwrite --model "$model" --weights "$out/$model.pth" --format torchscript \
     --out "$out/$model-scripted.pt" >/dev/null
   /usr/bin/python3 - "$out" "$model" <<'PY'
 import sys, numpy as np, torch

@@ -30,9 +30,9 @@ torch.save(model.state_dict(), f"{out}/{name}.pth")
 np.save(f"{out}/{name}-input.npy", x.numpy())
 np.save(f"{out}/{name}-torch.npy", y.numpy())
 PY
-  "$root/densenet4j" infer --model "$model" --weights "$out/$model.pth" --layout torchvision \
+  "$root/densenet4j" infer --overwrite --model "$model" --weights "$out/$model.pth" --layout torchvision \
     --input "$out/$model-input.npy" --output "$out/$model-densenet4j.npy" >/dev/null
-  "$root/densenet4j" export --model "$model" --weights "$out/$model.pth" --layout torchvision \
+  "$root/densenet4j" export --overwrite --model "$model" --weights "$out/$model.pth" --layout torchvision \
     --out "$out/$model-roundtrip.pth" >/dev/null
   /usr/bin/python3 - "$model" "$out" <<'PY'
 import sys, numpy as np, torch, torchvision
@@ -73,9 +73,9 @@ sd = {"module." + k: v for k, v in model.state_dict().items()}
 torch.save({"net": sd, "acc": 90.0, "epoch": 1}, f"{out}/cifar-densenet121.pth")
 np.save(f"{out}/cifar-input.npy", x.numpy()); np.save(f"{out}/cifar-torch.npy", y.numpy())
 PY
-"$root/densenet4j" infer --model cifar-densenet121 --weights "$out/cifar-densenet121.pth" \
+"$root/densenet4j" infer --overwrite --model cifar-densenet121 --weights "$out/cifar-densenet121.pth" \
   --input "$out/cifar-input.npy" --output "$out/cifar-densenet4j.npy" >/dev/null
-"$root/densenet4j" export --model cifar-densenet121 --weights "$out/cifar-densenet121.pth" \
+"$root/densenet4j" export --overwrite --model cifar-densenet121 --weights "$out/cifar-densenet121.pth" \
   --out "$out/cifar-roundtrip.pth" >/dev/null
 /usr/bin/python3 - "$out" <<'PY'
 import sys, numpy as np, torch

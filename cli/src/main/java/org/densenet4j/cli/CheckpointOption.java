@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
@@ -77,9 +78,9 @@ public final class CheckpointOption {
         return source;
     }
 
-    /** Reports a non-strict load's problem on standard error. */
+    /** Reports a non-strict load's problem on standard error (it may quote the file: escaped). */
     static void warn(PrintWriter err, String message) {
-        err.println("densenet4j: " + message);
+        err.println("densenet4j: " + TerminalText.escape(message));
         err.flush();
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.FeatureExtractor;
@@ -38,9 +39,12 @@ final class EmbedCommand implements Callable<Integer> {
             names = "--out",
             required = true,
             paramLabel = "FILE.npy|FILE.csv|FILE.parquet",
-            description =
-                    "Where the features go: .npy (with the image list in FILE.txt), .csv, or .parquet (columns file and features).")
+            description = "Where the features go: .npy (with the image list in FILE.txt), .csv, or .parquet (columns "
+                    + "file and features). Its folder must exist.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Spec
     CommandSpec spec;
@@ -48,7 +52,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         FeatureTable table = FeatureTable.forFile(out);
+        overwrite.check(table.files(out));
         List<Path> files = ImageInputs.expand(inputs);
+        table.checkNames(files);
         List<Path> embedded = new ArrayList<>();
         List<float[]> features = new ArrayList<>();
         PrintWriter err = spec.commandLine().getErr();
@@ -70,7 +76,8 @@ final class EmbedCommand implements Callable<Integer> {
 
                                 @Override
                                 public void skipped(Path file, Exception problem) {
-                                    err.println("densenet4j embed: skipping " + problem.getMessage());
+                                    err.println(
+                                            "densenet4j embed: skipping " + TerminalText.escape(problem.getMessage()));
                                 }
                             },
                             interruption::requested);
@@ -84,9 +91,12 @@ final class EmbedCommand implements Callable<Integer> {
                 err.println("densenet4j embed: no readable image among " + files.size() + " file(s)");
                 return 1;
             }
+            overwrite.check(table.files(out)); // again: minutes may have passed
             table.write(out, embedded, features, dimension);
         }
-        spec.commandLine().getOut().printf("%d image(s) x %d features -> %s%n", embedded.size(), dimension, out);
+        spec.commandLine()
+                .getOut()
+                .printf("%d image(s) x %d features -> %s%n", embedded.size(), dimension, TerminalText.escape(out));
         spec.commandLine().getOut().flush();
         return 0;
     }

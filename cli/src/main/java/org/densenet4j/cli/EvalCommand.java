@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.ConfusionPlot;
@@ -97,16 +98,21 @@ final class EvalCommand implements Callable<Integer> {
                 m.put("class_names", report.classNames());
                 m.put("confusion", report.confusion());
                 m.put("skipped", report.skipped());
-                out.println(new GsonBuilder()
+                out.println(TerminalText.json(new GsonBuilder()
                         .setPrettyPrinting()
                         .serializeSpecialFloatingPointValues()
                         .create()
-                        .toJson(m));
+                        .toJson(m)));
             } else {
-                out.printf("%s (%s) on %s:%n", file, model.modelName(), splits.name());
+                out.printf(
+                        "%s (%s) on %s:%n",
+                        TerminalText.escape(file),
+                        TerminalText.escape(model.modelName()),
+                        TerminalText.escape(splits.name()));
                 EvaluationPrinter.print(out, report);
                 out.printf(
-                        "confusion matrix plot: %s%n", plot != null ? plot : "not drawn (give --confusion-png FILE)");
+                        "confusion matrix plot: %s%n",
+                        plot != null ? TerminalText.escape(plot) : "not drawn (give --confusion-png FILE)");
             }
             out.flush();
             return 0;

@@ -1,9 +1,13 @@
 package org.densenet4j.cli;
 
 import java.io.PrintWriter;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.EvaluationReport;
 
-/** Prints an evaluation as people read it: accuracies, per-class accuracy, the confusion matrix. */
+/**
+ * Prints an evaluation as people read it: accuracies, per-class accuracy, the confusion matrix. Class names come
+ * from a checkpoint or a dataset's folders: they are escaped for the terminal ({@link TerminalText}).
+ */
 final class EvaluationPrinter {
 
     private EvaluationPrinter() {}
@@ -17,9 +21,12 @@ final class EvaluationPrinter {
         double[] acc = r.perClassAccuracy();
         for (int i = 0; i < acc.length; i++) {
             if (Double.isNaN(acc[i])) {
-                out.printf("  %-16s      - (no test images)%n", r.classNames().get(i));
+                out.printf(
+                        "  %-16s      - (no test images)%n",
+                        TerminalText.escape(r.classNames().get(i)));
             } else {
-                out.printf("  %-16s %6.2f%%%n", r.classNames().get(i), 100 * acc[i]);
+                out.printf(
+                        "  %-16s %6.2f%%%n", TerminalText.escape(r.classNames().get(i)), 100 * acc[i]);
             }
         }
         out.println("confusion matrix (rows: true class, columns: predicted class index):");

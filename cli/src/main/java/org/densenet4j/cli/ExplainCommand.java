@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.densenet4j.base.AtomicFile;
+import org.densenet4j.base.FileNames;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.Explainer;
@@ -65,8 +68,16 @@ final class ExplainCommand implements Callable<Integer> {
             description = "The dense block to explain with gradcam (default: the last, the final feature maps).")
     String layer;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the PNG files go.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Where the PNG files go: a folder, made if its parent exists. A picture that exists "
+                    + "already is refused unless --overwrite.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--json", description = "Print JSON: per image and class the peak, the map and the file written.")
     boolean json;
@@ -94,6 +105,7 @@ final class ExplainCommand implements Callable<Integer> {
             for (String c : classes) {
                 explainer.classIndex(c, none); // an unknown class fails before any file is written
             }
+            makeFolder();
             Set<String> names = new HashSet<>();
             for (Path file : files) {
                 if (interruption.requested()) {
@@ -115,8 +127,9 @@ final class ExplainCommand implements Callable<Integer> {
                     Explanation e = explainer.explain(image, c, m, block);
                     Path png = out.resolve(unique(
                             names,
-                            stem(file) + "-" + safe(e.label()) + "-" + m
+                            stem(file) + "-" + FileNames.part(e.label()) + "-" + m
                                     + (m == Explainer.Method.GRAD_CAM ? "-block" + block : "") + ".png"));
+                    overwrite.check(png);
                     BufferedImage picture = ExplanationPicture.draw(image, e);
                     AtomicFile.write(png, target -> ImageIO.write(picture, "png", target));
                     results.add(entry(file, image, e, png));
@@ -125,13 +138,13 @@ final class ExplainCommand implements Callable<Integer> {
                         text.printf(
                                 Locale.ROOT,
                                 "%s: %s %.1f%%, %s peak at (%d, %d) -> %s%n",
-                                file,
-                                e.label(),
+                                TerminalText.escape(file),
+                                TerminalText.escape(e.label()),
                                 100 * e.probability(),
                                 m,
                                 peak[0],
                                 peak[1],
-                                png);
+                                TerminalText.escape(png));
                     }
                 }
             }
@@ -140,7 +153,8 @@ final class ExplainCommand implements Callable<Integer> {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("explanations", results);
             all.put("skipped", skipped);
-            text.println(new GsonBuilder().setPrettyPrinting().create().toJson(all));
+            text.println(TerminalText.json(
+                    new GsonBuilder().setPrettyPrinting().create().toJson(all)));
         } else if (!skipped.isEmpty()) {
             text.printf("%d unreadable file(s) skipped%n", skipped.size());
         }
@@ -180,21 +194,35 @@ final class ExplainCommand implements Callable<Integer> {
         return m;
     }
 
+    /** --out, made now if it does not exist but its parent does (as train makes its --run-dir). */
+    private void makeFolder() throws IOException {
+        if (Files.isDirectory(out)) {
+            return;
+        }
+        if (Files.exists(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file: name a folder for the pictures");
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) {
+            throw new IllegalArgumentException(
+                    "cannot make the folder " + out + ": its parent " + parent + " does not exist");
+        }
+        Files.createDirectory(out);
+    }
+
+    /** The image's name without its extension, as a bounded, safe file name part. */
     private static String stem(Path file) {
         String n = file.getFileName().toString();
         int dot = n.lastIndexOf('.');
-        return safe(dot > 0 ? n.substring(0, dot) : n);
-    }
-
-    private static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return FileNames.part(dot > 0 ? n.substring(0, dot) : n);
     }
 
     /** The name, or name-2, name-3, ... if an earlier image of this run took it. */
     private static String unique(Set<String> taken, String name) {
         String candidate = name;
+        String stem = name.substring(0, name.length() - ".png".length());
         for (int i = 2; !taken.add(candidate); i++) {
-            candidate = name.replace(".png", "-" + i + ".png");
+            candidate = stem + "-" + i + ".png";
         }
         return candidate;
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.OnnxExport;
@@ -45,7 +46,11 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "PTH", description = "${COMPLETION-CANDIDATES} (default: pth).")
     Format format;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE",
+            description = "The file to write; its folder must exist.")
     Path out;
 
     @Option(
@@ -56,6 +61,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Mixin
     PrecisionOption precision;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Spec
     CommandSpec spec;
@@ -68,13 +76,16 @@ final class ExportCommand implements Callable<Integer> {
         if (fold && format != Format.ONNX) {
             throw new IllegalArgumentException("--fold applies to --format onnx only");
         }
+        overwrite.check(out);
         TorchLayout layout;
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = weights.load(manager, spec.commandLine().getErr());
             String model = loaded.spec().modelName();
+            String shown = TerminalText.escape(model);
+            Object target = TerminalText.escape(out);
             if (format == Format.TORCHSCRIPT) {
                 TorchScriptExport.write(loaded, out, precision.precision());
-                spec.commandLine().getOut().printf("%s as a TorchScript archive -> %s%n", model, out);
+                spec.commandLine().getOut().printf("%s as a TorchScript archive -> %s%n", shown, target);
                 spec.commandLine().getOut().flush();
                 return 0;
             }
@@ -84,7 +95,7 @@ final class ExportCommand implements Callable<Integer> {
                         .getOut()
                         .printf(
                                 "%s as ONNX opset %d%s, %d nodes -> %s%n",
-                                model, OnnxExport.OPSET, fold ? " (folded)" : "", nodes, out);
+                                shown, OnnxExport.OPSET, fold ? " (folded)" : "", nodes, target);
                 spec.commandLine().getOut().flush();
                 return 0;
             }
@@ -99,7 +110,7 @@ final class ExportCommand implements Callable<Integer> {
                     .getOut()
                     .printf(
                             "%s in the %s layout -> %s (%s)%n",
-                            model, layout.cliName(), out, format.name().toLowerCase());
+                            shown, layout.cliName(), target, format.name().toLowerCase());
         }
         spec.commandLine().getOut().flush();
         return 0;

@@ -1,5 +1,6 @@
 package org.densenet4j.cli;
 
+import org.densenet4j.base.TerminalText;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -7,17 +8,19 @@ import picocli.CommandLine.ParseResult;
 /**
  * Turns a failure inside a command into one clear line and exit code 1, instead of a stack trace.
  * A bad value the command itself finds (an input too small for the model) is a usage error: 2.
+ * Messages often quote a file's contents or name, so they are escaped for the terminal ({@link TerminalText}):
+ * the line stays one line.
  */
 public final class FailureHandler implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
         if (e instanceof IllegalArgumentException) {
-            cl.getErr().println("densenet4j " + cl.getCommandName() + ": " + e.getMessage());
+            cl.getErr().println("densenet4j " + cl.getCommandName() + ": " + TerminalText.escape(e.getMessage()));
             return CommandLine.ExitCode.USAGE;
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        cl.getErr().println("densenet4j " + cl.getCommandName() + ": error: " + message);
+        cl.getErr().println("densenet4j " + cl.getCommandName() + ": error: " + TerminalText.escape(message));
         if (Boolean.getBoolean("densenet4j.debug")) {
             e.printStackTrace(cl.getErr());
         }

@@ -9,12 +9,25 @@ import java.util.ServiceLoader;
 /**
  * A file format {@code embed} writes features in, chosen by the output's extension: {@code .npy} and {@code .csv}
  * here, {@code .parquet} from the Spark module (found through {@link ServiceLoader}, as it needs Parquet's libraries).
- * Every format writes atomically: a failed or interrupted write leaves no partial file.
+ * Every format writes atomically ({@link org.densenet4j.base.AtomicFile}): a failed or interrupted write leaves no
+ * partial file, and a format of several files writes them together or not at all.
  */
 public interface FeatureTable {
 
     /** The extension this format writes, with the dot, lower case. */
     String extension();
+
+    /** The files {@link #write} writes for {@code out}: {@code out} itself, and any file that goes with it. */
+    default List<Path> files(Path out) {
+        return List.of(out);
+    }
+
+    /**
+     * Checks, before any work, that this format can hold these image files' names.
+     *
+     * @throws IllegalArgumentException naming the file it cannot hold and the formats that can
+     */
+    default void checkNames(List<Path> files) {}
 
     /**
      * Writes one row per image: its file and its features.

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.ModelFiles;
@@ -35,8 +36,15 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     PthOptions pth;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The densenet4j checkpoint to write.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE",
+            description = "The densenet4j checkpoint to write; its folder must exist.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Spec
     CommandSpec spec;
@@ -48,6 +56,7 @@ final class ImportCommand implements Callable<Integer> {
         if (!TorchImport.isTorchFile(source.file())) {
             throw new IllegalArgumentException(file + ": expected a PyTorch .pth or .pt file");
         }
+        overwrite.check(out);
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded =
                     ModelFiles.open(source.file(), source.options(), manager, w -> CheckpointOption.warn(err, w));
@@ -63,11 +72,11 @@ final class ImportCommand implements Callable<Integer> {
                     .getOut()
                     .printf(
                             "%s (%s layout, %d classes) -> %s%n",
-                            source.file(),
+                            TerminalText.escape(source.file().toString()),
                             TorchImport.layout(model.preset, source.options().layout())
                                     .cliName(),
                             loaded.spec().config().classes(),
-                            out);
+                            TerminalText.escape(out));
         }
         spec.commandLine().getOut().flush();
         return 0;

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.io.NpyFile;
@@ -35,14 +36,22 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 NCHW batch.")
     Path input;
 
-    @Option(names = "--output", required = true, paramLabel = "Y.npy", description = "Where to write the logits.")
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "Y.npy",
+            description = "Where to write the logits; its folder must exist.")
     Path output;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        overwrite.check(output);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = NpyFile.read(input, manager).toType(DataType.FLOAT32, false);
             InferenceModel loaded = weights.loadForInference(
@@ -64,7 +73,11 @@ final class InferCommand implements Callable<Integer> {
             NpyFile.writeFloat32(logits, output);
             spec.commandLine()
                     .getOut()
-                    .printf("%s: logits %s written to %s%n", loaded.spec().modelName(), logits.getShape(), output);
+                    .printf(
+                            "%s: logits %s written to %s%n",
+                            TerminalText.escape(loaded.spec().modelName()),
+                            logits.getShape(),
+                            TerminalText.escape(output));
             spec.commandLine().getOut().flush();
         }
         return 0;

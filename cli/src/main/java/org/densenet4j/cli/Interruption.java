@@ -2,12 +2,15 @@ package org.densenet4j.cli;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.densenet4j.base.AtomicFile;
 
 /**
  * Ctrl-C and SIGTERM during long work: instead of exiting under libtorch's running threads (which once crashed
  * the JVM inside a oneDNN backward pass), the JVM's shutdown waits until the work has reached a safe point, a
  * finished step or batch, and has said what it kept. Work asks {@link #requested()} between steps and closes
- * this when it is done; the process then exits with the signal's status (130 for SIGINT, 143 for SIGTERM).
+ * this when it is done; the process then exits with the signal's status (130 for SIGINT, 143 for SIGTERM). Writes the
+ * work makes before that safe point finish too: {@link AtomicFile}'s shutdown hook waits for it before it removes
+ * the temporary files of writes still in flight.
  */
 final class Interruption implements AutoCloseable {
 
@@ -23,6 +26,8 @@ final class Interruption implements AutoCloseable {
 
     Interruption() {
         Runtime.getRuntime().addShutdownHook(hook);
+        // A write the work is finishing (a checkpoint, embed's table) completes before its temporaries are swept.
+        AtomicFile.letWritesFinish(done, GRACE_SECONDS);
     }
 
     /** True once a stop was asked for. */
@@ -43,6 +48,7 @@ final class Interruption implements AutoCloseable {
     @Override
     public void close() {
         done.countDown();
+        AtomicFile.workFinished(done);
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

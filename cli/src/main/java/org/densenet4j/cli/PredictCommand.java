@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.ImageClassifier;
@@ -104,7 +105,7 @@ final class PredictCommand implements Callable<Integer> {
 
                                 @Override
                                 public void skipped(Path f, Exception problem) {
-                                    LOG.warn("skipping {}", problem.getMessage());
+                                    LOG.warn("skipping {}", TerminalText.escape(problem.getMessage()));
                                     skipped.add(Map.of("file", f.toString(), "error", problem.getMessage()));
                                 }
                             },
@@ -168,14 +169,19 @@ final class PredictCommand implements Callable<Integer> {
             m.put("checkpoint", checkpointFile.toString());
             m.put("predictions", results);
             m.put("skipped", skipped);
-            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+            out.println(TerminalText.json(
+                    new GsonBuilder().setPrettyPrinting().create().toJson(m)));
         } else {
             for (Map<String, Object> r : results) {
                 String labels = ((List<Prediction>) r.get("top"))
                         .stream()
-                                .map(t -> String.format(Locale.ROOT, "%s %.1f%%", t.label(), 100 * t.probability()))
+                                .map(t -> String.format(
+                                        Locale.ROOT,
+                                        "%s %.1f%%",
+                                        TerminalText.escape(t.label()),
+                                        100 * t.probability()))
                                 .collect(Collectors.joining(", "));
-                out.printf("%s: %s%n", r.get("file"), labels);
+                out.printf("%s: %s%n", TerminalText.escape(r.get("file")), labels);
             }
             if (!skipped.isEmpty()) {
                 out.printf("%d unreadable file(s) skipped%n", skipped.size());

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.train.EpochMetrics;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingListener;
@@ -49,7 +50,7 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
 
     @Override
     public void onPretrainedLoaded(PretrainedStart.Report report) {
-        out.println("pretrained weights: " + report.describe());
+        out.println("pretrained weights: " + TerminalText.escape(report.describe()));
         out.flush();
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.InferenceModel;
@@ -154,7 +155,7 @@ final class ServeCommand implements Callable<Integer> {
                     .getOut()
                     .printf(
                             "serving %s on http://%s:%d/ (Ctrl-C stops)%n",
-                            loaded.spec().modelName(), host, actual);
+                            TerminalText.escape(loaded.spec().modelName()), host, actual);
             spec.commandLine().getOut().flush();
             stopped.await();
         }

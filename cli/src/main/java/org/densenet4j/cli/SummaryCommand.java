@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.ModelSummary.StageSummary;
@@ -53,7 +54,8 @@ final class SummaryCommand implements Callable<Integer> {
         ModelSummary summary = ModelSummary.of(config, shape);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config, summary)));
+            out.println(TerminalText.json(
+                    new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config, summary))));
         } else {
             printTable(out, config, summary);
         }

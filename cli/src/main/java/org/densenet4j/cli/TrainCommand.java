@@ -6,12 +6,15 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.densenet4j.base.AtomicFile;
+import org.densenet4j.base.FileNames;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageConverter;
@@ -290,7 +293,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         out.printf(
                 "training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%s%n",
-                modelName,
+                TerminalText.escape(modelName),
                 ModelSummary.of(
                                 config,
                                 new Shape(
@@ -298,7 +301,7 @@ final class TrainCommand implements Callable<Integer> {
                                         splits.train().height(),
                                         splits.train().width()))
                         .parameters(),
-                splits.name(),
+                TerminalText.escape(splits.name()),
                 splits.train().size(),
                 splits.test().size(),
                 splits.train().channels(),
@@ -309,7 +312,7 @@ final class TrainCommand implements Callable<Integer> {
         if (pretrained != null) {
             out.printf(
                     "fine-tuning from %s: freeze %s, backbone learning rate x%s, normalization %s%n",
-                    weights,
+                    TerminalText.escape(weights),
                     freeze.cliName(),
                     backboneLrScale,
                     refitNormalization ? "from the training images" : "from the weights");
@@ -354,12 +357,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<BufferedImage> images = new ArrayList<>();
         List<String> lines = new ArrayList<>();
+        Files.createDirectories(samples);
         for (int i = 0; i < Math.min(show, test.size()); i++) {
             BufferedImage img = ImageConverter.toImage(test.pixels(i), test.channels(), test.height(), test.width());
             Path file = samples.resolve("test-" + i + ".png");
             AtomicFile.write(file, target -> ImageIO.write(img, "png", target));
             images.add(ImageIO.read(file.toFile()));
-            lines.add(file + "  true: " + test.classNames().get(test.label(i)));
+            lines.add(TerminalText.escape(file) + "  true: "
+                    + TerminalText.escape(test.classNames().get(test.label(i))));
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = ModelFiles.open(result.checkpoint(), manager);
@@ -370,7 +375,7 @@ final class TrainCommand implements Callable<Integer> {
                 Classifications.Classification best = predictions.get(i).best();
                 out.printf(
                         "  %s  predicted: %s (%.1f%%)%n",
-                        lines.get(i), best.getClassName(), 100 * best.getProbability());
+                        lines.get(i), TerminalText.escape(best.getClassName()), 100 * best.getProbability());
             }
         }
         out.flush();
@@ -378,11 +383,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** runs/DATASET-MODEL, where a run goes unless --run-dir says otherwise. */
     static Path defaultRunDir(String dataset, String model) {
-        return Path.of("runs", safeName(dataset) + "-" + model);
-    }
-
-    private static String safeName(String name) {
-        return Path.of(name).getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_");
+        return Path.of("runs", FileNames.part(Path.of(dataset).getFileName().toString()) + "-" + model);
     }
 
     /** Parses --freeze; an unknown part is a usage error. */

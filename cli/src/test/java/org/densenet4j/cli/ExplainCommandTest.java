@@ -1,6 +1,8 @@
 package org.densenet4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -85,5 +87,33 @@ class ExplainCommandTest {
         assertEquals(2, method.exitCode());
         assertTrue(method.err().contains("cam, gradcam"), method.err());
         assertTrue(Files.notExists(tmp.resolve("none")), "nothing written");
+    }
+
+    @Test
+    void anExistingPictureIsRefusedUnlessOverwriteAndAMissingParentIsAnError() throws Exception {
+        Path out = tmp.resolve("why");
+        String sample = SAMPLES + "/test-0.png";
+        assertEquals(
+                0, CliRunner.run("explain", sample, "--out", out.toString()).exitCode());
+        Path png;
+        try (var files = Files.list(out)) {
+            png = files.findFirst().orElseThrow();
+        }
+        byte[] first = Files.readAllBytes(png);
+        Files.write(png, new byte[] {1, 2, 3});
+        CliRunner again = CliRunner.run("explain", sample, "--out", out.toString());
+        assertEquals(2, again.exitCode(), again.err());
+        assertEquals(1, again.err().lines().count(), again.err());
+        assertTrue(again.err().contains(png + " exists already: give --overwrite"), again.err());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(png), "left as it was");
+        CliRunner replaced = CliRunner.run("explain", sample, "--out", out.toString(), "--overwrite");
+        assertEquals(0, replaced.exitCode(), replaced.err());
+        assertArrayEquals(first, Files.readAllBytes(png));
+
+        Path orphan = tmp.resolve("missing").resolve("why");
+        CliRunner missing = CliRunner.run("explain", sample, "--out", orphan.toString());
+        assertEquals(2, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("its parent " + orphan.getParent() + " does not exist"), missing.err());
+        assertFalse(Files.exists(orphan.getParent()));
     }
 }

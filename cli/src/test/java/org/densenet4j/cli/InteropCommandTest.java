@@ -2,6 +2,7 @@ package org.densenet4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -9,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.densenet4j.io.NpyFile;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
@@ -192,8 +194,8 @@ class InteropCommandTest {
         Path impossible = aFile.resolve("model.onnx");
         CliRunner broken =
                 CliRunner.run("export", "--weights", BUNDLED, "--format", "onnx", "--out", impossible.toString());
-        assertEquals(1, broken.exitCode(), broken.err());
-        assertTrue(broken.err().contains("a-file"), broken.err());
+        assertEquals(2, broken.exitCode(), "refused before any work: " + broken.err());
+        assertTrue(broken.err().contains("the folder " + aFile + " does not exist"), broken.err());
         try (var files = java.nio.file.Files.list(tmp)) {
             assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")), "no partial file");
         }
@@ -219,5 +221,45 @@ class InteropCommandTest {
         CliRunner mismatch = CliRunner.run("predict", samples, "--weights", pt.toString(), "--precision", "bf16");
         assertEquals(2, mismatch.exitCode());
         assertTrue(mismatch.err().contains("fp32 TorchScript archive"), mismatch.err());
+    }
+
+    @Test
+    void exportImportAndInferRefuseToOverwriteOrToCreateFolders() throws Exception {
+        Path pth = tmp.resolve("bundled.pth");
+        assertEquals(
+                0,
+                CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString())
+                        .exitCode());
+        byte[] exported = Files.readAllBytes(pth);
+        Path existing = tmp.resolve("existing");
+        byte[] old = {1, 2, 3};
+        Files.write(existing, old);
+        Path input = tmp.resolve("x.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NpyFile.writeFloat32(m.zeros(new Shape(1, 1, 28, 28)), input);
+        }
+        List<String[]> writers = List.of(
+                new String[] {"export", "--weights", BUNDLED, "--out"},
+                new String[] {"export", "--weights", BUNDLED, "--format", "onnx", "--out"},
+                new String[] {"import", "--model", "densenet-bc-40-12", pth.toString(), "--out"},
+                new String[] {"infer", "--weights", BUNDLED, "--input", input.toString(), "--output"});
+        for (String[] args : writers) {
+            String[] refused = java.util.Arrays.copyOf(args, args.length + 1);
+            refused[args.length] = existing.toString();
+            CliRunner r = CliRunner.run(refused);
+            assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains(existing + " exists already: give --overwrite"), r.err());
+            assertArrayEquals(old, Files.readAllBytes(existing), "left byte-identical by " + args[0]);
+
+            refused[args.length] = tmp.resolve("nonexistent").resolve("out").toString();
+            CliRunner orphan = CliRunner.run(refused);
+            assertEquals(2, orphan.exitCode(), orphan.err());
+            assertTrue(orphan.err().contains("does not exist"), orphan.err());
+            assertFalse(Files.exists(tmp.resolve("nonexistent")));
+        }
+        CliRunner replaced = CliRunner.run("export", "--weights", BUNDLED, "--out", existing.toString(), "--overwrite");
+        assertEquals(0, replaced.exitCode(), replaced.err());
+        assertEquals(exported.length, Files.size(existing), "replaced by the export");
     }
 }

@@ -1,6 +1,7 @@
 package org.densenet4j.infer;
 
 import java.util.List;
+import org.densenet4j.base.TerminalText;
 
 /**
  * Accuracy figures of a model on a labelled set.
@@ -29,7 +30,10 @@ public record EvaluationReport(
         return acc;
     }
 
-    /** The confusion matrix as aligned text, rows true classes, columns predictions. */
+    /**
+     * The confusion matrix as aligned text, rows true classes, columns predictions; class names are escaped for the
+     * terminal ({@link TerminalText}).
+     */
     public String confusionText() {
         StringBuilder b = new StringBuilder();
         int width = 6;
@@ -38,14 +42,15 @@ public record EvaluationReport(
                 width = Math.max(width, Long.toString(c).length() + 1);
             }
         }
-        int nameWidth = classNames.stream().mapToInt(String::length).max().orElse(5) + 1;
+        List<String> names = classNames.stream().map(TerminalText::escape).toList();
+        int nameWidth = names.stream().mapToInt(String::length).max().orElse(5) + 1;
         b.append(String.format("%-" + nameWidth + "s", "true\\pred"));
         for (int j = 0; j < confusion.length; j++) {
             b.append(String.format("%" + width + "d", j));
         }
         b.append('\n');
         for (int i = 0; i < confusion.length; i++) {
-            b.append(String.format("%-" + nameWidth + "s", classNames.get(i)));
+            b.append(String.format("%-" + nameWidth + "s", names.get(i)));
             for (long c : confusion[i]) {
                 b.append(String.format("%" + width + "d", c));
             }

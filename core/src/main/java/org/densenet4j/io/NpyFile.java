@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -109,6 +110,11 @@ public final class NpyFile {
 
     /** Writes a float32 array as a version 1.0 .npy file, atomically. */
     public static void writeFloat32(NDArray array, Path file) throws IOException {
+        AtomicFile.write(file, out -> writeFloat32(array, out));
+    }
+
+    /** Writes a float32 array to {@code out} in the version 1.0 .npy format. */
+    public static void writeFloat32(NDArray array, OutputStream out) throws IOException {
         float[] data = array.toType(DataType.FLOAT32, false).toFloatArray();
         StringBuilder shape = new StringBuilder("(");
         for (long d : array.getShape().getShape()) {
@@ -135,6 +141,6 @@ public final class NpyFile {
         for (float v : data) {
             b.putFloat(v);
         }
-        AtomicFile.write(file, out -> out.write(b.array()));
+        out.write(b.array());
     }
 }

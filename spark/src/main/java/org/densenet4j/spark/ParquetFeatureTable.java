@@ -1,27 +1,26 @@
 package org.densenet4j.spark;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.OutputStream;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
+import org.densenet4j.base.AtomicFile;
 import org.densenet4j.cli.FeatureTable;
 
 /**
  * {@code embed --out FILE.parquet}: one row per image with a {@code file} string and a {@code features} list of
  * floats (Parquet's standard three-level LIST, which Spark reads as {@code array<float>} and pandas as lists). Written
- * to a temporary file beside the target and renamed, so that an interrupted write leaves nothing behind.
+ * through {@link AtomicFile}, as every other output: whole or not at all, and a full disk is a one-line error.
  */
 public final class ParquetFeatureTable implements FeatureTable {
 
@@ -41,17 +40,10 @@ public final class ParquetFeatureTable implements FeatureTable {
 
     @Override
     public void write(Path out, List<Path> files, List<float[]> features, int dimension) throws IOException {
-        Path target = out.toAbsolutePath();
-        Path temporary = target.resolveSibling(
-                "." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Configuration conf = new Configuration(false);
-        // The raw local file system writes no .crc side files.
-        conf.setClass("fs.file.impl", RawLocalFileSystem.class, FileSystem.class);
-        conf.setBoolean("fs.file.impl.disable.cache", true);
         SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
-        try {
-            try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
-                            HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(temporary.toUri()), conf))
+        AtomicFile.write(out, stream -> {
+            try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new StreamOutputFile(stream))
                     .withConf(conf)
                     .withType(SCHEMA)
                     .withCompressionCodec(CompressionCodecName.SNAPPY)
@@ -65,9 +57,67 @@ public final class ParquetFeatureTable implements FeatureTable {
                     writer.write(row);
                 }
             }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temporary);
+        });
+    }
+
+    /**
+     * Parquet's output as the stream {@link AtomicFile} gives: no Hadoop file system in between, whose local one
+     * reports a full disk as an {@code FSError} (an {@code Error}) and writes {@code .crc} side files.
+     */
+    private static final class StreamOutputFile implements OutputFile {
+        private final OutputStream out;
+
+        StreamOutputFile(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public PositionOutputStream create(long blockSizeHint) {
+            return new PositionOutputStream() {
+                private long position;
+
+                @Override
+                public long getPos() {
+                    return position;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    position++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    position += len;
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.close();
+                }
+            };
+        }
+
+        @Override
+        public PositionOutputStream createOrOverwrite(long blockSizeHint) {
+            return create(blockSizeHint);
+        }
+
+        @Override
+        public boolean supportsBlockSize() {
+            return false;
+        }
+
+        @Override
+        public long defaultBlockSize() {
+            return 0;
         }
     }
 }
