@@ -331,16 +331,26 @@ public final class PredictionServer implements AutoCloseable {
             return;
         }
         inFlight.incrementAndGet();
-        ctx.future(() -> pipeline.get()
-                .orTimeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .exceptionally(Reply::of)
-                .thenApplyAsync(
-                        r -> {
-                            reply(ctx, r);
-                            inFlight.decrementAndGet(); // Javalin writes the answer on this thread right after
-                            return Boolean.TRUE; // Javalin wants a value
-                        },
-                        requestThreads));
+        ctx.future(() -> {
+            CompletableFuture<Reply> started;
+            try {
+                started = pipeline.get();
+            } catch (RuntimeException e) { // e.g. a task refused while shutting down: answered, and counted out
+                started = CompletableFuture.failedFuture(e);
+            }
+            return started.orTimeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .exceptionally(Reply::of)
+                    .thenApplyAsync(
+                            r -> {
+                                try {
+                                    reply(ctx, r);
+                                } finally {
+                                    inFlight.decrementAndGet(); // Javalin writes the answer on this thread right after
+                                }
+                                return Boolean.TRUE; // Javalin wants a value
+                            },
+                            requestThreads);
+        });
     }
 
     /**

@@ -58,6 +58,8 @@ public final class TorchFileReader {
     static final int MAX_PICKLE_BYTES = 64 << 20;
     /** Nesting a state dict never reaches (a checkpoint dict holding a state dict is 2 levels). */
     static final int MAX_DEPTH = 64;
+    /** Objects a walk over the unpickled state may visit: densenet264's state dict has about 3,000. */
+    static final int MAX_OBJECTS = 1_000_000;
     /**
      * torch.save stores tensors uncompressed; a storage inflating to more than this many times its compressed
      * size (beyond small ones, where zeros compress well) is a zip bomb, not weights.
@@ -115,15 +117,16 @@ public final class TorchFileReader {
      * @throws TorchFormatException naming the file and the problem
      */
     public static Object read(Path file) throws IOException {
-        return read(file, Dialect.STATE_DICT);
+        return read(file, Dialect.STATE_DICT, Double.MAX_VALUE);
     }
 
     /**
      * As {@link #read(Path)}, admitting what {@code dialect} allows. In {@link Dialect#DENSENET4J_MODULE}, every storage
      * entry must hold exactly the bytes its tensor needs and every tensor must start at its storage's first element,
-     * be contiguous and cover the whole storage, as densenet4j writes them.
+     * be contiguous and cover the whole storage, as densenet4j writes them. The storages together may declare at
+     * most {@code maxStoredBytes} (what the model the caller expects can hold), checked before any is read.
      */
-    static Object read(Path file, Dialect dialect) throws IOException {
+    static Object read(Path file, Dialect dialect, double maxStoredBytes) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file + ": no such file");
         }
@@ -139,6 +142,9 @@ public final class TorchFileReader {
             try (InputStream in = zip.getInputStream(pickle)) {
                 pickled = in.readNBytes(MAX_PICKLE_BYTES + 1);
             }
+            if (pickled.length <= MAX_PICKLE_BYTES) {
+                checkCrc(file, pickle, pickled, pickled.length);
+            }
             if (pickled.length > MAX_PICKLE_BYTES) {
                 throw new TorchFormatException(
                         file,
@@ -149,13 +155,21 @@ public final class TorchFileReader {
                 root = unpickler.load(new java.io.ByteArrayInputStream(pickled));
             } catch (Refused e) {
                 throw new TorchFormatException(file, e.getMessage(), e);
-            } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
-                throw new TorchFormatException(file, "malformed pickle: " + e.getMessage(), e);
+            } catch (PickleException
+                    | ClassCastException
+                    | IndexOutOfBoundsException
+                    | NullPointerException
+                    | IllegalArgumentException e) {
+                throw new TorchFormatException(
+                        file, "malformed pickle: " + e.getClass().getSimpleName(), e);
+            } catch (StackOverflowError e) {
+                // A self-referencing list hashed as a dict key: no state dict refers to itself.
+                throw new TorchFormatException(file, "malformed pickle: objects that contain themselves");
             }
             boolean exact = dialect == Dialect.DENSENET4J_MODULE;
-            checkStorageSizes(root, file, zip, prefix, exact);
+            checkStorageSizes(root, file, zip, prefix, exact, maxStoredBytes);
             Map<String, byte[]> storages = new HashMap<>();
-            return materialise(root, file, zip, prefix, storages, 0, exact);
+            return materialise(root, file, zip, prefix, storages, 0, exact, new int[1]);
         }
     }
 
@@ -164,7 +178,12 @@ public final class TorchFileReader {
      * {@code model} (training checkpoints), keeping only tensors.
      */
     public static Map<String, TorchTensor> readStateDict(Path file) throws IOException {
-        Object root = read(file);
+        return readStateDict(file, Double.MAX_VALUE);
+    }
+
+    /** As {@link #readStateDict(Path)}, refusing files whose storages declare more than {@code maxStoredBytes}. */
+    public static Map<String, TorchTensor> readStateDict(Path file, double maxStoredBytes) throws IOException {
+        Object root = read(file, Dialect.STATE_DICT, maxStoredBytes);
         Map<String, TorchTensor> tensors = tensorsOf(root);
         if (tensors.isEmpty() && root instanceof Map<?, ?> m) {
             for (String key : List.of("net", "state_dict", "model")) {
@@ -231,9 +250,17 @@ public final class TorchFileReader {
     }
 
     private static Object materialise(
-            Object o, Path file, ZipFile zip, String prefix, Map<String, byte[]> storages, int depth, boolean exact)
+            Object o,
+            Path file,
+            ZipFile zip,
+            String prefix,
+            Map<String, byte[]> storages,
+            int depth,
+            boolean exact,
+            int[] visited)
             throws IOException {
         checkDepth(file, depth);
+        checkVisits(file, visited);
         if (o instanceof TensorRef t) {
             if (exact) {
                 checkWholeStorage(t, file);
@@ -243,19 +270,19 @@ public final class TorchFileReader {
         if (o instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                out.put(e.getKey(), materialise(e.getValue(), file, zip, prefix, storages, depth + 1, exact));
+                out.put(e.getKey(), materialise(e.getValue(), file, zip, prefix, storages, depth + 1, exact, visited));
             }
             return out;
         }
         if (o instanceof List<?> l) {
             Object[] out = new Object[l.size()];
             for (int i = 0; i < out.length; i++) {
-                out[i] = materialise(l.get(i), file, zip, prefix, storages, depth + 1, exact);
+                out[i] = materialise(l.get(i), file, zip, prefix, storages, depth + 1, exact, visited);
             }
             return Arrays.asList(out);
         }
         if (o instanceof Object[] a) {
-            return materialise(Arrays.asList(a), file, zip, prefix, storages, depth + 1, exact);
+            return materialise(Arrays.asList(a), file, zip, prefix, storages, depth + 1, exact, visited);
         }
         return o;
     }
@@ -265,10 +292,21 @@ public final class TorchFileReader {
      * the bytes its header declares, not be a zip bomb, and all of them together must fit in the Java heap
      * (with the float copies reading makes).
      */
-    private static void checkStorageSizes(Object root, Path file, ZipFile zip, String prefix, boolean exact)
+    private static void checkStorageSizes(
+            Object root, Path file, ZipFile zip, String prefix, boolean exact, double maxStoredBytes)
             throws IOException {
         Map<String, StorageRef> refs = new LinkedHashMap<>();
-        collectStorages(root, refs, file, 0, exact);
+        collectStorages(root, refs, file, 0, exact, new int[1]);
+        double declared = 0;
+        for (StorageRef s : refs.values()) {
+            declared += Math.max(0, (double) s.elements()) * s.type().bytes;
+        }
+        if (declared > maxStoredBytes) {
+            throw new TorchFormatException(
+                    file,
+                    "its storages declare " + MemoryBudget.format(declared) + ", more than the "
+                            + MemoryBudget.format(maxStoredBytes) + " the model it should hold needs");
+        }
         double total = 0;
         for (StorageRef s : refs.values()) {
             if (s.elements() < 0) {
@@ -318,6 +356,29 @@ public final class TorchFileReader {
         }
     }
 
+    /**
+     * Refuses walking more objects than any state dict holds: a pickle can share one list many times over (a list of
+     * two references to a list of two references to ...), which a walk would visit exponentially often.
+     */
+    private static void checkVisits(Path file, int[] visited) throws TorchFormatException {
+        if (++visited[0] > MAX_OBJECTS) {
+            throw new TorchFormatException(
+                    file, "holds more than " + MAX_OBJECTS + " objects (counting shared ones each time they are used)");
+        }
+    }
+
+    /** The zip's checksum of an entry read whole: damaged weights are refused, not used. */
+    private static void checkCrc(Path file, ZipEntry entry, byte[] data, int length) throws TorchFormatException {
+        if (entry.getCrc() < 0) {
+            return;
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(data, 0, length);
+        if (crc.getValue() != entry.getCrc()) {
+            throw new TorchFormatException(file, entry.getName() + " is damaged (its checksum does not match)");
+        }
+    }
+
     /** Refuses nesting no state dict has, before recursing any deeper. */
     private static void checkDepth(Path file, int depth) throws TorchFormatException {
         if (depth > MAX_DEPTH) {
@@ -328,9 +389,11 @@ public final class TorchFileReader {
         }
     }
 
-    private static void collectStorages(Object o, Map<String, StorageRef> refs, Path file, int depth, boolean exact)
+    private static void collectStorages(
+            Object o, Map<String, StorageRef> refs, Path file, int depth, boolean exact, int[] visited)
             throws TorchFormatException {
         checkDepth(file, depth);
+        checkVisits(file, visited);
         if (o instanceof TensorRef t) {
             StorageRef known = refs.putIfAbsent(t.storage().key(), t.storage());
             if (known != null && (exact || !known.equals(t.storage()))) {
@@ -343,15 +406,15 @@ public final class TorchFileReader {
             }
         } else if (o instanceof Map<?, ?> m) {
             for (Object v : m.values()) {
-                collectStorages(v, refs, file, depth + 1, exact);
+                collectStorages(v, refs, file, depth + 1, exact, visited);
             }
         } else if (o instanceof List<?> l) {
             for (Object v : l) {
-                collectStorages(v, refs, file, depth + 1, exact);
+                collectStorages(v, refs, file, depth + 1, exact, visited);
             }
         } else if (o instanceof Object[] a) {
             for (Object v : a) {
-                collectStorages(v, refs, file, depth + 1, exact);
+                collectStorages(v, refs, file, depth + 1, exact, visited);
             }
         }
     }
@@ -397,9 +460,13 @@ public final class TorchFileReader {
             try (InputStream in = zip.getInputStream(entry)) {
                 // Only the declared bytes: an entry holding more (or inflating to more) is not read on.
                 raw = in.readNBytes((int) (s.elements() * s.type().bytes));
-                if (exact && in.read() != -1) {
+                boolean whole = in.read() == -1;
+                if (exact && !whole) {
                     throw new TorchFormatException(
                             file, "storage " + s.key() + " holds more bytes than its zip entry declares");
+                }
+                if (whole) {
+                    checkCrc(file, entry, raw, raw.length);
                 }
             }
             storages.put(s.key(), raw);
@@ -555,7 +622,7 @@ public final class TorchFileReader {
                     Object args = stack.pop();
                     Object cls = stack.pop();
                     if (cls != MODULE_CLASS || !(args instanceof Object[] a) || a.length != 0) {
-                        throw new Refused("refused pickle opcode NEWOBJ on " + cls
+                        throw new Refused("refused pickle opcode NEWOBJ on a " + kind(cls)
                                 + ": only densenet4j's __torch__.DenseNet is built that way; nothing was executed");
                     }
                     stack.add(new ModuleState());
@@ -569,6 +636,9 @@ public final class TorchFileReader {
                     checkDeclaredLength(key, 8);
                     return super.dispatch(key);
                 }
+                case Opcodes.INT, Opcodes.LONG, Opcodes.FLOAT -> throw new Refused(
+                        "refused pickle opcode " + key + " (a number as text): torch.save's pickles write numbers in "
+                                + "binary, and parsing long text numbers takes quadratic time");
                 case Opcodes.INST,
                         Opcodes.OBJ,
                         Opcodes.NEWOBJ_EX,
@@ -619,10 +689,9 @@ public final class TorchFileReader {
                         // restore_type_tag(value, "List[Tensor]") and build_tensorlist([...]) return their value.
                     case "torch.jit._pickle.restore_type_tag" -> {
                         return args -> {
-                            if (args.length != 2 || !TYPE_TAGS.contains(args[1])) {
-                                throw new Refused("restore_type_tag with "
-                                        + Arrays.deepToString(args).length()
-                                        + " characters of arguments; densenet4j tags tensor lists only");
+                            if (args.length != 2 || !(args[1] instanceof String tag) || !TYPE_TAGS.contains(tag)) {
+                                throw new Refused("restore_type_tag with " + args.length
+                                        + " arguments; densenet4j tags tensor lists only");
                             }
                             return args[0];
                         };
@@ -658,12 +727,25 @@ public final class TorchFileReader {
 
         @Override
         protected Object persistentLoad(Object pid) {
-            Object[] t = (Object[]) pid;
-            if (t.length != 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageType type)) {
-                throw new Refused("unsupported persistent id " + Arrays.deepToString(t)
+            if (!(pid instanceof Object[] t)
+                    || t.length != 5
+                    || !"storage".equals(t[0])
+                    || !(t[1] instanceof StorageType type)
+                    || !(t[2] instanceof String key)
+                    || !(t[4] instanceof Number elements)) {
+                throw new Refused("unsupported persistent id, a " + kind(pid)
                         + " (expected ('storage', torch.<Type>Storage, key, location, numel))");
             }
-            return new StorageRef(type, String.valueOf(t[2]), toLong(t[4]));
+            return new StorageRef(type, key, elements.longValue());
+        }
+
+        /** What an object from the file is, for a message: never the object itself, which may contain itself. */
+        private static String kind(Object o) {
+            return o == null
+                    ? "None"
+                    : o instanceof Object[] a
+                            ? "tuple of " + a.length
+                            : o.getClass().getSimpleName();
         }
 
         private static long toLong(Object o) {

@@ -65,7 +65,10 @@ public final class TorchImport {
             NDManager manager,
             Consumer<String> warnings)
             throws IOException {
-        Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file);
+        // A state dict of this preset holds its values once, perhaps in float64 and next to an optimizer's buffers.
+        double expected =
+                preset.config(classes == null ? 1000 : classes).storedValues() * Double.BYTES * 3 + (64 << 20);
+        Map<String, TorchTensor> stateDict = TorchFileReader.readStateDict(file, expected);
         checkValues(file, stateDict, strict, warnings);
         int k = classes(preset, classes, stateDict);
         int channels = inputChannels(stateDict);

@@ -135,7 +135,7 @@ public final class TorchScriptArchive {
                     bytes,
                     file + " (" + String.format("%,.0f", d.spec().config().storedValues()) + " weights)",
                     "is the archive damaged?");
-            Object state = TorchFileReader.read(file, TorchFileReader.Dialect.DENSENET4J_MODULE);
+            Object state = TorchFileReader.read(file, TorchFileReader.Dialect.DENSENET4J_MODULE, bytes + (1 << 20));
             ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
             long storages = Collections.list(zip.entries()).stream()
                     .filter(e -> e.getName().startsWith(root + "data/"))
@@ -257,6 +257,9 @@ public final class TorchScriptArchive {
             }
         }
         expected.add("head_weights");
+        if (!attributes.keySet().stream().allMatch(k -> k instanceof String)) {
+            throw new TorchFormatException(file, "the module's attribute names are not all strings");
+        }
         if (!attributes.keySet().equals(expected)) {
             throw new TorchFormatException(
                     file,

@@ -49,6 +49,11 @@ final class CappedBinaryColumn {
     private static final Cell NULL = new Cell(null, null);
 
     private final SeekableInputStream in;
+    /** The streamed page's decompressor (zstd's holds native memory until closed). */
+    private InputStream pageStream;
+    /** zstd's window limit for streamed pages: 32 MB, beyond what Parquet writers use, far below 2 GB. */
+    private static final int MAX_ZSTD_WINDOW_LOG = 25;
+
     private final ColumnDescriptor column;
     private final CompressionCodecName codec;
     private final String what;
@@ -386,12 +391,36 @@ final class CappedBinaryColumn {
     }
 
     private InputStream decompressing(InputStream compressed) throws IOException {
-        return switch (codec) {
-            case UNCOMPRESSED -> compressed;
-            case GZIP -> new GZIPInputStream(compressed);
-            case ZSTD -> new com.github.luben.zstd.ZstdInputStreamNoFinalizer(compressed);
+        closePage();
+        // Closing a page's decompressor frees its native memory (zstd's window) but must not close the file.
+        InputStream shielded = new java.io.FilterInputStream(compressed) {
+            @Override
+            public void close() {}
+        };
+        pageStream = switch (codec) {
+            case UNCOMPRESSED -> shielded;
+            case GZIP -> new GZIPInputStream(shielded);
+            case ZSTD -> {
+                com.github.luben.zstd.ZstdInputStreamNoFinalizer zstd =
+                        new com.github.luben.zstd.ZstdInputStreamNoFinalizer(shielded);
+                zstd.setLongMax(MAX_ZSTD_WINDOW_LOG); // a crafted frame cannot ask for a larger window
+                yield zstd;
+            }
             default -> throw new IllegalStateException("not a streamed codec: " + codec);
         };
+        return pageStream;
+    }
+
+    /** Frees the current page's decompressor, if any (the next page, or the reader's end). */
+    void closePage() {
+        if (pageStream != null) {
+            try {
+                pageStream.close();
+            } catch (IOException e) {
+                // nothing held beyond native memory, which close() has freed or never will
+            }
+            pageStream = null;
+        }
     }
 
     /** A page decompressed whole; its declared sizes were checked against the limit by the caller. */

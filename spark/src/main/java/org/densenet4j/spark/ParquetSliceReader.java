@@ -160,6 +160,10 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
 
     @Override
     public void close() {
+        paths.closePage();
+        if (contents != null) {
+            contents.closePage();
+        }
         closeQuietly(pathStream);
         closeQuietly(contentStream);
     }
