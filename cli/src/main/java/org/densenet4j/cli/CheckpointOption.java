@@ -73,7 +73,10 @@ public final class CheckpointOption {
                             preset,
                             classes,
                             pth,
-                            command.commandLine().getErr());
+                            // a command built by hand (the Spark job's tests) has no picocli spec
+                            command == null
+                                    ? new PrintWriter(System.err, true)
+                                    : command.commandLine().getErr());
         }
         return source;
     }

@@ -170,9 +170,13 @@ class InteropCommandTest {
         CliRunner predict = CliRunner.run("predict", sample, "--weights", pt.toString(), "--json");
         assertEquals(0, predict.exitCode(), predict.err());
         assertTrue(predict.out().contains("Ankle boot"), predict.out());
-        CliRunner explain = CliRunner.run("explain", sample, "--weights", pt.toString(), "--out", tmp.toString());
-        assertEquals(2, explain.exitCode());
-        assertTrue(explain.err().contains("TorchScript archive"), explain.err());
+        // A float32 archive is read as data into densenet4j's own network, so it explains too.
+        Path explained = tmp.resolve("explained");
+        CliRunner explain = CliRunner.run("explain", sample, "--weights", pt.toString(), "--out", explained.toString());
+        assertEquals(0, explain.exitCode(), explain.err());
+        try (var files = java.nio.file.Files.list(explained)) {
+            assertTrue(files.anyMatch(f -> f.toString().endsWith(".png")), "an explanation picture");
+        }
 
         Path onnx = tmp.resolve("bundled.onnx");
         CliRunner ok =

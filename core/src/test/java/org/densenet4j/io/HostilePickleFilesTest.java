@@ -30,8 +30,8 @@ class HostilePickleFilesTest {
         "cyc.pth, unsupported persistent id",
         "flip.pt, checksum does not match",
         "long100000.pth, a number as text",
-        "npe.pt, malformed pickle",
-        "npe.pth, malformed pickle",
+        "npe.pt, unsupported persistent id",
+        "npe.pth, unsupported persistent id",
         "npe2.pth, malformed pickle"
     })
     void isRefusedInOneLineNamingTheFile(String name, String problem) {
