@@ -18,9 +18,11 @@ public enum Precision {
 
     /**
      * Checks that this CPU computes in this precision natively: bfloat16 needs the avx512_bf16 or amx_bf16
-     * instructions (emulated bfloat16 is slower than float32, so it is refused rather than run).
+     * instructions (emulated bfloat16 is slower than float32, so it is refused rather than run), and libtorch's
+     * convolutions must be right on this machine (a one-off check; where they are not, bfloat16's are further off
+     * than float32's, so bf16 is refused rather than run wrong).
      *
-     * @throws IllegalArgumentException naming what is missing
+     * @throws IllegalArgumentException naming what is missing or wrong
      */
     public void requireSupport() {
         if (this == FP32) {
@@ -34,9 +36,12 @@ public enum Precision {
                     + "cannot be read to check (" + e.getMessage() + ")");
         }
         requireSupport(flags);
+        ConvolutionSelfCheck.failure().ifPresent(reason -> {
+            throw new IllegalArgumentException("bf16 is refused: " + reason);
+        });
     }
 
-    /** True if this CPU computes in this precision natively ({@link #requireSupport()} says what is missing). */
+    /** True if this CPU computes in this precision natively ({@link #requireSupport()} says what is missing or wrong). */
     public boolean isSupported() {
         try {
             requireSupport();
