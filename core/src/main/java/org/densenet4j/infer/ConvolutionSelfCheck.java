@@ -19,7 +19,7 @@ import java.util.Random;
  * input channels are not (this check's case), in bfloat16 also when the output channels are not (a DenseNet's
  * growth rate k = 12, the grey stem). Integer inputs and weights make the double sum exact.
  */
-final class ConvolutionSelfCheck {
+public final class ConvolutionSelfCheck {
 
     private static final int BATCH = 2;
     private static final int IN = 24;
@@ -31,7 +31,7 @@ final class ConvolutionSelfCheck {
     private ConvolutionSelfCheck() {}
 
     /** Empty if libtorch's convolution is right here, else what is wrong (computed once, then remembered). */
-    static Optional<String> failure() {
+    public static Optional<String> failure() {
         return Holder.FAILURE;
     }
 

@@ -21,6 +21,7 @@ import java.util.stream.StreamSupport;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.MemoryFormat;
+import org.densenet4j.model.TestNetworks;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.TrainingStep;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** densenet4j against PyTorch 1.13 on the same weights and inputs (fixtures from scripts/make_torch_fixtures.py). */
 class TorchParityTest {
+
+    @org.junit.jupiter.api.BeforeAll
+    static void libtorchConvolvesCorrectlyHere() {
+        TestNetworks.assumeCorrectConvolutions();
+    }
 
     @TempDir
     Path tmp;

@@ -49,6 +49,16 @@ public final class TestNetworks {
                 .build();
     }
 
+    /**
+     * Skips a test that needs libtorch's convolutions to be right: on AMD guests whose hypervisor reports no cache
+     * topology, libtorch 2.7.1's oneDNN writes zeros over some convolution weights and dies of SIGFPE planning others
+     * ({@link org.densenet4j.infer.ConvolutionSelfCheck}); no result of densenet4j's can be checked there.
+     */
+    public static void assumeCorrectConvolutions() {
+        java.util.Optional<String> failure = org.densenet4j.infer.ConvolutionSelfCheck.failure();
+        org.junit.jupiter.api.Assumptions.assumeTrue(failure.isEmpty(), () -> failure.orElse(""));
+    }
+
     /** Equal within 1e-4 of the largest expected magnitude, which must not be zero. */
     public static void assertClose(float[] expected, float[] actual, String what) {
         org.junit.jupiter.api.Assertions.assertEquals(expected.length, actual.length, what + ": length");
