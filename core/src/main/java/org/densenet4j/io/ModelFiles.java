@@ -106,13 +106,7 @@ public final class ModelFiles {
     public static TrainedModel open(Path file, Options options, NDManager manager, Consumer<String> warnings)
             throws IOException {
         if (TorchScriptArchive.isArchive(file)) {
-            TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
-            if (contents.precision() != Precision.FP32) {
-                throw new IllegalArgumentException(file + " is a " + contents.precision() + " TorchScript archive: it "
-                        + "runs (predict, eval, serve, the zoo) but holds the folded network only, nothing to train, "
-                        + "explain or export; use the checkpoint it was exported from, or an fp32 archive");
-            }
-            return checkPreset(file, options, contents.toTrainedModel(manager));
+            return open(file, TorchScriptArchive.read(file), options, manager);
         }
         if (TorchImport.isTorchFile(file)) {
             if (options.preset() == null) {
@@ -127,15 +121,25 @@ public final class ModelFiles {
         return checkPreset(file, options, CheckpointArchive.read(file, manager));
     }
 
+    /**
+     * The DenseNet a float32 archive already read holds (for callers that read it to learn its precision).
+     *
+     * @throws IllegalArgumentException for a bf16 archive, or one that holds another preset than the options name
+     */
+    public static TrainedModel open(
+            Path file, TorchScriptArchive.Contents contents, Options options, NDManager manager) {
+        if (contents.precision() != Precision.FP32) {
+            throw new IllegalArgumentException(file + " is a " + contents.precision() + " TorchScript archive: it "
+                    + "runs (predict, eval, serve, the zoo) but holds the folded network only, nothing to train, "
+                    + "explain or export; use the checkpoint it was exported from, or an fp32 archive");
+        }
+        return checkPreset(file, options, contents.toTrainedModel(manager));
+    }
+
     /** PyTorch files and TorchScript archives are zips: anything else is damaged, whatever else is asked. */
     private static void requireZip(Path file) throws IOException {
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+        try (java.util.zip.ZipFile zip = TorchFileReader.openZip(file)) {
             // readable
-        } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new java.nio.file.NoSuchFileException(file + ": no such file");
-        } catch (java.util.zip.ZipException e) {
-            throw new TorchFormatException(
-                    file, "not a PyTorch file or TorchScript archive (not a zip archive); it may be truncated", e);
         }
     }
 

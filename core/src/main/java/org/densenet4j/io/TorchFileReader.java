@@ -215,7 +215,8 @@ public final class TorchFileReader {
         return out;
     }
 
-    private static ZipFile openZip(Path file) throws IOException {
+    /** The file as a zip, or an error naming it: the legacy (pre-1.6) format, or not a zip at all. */
+    static ZipFile openZip(Path file) throws IOException {
         byte[] head = new byte[2];
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(head, 0, 2);

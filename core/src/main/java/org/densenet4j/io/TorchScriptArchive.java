@@ -27,6 +27,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.densenet4j.base.MemoryBudget;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
@@ -396,17 +397,9 @@ public final class TorchScriptArchive {
         }
     }
 
-    /** An entry name as a message quotes it: control characters escaped, at most 80 characters. */
+    /** An entry name as a message quotes it: escaped, at most 80 characters. */
     private static String quoted(String name) {
-        StringBuilder out = new StringBuilder("'");
-        name.codePoints().limit(80).forEach(c -> {
-            if (Character.isISOControl(c)) {
-                out.append(String.format("\\u%04x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.append(name.length() > 80 ? "...'" : "'").toString();
+        return "'" + TerminalText.escape(name.length() > 80 ? name.substring(0, 80) + "..." : name) + "'";
     }
 
     private static float[] floats(List<Number> values) {

@@ -133,7 +133,9 @@ public final class DenseNetModelLoader implements ModelLoader {
         }
         Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
         try {
-            TrainedModel loaded = ModelFiles.open(file, options(arguments), model.getNDManager(), w -> {});
+            TrainedModel loaded = archive != null
+                    ? ModelFiles.open(file, archive, options(arguments), model.getNDManager())
+                    : ModelFiles.open(file, options(arguments), model.getNDManager(), w -> {});
             // A ZooModel only predicts: give it the folded inference network.
             FoldedDenseNet folded = FoldedDenseNet.of(loaded.network(), model.getNDManager());
             Translator<I, O> translator;
