@@ -19,11 +19,6 @@ public final class OverwriteOption {
                     + "left as it is).")
     boolean overwrite;
 
-    /** Whether existing outputs may be replaced. */
-    boolean allowed() {
-        return overwrite;
-    }
-
     /**
      * Checks that {@code files} can be written, before the work that produces them starts.
      *

@@ -42,11 +42,8 @@ final class PretrainedFiles {
     static Source resolve(Path given, Preset preset, Integer classes, PthOptions pth, PrintWriter err)
             throws IOException {
         String value = given.toString();
-        if (value.indexOf('/') >= 0 || value.indexOf('.') >= 0) {
-            return new Source(given, new ModelFiles.Options(preset, classes, pth.layout(), pth.strict()), null);
-        }
-        PretrainedWeights weights = PretrainedWeights.fromEnvironment();
-        if (!weights.isName(value)) {
+        PretrainedWeights weights = PretrainedWeights.looksLikeName(value) ? PretrainedWeights.fromEnvironment() : null;
+        if (weights == null || !weights.isName(value)) {
             return new Source(given, new ModelFiles.Options(preset, classes, pth.layout(), pth.strict()), null);
         }
         if (preset == null) {
@@ -63,14 +60,14 @@ final class PretrainedFiles {
             throw new IllegalArgumentException("--classes " + classes + ": " + entry.key() + " has "
                     + entry.classes().size() + " classes");
         }
-        Path file = fetch(weights, entry, err);
+        Path file = fetch(weights, entry);
         err.println("densenet4j: " + entry.card());
         err.flush();
         return new Source(file, ModelFiles.Options.of(entry, pth.strict()), entry);
     }
 
     /** The verified local file of {@code entry}, downloading it with a progress bar if no cache holds it. */
-    static Path fetch(PretrainedWeights weights, PretrainedEntry entry, PrintWriter err) throws IOException {
+    static Path fetch(PretrainedWeights weights, PretrainedEntry entry) throws IOException {
         try (DownloadBar bar = new DownloadBar(entry.fileName())) {
             return weights.fetch(entry, bar);
         }

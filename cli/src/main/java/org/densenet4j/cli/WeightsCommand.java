@@ -70,7 +70,7 @@ final class WeightsCommand implements Callable<Integer> {
             List<PretrainedEntry> entries =
                     names.stream().map(n -> weights.registry().find(n)).toList();
             for (PretrainedEntry e : entries) {
-                Path file = PretrainedFiles.fetch(weights, e, spec.commandLine().getErr());
+                Path file = PretrainedFiles.fetch(weights, e);
                 spec.commandLine().getOut().printf("%s: %s%n", e.key(), file);
                 spec.commandLine().getOut().flush();
             }

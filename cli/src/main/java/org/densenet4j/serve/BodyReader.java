@@ -40,11 +40,8 @@ final class BodyReader implements AutoCloseable {
     private final MemoryBudget memory;
     private final long minBytesPerSecond;
     private final long graceMillis;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "densenet4j-upload-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("densenet4j-upload-timer"));
 
     BodyReader(MemoryBudget memory, long minBytesPerSecond, long graceMillis) {
         this.memory = memory;

@@ -46,9 +46,4 @@ final class MemoryBudget {
     void release(long bytes) {
         held.addAndGet(-bytes);
     }
-
-    /** Bytes held now. */
-    long held() {
-        return held.get();
-    }
 }

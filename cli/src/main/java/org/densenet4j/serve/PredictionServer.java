@@ -118,11 +118,7 @@ public final class PredictionServer implements AutoCloseable {
         this.decoder = new UploadDecoder(limits);
         this.uploadMemory = new MemoryBudget("uploads in progress", uploadMemoryBytes(limits));
         this.bodies = new BodyReader(uploadMemory, MIN_UPLOAD_BYTES_PER_SECOND, UPLOAD_GRACE_MS);
-        this.decoders = Executors.newFixedThreadPool(decodeThreads(), r -> {
-            Thread t = new Thread(r, "densenet4j-decoder");
-            t.setDaemon(true);
-            return t;
-        });
+        this.decoders = Executors.newFixedThreadPool(decodeThreads(), DaemonThreads.named("densenet4j-decoder"));
         long inputBytes = 4L * spec.channels() * spec.height() * spec.width();
         int maxQueued = (int) Math.max(maxBatch, Math.min(MAX_QUEUED_PREDICTIONS, QUEUE_MEMORY_BYTES / inputBytes));
         this.batcher = new RequestBatcher(

@@ -21,11 +21,7 @@ final class SerialWorker implements AutoCloseable {
     SerialWorker(String what, String threadName, LatencyBudget budget) {
         this.what = what;
         this.budget = budget;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadExecutor(DaemonThreads.named(threadName));
     }
 
     /**

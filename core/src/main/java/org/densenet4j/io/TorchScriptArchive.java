@@ -27,7 +27,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.densenet4j.base.MemoryBudget;
-import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
@@ -397,9 +396,9 @@ public final class TorchScriptArchive {
         }
     }
 
-    /** An entry name as a message quotes it: escaped, at most 80 characters. */
+    /** An entry name as a message quotes it: at most 80 characters (whoever prints the message escapes it). */
     private static String quoted(String name) {
-        return "'" + TerminalText.escape(name.length() > 80 ? name.substring(0, 80) + "..." : name) + "'";
+        return "'" + (name.length() > 80 ? name.substring(0, 80) + "..." : name) + "'";
     }
 
     private static float[] floats(List<Number> values) {

@@ -106,7 +106,15 @@ public final class PretrainedWeights {
      * imagenet}, with no '/' or '.' (a file called so is given as {@code ./imagenet}).
      */
     public boolean isName(String value) {
-        return value.indexOf('/') < 0 && value.indexOf('.') < 0 && registry.hasName(value);
+        return looksLikeName(value) && registry.hasName(value);
+    }
+
+    /**
+     * Whether a {@code --weights} value could name pretrained weights (no '/' or '.'): callers ask before loading the
+     * registry, so that a file never costs a registry read.
+     */
+    public static boolean looksLikeName(String value) {
+        return value.indexOf('/') < 0 && value.indexOf('.') < 0;
     }
 
     /** Where a cache holds {@code entry}'s file (PyTorch's first), not yet verified; null if none does. */

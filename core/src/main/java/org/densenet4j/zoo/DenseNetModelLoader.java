@@ -215,7 +215,7 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new ModelNotFoundException(artifactId + " needs pretrained weights: the filter dataset=imagenet or "
                     + "the argument weights=imagenet (or a file)");
         }
-        if (name == null || name.indexOf('/') >= 0 || name.indexOf('.') >= 0) {
+        if (name == null || !PretrainedWeights.looksLikeName(name)) {
             return arguments;
         }
         PretrainedWeights pretrained = PretrainedWeights.fromEnvironment();
