@@ -220,12 +220,31 @@ public final class CheckpointArchive {
             network.loadParameters(manager, in);
         } catch (MalformedModelException | IOException | RuntimeException e) {
             throw new IOException(file + ": parameters do not fit the model it describes (" + e.getMessage() + ")", e);
+        } catch (OutOfMemoryError e) {
+            // DJL sizes arrays from the shapes in parameters.djl; a crafted one asks for more than any array can be.
+            throw new IOException(file + ": parameters.djl declares an impossible tensor shape", e);
+        }
+        for (ai.djl.nn.Parameter p : network.getParameters().values()) {
+            if (p.getArray().getDataType() != DataType.FLOAT32) {
+                throw new IOException(file + ": parameter " + p.getName() + " is stored as "
+                        + p.getArray().getDataType() + "; densenet4j checkpoints hold float32");
+            }
         }
     }
 
     private static ZipFile open(Path file) throws IOException {
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new IOException(file + ": is a folder, not a densenet4j checkpoint");
+        }
         try {
-            return new ZipFile(file.toFile());
+            ZipFile zip = new ZipFile(file.toFile());
+            try {
+                ZipNames.requireUnique(file, zip);
+            } catch (IOException e) {
+                zip.close();
+                throw e;
+            }
+            return zip;
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new NoSuchFileException(file + ": checkpoint not found");
         } catch (ZipException e) {

@@ -131,11 +131,12 @@ public final class TorchFileReader {
             throw new NoSuchFileException(file + ": no such file");
         }
         try (ZipFile zip = openZip(file)) {
-            ZipEntry pickle = findEntry(zip, "data.pkl");
+            ZipEntry pickle = findEntry(file, zip, "data.pkl");
             if (pickle == null) {
                 throw new TorchFormatException(file, "zip archive without data.pkl: not a torch.save file");
             }
             String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
+            requireOneRoot(file, zip, prefix);
             Object root;
             SafeUnpickler unpickler = new SafeUnpickler(dialect);
             byte[] pickled;
@@ -162,6 +163,8 @@ public final class TorchFileReader {
                     | IllegalArgumentException e) {
                 throw new TorchFormatException(
                         file, "malformed pickle: " + e.getClass().getSimpleName(), e);
+            } catch (IOException e) { // the unpickler's own: data.pkl ends early
+                throw new TorchFormatException(file, "malformed pickle: " + e.getMessage(), e);
             } catch (StackOverflowError e) {
                 // A self-referencing list hashed as a dict key: no state dict refers to itself.
                 throw new TorchFormatException(file, "malformed pickle: objects that contain themselves");
@@ -228,7 +231,14 @@ public final class TorchFileReader {
             }
         }
         try {
-            return new ZipFile(file.toFile());
+            ZipFile zip = new ZipFile(file.toFile());
+            try {
+                ZipNames.requireUnique(file, zip);
+            } catch (IOException e) {
+                zip.close();
+                throw e;
+            }
+            return zip;
         } catch (ZipException e) {
             throw new TorchFormatException(
                     file,
@@ -238,16 +248,33 @@ public final class TorchFileReader {
         }
     }
 
-    private static ZipEntry findEntry(ZipFile zip, String suffix) {
+    /** The one entry named {@code suffix} (at the top or in a folder); two are a second root, refused. */
+    private static ZipEntry findEntry(Path file, ZipFile zip, String suffix) throws TorchFormatException {
+        ZipEntry found = null;
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
             ZipEntry e = entries.nextElement();
             String name = e.getName();
             if (name.equals(suffix) || name.endsWith("/" + suffix)) {
-                return e;
+                if (found != null) {
+                    throw new TorchFormatException(
+                            file, "holds two " + suffix + " entries; torch.save writes one archive folder");
+                }
+                found = e;
             }
         }
-        return null;
+        return found;
+    }
+
+    /** torch.save writes every entry into one folder: entries elsewhere are not part of the file. */
+    private static void requireOneRoot(Path file, ZipFile zip, String prefix) throws TorchFormatException {
+        Enumeration<? extends ZipEntry> entries = zip.entries();
+        while (entries.hasMoreElements()) {
+            String name = entries.nextElement().getName();
+            if (!name.startsWith(prefix)) {
+                throw new TorchFormatException(file, "holds an entry outside its archive folder '" + prefix + "'");
+            }
+        }
     }
 
     private static Object materialise(
@@ -326,7 +353,9 @@ public final class TorchFileReader {
             if (entry == null) {
                 throw new TorchFormatException(file, "storage " + s.key() + " is missing from the archive");
             }
-            if (exact && entry.getSize() != (long) bytes) {
+            // torch.save writes each storage whole: a longer entry is crafted (a shorter one is reported as too short
+            // when read); densenet4j's archives are held to the exact length here.
+            if (entry.getSize() > (long) bytes || (exact && entry.getSize() != (long) bytes)) {
                 throw new TorchFormatException(
                         file,
                         "storage " + s.key() + " holds " + entry.getSize() + " bytes but its tensor needs exactly "
@@ -461,14 +490,11 @@ public final class TorchFileReader {
             try (InputStream in = zip.getInputStream(entry)) {
                 // Only the declared bytes: an entry holding more (or inflating to more) is not read on.
                 raw = in.readNBytes((int) (s.elements() * s.type().bytes));
-                boolean whole = in.read() == -1;
-                if (exact && !whole) {
+                if (in.read() != -1) {
                     throw new TorchFormatException(
                             file, "storage " + s.key() + " holds more bytes than its zip entry declares");
                 }
-                if (whole) {
-                    checkCrc(file, entry, raw, raw.length);
-                }
+                checkCrc(file, entry, raw, raw.length);
             }
             storages.put(s.key(), raw);
         }
