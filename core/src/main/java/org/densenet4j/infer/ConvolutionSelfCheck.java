@@ -17,7 +17,9 @@ import java.util.Random;
  * convolution weights into its padded 16-channel blocks then writes zeros over live weights. Convolutions with
  * a kernel larger than 1x1 whose channel counts are not multiples of 16 come out wrong: in float32 when the
  * input channels are not (this check's case), in bfloat16 also when the output channels are not (a DenseNet's
- * growth rate k = 12, the grey stem). Integer inputs and weights make the double sum exact.
+ * growth rate k = 12, the grey stem). Integer inputs and weights make the double sum exact. oneDNN's AVX kernels
+ * use no cache sizes: {@code ONEDNN_MAX_CPU_ISA=AVX} in the environment before the JVM starts makes libtorch right
+ * there, and the {@code densenet4j} command and test suite set it on such machines ({@code scripts/onednn.sh}).
  */
 public final class ConvolutionSelfCheck {
 
@@ -73,7 +75,8 @@ public final class ConvolutionSelfCheck {
                 java.util.Locale.ROOT,
                 "libtorch computes wrong convolutions on this machine (a float32 3x3 convolution of %d channels is "
                         + "off by %.0f%% of its largest value; libtorch's oneDNN misreads the cache sizes when a "
-                        + "hypervisor reports no AMD cache topology)",
+                        + "hypervisor reports no AMD cache topology; set ONEDNN_MAX_CPU_ISA=AVX in the environment before "
+                        + "starting Java, as the densenet4j command does on such machines)",
                 IN,
                 100 * worst / scale));
     }

@@ -1,0 +1,10 @@
+# The oneDNN setting densenet4j runs with, sourced by the launcher, the test suite and the benchmark scripts.
+# libtorch 2.7.1's oneDNN 3.7.1 sizes its AVX2 and AVX-512 convolution kernels from the CPU's cache sizes, read
+# with CPUID. Hypervisors that report no cache topology (the kernel then lists no
+# /sys/devices/system/cpu/cpu0/cache; seen on AMD EPYC Zen 5 guests) make those kernels write zeros over
+# convolution weights (float32 off by 23%, bfloat16 worse) or divide by zero planning a 1x1 convolution (SIGFPE,
+# the JVM dies). oneDNN's AVX kernels use no cache sizes and compute right there (ConvolutionSelfCheck, every
+# parity test), at a cost in speed; PyTorch 1.13's older oneDNN is not affected. A value the user set wins.
+if [ ! -d /sys/devices/system/cpu/cpu0/cache ] && [ -z "${ONEDNN_MAX_CPU_ISA:-}" ]; then
+  export ONEDNN_MAX_CPU_ISA=AVX
+fi
