@@ -20,7 +20,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.densenet4j.data.Downloader;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
@@ -232,7 +231,10 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new ModelNotFoundException(e.getMessage(), e);
         }
         arguments.put(
-                "weights", pretrained.fetch(entry, Downloader.Progress.NONE).toString());
+                "weights",
+                pretrained
+                        .fetch(entry, DownloadProgress.of(criteria.getProgress(), entry.fileName()))
+                        .toString());
         arguments.put("pretrained", entry);
         return arguments;
     }
