@@ -65,7 +65,7 @@ public enum Precision {
 
     /**
      * Refuses bf16 when {@code ONEDNN_MAX_CPU_ISA} keeps libtorch's oneDNN from its bfloat16 kernels: it then runs
-     * bfloat16 through reference code many times slower than float32. The launcher sets AVX on machines that report
+     * bfloat16 through reference code many times slower than float32. The launcher sets SSE41 on machines that report
      * no CPU caches, where oneDNN's faster kernels compute wrong ({@link ConvolutionSelfCheck}).
      *
      * @param maxIsa the variable's value, or null when unset
@@ -77,7 +77,7 @@ public enum Precision {
         String isa = maxIsa.trim().toUpperCase(Locale.ROOT);
         if (!isa.matches("ALL|DEFAULT|.*(BF16|FP16|AMX|AVX10).*")) {
             throw new IllegalArgumentException("bf16 is refused: ONEDNN_MAX_CPU_ISA=" + maxIsa.trim() + " keeps "
-                    + "libtorch from its bfloat16 kernels (densenet4j sets AVX where the CPU reports no caches, "
+                    + "libtorch from its bfloat16 kernels (densenet4j sets SSE41 where the CPU reports no caches, "
                     + "because oneDNN's faster kernels compute wrong there); use --precision fp32");
         }
     }

@@ -26,8 +26,8 @@ class PrecisionTest {
     @Test
     void bf16IsRefusedWhereONEDNN_MAX_CPU_ISAKeepsItsKernelsAway() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> Precision.requireBf16Kernels("AVX"));
-        assertTrue(e.getMessage().contains("ONEDNN_MAX_CPU_ISA=AVX")
+                assertThrows(IllegalArgumentException.class, () -> Precision.requireBf16Kernels("SSE41"));
+        assertTrue(e.getMessage().contains("ONEDNN_MAX_CPU_ISA=SSE41")
                 && e.getMessage().contains("fp32"));
         assertThrows(IllegalArgumentException.class, () -> Precision.requireBf16Kernels("avx512_core_vnni"));
         Precision.requireBf16Kernels(null);
