@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.densenet4j.io.NpyFile;
-import org.densenet4j.io.onnx.Onnx;
+import org.densenet4j.onnx.Onnx;
 
 /**
  * Runs an ONNX model with ONNX Runtime at full optimisation on a float32 NCHW batch and writes the first output,
