@@ -1,4 +1,4 @@
-package org.densenet4j.bench.peers;
+package org.densenet4j.peers;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;

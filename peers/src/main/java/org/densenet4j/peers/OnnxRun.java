@@ -1,4 +1,4 @@
-package org.densenet4j.bench.peers;
+package org.densenet4j.peers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
