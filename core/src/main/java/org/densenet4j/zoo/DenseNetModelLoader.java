@@ -27,13 +27,13 @@ import org.densenet4j.infer.FeaturesTranslator;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.ScriptedModel;
-import org.densenet4j.io.TorchLayout;
-import org.densenet4j.io.TorchScriptArchive;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
 import org.densenet4j.pretrained.PretrainedEntry;
 import org.densenet4j.pretrained.PretrainedWeights;
+import org.densenet4j.script.ScriptedModel;
+import org.densenet4j.script.TorchScriptArchive;
+import org.densenet4j.torch.TorchLayout;
 
 /**
  * Loads a densenet4j model as a DJL {@link ZooModel}, from criteria arguments:
