@@ -16,8 +16,10 @@ import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.Int8Model;
 import org.densenet4j.io.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,6 +40,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     PrecisionOption precision;
+
+    @Mixin
+    CalibrationOption calibration;
 
     @Mixin
     DataOptions data;
@@ -62,12 +67,17 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded = checkpoint.loadForInference(
-                    precision.precision(), manager, spec.commandLine().getErr());
+            calibration.checkUsedWith(precision.precision());
+            InferenceModel loaded = precision.precision() == Precision.INT8
+                    ? calibration.compile(
+                            checkpoint, manager, spec.commandLine().getErr())
+                    : checkpoint.loadForInference(
+                            precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
-            String trainedOn = loaded instanceof TrainedModel && !TorchImport.isTorchFile(file)
-                    ? CheckpointArchive.dataset(file)
-                    : null;
+            String trainedOn =
+                    (loaded instanceof TrainedModel || loaded instanceof Int8Model) && !TorchImport.isTorchFile(file)
+                            ? CheckpointArchive.dataset(file)
+                            : null;
             if (data.dataset == null && (trainedOn == null || trainedOn.startsWith("imported from"))) {
                 throw new IllegalArgumentException(
                         file + " does not say which dataset it was trained on: give " + "--dataset");
