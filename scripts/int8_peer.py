@@ -89,6 +89,7 @@ def main():
     p.add_argument("--channels-last", action="store_true", help="feed the int8 module channels_last input")
     p.add_argument("--save-script", default=None)
     p.add_argument("--skip-fp32", action="store_true", help="time the int8 module only")
+    p.add_argument("--profile", action="store_true", help="print the int8 pass's self time per operator")
     a = p.parse_args()
     if a.engine not in torch.backends.quantized.supported_engines:
         raise SystemExit(f"engine {a.engine} not in this build: {torch.backends.quantized.supported_engines}")
@@ -140,6 +141,10 @@ def main():
             int8_rounds.append(timed(quantized, xq, a.iterations))
             if not a.skip_fp32:
                 fp32_rounds.append(timed(fp32, xf, a.iterations))
+    if a.profile:
+        with torch.no_grad(), torch.autograd.profiler.profile() as prof:
+            quantized(xq)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15), file=sys.stderr)
     print(json.dumps({
         "model": a.model, "input": [a.c, a.h, a.w], "batch": a.batch, "engine": a.engine, "observer": a.observer,
         "calibration_images": len(calib), "calibration_seconds": round(calibration_seconds, 1),

@@ -36,6 +36,9 @@ final class CalibrationOption {
     /** The most calibration images: ranges settle after a few hundred; this bounds time and memory. */
     static final int MAX_IMAGES = 10_000;
 
+    /** The most memory a folder's prepared calibration images may take. */
+    static final long MAX_FOLDER_BYTES = 512L << 20;
+
     @Option(
             names = "--calibrate",
             paramLabel = "DIR|DATASET",
@@ -107,6 +110,12 @@ final class CalibrationOption {
             throw new IllegalArgumentException("--calibrate " + dir + " holds no JPEG or PNG image");
         }
         int n = Math.min(images, files.size());
+        long bytes = (long) n * spec.channels() * spec.height() * spec.width();
+        if (bytes > MAX_FOLDER_BYTES) {
+            throw new IllegalArgumentException("--calibrate-images " + n + " of " + spec.channels() + "x"
+                    + spec.height() + "x" + spec.width() + " take " + (bytes >> 20) + " MiB prepared; at most "
+                    + (MAX_FOLDER_BYTES >> 20) + " MiB: calibrate on fewer images");
+        }
         ImageConverter converter = spec.converter();
         ByteArrayOutputStream pixels = new ByteArrayOutputStream();
         List<Path> read = new ArrayList<>();

@@ -67,6 +67,9 @@ class Int8ModelTest {
                 assertEquals(10_000, c.images);
                 double fp32 = 100.0 * c.rightFloat / c.images;
                 double q = 100.0 * c.rightInt8 / c.images;
+                System.out.printf(
+                        "bundled model, 10,000 test images: top-1 %.2f%% float32, %.2f%% int8, %d labels the same%n",
+                        fp32, q, c.same);
                 assertTrue(Math.abs(fp32 - q) <= 0.5, "top-1 " + q + "% in int8 against " + fp32 + "% in float32");
                 assertTrue(c.same >= 0.99 * c.images, c.same + " of " + c.images + " labels the same as float32");
             }
