@@ -57,6 +57,9 @@ public final class WorkloadBenchmark {
      */
     public static BenchmarkResult run(
             Workload w, int warmup, int iterations, BooleanSupplier stopRequested, Path profile) {
+        if (w.mode() == Workload.Mode.TRAIN && w.precision() == Precision.INT8) {
+            throw new IllegalArgumentException("int8 is for inference: --mode train runs in fp32 or bf16");
+        }
         w.precision().requireSupport();
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
@@ -91,9 +94,6 @@ public final class WorkloadBenchmark {
                     }
                 });
             } else {
-                if (w.precision() == Precision.INT8) {
-                    throw new IllegalArgumentException("int8 is for inference: --mode train runs in fp32 or bf16");
-                }
                 NesterovSgd sgd = NesterovSgd.builder().build();
                 try (Trainer trainer = model.newTrainer(
                                 new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd));
