@@ -21,10 +21,10 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
-import org.densenet4j.io.Int8Calibration;
-import org.densenet4j.io.Int8Model;
-import org.densenet4j.io.TorchImport;
-import org.densenet4j.io.TorchScriptArchive;
+import org.densenet4j.script.Int8Calibration;
+import org.densenet4j.script.Int8Model;
+import org.densenet4j.script.TorchScriptArchive;
+import org.densenet4j.torch.TorchImport;
 import picocli.CommandLine.Option;
 
 /**

@@ -42,8 +42,9 @@ public enum Precision {
         }
         requireSupport(flags);
         if (this == INT8) {
-            return; // int8 convolutions run in fbgemm, not in the oneDNN the self-check is about
+            return; // int8 convolutions run in fbgemm, not in the oneDNN the cap and the self-check are about
         }
+        requireBf16Kernels(System.getenv("ONEDNN_MAX_CPU_ISA"));
         ConvolutionSelfCheck.failure().ifPresent(reason -> {
             throw new IllegalArgumentException("bf16 is refused: " + reason);
         });
@@ -74,6 +75,25 @@ public enum Precision {
     /** The instructions this precision needs, for messages. */
     private String instructions() {
         return this == BF16 ? "avx512_bf16 or amx_bf16" : "avx512_vnni or amx_int8";
+    }
+
+    /**
+     * Refuses bf16 when {@code ONEDNN_MAX_CPU_ISA} keeps libtorch's oneDNN from its bfloat16 kernels: it then runs
+     * bfloat16 through reference code many times slower than float32. The launcher sets SSE41 on machines that report
+     * no CPU caches, where oneDNN's faster kernels compute wrong ({@link ConvolutionSelfCheck}).
+     *
+     * @param maxIsa the variable's value, or null when unset
+     */
+    static void requireBf16Kernels(String maxIsa) {
+        if (maxIsa == null || maxIsa.isBlank()) {
+            return;
+        }
+        String isa = maxIsa.trim().toUpperCase(Locale.ROOT);
+        if (!isa.matches("ALL|DEFAULT|.*(BF16|FP16|AMX|AVX10).*")) {
+            throw new IllegalArgumentException("bf16 is refused: ONEDNN_MAX_CPU_ISA=" + maxIsa.trim() + " keeps "
+                    + "libtorch from its bfloat16 kernels (densenet4j sets SSE41 where the CPU reports no caches, "
+                    + "because oneDNN's faster kernels compute wrong there); use --precision fp32");
+        }
     }
 
     @Override
