@@ -13,8 +13,8 @@ import java.nio.file.Path;
  *
  * <p>Why: libtorch 2.7.1's default engine on x86 ({@code x86}) hands every convolution with symmetric int8 weights to
  * oneDNN on a CPU with avx512_vnni. On guests whose hypervisor reports no cache topology, that oneDNN computes wrong
- * results or dies (the reason for {@code ONEDNN_MAX_CPU_ISA=AVX}), and capped at AVX its int8 kernels are four times
- * slower than fbgemm's (densenet121, batch 8: 29 against 118 img/s). fbgemm has its own avx512_vnni kernels and uses
+ * results or dies (the reason scripts/onednn.sh caps it with {@code ONEDNN_MAX_CPU_ISA}), and capped (measured at
+ * AVX) its int8 kernels are four times slower than fbgemm's (densenet121, batch 8: 29 against 118 img/s). fbgemm has its own avx512_vnni kernels and uses
  * no oneDNN. Neither TorchScript nor DJL can choose the engine ({@code torch.backends.quantized.engine} is Python
  * only), so this calls libtorch's exported {@code at::Context::setQEngine} directly and reads the engine back to
  * check that it took.
