@@ -66,15 +66,24 @@ final class CalibrationOption {
      * {@code manager}.
      */
     Int8Model compile(CheckpointOption checkpoint, NDManager manager, PrintWriter err) throws IOException {
+        return compile(checkpoint, null, true, manager, err);
+    }
+
+    /**
+     * As {@link #compile(CheckpointOption, NDManager, PrintWriter)}, looking for a named dataset in {@code dataDir}
+     * first and downloading it only if {@code download}.
+     */
+    Int8Model compile(CheckpointOption checkpoint, Path dataDir, boolean download, NDManager manager, PrintWriter err)
+            throws IOException {
         Precision.INT8.requireSupport();
         if (images < 1 || images > MAX_IMAGES) {
             throw new IllegalArgumentException(
                     "--calibrate-images must be between 1 and " + MAX_IMAGES + ", got " + images);
         }
         Path file = checkpoint.resolve();
-        String source = calibrate != null ? calibrate : trainedOn(file);
+        String source = calibrate != null ? calibrate : trainingImages(trainedOn(file));
         TrainedModel model = checkpoint.load(manager, err);
-        ImageDataset set = load(source, model.spec());
+        ImageDataset set = load(source, model.spec(), dataDir, download);
         Int8Calibration calibration = Int8Model.calibrate(model, set, images);
         err.printf(
                 "densenet4j: int8 calibrated on %d image(s) of %s (min-max ranges)%n",
@@ -97,13 +106,25 @@ final class CalibrationOption {
         return dataset;
     }
 
+    /**
+     * The images a recorded training set calibrates on: a class folder's {@code train/} when it has one (its
+     * {@code test/} is what eval scores on), else the folder or the named dataset as recorded.
+     */
+    private static String trainingImages(String recorded) {
+        Path train = Path.of(recorded).resolve("train");
+        return Files.isDirectory(Path.of(recorded)) && Files.isDirectory(train) ? train.toString() : recorded;
+    }
+
     /** A folder's images, prepared as the model prepares its input, or a named dataset's training split. */
-    private ImageDataset load(String source, ModelSpec spec) throws IOException {
+    private ImageDataset load(String source, ModelSpec spec, Path dataDir, boolean download) throws IOException {
         Path dir = Path.of(source);
         if (!Files.isDirectory(dir)) {
             DatasetLocator locator = new DatasetLocator(
-                    DatasetCatalog.official(), DatasetLocator.defaultUserRoot(), new Downloader(), true);
-            return locator.load(source, null).asChannels(spec.channels()).train();
+                    DatasetCatalog.official(), DatasetLocator.defaultUserRoot(), new Downloader(), download);
+            // only the images calibration takes (and one test image: a split needs one)
+            return locator.load(source, dataDir, images, 1)
+                    .asChannels(spec.channels())
+                    .train();
         }
         List<Path> files = ImageInputs.expand(List.of(dir));
         if (files.isEmpty()) {

@@ -51,8 +51,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--confusion-png",
             paramLabel = "FILE",
-            description = "Where to draw the confusion matrix (default: confusion.png in the checkpoint's run folder; "
-                    + "none for a checkpoint outside a run folder, such as the bundled model).")
+            description = "Where to draw the confusion matrix (default: confusion.png in the checkpoint's run folder "
+                    + "when it has none yet; none for a checkpoint outside a run folder, such as the bundled model).")
     Path confusionPng;
 
     @Option(names = "--json", description = "Print the figures as JSON.")
@@ -68,7 +68,11 @@ final class EvalCommand implements Callable<Integer> {
             calibration.checkUsedWith(precision.precision());
             InferenceModel loaded = precision.precision() == Precision.INT8
                     ? calibration.compile(
-                            checkpoint, manager, spec.commandLine().getErr())
+                            checkpoint,
+                            data.dataDir,
+                            !data.noDownload,
+                            manager,
+                            spec.commandLine().getErr())
                     : checkpoint.loadForInference(
                             precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
@@ -82,10 +86,10 @@ final class EvalCommand implements Callable<Integer> {
             ImageDataset test = splits.test();
             checkMatches(file, model, test);
             EvaluationReport report = Evaluator.evaluate(loaded, test, batchSize, manager);
-            Path plot = confusionPng != null ? confusionPng : runFolderPlot(file);
-            if (plot != null) {
-                ConfusionPlot.write(report, plot);
-            }
+            // A run's own plot is its training's final evaluation: drawn once, never replaced by a later eval.
+            Path runPlot = confusionPng == null && checkpoint.given() != null ? runFolderPlot(file) : null;
+            boolean runPlotKept = runPlot != null && java.nio.file.Files.exists(runPlot);
+            Path plot = confusionPng != null ? confusionPng : runPlotKept ? null : runPlot;
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -116,9 +120,20 @@ final class EvalCommand implements Callable<Integer> {
                         TerminalText.escape(model.modelName()),
                         TerminalText.escape(splits.name()));
                 EvaluationPrinter.print(out, report);
+            }
+            out.flush(); // the figures stand even if the plot cannot be written
+            if (plot != null) {
+                ConfusionPlot.write(report, plot);
+            }
+            if (!json) {
                 out.printf(
                         "confusion matrix plot: %s%n",
-                        plot != null ? TerminalText.escape(plot) : "not drawn (give --confusion-png FILE)");
+                        plot != null
+                                ? TerminalText.escape(plot)
+                                : runPlotKept
+                                        ? "not drawn (" + TerminalText.escape(runPlot)
+                                                + " is the run's own; give --confusion-png FILE)"
+                                        : "not drawn (give --confusion-png FILE)");
             }
             out.flush();
             return 0;

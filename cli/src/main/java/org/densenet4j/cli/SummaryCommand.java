@@ -65,6 +65,10 @@ final class SummaryCommand implements Callable<Integer> {
                         pretrained != null
                                 ? pretrained.preprocessing().crop()
                                 : model.preset.inputShape()[2]);
+        if (pretrained != null && shape.get(0) != 3) {
+            throw new IllegalArgumentException(
+                    "--input " + shape.get(0) + "x...: " + pretrained.key() + " takes 3-channel images");
+        }
         DenseNetConfig config = model.config((int) shape.get(0));
         ModelSummary summary = ModelSummary.of(config, shape);
         PrintWriter out = spec.commandLine().getOut();

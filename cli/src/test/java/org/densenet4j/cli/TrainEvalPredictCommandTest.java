@@ -1,5 +1,6 @@
 package org.densenet4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,6 +89,16 @@ class TrainEvalPredictCommandTest {
         assertTrue(json.get("top5").getAsDouble() >= json.get("top1").getAsDouble());
         assertEquals(10, json.getAsJsonArray("confusion").size());
         assertTrue(png.toFile().length() > 0);
+    }
+
+    @Test
+    void evalNeverReplacesTheRunsOwnConfusionPlot() throws Exception {
+        Path own = run.resolve("confusion.png");
+        byte[] before = Files.readAllBytes(own);
+        CliRunner r = CliRunner.run("eval", "--checkpoint", checkpoint(), "--test-limit", "64");
+        assertEquals(0, r.exitCode(), r.err());
+        assertArrayEquals(before, Files.readAllBytes(own), "the training's final plot is kept");
+        assertTrue(r.out().contains("is the run's own"), r.out());
     }
 
     @Test

@@ -41,12 +41,12 @@ public enum Precision {
                     + "cannot be read to check (" + e.getMessage() + ")");
         }
         requireSupport(flags);
-        if (this == INT8) {
-            return; // int8 convolutions run in fbgemm, not in the oneDNN the cap and the self-check are about
+        if (this == BF16) {
+            requireBf16Kernels(System.getenv("ONEDNN_MAX_CPU_ISA"));
         }
-        requireBf16Kernels(System.getenv("ONEDNN_MAX_CPU_ISA"));
+        // int8 convolutions run in fbgemm under any cap, but its calibration runs float32 ones in oneDNN
         ConvolutionSelfCheck.failure().ifPresent(reason -> {
-            throw new IllegalArgumentException("bf16 is refused: " + reason);
+            throw new IllegalArgumentException(this + " is refused: " + reason);
         });
     }
 
