@@ -170,6 +170,11 @@ public final class ImageFolderDataset extends LabelledImages {
     }
 
     @Override
+    public Path file(int index) {
+        return files.get(index);
+    }
+
+    @Override
     public byte[] pixels(int index) throws UnreadableImageException {
         return converter.toPixels(ImageFiles.read(files.get(index)));
     }
