@@ -33,7 +33,7 @@ class SparkTrainProbeTest {
     /** The same request as the other tests of this JVM: an executor serves one model. */
     static final Path BUNDLED = SparkClassifyTest.BUNDLED;
 
-    private static final List<String> CLASSES = List.of("blobs", "columns", "rows");
+    static final List<String> CLASSES = List.of("blobs", "columns", "rows");
 
     @TempDir
     Path tmp;
@@ -145,7 +145,14 @@ class SparkTrainProbeTest {
     }
 
     /** Three classes of 28x28 grey images, 8 each, seeded noise on blobs, columns and rows; one broken file. */
-    private static Path writeDataset(Path root) throws Exception {
+    static Path writeDataset(Path root) throws Exception {
+        writeImages(root);
+        Files.write(root.resolve("rows").resolve("broken.png"), new byte[] {1, 2, 3});
+        return root;
+    }
+
+    /** The dataset of {@link #writeDataset} without the broken file. */
+    static Path writeImages(Path root) throws Exception {
         Random random = new Random(5);
         for (String name : CLASSES) {
             Path dir = Files.createDirectories(root.resolve(name));
@@ -167,7 +174,6 @@ class SparkTrainProbeTest {
                 ImageIO.write(image, "png", dir.resolve(name + "-" + n + ".png").toFile());
             }
         }
-        Files.write(root.resolve("rows").resolve("broken.png"), new byte[] {1, 2, 3});
         return root;
     }
 }
