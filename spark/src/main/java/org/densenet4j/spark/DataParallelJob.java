@@ -129,6 +129,12 @@ final class DataParallelJob {
             network.freeze(recipe.freeze());
             ParameterLayout layout = new ParameterLayout(network);
             scaleBackboneRate(network, layout, optimizer);
+            out.printf(
+                    Locale.ROOT,
+                    "per step: %.2f MB of weights broadcast to the executors, %.2f MB of gradients and BN statistics "
+                            + "from each partition%n",
+                    4e-6 * ParameterLayout.count(layout.all()),
+                    4e-6 * (ParameterLayout.count(layout.trainable()) + ParameterLayout.count(layout.statistics())));
             if (previous != null) {
                 CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
                 out.printf("resuming %s after epoch %d%n", checkpoint, previous.epochsCompleted());

@@ -45,12 +45,18 @@ final class ParameterLayout {
         return statistics;
     }
 
-    /** The values of {@code parameters}, one after the other. */
-    static float[] flatten(List<Parameter> parameters) {
+    /** How many values {@code parameters} hold. */
+    static long count(List<Parameter> parameters) {
         long total = 0;
         for (Parameter p : parameters) {
             total += p.getArray().size();
         }
+        return total;
+    }
+
+    /** The values of {@code parameters}, one after the other. */
+    static float[] flatten(List<Parameter> parameters) {
+        long total = count(parameters);
         if (total > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException(total + " parameter values do not fit one array");
         }
