@@ -278,6 +278,10 @@ final class DataParallelJob {
      * over, and the image-weighted mean of the partitions' BN statistics.
      */
     static void apply(ShardGradient sum, ParameterLayout layout, NesterovSgd optimizer, NDManager manager) {
+        // libtorch's autograd switch is per thread and on by default; DJL turns it off only on the thread that
+        // started the engine and when a gradient collector closes. The update writes the weights in place, which
+        // autograd forbids on parameters that require gradients.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         float scale = 1f / sum.images();
         int at = 0;
         for (Parameter p : layout.trainable()) {

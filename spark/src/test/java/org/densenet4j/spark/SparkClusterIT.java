@@ -104,6 +104,53 @@ class SparkClusterIT {
                 out, models.resolve("model.pth"), new ModelFiles.Options(Presets.named(PRESET), null, null, true));
     }
 
+    @Test
+    void sparkTrainFineTunesAndProbesOnTheCluster() throws Exception {
+        Path data = SparkTrainProbeTest.writeDataset(tmp.resolve("train-data"));
+        for (String mode : List.of("none", "features")) {
+            Path run = tmp.resolve("run-" + mode);
+            List<String> args = List.of(
+                    "--master",
+                    cluster.masterUrl(),
+                    "--class",
+                    "org.densenet4j.spark.SparkTrain",
+                    "--conf",
+                    "spark.executor.cores=1",
+                    "--conf",
+                    "spark.executor.memory=1g",
+                    "--conf",
+                    "spark.task.maxFailures=1",
+                    shadedJar.toString(),
+                    "--input",
+                    data.toString(),
+                    "--holdout",
+                    "0.25",
+                    "--run-dir",
+                    run.toString(),
+                    "--weights",
+                    models.resolve("model.d4j").toString(),
+                    "--freeze",
+                    mode,
+                    "--epochs",
+                    "1",
+                    "--batch-size",
+                    "8",
+                    "--no-augment",
+                    "--threads",
+                    "1");
+            StandaloneCluster.Submission s = cluster.submit("train-" + mode, args, SUBMIT_TIMEOUT);
+            assertEquals(0, s.exitCode(), "spark-train " + mode + ":\n" + StandaloneCluster.tail(s.log()));
+            assertTrue(s.output().contains("checkpoint: "), s.output());
+            try (NDManager manager = NDManager.newBaseManager()) {
+                TrainedModel trained = ModelFiles.open(run.resolve("checkpoint.d4j"), manager);
+                assertEquals(SparkTrainProbeTest.CLASSES, trained.spec().classNames());
+                Classifications c = new ImageClassifier(trained, manager)
+                        .classify(ImageFiles.read(data.resolve("rows").resolve("rows-0.png")));
+                assertEquals(3, c.items().size());
+            }
+        }
+    }
+
     /** Submits spark-classify as the README does and returns the output table's path. */
     private Path classify(String name, String deployMode, List<String> modelArgs, String modelFile) throws Exception {
         Path out = tmp.resolve("out-" + name + ".parquet");
