@@ -20,8 +20,8 @@ if [ -n "${QUICK:-}" ]; then warmup=1; iterations=2; fi
 threads=2
 
 ./densenet4j --version >/dev/null  # builds the command line if needed (and installs jemalloc when it can)
-(mvn -q -B -DskipTests -pl bench -am package >&2)
-ort_cp="$root/bench/target/densenet4j-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/bench/target/classpath.txt")"
+(mvn -q -B -DskipTests -pl peers -am package >&2)
+ort_cp="$root/peers/target/densenet4j-peers-0.1.0-SNAPSHOT.jar:$(cat "$root/peers/target/classpath.txt")"
 
 # The allocator matters as much as the kernels here (BENCHMARKS.md): densenet4j runs as its launcher runs
 # it (jemalloc, never returning memory); each peer runs both as installed (glibc malloc) and with that same
@@ -75,7 +75,7 @@ run_workload() {  # model c h w batch
         > "$out/pytorch-$alloc-$tag-$mode.json" 2>"$out/pytorch-$alloc-$tag-$mode.log"
     done
     echo "onnxruntime ($alloc) $tag infer" >&2
-    env ${alloc_env[$alloc]} java -cp "$ort_cp" org.densenet4j.bench.peers.OnnxRuntimeBench "$out/$tag.onnx" "$b" \
+    env ${alloc_env[$alloc]} java -cp "$ort_cp" org.densenet4j.peers.OnnxRuntimeBench "$out/$tag.onnx" "$b" \
       "$c" "$h" "$w" $threads $warmup $iterations > "$out/onnxruntime-$alloc-$tag-infer.json"
   done
 }
@@ -100,8 +100,7 @@ for depth in 100 190 250; do
     --warmup 1 --iterations 1 --json > "$out/depth-$depth-me-live.json"
 done
 
-d4j_cp="$root/cli/target/densenet4j-cli-0.1.0-SNAPSHOT.jar:$root/core/target/densenet4j-core-0.1.0-SNAPSHOT.jar:$(cat "$root/cli/target/classpath.txt")"
-env ${alloc_env[jemalloc]} java -Dai.djl.offline=true -cp "$d4j_cp" org.densenet4j.bench.MatmulPeak \
+env ${alloc_env[jemalloc]} java -Dai.djl.offline=true -cp "$ort_cp" org.densenet4j.peers.MatmulPeak \
   > "$out/sgemm.json" 2>/dev/null
 /usr/bin/python3 scripts/write_benchmarks.py "$out" BENCHMARKS.md "scripts/benchmark.sh"
 echo "wrote BENCHMARKS.md" >&2

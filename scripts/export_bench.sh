@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$1"
 . "$root/scripts/allocator.sh"
-ort_cp="$root/bench/target/densenet4j-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/bench/target/classpath.txt")"
+ort_cp="$root/peers/target/densenet4j-peers-0.1.0-SNAPSHOT.jar:$(cat "$root/peers/target/classpath.txt")"
 lscpu | grep 'Model name' | sed 's/  */ /g'
 echo "| workload | densenet4j folded img/s | ORT, exported as is, img/s | ORT, exported --fold, img/s | PyTorch, TorchScript export, img/s |"
 echo "|---|---|---|---|---|"
@@ -19,7 +19,7 @@ for spec in "densenet121 224 8" "cifar-densenet121 32 64"; do
   ort=()
   for tag in "$model" "$model-folded"; do
     ort+=("$(env LD_PRELOAD="$JEMALLOC_LIB" MALLOC_CONF="$JEMALLOC_CONF" java -cp "$ort_cp" \
-      org.densenet4j.bench.peers.OnnxRuntimeBench "$dir/$tag.onnx" "$batch" 3 "$side" "$side" 2 3 10 |
+      org.densenet4j.peers.OnnxRuntimeBench "$dir/$tag.onnx" "$batch" 3 "$side" "$side" 2 3 10 |
       /usr/bin/python3 -c "import json,sys; print('%.1f' % json.load(sys.stdin)['images_per_second'])")")
   done
   ts=$(env LD_PRELOAD="$JEMALLOC_LIB" MALLOC_CONF="$JEMALLOC_CONF" /usr/bin/python3 - "$dir/$model-scripted.pt" \

@@ -13,8 +13,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$(mktemp -d)}"
 cd "$root"
 mkdir -p "$out"
-mvn -q -B -DskipTests -pl bench -am install >/dev/null
-ort_cp="$root/bench/target/densenet4j-bench-0.1.0-SNAPSHOT.jar:$(cat "$root/bench/target/classpath.txt")"
+mvn -q -B -DskipTests -pl peers -am install >/dev/null
+ort_cp="$root/peers/target/densenet4j-peers-0.1.0-SNAPSHOT.jar:$(cat "$root/peers/target/classpath.txt")"
 for model in densenet121 densenet161 cifar-densenet121; do
   /usr/bin/python3 - "$model" "$out" "$root" <<'PY'
 import sys, importlib.util, numpy as np, torch, torchvision
@@ -50,7 +50,7 @@ PY
     else
       checked="onnx.checker not installed"
     fi
-    nodes=$(java -Dai.djl.offline=true -cp "$ort_cp" org.densenet4j.bench.peers.OnnxRun "$out/$tag.onnx" \
+    nodes=$(java -Dai.djl.offline=true -cp "$ort_cp" org.densenet4j.peers.OnnxRun "$out/$tag.onnx" \
       "$out/$model-input.npy" "$out/$tag-ort.npy" 2>/dev/null | grep '^nodes:')
     /usr/bin/python3 - "$out/$model-torch.npy" "$out/$tag-ort.npy" "$tag" "$checked" "$nodes" <<'PY'
 import sys, numpy as np

@@ -1,12 +1,12 @@
-# Writes the hostile pickles of core/src/test/resources/org/densenet4j/io/hostile/ (HostilePickleFilesTest), found by a
+# Writes the hostile pickles of core/src/test/resources/org/densenet4j/torch/hostile/ (HostilePickleFilesTest), found by a
 # review of the TorchScript and .pth readers: shared lists that a walk visits 2^60 times, self-containing lists, None
 # where numbers belong, text numbers that parse in quadratic time, flipped weights under a stale zip checksum.
 # Usage: scripts/hostile_pickles.py  (run from the repository root; rewrites the files in place). cyc.* (a list
 # that contains itself, as a type tag or persistent id) and flip.pt (sign bits flipped in three storages) were made
 # by hand in the same review.
 import zipfile, struct, os, sys, zlib
-G=os.path.abspath('core/src/test/resources/org/densenet4j/io/golden/v1-1-fp32.pt')
-os.chdir('core/src/test/resources/org/densenet4j/io/hostile')
+G=os.path.abspath('core/src/test/resources/org/densenet4j/script/golden/v1-1-fp32.pt')
+os.chdir('core/src/test/resources/org/densenet4j/torch/hostile')
 src=zipfile.ZipFile(G)
 names=src.namelist()
 def rebuild(out, replace=None, extra=None, method=zipfile.ZIP_STORED, skip=()):

@@ -23,9 +23,9 @@ import org.densenet4j.data.CifarReader;
 import org.densenet4j.data.IdxReader;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchFileReader;
-import org.densenet4j.io.TorchFileWriter;
-import org.densenet4j.io.TorchTensor;
+import org.densenet4j.torch.TorchFileReader;
+import org.densenet4j.torch.TorchFileWriter;
+import org.densenet4j.torch.TorchTensor;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,7 +162,7 @@ class HostileInputFuzzTest {
             if (precision.equals("bf16") && !org.densenet4j.infer.Precision.BF16.isSupported()) {
                 continue;
             }
-            Path valid = Path.of("src/test/resources/org/densenet4j/io/golden/v1-2-" + precision + ".pt");
+            Path valid = Path.of("src/test/resources/org/densenet4j/script/golden/v1-2-" + precision + ".pt");
             fuzz("pt-" + precision, random -> mutate(Files.readAllBytes(valid), random), read);
             for (String entry : List.of(
                     "data.pkl",

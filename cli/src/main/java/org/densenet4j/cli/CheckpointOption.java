@@ -9,7 +9,6 @@ import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.model.Preset;
 import org.densenet4j.zoo.BundledModel;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,12 +33,8 @@ public final class CheckpointOption {
                     + "(default: the bundled Fashion-MNIST model, " + BUNDLED + ").")
     Path checkpoint;
 
-    @Option(
-            names = "--model",
-            paramLabel = "NAME",
-            converter = PresetConverter.class,
-            description = "The preset the weights hold: required with a .pth file, checked against a checkpoint.")
-    Preset preset;
+    @Mixin
+    PresetOption model = new PresetOption();
 
     @Option(names = "--classes", paramLabel = "N", description = "With a .pth file: classes (default: from the file).")
     Integer classes;
@@ -67,10 +62,12 @@ public final class CheckpointOption {
         if (source == null) {
             source = checkpoint == null
                     ? new PretrainedFiles.Source(
-                            bundledModel(), new ModelFiles.Options(preset, classes, pth.layout(), pth.strict()), null)
+                            bundledModel(),
+                            new ModelFiles.Options(model.preset(), classes, pth.layout(), pth.strict()),
+                            null)
                     : PretrainedFiles.resolve(
                             checkpoint,
-                            preset,
+                            model.preset(),
                             classes,
                             pth,
                             // a command built by hand (the Spark job's tests) has no picocli spec

@@ -16,9 +16,8 @@ import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
-import org.densenet4j.io.TorchImport;
+import org.densenet4j.torch.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,9 +64,8 @@ final class EvalCommand implements Callable<Integer> {
             InferenceModel loaded = checkpoint.loadForInference(
                     precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
-            String trainedOn = loaded instanceof TrainedModel && !TorchImport.isTorchFile(file)
-                    ? CheckpointArchive.dataset(file)
-                    : null;
+            // What the file says, whatever precision the model runs in: only a densenet4j checkpoint says it.
+            String trainedOn = TorchImport.isTorchFile(file) ? null : CheckpointArchive.dataset(file);
             if (data.dataset == null && (trainedOn == null || trainedOn.startsWith("imported from"))) {
                 throw new IllegalArgumentException(
                         file + " does not say which dataset it was trained on: give " + "--dataset");

@@ -1,6 +1,7 @@
 package org.densenet4j.cli;
 
 import org.densenet4j.base.TerminalText;
+import org.densenet4j.train.RunExistsException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -16,7 +17,7 @@ public final class FailureHandler implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
         if (e instanceof IllegalArgumentException) {
-            cl.getErr().println("densenet4j " + cl.getCommandName() + ": " + TerminalText.escape(e.getMessage()));
+            cl.getErr().println("densenet4j " + cl.getCommandName() + ": " + TerminalText.escape(usage(e)));
             return CommandLine.ExitCode.USAGE;
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -25,5 +26,14 @@ public final class FailureHandler implements IExecutionExceptionHandler {
             e.printStackTrace(cl.getErr());
         }
         return CommandLine.ExitCode.SOFTWARE;
+    }
+
+    /** The message of a usage error, in the command line's terms where the library's speak of what to do. */
+    private static String usage(Exception e) {
+        if (e instanceof RunExistsException r) {
+            return r.runDir() + " already holds a run (" + r.what() + "): resume it (--resume), choose another "
+                    + "folder (--run-dir), or replace it on purpose (--overwrite)";
+        }
+        return e.getMessage();
     }
 }

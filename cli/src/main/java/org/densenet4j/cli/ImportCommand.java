@@ -9,7 +9,7 @@ import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchImport;
+import org.densenet4j.torch.TorchImport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

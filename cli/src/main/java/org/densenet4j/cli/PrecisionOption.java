@@ -3,7 +3,7 @@ package org.densenet4j.cli;
 import org.densenet4j.infer.Precision;
 import picocli.CommandLine.Option;
 
-/** {@code --precision fp32|bf16}, shared by every verb that runs a model. */
+/** {@code --precision fp32|bf16}, shared by every verb that runs or trains a model. */
 public final class PrecisionOption {
 
     @Option(
@@ -12,8 +12,9 @@ public final class PrecisionOption {
             paramLabel = "fp32|bf16",
             converter = Converter.class,
             description = "fp32, or bf16: the folded network compiled for libtorch in bfloat16, float32 at the edges "
-                    + "(bench --mode train: the bf16 mixed-precision training step) (needs a CPU with avx512_bf16 "
-                    + "or amx_bf16) (default: ${DEFAULT-VALUE}).")
+                    + "(train and bench --mode train: bf16 mixed precision, convolutions and the classifier in "
+                    + "bfloat16 inside libtorch, float32 master weights, gradients, BN statistics and loss, as "
+                    + "torch.autocast) (needs a CPU with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
     Precision precision = Precision.FP32;
 
     public Precision precision() {

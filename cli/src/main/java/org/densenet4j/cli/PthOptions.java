@@ -1,6 +1,6 @@
 package org.densenet4j.cli;
 
-import org.densenet4j.io.TorchLayout;
+import org.densenet4j.torch.TorchLayout;
 import picocli.CommandLine.Option;
 
 /** How to read a PyTorch file: its key layout and strictness, shared by every verb that reads one. */

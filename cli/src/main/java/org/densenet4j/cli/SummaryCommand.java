@@ -2,6 +2,7 @@ package org.densenet4j.cli;
 
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +13,8 @@ import org.densenet4j.base.TerminalText;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.ModelSummary.StageSummary;
+import org.densenet4j.pretrained.PretrainedEntry;
+import org.densenet4j.pretrained.PretrainedWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +39,13 @@ final class SummaryCommand implements Callable<Integer> {
             description = "Input shape of one image (default: the preset's, 3x224x224 or 3x32x32).")
     Shape input;
 
+    @Option(
+            names = "--weights",
+            paramLabel = "NAME",
+            description = "Pretrained weights by name, e.g. imagenet (see densenet4j weights): the network they fill, "
+                    + "with their classes and input, and their model card line. Nothing is downloaded.")
+    String weights;
+
     @Option(names = "--json", description = "Print JSON; totals are the top-level fields parameters and macs.")
     boolean json;
 
@@ -43,24 +53,55 @@ final class SummaryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        PretrainedEntry pretrained = weights == null ? null : pretrained();
         Shape shape = input != null
                 ? input
                 : new Shape(
                         model.preset.inputShape()[0],
-                        model.preset.inputShape()[1],
-                        model.preset.inputShape()[2]);
+                        pretrained != null
+                                ? pretrained.preprocessing().crop()
+                                : model.preset.inputShape()[1],
+                        pretrained != null
+                                ? pretrained.preprocessing().crop()
+                                : model.preset.inputShape()[2]);
         DenseNetConfig config = model.config((int) shape.get(0));
         ModelSummary summary = ModelSummary.of(config, shape);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
+            Map<String, Object> fields = toJson(config, summary);
+            if (pretrained != null) {
+                fields.put("weights", pretrained.key());
+                fields.put("card", pretrained.card());
+            }
             out.println(TerminalText.json(
-                    new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config, summary))));
+                    new GsonBuilder().setPrettyPrinting().create().toJson(fields)));
         } else {
+            if (pretrained != null) {
+                out.println(TerminalText.escape(pretrained.card()));
+            }
             printTable(out, config, summary);
         }
         out.flush();
         return 0;
+    }
+
+    /** The registry entry --weights names for --model; its classes become the summary's (--classes must agree). */
+    private PretrainedEntry pretrained() throws IOException {
+        PretrainedWeights registry = PretrainedWeights.fromEnvironment();
+        if (!registry.isName(weights)) {
+            throw new IllegalArgumentException("--weights " + TerminalText.escape(weights) + ": summary takes "
+                    + "pretrained weights by name (see densenet4j weights); a file's network is summarised with "
+                    + "--model and --classes");
+        }
+        PretrainedEntry entry = registry.registry().find(model.preset.name(), weights);
+        int classes = entry.classes().size();
+        if (model.classes != null && model.classes != classes) {
+            throw new IllegalArgumentException(
+                    "--classes " + model.classes + ": " + entry.key() + " has " + classes + " classes");
+        }
+        model.classes = classes;
+        return entry;
     }
 
     private Map<String, Object> toJson(DenseNetConfig config, ModelSummary s) {

@@ -15,7 +15,6 @@ import javax.imageio.ImageIO;
 import org.densenet4j.base.AtomicFile;
 import org.densenet4j.base.FileNames;
 import org.densenet4j.base.TerminalText;
-import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
@@ -25,17 +24,14 @@ import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNetConfig;
-import org.densenet4j.model.Freeze;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.DenseNetTrainer;
-import org.densenet4j.train.LearningRateSchedule;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingResult;
-import org.densenet4j.train.TrainingStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,136 +52,23 @@ final class TrainCommand implements Callable<Integer> {
     /** The main job's dataset. */
     static final String MAIN_DATASET = "fashion-mnist";
 
-    @Option(
-            names = "--model",
-            paramLabel = "NAME",
-            converter = PresetConverter.class,
-            description = "Preset to train (default: a DenseNet-BC suited to this machine, see MachineDefaults; "
-                    + "with --weights: the one they hold, required for a .pth).")
-    Preset preset;
-
-    @Option(
-            names = "--weights",
-            paramLabel = "FILE|NAME",
-            description = "Fine-tune: start from these weights, a densenet4j checkpoint, a PyTorch .pth (with "
-                    + "--model and, if needed, --layout) or pretrained weights by name (--model densenet121 "
-                    + "--weights imagenet). All but the classifier must fit; a classifier of another "
-                    + "class count is re-initialised. Grey images feed a colour model as three equal channels.")
-    Path weights;
+    @Mixin
+    PresetOption model = new PresetOption();
 
     @Mixin
-    PthOptions pth = new PthOptions();
-
-    @Option(
-            names = "--freeze",
-            paramLabel = "PART",
-            defaultValue = "none",
-            converter = FreezeConverter.class,
-            description = "With --weights: none, features (only the classifier trains: a linear probe) or blockN "
-                    + "(the stem, dense blocks 1..N and their transitions stay fixed). Frozen batch norms keep "
-                    + "their statistics (default: ${DEFAULT-VALUE}).")
-    Freeze freeze;
-
-    @Option(
-            names = "--backbone-lr-scale",
-            paramLabel = "X",
-            defaultValue = "1",
-            description = "With --weights: the learning rate of everything but the classifier, as a fraction of "
-                    + "--lr (default: ${DEFAULT-VALUE}).")
-    double backboneLrScale;
-
-    @Option(
-            names = "--no-feature-cache",
-            description = "With --freeze features and --no-augment: run the whole network every epoch instead of "
-                    + "computing each image's features once (the same result, slower; for comparison).")
-    boolean noFeatureCache;
-
-    @Option(
-            names = "--refit-normalization",
-            description = "With --weights: compute the mean and std from the training images instead of "
-                    + "using the ones the weights were trained with.")
-    boolean refitNormalization;
+    FineTuningOptions fineTuning = new FineTuningOptions();
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--epochs", description = "Epochs (default: the main job's, sized for this machine).")
-    Integer epochs;
+    @Mixin
+    RecipeOptions recipe = new RecipeOptions();
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE} (paper).")
-    int batchSize;
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
 
-    @Option(names = "--lr", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
-
-    @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "Default: ${DEFAULT-VALUE}.")
-    double weightDecay;
-
-    @Option(
-            names = "--schedule",
-            defaultValue = "STEP",
-            description = "${COMPLETION-CANDIDATES}: step divides by 10 at 50%% and 75%% (default: ${DEFAULT-VALUE}).")
-    LearningRateSchedule schedule;
-
-    @Option(
-            names = "--dropout",
-            defaultValue = "0",
-            description = "Dropout after each conv (paper: 0.2 without " + "augmentation; default: ${DEFAULT-VALUE}).")
-    float dropout;
-
-    @Option(
-            names = "--memory-efficient",
-            description = "Recompute each dense layer in backward instead of keeping "
-                    + "its activations: memory grows linearly with depth, at the cost of a second forward pass. Same "
-                    + "gradients; needs --dropout 0.")
-    boolean memoryEfficient;
-
-    @Option(
-            names = "--precision",
-            defaultValue = "fp32",
-            paramLabel = "fp32|bf16",
-            converter = PrecisionOption.Converter.class,
-            description = "fp32, or bf16 mixed precision: convolutions and the classifier in bfloat16 inside libtorch, "
-                    + "float32 master weights, gradients, BN statistics and loss, as torch.autocast (needs a CPU "
-                    + "with avx512_bf16 or amx_bf16) (default: ${DEFAULT-VALUE}).")
-    Precision precision;
-
-    @Option(
-            names = "--augment",
-            paramLabel = "crop,flip|crop|flip|none",
-            converter = AugmentationConverter.class,
-            description = "Training augmentation: random crops (4-pixel-padded, or torchvision's random resized crop "
-                    + "for ImageNet-sized models) and horizontal flips; leave out flips for images whose orientation "
-                    + "matters (default: crop,flip).")
-    AugmentationKind augment;
-
-    @Option(names = "--no-augment", description = "Turn off random crops and flips (the same as --augment none).")
-    boolean noAugment;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(
-            names = "--run-dir",
-            paramLabel = "DIR",
-            description = "Where checkpoints and metrics go (default: runs/DATASET-MODEL, or the next free "
-                    + "runs/DATASET-MODEL-N when an earlier run holds it).")
-    Path runDir;
-
-    @Option(
-            names = "--resume",
-            description = "Continue from the run folder's checkpoint (without --run-dir: the "
-                    + "newest run of this dataset and model).")
-    boolean resume;
-
-    @Option(
-            names = "--overwrite",
-            description = "Start afresh in a --run-dir that holds a run, replacing its "
-                    + "checkpoint and metrics. Without it, a run folder that holds a run is never overwritten.")
-    boolean overwrite;
+    @Mixin
+    RunFolderOptions run = new RunFolderOptions();
 
     @Option(
             names = "--show",
@@ -205,65 +88,41 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int run(Interruption interruption) throws IOException {
-        precision.requireSupport();
-        if (weights == null && (refitNormalization || !freeze.isNone() || backboneLrScale != 1)) {
-            throw new IllegalArgumentException("--refit-normalization, --freeze and --backbone-lr-scale fine-tune "
-                    + "pretrained weights: give them with --weights FILE");
-        }
+        precision.precision().requireSupport();
         try (NDManager pretrainedManager = NDManager.newBaseManager()) {
-            PretrainedStart pretrained = weights == null ? null : loadPretrained(pretrainedManager);
+            PretrainedStart pretrained = fineTuning.load(
+                    model.preset(), pretrainedManager, spec.commandLine().getErr());
             return run(interruption, pretrained);
         }
     }
 
-    /** --augment, or none with --no-augment; both at once must agree. */
-    private AugmentationKind augmentation() {
-        if (noAugment && augment != null && augment != AugmentationKind.NONE) {
-            throw new IllegalArgumentException(
-                    "--no-augment and --augment " + augment.cliName() + " disagree: give one");
-        }
-        return noAugment ? AugmentationKind.NONE : augment != null ? augment : AugmentationKind.CROP_FLIP;
-    }
-
-    /** Parses --augment; an unknown value is a usage error. */
-    static final class AugmentationConverter extends ParsingConverter<AugmentationKind> {
-        AugmentationConverter() {
-            super(AugmentationKind::parse);
-        }
-    }
-
-    /** The --weights to start from; a .pth holds the --model preset and as many classes as its classifier. */
-    private PretrainedStart loadPretrained(NDManager manager) throws IOException {
-        PrintWriter err = spec.commandLine().getErr();
-        PretrainedFiles.Source source = PretrainedFiles.resolve(weights, preset, null, pth, err);
-        TrainedModel model =
-                ModelFiles.open(source.file(), source.options(), manager, w -> CheckpointOption.warn(err, w));
-        return new PretrainedStart(model, refitNormalization);
-    }
-
     private int run(Interruption interruption, PretrainedStart pretrained) throws IOException {
+        if (!fineTuning.freeze.isNone() && recipe.memoryEfficient) {
+            throw new IllegalArgumentException("--freeze " + fineTuning.freeze.cliName() + " and --memory-efficient "
+                    + "do not go together: the memory-efficient pass recomputes every layer in training mode");
+        }
         PrintWriter out = spec.commandLine().getOut();
         DatasetSplits loaded = pretrained == null
-                ? data.load(MAIN_DATASET, null, null, seed)
+                ? data.load(MAIN_DATASET, null, null, recipe.seed)
                 : data.load(
                         MAIN_DATASET,
                         pretrained.weights().spec().resizeAndCrop(),
                         pretrained.weights().spec().height(),
-                        seed);
+                        recipe.seed);
         MachineDefaults defaults = MachineDefaults.forThisMachine();
-        int epochCount = epochs != null ? epochs : defaults.epochs();
+        int epochCount = recipe.epochs(defaults.epochs());
         String modelName;
         DenseNetConfig config;
         if (pretrained != null) {
             modelName = pretrained.weights().spec().modelName();
-            config = pretrained.configFor(loaded.train().classCount(), dropout);
+            config = pretrained.configFor(loaded.train().classCount(), recipe.dropout);
         } else {
-            Preset model = preset != null ? preset : defaults.preset();
-            modelName = model.name();
-            config = model.builder()
+            Preset preset = model.preset() != null ? model.preset() : defaults.preset();
+            modelName = preset.name();
+            config = preset.builder()
                     .optInputChannels(loaded.train().channels())
                     .optClasses(loaded.train().classCount())
-                    .optDropRate(dropout)
+                    .optDropRate(recipe.dropout)
                     .build();
         }
         DatasetSplits splits = loaded.asChannels(config.inputChannels());
@@ -274,23 +133,12 @@ final class TrainCommand implements Callable<Integer> {
                         splits.train().channels(),
                         splits.train().height(),
                         splits.train().width()),
-                batchSize,
-                memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
+                recipe.batchSize,
+                recipe.memoryEfficient ? MemoryPlan.Use.MEMORY_EFFICIENT_TRAINING : MemoryPlan.Use.TRAINING,
                 "--batch-size");
-        TrainingRecipe recipe = new TrainingRecipe(
-                        epochCount, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
-                .augmentedWith(augmentation())
-                .fineTuning(freeze, backboneLrScale)
-                .inPrecision(precision);
-        if (resume && overwrite) {
-            throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
-        }
-        Path dir = runDir != null
-                ? runDir
-                : RunFolders.forNewOrResumedRun(defaultRunDir(splits.name(), modelName), resume, out);
-        if (overwrite) {
-            RunFolders.clear(dir, out);
-        }
+        TrainingRecipe trainingRecipe =
+                recipe.recipe(epochCount, fineTuning.freeze, fineTuning.backboneLrScale, precision.precision());
+        Path dir = run.folder(splits.name(), modelName, out);
         out.printf(
                 "training %s (%,d parameters) on %s: %d training and %d test images of %dx%dx%d, %d epochs%s%n",
                 TerminalText.escape(modelName),
@@ -308,27 +156,29 @@ final class TrainCommand implements Callable<Integer> {
                 splits.train().height(),
                 splits.train().width(),
                 epochCount,
-                precision == Precision.BF16 ? ", bf16 mixed precision" : "");
+                precision.precision() == Precision.BF16 ? ", bf16 mixed precision" : "");
         if (pretrained != null) {
             out.printf(
                     "fine-tuning from %s: freeze %s, backbone learning rate x%s, normalization %s%n",
-                    TerminalText.escape(weights),
-                    freeze.cliName(),
-                    backboneLrScale,
-                    refitNormalization ? "from the training images" : "from the weights");
+                    TerminalText.escape(fineTuning.weights),
+                    fineTuning.freeze.cliName(),
+                    fineTuning.backboneLrScale,
+                    fineTuning.refitNormalization ? "from the training images" : "from the weights");
         }
         out.flush();
         TrainingResult result;
         try (ProgressListener progress = new ProgressListener(out)) {
-            DenseNetTrainer trainer = new DenseNetTrainer(
-                            recipe, dir, progress, memoryEfficient ? TrainingStep.MEMORY_EFFICIENT : TrainingStep.PLAIN)
+            DenseNetTrainer trainer = new DenseNetTrainer(trainingRecipe, dir, progress, recipe.step())
                     .stopWhen(interruption::requested)
                     .startFrom(pretrained)
-                    .cacheFeatures(!noFeatureCache);
-            result = trainer.train(modelName, config, splits, resume);
+                    .cacheFeatures(!fineTuning.noFeatureCache);
+            result = trainer.train(modelName, config, splits, run.resume);
         } catch (StopRequestedException e) {
             // Said before the interruption closes: once it does, the JVM finishes shutting down.
-            spec.commandLine().getErr().println("densenet4j train: " + e.getMessage());
+            spec.commandLine()
+                    .getErr()
+                    .println("densenet4j train: " + e.getMessage()
+                            + (e.resumable() ? " Continue with --resume (the same settings and --run-dir)." : ""));
             spec.commandLine().getErr().flush();
             return Interruption.EXIT_INTERRUPTED;
         }
@@ -384,12 +234,5 @@ final class TrainCommand implements Callable<Integer> {
     /** runs/DATASET-MODEL, where a run goes unless --run-dir says otherwise. */
     static Path defaultRunDir(String dataset, String model) {
         return Path.of("runs", FileNames.part(Path.of(dataset).getFileName().toString()) + "-" + model);
-    }
-
-    /** Parses --freeze; an unknown part is a usage error. */
-    static final class FreezeConverter extends ParsingConverter<Freeze> {
-        FreezeConverter() {
-            super(Freeze::parse);
-        }
     }
 }

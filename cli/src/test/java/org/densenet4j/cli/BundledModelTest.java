@@ -7,7 +7,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Path;
+import org.densenet4j.infer.Precision;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** predict and eval with no model named use the bundled Fashion-MNIST model, as the README promises. */
 class BundledModelTest {
@@ -34,5 +38,18 @@ class BundledModelTest {
                     .getAsString();
             assertEquals(expected[index], label, file);
         }
+    }
+
+    /** eval finds the dataset the bundled model was trained on in either precision: bf16 once asked for --dataset. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void evalFindsTheBundledModelsDatasetInEitherPrecision(Precision precision) {
+        Assumptions.assumeTrue(precision.isSupported(), "this CPU has no native " + precision);
+        CliRunner r = CliRunner.run(
+                "eval", "--json", "--precision", precision.toString(), "--test-limit", "64", "--no-download");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(64, json.get("images").getAsInt(), r.out());
+        assertEquals("fashion-mnist", json.get("dataset").getAsString(), r.out());
     }
 }

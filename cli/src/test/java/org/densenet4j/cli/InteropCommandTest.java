@@ -134,12 +134,13 @@ class InteropCommandTest {
                 0,
                 CliRunner.run("export", "--weights", BUNDLED, "--out", pth.toString())
                         .exitCode());
-        java.util.Map<String, org.densenet4j.io.TorchTensor> sd = org.densenet4j.io.TorchFileReader.readStateDict(pth);
+        java.util.Map<String, org.densenet4j.torch.TorchTensor> sd =
+                org.densenet4j.torch.TorchFileReader.readStateDict(pth);
         String key = "features.denseblock1.denselayer1.conv1.weight";
         float[] data = sd.get(key).data();
         data[3] = Float.NaN;
         Path nan = tmp.resolve("nan.pth");
-        org.densenet4j.io.TorchFileWriter.write(sd, nan);
+        org.densenet4j.torch.TorchFileWriter.write(sd, nan);
         String sample = "../models/fashion-mnist/samples/test-0.png";
 
         CliRunner strict =

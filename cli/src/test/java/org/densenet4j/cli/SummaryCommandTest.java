@@ -69,4 +69,37 @@ class SummaryCommandTest {
                         .exitCode());
         assertEquals(2, CliRunner.run("summary").exitCode());
     }
+
+    @Test
+    void pretrainedWeightsByNameGiveTheirClassesInputAndCard() {
+        CliRunner r = CliRunner.run("summary", "--model", "densenet161", "--weights", "imagenet", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("densenet161:imagenet", json.get("weights").getAsString());
+        assertEquals(1000, json.get("classes").getAsInt());
+        assertEquals("[3,224,224]", json.get("input").toString());
+        assertEquals(28_681_000L, json.get("parameters").getAsLong()); // torchvision's DenseNet161_Weights
+        assertTrue(json.get("card").getAsString().contains("top-1"), json.toString());
+
+        CliRunner text = CliRunner.run("summary", "--model", "densenet121", "--weights", "imagenet");
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().startsWith("densenet121:imagenet"), text.out());
+        assertTrue(text.out().contains("parameters: 7,978,856"), text.out());
+    }
+
+    @Test
+    void weightsThatAreNotANameOrDoNotFitTheModelAreUsageErrors() {
+        CliRunner file = CliRunner.run("summary", "--model", "densenet121", "--weights", "model.pth");
+        assertEquals(2, file.exitCode());
+        assertTrue(file.err().contains("model.pth") && file.err().contains("by name"), file.err());
+
+        CliRunner model = CliRunner.run("summary", "--model", "densenet-bc-100-12", "--weights", "imagenet");
+        assertEquals(2, model.exitCode());
+        assertTrue(model.err().contains("densenet121:imagenet"), model.err());
+
+        CliRunner classes =
+                CliRunner.run("summary", "--model", "densenet121", "--weights", "imagenet", "--classes", "10");
+        assertEquals(2, classes.exitCode());
+        assertTrue(classes.err().contains("1000 classes"), classes.err());
+    }
 }

@@ -23,12 +23,13 @@ import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.MixedPrecisionPass;
-import org.densenet4j.io.ScriptedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
+import org.densenet4j.script.ScriptedModel;
+import org.densenet4j.train.MixedPrecisionPass;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.StopRequestedException;
+import org.densenet4j.train.TrainingPass;
 
 /**
  * Times one workload: warm-up iterations, then the median of timed ones, each in its own NDManager
@@ -91,12 +92,12 @@ public final class WorkloadBenchmark {
                 try (Trainer trainer = model.newTrainer(
                                 new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd));
                         MixedPrecisionPass mixed = w.precision() == Precision.BF16 ? mixedPrecision(net) : null) {
-                    net.trainWith(mixed);
+                    TrainingPass forward = mixed != null ? mixed : TrainingPass.FLOAT32;
                     repeat(warmup, seconds, stopRequested, profile, () -> {
                         try (NDManager scope = trainer.getManager().newSubManager()) {
                             NDArray input = x.duplicate();
                             input.attach(scope);
-                            w.step().forwardBackward(trainer, input, y);
+                            w.step().forwardBackward(trainer, forward, input, y);
                             trainer.step();
                         }
                     });

@@ -1,7 +1,9 @@
 package org.densenet4j.infer;
 
 import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.data.ResizeAndCrop;
@@ -26,6 +28,15 @@ public record ModelSpec(
 
     /** The largest input side accepted: 16 times ImageNet's, far beyond any DenseNet's training size. */
     public static final int MAX_SIDE = 4096;
+
+    /** The description's key of {@link #describeModel}. */
+    public static final String MODEL = "model";
+    /** The description's key of {@link #describeInput}. */
+    public static final String INPUT = "input";
+    /** The description's key of the class names. */
+    public static final String CLASSES = "classes";
+    /** The description's key of {@link #describeNormalization}. */
+    public static final String NORMALIZATION = "normalization";
 
     public ModelSpec {
         if (height < 1 || width < 1 || height > MAX_SIDE || width > MAX_SIDE) {
@@ -57,11 +68,97 @@ public record ModelSpec(
     }
 
     /**
+     * This description as JSON objects, the one form every model file stores (checkpoints under these keys in
+     * {@code checkpoint.json}, TorchScript archives one file per key in {@code extra/}): {@code model} ({@link
+     * #describeModel}), {@code input} ({@link #describeInput}), {@code classes} and {@code normalization} ({@link
+     * #describeNormalization}). {@link #fromDescription} reads it back.
+     */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put(MODEL, describeModel());
+        out.put(INPUT, describeInput());
+        out.put(CLASSES, classNames);
+        out.put(NORMALIZATION, describeNormalization());
+        return out;
+    }
+
+    /** The network: its preset {@code name} and its {@code config} ({@link DenseNetConfig#describe}). */
+    public Map<String, Object> describeModel() {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("name", modelName);
+        model.put("config", config.describe());
+        return model;
+    }
+
+    /** The normalisation its inputs need: {@code mean} and {@code std} per channel. */
+    public Map<String, Object> describeNormalization() {
+        Map<String, Object> norm = new LinkedHashMap<>();
+        norm.put("mean", normalization.mean());
+        norm.put("std", normalization.std());
+        return norm;
+    }
+
+    /**
+     * Reads the parts of a description ({@link #describe}) as JSON parsed them (maps, lists, numbers and strings);
+     * any part may come from a hostile file.
+     *
+     * @throws IllegalArgumentException naming the part that is missing or malformed
+     */
+    public static ModelSpec fromDescription(Object model, Object input, Object classes, Object normalization) {
+        Map<?, ?> m = object(MODEL, model);
+        if (!(m.get("name") instanceof String name)) {
+            throw new IllegalArgumentException("the model has no name");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, ?> described = (Map<String, ?>) object("model.config", m.get("config"));
+        DenseNetConfig config = DenseNetConfig.fromDescription(described);
+        if (!(classes instanceof List<?> names) || names.stream().anyMatch(c -> !(c instanceof String))) {
+            throw new IllegalArgumentException("classes must be a list of names");
+        }
+        Map<?, ?> in = object(INPUT, input);
+        Map<?, ?> norm = object(NORMALIZATION, normalization);
+        return new ModelSpec(
+                name,
+                config,
+                side(in, "height"),
+                side(in, "width"),
+                names.stream().map(String.class::cast).toList(),
+                new Normalization(floats(norm, "mean"), floats(norm, "std")),
+                resizeAndCrop(in));
+    }
+
+    private static Map<?, ?> object(String what, Object value) {
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(what + " is not an object");
+        }
+        return m;
+    }
+
+    private static int side(Map<?, ?> input, String key) {
+        if (!(input.get(key) instanceof Number n)) {
+            throw new IllegalArgumentException("input." + key + " is not a number");
+        }
+        return n.intValue();
+    }
+
+    private static float[] floats(Map<?, ?> normalization, String key) {
+        if (!(normalization.get(key) instanceof List<?> values)
+                || values.stream().anyMatch(v -> !(v instanceof Number))) {
+            throw new IllegalArgumentException("normalization." + key + " is not a list of numbers");
+        }
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).floatValue();
+        }
+        return out;
+    }
+
+    /**
      * The input as checkpoints, TorchScript archives and the HTTP service describe it: channels, height, width and,
      * for the ImageNet pipeline, the side images are resized to before the crop ({@code resize}).
      */
-    public java.util.Map<String, Object> describeInput() {
-        java.util.Map<String, Object> input = new java.util.LinkedHashMap<>();
+    public Map<String, Object> describeInput() {
+        Map<String, Object> input = new LinkedHashMap<>();
         input.put("channels", channels());
         input.put("height", height);
         input.put("width", width);
@@ -72,7 +169,7 @@ public record ModelSpec(
     }
 
     /** The preprocessing an input description ({@link #describeInput}) names, or null for squashing. */
-    public static ResizeAndCrop resizeAndCrop(java.util.Map<String, ?> input) {
+    public static ResizeAndCrop resizeAndCrop(Map<?, ?> input) {
         Object resize = input.get("resize");
         if (resize == null) {
             return null;

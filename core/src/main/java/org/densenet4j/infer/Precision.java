@@ -36,6 +36,7 @@ public enum Precision {
                     + "cannot be read to check (" + e.getMessage() + ")");
         }
         requireSupport(flags);
+        requireBf16Kernels(System.getenv("ONEDNN_MAX_CPU_ISA"));
         ConvolutionSelfCheck.failure().ifPresent(reason -> {
             throw new IllegalArgumentException("bf16 is refused: " + reason);
         });
@@ -59,6 +60,25 @@ public enum Precision {
         if (!cpuinfo.matches("(?s).*\\b(avx512_bf16|amx_bf16)\\b.*")) {
             throw new IllegalArgumentException("bf16 needs a CPU with avx512_bf16 or amx_bf16 instructions; this one "
                     + "has neither: use --precision fp32");
+        }
+    }
+
+    /**
+     * Refuses bf16 when {@code ONEDNN_MAX_CPU_ISA} keeps libtorch's oneDNN from its bfloat16 kernels: it then runs
+     * bfloat16 through reference code many times slower than float32. The launcher sets SSE41 on machines that report
+     * no CPU caches, where oneDNN's faster kernels compute wrong ({@link ConvolutionSelfCheck}).
+     *
+     * @param maxIsa the variable's value, or null when unset
+     */
+    static void requireBf16Kernels(String maxIsa) {
+        if (maxIsa == null || maxIsa.isBlank()) {
+            return;
+        }
+        String isa = maxIsa.trim().toUpperCase(Locale.ROOT);
+        if (!isa.matches("ALL|DEFAULT|.*(BF16|FP16|AMX|AVX10).*")) {
+            throw new IllegalArgumentException("bf16 is refused: ONEDNN_MAX_CPU_ISA=" + maxIsa.trim() + " keeps "
+                    + "libtorch from its bfloat16 kernels (densenet4j sets SSE41 where the CPU reports no caches, "
+                    + "because oneDNN's faster kernels compute wrong there); use --precision fp32");
         }
     }
 

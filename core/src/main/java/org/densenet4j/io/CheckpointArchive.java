@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
@@ -28,15 +27,15 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.densenet4j.base.AtomicFile;
 import org.densenet4j.base.MemoryBudget;
-import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.torch.ZipNames;
 
 /**
  * The densenet4j checkpoint format ({@code .d4j}): a zip holding {@code checkpoint.json} (the model, its
- * preprocessing and, under {@code training}, the training state), {@code parameters.djl} (DJL's parameter
+ * preprocessing ({@link ModelSpec#describe}) and, under {@code training}, the training state ({@link TrainingState})), {@code parameters.djl} (DJL's parameter
  * format) and, for training checkpoints, {@code momentum.ndlist} (the optimizer's buffers, named by
  * parameter). This class reads and writes what inference needs; {@code train.CheckpointFile} adds the
  * training state.
@@ -91,11 +90,8 @@ public final class CheckpointArchive {
     }
 
     /** The dataset the checkpoint's model was trained on (or where it was imported from), or null if it does not say. */
-    @SuppressWarnings("unchecked")
     public static String dataset(Path file) throws IOException {
-        Object training = readDescription(file).json().get("training");
-        Object dataset = training instanceof Map<?, ?> m ? m.get("dataset") : null;
-        return dataset instanceof String name ? name : null;
+        return TrainingState.dataset(readDescription(file).json().get(TrainingState.KEY));
     }
 
     /**
@@ -131,12 +127,7 @@ public final class CheckpointArchive {
 
     /** Writes a weights-only checkpoint of {@code model}, saying where it came from (an import). */
     public static void write(Path file, TrainedModel model, String source) throws IOException {
-        Map<String, Object> training = new LinkedHashMap<>();
-        training.put("epochsCompleted", 0);
-        training.put("dataset", source);
-        training.put("recipe", null);
-        training.put("history", List.of());
-        write(file, model.spec(), training, model.network(), null, UnaryOperator.identity());
+        write(file, model.spec(), TrainingState.imported(source), model.network(), null, UnaryOperator.identity());
     }
 
     /**
@@ -146,7 +137,7 @@ public final class CheckpointArchive {
     public static void write(
             Path file,
             ModelSpec spec,
-            Map<String, Object> training,
+            TrainingState training,
             DenseNet network,
             NDList momentum,
             UnaryOperator<OutputStream> wrap)
@@ -154,19 +145,8 @@ public final class CheckpointArchive {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
-        meta.put(
-                "model",
-                Map.of("name", spec.modelName(), "config", spec.config().describe()));
-        meta.put("input", spec.describeInput());
-        meta.put("classes", spec.classNames());
-        meta.put(
-                "normalization",
-                Map.of(
-                        "mean",
-                        spec.normalization().mean(),
-                        "std",
-                        spec.normalization().std()));
-        meta.put("training", training);
+        meta.putAll(spec.describe());
+        meta.put(TrainingState.KEY, training.toJson());
         AtomicFile.write(file, target -> {
             try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(wrap.apply(target)))) {
                 zip.putNextEntry(new ZipEntry(META));
@@ -237,14 +217,7 @@ public final class CheckpointArchive {
             throw new IOException(file + ": is a folder, not a densenet4j checkpoint");
         }
         try {
-            ZipFile zip = new ZipFile(file.toFile());
-            try {
-                ZipNames.requireUnique(file, zip);
-            } catch (IOException e) {
-                zip.close();
-                throw e;
-            }
-            return zip;
+            return ZipNames.open(file);
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new NoSuchFileException(file + ": checkpoint not found");
         } catch (ZipException e) {
@@ -287,32 +260,16 @@ public final class CheckpointArchive {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static ModelSpec spec(Path file, Map<String, Object> m) throws IOException {
         try {
-            Map<String, Object> model = (Map<String, Object>) m.get("model");
-            DenseNetConfig config = DenseNetConfig.fromDescription((Map<String, Object>) model.get("config"));
-            Map<String, Object> input = (Map<String, Object>) m.get("input");
-            Map<String, Object> norm = (Map<String, Object>) m.get("normalization");
-            return new ModelSpec(
-                    (String) model.get("name"),
-                    config,
-                    ((Number) input.get("height")).intValue(),
-                    ((Number) input.get("width")).intValue(),
-                    (List<String>) m.get("classes"),
-                    new Normalization(floats((List<Number>) norm.get("mean")), floats((List<Number>) norm.get("std"))),
-                    ModelSpec.resizeAndCrop(input));
+            return ModelSpec.fromDescription(
+                    m.get(ModelSpec.MODEL),
+                    m.get(ModelSpec.INPUT),
+                    m.get(ModelSpec.CLASSES),
+                    m.get(ModelSpec.NORMALIZATION));
         } catch (RuntimeException e) {
             throw new IOException(file + ": incomplete or corrupt checkpoint.json (" + e.getMessage() + ")", e);
         }
-    }
-
-    private static float[] floats(List<Number> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).floatValue();
-        }
-        return out;
     }
 
     /** Lets DJL's writers close their stream without closing the zip entry under it. */

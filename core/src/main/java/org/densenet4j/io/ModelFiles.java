@@ -9,6 +9,11 @@ import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.Preset;
 import org.densenet4j.pretrained.PretrainedEntry;
+import org.densenet4j.script.ScriptedModel;
+import org.densenet4j.script.TorchScriptArchive;
+import org.densenet4j.torch.TorchFileReader;
+import org.densenet4j.torch.TorchImport;
+import org.densenet4j.torch.TorchLayout;
 
 /**
  * The one way to open a trained model from a path, for every verb, the DJL zoo and Spark: a densenet4j

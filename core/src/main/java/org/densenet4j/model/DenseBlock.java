@@ -88,6 +88,14 @@ public final class DenseBlock extends AbstractBlock implements Stage {
         return NDArrays.concat(new NDList(concatOrder.inChannelOrder(pieces)), 1);
     }
 
+    /** Its layers' {@link DenseLayer#tensors}, layer after layer. */
+    @Override
+    public List<NDArray> tensors() {
+        List<NDArray> out = new ArrayList<>();
+        layers.forEach(l -> out.addAll(l.tensors()));
+        return out;
+    }
+
     /** This block for inference, in one buffer laid out by the concatenation order ({@link FoldedBlock}). */
     FoldedBlock fold(Folding f) {
         int total = outputChannels();

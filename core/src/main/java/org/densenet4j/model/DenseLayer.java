@@ -11,6 +11,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * One dense layer: the composite function H that turns all preceding feature maps into k new ones.
@@ -133,6 +134,20 @@ public final class DenseLayer extends AbstractBlock {
         return c.plus(StageCost.conv(inputChannels, width, 1, h, w))
                 .plus(StageCost.featureMap(2L * width * h * w))
                 .plus(StageCost.conv(width, growthRate, 3, h, w));
+    }
+
+    /** Its parameters and BN statistics in PyTorch's state-dict order ({@link #tensorNames}). */
+    public List<NDArray> tensors() {
+        List<NDArray> basic = Layers.concat(Layers.normTensors(norm1), List.of(Folding.weight(conv1)));
+        return isBottleneck() ? Layers.concat(basic, Layers.normTensors(norm2), List.of(Folding.weight(conv2))) : basic;
+    }
+
+    /** The names torchvision gives a layer's {@link #tensors}: norm1, conv1, and for a bottleneck norm2, conv2. */
+    public static List<String> tensorNames(LayerType type) {
+        List<String> basic = Layers.concat(Layers.normNames("norm1"), List.of("conv1.weight"));
+        return type == LayerType.BOTTLENECK
+                ? Layers.concat(basic, Layers.normNames("norm2"), List.of("conv2.weight"))
+                : basic;
     }
 
     /**

@@ -41,8 +41,6 @@ public final class DenseNet extends AbstractBlock {
     private final List<Stage> frozen = new ArrayList<>();
 
     private Freeze freeze = Freeze.NONE;
-    /** The training-mode pass when another implementation computes it (bf16 mixed precision); null: this one. */
-    private TrainingPass trainingPass;
 
     /** Assembles the network; all channel arithmetic lives in this one loop. */
     public DenseNet(DenseNetConfig config) {
@@ -93,6 +91,16 @@ public final class DenseNet extends AbstractBlock {
     /** Stem, dense blocks and transitions in order, then the head. */
     public List<Stage> stages() {
         return Collections.unmodifiableList(stages);
+    }
+
+    /**
+     * Every parameter and BN statistic in PyTorch's state-dict order: each stage's {@link Stage#tensors}, stage
+     * after stage.
+     */
+    public List<NDArray> tensors() {
+        List<NDArray> out = new ArrayList<>();
+        stages.forEach(s -> out.addAll(s.tensors()));
+        return out;
     }
 
     public Stem stem() {
@@ -171,41 +179,6 @@ public final class DenseNet extends AbstractBlock {
         return out;
     }
 
-    /**
-     * A training-mode forward pass computed outside DJL's float32 operators: it takes float32 NCHW images and
-     * returns float32 logits, recording autograd into this network's own parameters and updating its BN running
-     * statistics, as the float32 pass does.
-     */
-    public interface TrainingPass {
-
-        /** The network's training-mode logits. */
-        NDArray logits(NDArray images);
-
-        /**
-         * One part of the network alone, in training mode, float32 in and out: the stem, a dense layer, a
-         * transition or the head (the memory-efficient step runs the network part by part).
-         */
-        NDArray part(AbstractBlock part, NDArray input);
-    }
-
-    /**
-     * Runs one part of this network (its stem, a dense layer, a transition or its head) in training mode, through
-     * the training pass when one is set ({@link #trainWith}).
-     */
-    public NDArray trainPart(ParameterStore ps, AbstractBlock part, NDArray input) {
-        return trainingPass != null
-                ? trainingPass.part(part, input)
-                : part.forward(ps, new NDList(input), true).singletonOrThrow();
-    }
-
-    /**
-     * Makes training-mode forward passes run through {@code pass} (bf16 mixed precision); {@code null} restores
-     * this network's float32 pass. Eval-mode passes are never affected.
-     */
-    public void trainWith(TrainingPass pass) {
-        this.trainingPass = pass;
-    }
-
     /** What {@link #freeze} fixed; {@link Freeze#NONE} unless called. */
     public Freeze frozenPart() {
         return freeze;
@@ -221,9 +194,6 @@ public final class DenseNet extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray images = inputs.singletonOrThrow();
         checkInput(images.getShape());
-        if (training && trainingPass != null) {
-            return new NDList(trainingPass.logits(images));
-        }
         NDList x = memoryFormat == MemoryFormat.CHANNELS_LAST ? new NDList(toMemoryFormat(images)) : inputs;
         for (Stage stage : stages) {
             NDList next = stage.forward(ps, x, training && !frozen.contains(stage), params);

@@ -8,10 +8,10 @@ import ai.djl.nn.norm.BatchNorm;
 
 /**
  * Eval-mode batch normalisation folded into the linear map next to it, the arithmetic behind
- * {@link FoldedDenseNet}. An eval-mode BN is a per-channel affine map {@code s*x + b} with
+ * {@link FoldedDenseNet} and ONNX export's folding. An eval-mode BN is a per-channel affine map {@code s*x + b} with
  * {@code s = gamma / sqrt(var + eps)} and {@code b = beta - mean * s}.
  */
-final class FoldedNorm {
+public final class FoldedNorm {
 
     private FoldedNorm() {}
 
@@ -79,7 +79,7 @@ final class FoldedNorm {
      * {@code bias}, into that conv: {@code s*(W*x + c) + b = (s*W)*x + (s*c + b)}. Returns the new weight
      * and bias, created in {@code manager}.
      */
-    static NDArray[] intoPrecedingConv(BatchNorm norm, NDArray weight, NDArray bias, NDManager manager) {
+    public static NDArray[] intoPrecedingConv(BatchNorm norm, NDArray weight, NDArray bias, NDManager manager) {
         weight = copy(weight, manager);
         NDArray[] sb = affine(norm, manager);
         long outputs = weight.getShape().get(0);

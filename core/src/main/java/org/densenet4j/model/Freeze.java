@@ -68,7 +68,7 @@ public record Freeze(int blocks, boolean features) {
     public void checkFits(DenseNetConfig config) {
         int count = config.blockLayers().length;
         if (blocks > count) {
-            throw new IllegalArgumentException("--freeze " + cliName() + ": the network has dense blocks 1.." + count);
+            throw new IllegalArgumentException("freeze " + cliName() + ": the network has dense blocks 1.." + count);
         }
     }
 }

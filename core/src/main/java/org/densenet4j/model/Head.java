@@ -11,6 +11,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * The classifier: BN, ReLU, global average pooling, linear layer.
@@ -108,6 +109,20 @@ public final class Head extends AbstractBlock implements Stage {
         long maps = input.size();
         return StageCost.featureMap(2 * maps + features)
                 .plus(new StageCost((long) features * classes, (long) classes * StageCost.FLOAT_BYTES));
+    }
+
+    @Override
+    public List<NDArray> tensors() {
+        return Layers.concat(
+                Layers.normTensors(norm),
+                List.of(
+                        Folding.weight(classifier),
+                        classifier.getParameters().get("bias").getArray()));
+    }
+
+    /** The names torchvision gives the head's {@link #tensors}: the last BN (norm5), then the classifier. */
+    public static List<String> tensorNames() {
+        return Layers.concat(Layers.normNames("norm5"), List.of("classifier.weight", "classifier.bias"));
     }
 
     /** This head for inference ({@link FoldedHead}). */

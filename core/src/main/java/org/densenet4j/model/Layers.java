@@ -11,6 +11,8 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The few primitive layers every stage is made of, built the same way everywhere. */
 final class Layers {
@@ -65,6 +67,30 @@ final class Layers {
         NDArray out = conv.forward(ps, new NDList(x), training, params).singletonOrThrow();
         x.close();
         return out;
+    }
+
+    /** A BN's weight (gamma), bias (beta), running mean and running variance: PyTorch's state-dict order. */
+    static List<NDArray> normTensors(BatchNorm norm) {
+        return List.of(
+                norm.getParameters().get("gamma").getArray(),
+                norm.getParameters().get("beta").getArray(),
+                norm.getParameters().get("runningMean").getArray(),
+                norm.getParameters().get("runningVar").getArray());
+    }
+
+    /** The names PyTorch gives {@link #normTensors} of the BN called {@code name}. */
+    static List<String> normNames(String name) {
+        return List.of(name + ".weight", name + ".bias", name + ".running_mean", name + ".running_var");
+    }
+
+    /** {@code names}, each list in turn, as one list. */
+    @SafeVarargs
+    static <T> List<T> concat(List<T>... lists) {
+        List<T> out = new ArrayList<>();
+        for (List<T> l : lists) {
+            out.addAll(l);
+        }
+        return List.copyOf(out);
     }
 
     /** Counts trainable parameters; BN running statistics are state, not parameters, as in PyTorch. */

@@ -11,6 +11,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * The layers before the first dense block.
@@ -100,6 +101,20 @@ public final class Stem extends AbstractBlock implements Stage {
         }
         Shape out = getOutputShapes(new Shape[] {new Shape(1).addAll(input)})[0];
         return c.plus(StageCost.featureMap(2L * width * h * w)).plus(StageCost.featureMap(out.size()));
+    }
+
+    @Override
+    public List<NDArray> tensors() {
+        return norm == null
+                ? List.of(Folding.weight(conv))
+                : Layers.concat(List.of(Folding.weight(conv)), Layers.normTensors(norm));
+    }
+
+    /** The names torchvision gives the stem's {@link #tensors} of a stem of {@code type}: conv0, then norm0. */
+    public static List<String> tensorNames(StemType type) {
+        return type == StemType.IMAGENET
+                ? Layers.concat(List.of("conv0.weight"), Layers.normNames("norm0"))
+                : List.of("conv0.weight");
     }
 
     /** This stem for inference: the ImageNet stem's BN folded into its conv ({@link FoldedStem}). */

@@ -11,6 +11,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * A transition between dense blocks: BN-ReLU-1x1 conv to floor(theta*m) channels, then 2x2 average
@@ -94,6 +95,16 @@ public final class Transition extends AbstractBlock implements Stage {
         return StageCost.featureMap(2L * inputChannels * h * w)
                 .plus(StageCost.conv(inputChannels, outputChannels, 1, h, w))
                 .plus(StageCost.featureMap(outputChannels * (h / 2) * (w / 2)));
+    }
+
+    @Override
+    public List<NDArray> tensors() {
+        return Layers.concat(Layers.normTensors(norm), List.of(Folding.weight(conv)));
+    }
+
+    /** The names torchvision gives a transition's {@link #tensors}: norm, then conv. */
+    public static List<String> tensorNames() {
+        return Layers.concat(Layers.normNames("norm"), List.of("conv.weight"));
     }
 
     /** This transition for inference ({@link FoldedTransition}). */

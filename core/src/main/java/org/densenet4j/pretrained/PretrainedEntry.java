@@ -7,8 +7,8 @@ import org.densenet4j.data.Normalization;
 import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Preset;
+import org.densenet4j.torch.TorchLayout;
 
 /**
  * One set of pretrained weights in the {@link PretrainedRegistry}: where to get the file, how to check it, and what

@@ -22,10 +22,10 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.data.ResizeAndCrop;
-import org.densenet4j.io.TorchImport;
-import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Preset;
 import org.densenet4j.model.Presets;
+import org.densenet4j.torch.TorchImport;
+import org.densenet4j.torch.TorchLayout;
 
 /**
  * The pretrained weights densenet4j knows by name: the registry in the core jar (torchvision's ImageNet DenseNets,

@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.densenet4j.data.Downloader;
 
 /**
@@ -31,6 +33,9 @@ public final class PretrainedWeights {
 
     /** The variable naming densenet4j's download cache. */
     public static final String CACHE_VARIABLE = "DENSENET4J_CACHE";
+
+    /** The end of a partial download's name. */
+    private static final String PARTIAL = ".part";
 
     /** The largest weights file downloaded (densenet161's is 116 MB). */
     static final long MAX_FILE_BYTES = 2L << 30;
@@ -163,13 +168,37 @@ public final class PretrainedWeights {
                     FileLock lock = lockFile.lock()) {
                 // Another process may have fetched it while this one waited for the lock.
                 found = cached(entry);
-                return found != null ? found : download(entry, target, progress);
+                if (found != null) {
+                    return found;
+                }
+                removeAbandonedDownloads(entry);
+                return download(entry, target, progress);
             }
         }
     }
 
+    /**
+     * Deletes {@code entry}'s partial downloads left by a process that was killed: whoever downloads holds the
+     * entry's lock, which the caller now holds, so every partial of this entry is abandoned.
+     */
+    private void removeAbandonedDownloads(PretrainedEntry entry) throws IOException {
+        Pattern partial = Pattern.compile(Pattern.quote(partialPrefix(entry)) + "-?\\d+" + Pattern.quote(PARTIAL));
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (partial.matcher(file.getFileName().toString()).matches()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    /** A partial download's name begins so; the JDK adds a number and {@link #PARTIAL}. */
+    private static String partialPrefix(PretrainedEntry entry) {
+        return "." + entry.fileName() + ".";
+    }
+
     private Path download(PretrainedEntry entry, Path target, Downloader.Progress progress) throws IOException {
-        Path partial = Files.createTempFile(cacheDir, entry.fileName(), ".part");
+        Path partial = Files.createTempFile(cacheDir, partialPrefix(entry), PARTIAL);
         try {
             String digest;
             try {

@@ -12,12 +12,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.TrainingState;
 import org.densenet4j.model.DenseNet;
 
 /**
@@ -42,11 +42,11 @@ public final class CheckpointFile {
     static void write(
             Path file, Checkpoint checkpoint, DenseNet network, NesterovSgd optimizer, UnaryOperator<OutputStream> wrap)
             throws IOException {
-        Map<String, Object> training = new LinkedHashMap<>();
-        training.put("epochsCompleted", checkpoint.epochsCompleted());
-        training.put("dataset", checkpoint.dataset());
-        training.put("recipe", checkpoint.recipe());
-        training.put("history", checkpoint.history());
+        TrainingState training = new TrainingState(
+                checkpoint.epochsCompleted(),
+                checkpoint.dataset(),
+                GSON.toJsonTree(checkpoint.recipe()),
+                GSON.toJsonTree(checkpoint.history()));
         CheckpointArchive.write(
                 file,
                 checkpoint.spec(),
@@ -57,27 +57,21 @@ public final class CheckpointFile {
     }
 
     /** Reads only the description (no arrays): cheap, for checks and model information. */
-    @SuppressWarnings("unchecked")
     public static Checkpoint readDescription(Path file) throws IOException {
         CheckpointArchive.Description d = CheckpointArchive.readDescription(file);
         try {
-            Map<String, Object> training = (Map<String, Object>) d.json().get("training");
+            TrainingState training = TrainingState.fromJson(d.json().get(TrainingState.KEY));
             // Gson reads an unknown enum name as null, which the recipe would take for fp32: refuse it instead.
-            Object precision = ((Map<String, Object>) training.get("recipe")).get("precision");
+            Object precision = ((Map<?, ?>) training.recipe()).get("precision");
             if (precision != null
                     && java.util.Arrays.stream(Precision.values())
                             .noneMatch(p -> p.name().equals(precision))) {
                 throw new IllegalArgumentException("recipe.precision is " + precision + ", expected FP32 or BF16");
             }
-            TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.get("recipe")), TrainingRecipe.class);
+            TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.recipe()), TrainingRecipe.class);
             List<EpochMetrics> history = GSON.fromJson(
-                    GSON.toJsonTree(training.get("history")), new TypeToken<List<EpochMetrics>>() {}.getType());
-            return new Checkpoint(
-                    d.spec(),
-                    ((Number) training.get("epochsCompleted")).intValue(),
-                    (String) training.get("dataset"),
-                    recipe,
-                    history);
+                    GSON.toJsonTree(training.history()), new TypeToken<List<EpochMetrics>>() {}.getType());
+            return new Checkpoint(d.spec(), training.epochsCompleted(), training.dataset(), recipe, history);
         } catch (RuntimeException e) {
             throw new IOException(
                     file + ": incomplete or corrupt training state in checkpoint.json (" + e.getMessage() + ")", e);

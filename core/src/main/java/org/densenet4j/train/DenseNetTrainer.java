@@ -27,7 +27,6 @@ import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
-import org.densenet4j.io.MixedPrecisionPass;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.slf4j.Logger;
@@ -137,8 +136,8 @@ public final class DenseNetTrainer {
         recipe.freeze().checkFits(config);
         recipe.precision().requireSupport();
         if (!recipe.freeze().isNone() && step == TrainingStep.MEMORY_EFFICIENT) {
-            throw new IllegalArgumentException("--freeze " + recipe.freeze().cliName() + " and --memory-efficient do "
-                    + "not go together: the memory-efficient pass recomputes every layer in training mode");
+            throw new IllegalArgumentException("freezing " + recipe.freeze().cliName() + " and the memory-efficient "
+                    + "step do not go together: the memory-efficient pass recomputes every layer in training mode");
         }
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
@@ -157,7 +156,7 @@ public final class DenseNetTrainer {
             previous = CheckpointFile.readDescription(checkpoint);
             checkResumable(previous, config, data);
         } else if (resume) {
-            LOG.warn("--resume: no checkpoint at {}, starting a new run", checkpoint);
+            LOG.warn("resuming: no checkpoint at {}, starting a new run", checkpoint);
         }
         Normalization normalization;
         if (previous != null) {
@@ -195,8 +194,8 @@ public final class DenseNetTrainer {
             network.freeze(recipe.freeze());
             try (MixedPrecisionPass mixed =
                     recipe.precision() == Precision.BF16 ? MixedPrecisionPass.compile(network) : null) {
-                network.trainWith(mixed);
-                return train(model, network, optimizer, spec, data, history, previous);
+                TrainingPass forward = mixed != null ? mixed : TrainingPass.FLOAT32;
+                return train(model, network, forward, optimizer, spec, data, history, previous);
             }
         }
     }
@@ -205,6 +204,7 @@ public final class DenseNetTrainer {
     private TrainingResult train(
             Model model,
             DenseNet network,
+            TrainingPass forward,
             NesterovSgd optimizer,
             ModelSpec spec,
             DatasetSplits data,
@@ -224,7 +224,7 @@ public final class DenseNetTrainer {
                         network, data.train(), spec.normalization(), recipe.batchSize(), model.getNDManager());
                 listener.onFeaturesCached(data.train().size(), (System.nanoTime() - start) / 1e9);
                 if (recipe.precision() == Precision.BF16) {
-                    LOG.info("--freeze features trains only the classifier, on features computed once: it runs in "
+                    LOG.info("freezing the features trains only the classifier, on features computed once: it runs in "
                             + "float32 (bf16 would save nothing measurable on one linear layer)");
                 }
             }
@@ -235,7 +235,7 @@ public final class DenseNetTrainer {
             double seconds = 0;
             EvaluationReport report = null;
             for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
-                EpochMetrics m = runEpoch(trainer, optimizer, spec, data, epoch, probe);
+                EpochMetrics m = runEpoch(trainer, forward, optimizer, spec, data, epoch, probe);
                 seconds += m.seconds();
                 report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
                 m = new EpochMetrics(
@@ -279,7 +279,13 @@ public final class DenseNetTrainer {
 
     /** One epoch over the training images, or over their cached features when {@code probe} is not null. */
     private EpochMetrics runEpoch(
-            Trainer trainer, NesterovSgd optimizer, ModelSpec spec, DatasetSplits data, int epoch, FeatureCache probe) {
+            Trainer trainer,
+            TrainingPass forward,
+            NesterovSgd optimizer,
+            ModelSpec spec,
+            DatasetSplits data,
+            int epoch,
+            FeatureCache probe) {
         double lr = recipe.learningRate(epoch);
         optimizer.setLearningRate((float) lr);
         // Dropout draws from the engine's generator: seeding it per epoch makes a resumed epoch
@@ -298,14 +304,15 @@ public final class DenseNetTrainer {
             listener.onEpochStart(epoch + 1, recipe.epochs(), loader.batchCount(), lr);
             while (loader.hasNext()) {
                 if (stopRequested.getAsBoolean()) {
-                    throw new StopRequestedException("training stopped on request at epoch " + (epoch + 1)
-                            + ", batch " + (batchIndex + 1) + ". "
-                            + (epoch > 0
-                                    ? "The checkpoint after epoch "
-                                            + epoch + " is kept at " + checkpointPath()
-                                            + "; continue with --resume (the same "
-                                            + "settings and --run-dir)."
-                                    : "No epoch had finished, so there is no checkpoint."));
+                    throw new StopRequestedException(
+                            "training stopped on request at epoch " + (epoch + 1) + ", batch " + (batchIndex + 1)
+                                    + ". "
+                                    + (epoch > 0
+                                            ? "The checkpoint after epoch " + epoch + " is kept at "
+                                                    + checkpointPath() + "; resuming the run with the same settings "
+                                                    + "continues from it."
+                                            : "No epoch had finished, so there is no checkpoint."),
+                            epoch > 0);
                 }
                 Batch b = loader.next();
                 batchIndex++;
@@ -318,7 +325,8 @@ public final class DenseNetTrainer {
                     TrainingStep.Pass pass = probe != null
                             ? LinearProbe.forwardBackward(
                                     trainer, scope.create(b.data(), new Shape(b.count(), probe.dimension())), y)
-                            : step.forwardBackward(trainer, scope.create(b.data(), spec.batchShape(b.count())), y);
+                            : step.forwardBackward(
+                                    trainer, forward, scope.create(b.data(), spec.batchShape(b.count())), y);
                     float loss = pass.loss();
                     if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
                         throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
@@ -375,7 +383,7 @@ public final class DenseNetTrainer {
             throw new IOException(
                     file + ": holds another model (" + previous.spec().modelName() + ", "
                             + previous.spec().config().describe() + "); this run builds " + config.describe()
-                            + ". Use another --run-dir or the same model settings.");
+                            + ". Use another run folder or the same model settings.");
         }
         if (!previous.dataset().equals(data.name())) {
             throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());

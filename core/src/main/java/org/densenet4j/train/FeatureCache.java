@@ -43,7 +43,7 @@ final class FeatureCache {
         MemoryBudget.require(
                 (long) data.size() * dimension * Float.BYTES,
                 "the features of " + data.size() + " training images (" + dimension + " each) for the linear probe",
-                "use fewer training images, or train without --freeze features");
+                "use fewer training images, or train without freezing the features");
         float[][] features = new float[data.size()][];
         int[] labels = new int[data.size()];
         ParameterStore ps = new ParameterStore(manager, false);

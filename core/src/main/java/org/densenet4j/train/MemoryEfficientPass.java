@@ -34,7 +34,7 @@ final class MemoryEfficientPass {
 
     private MemoryEfficientPass() {}
 
-    static TrainingStep.Pass run(Trainer trainer, NDArray images, NDArray labels) {
+    static TrainingStep.Pass run(Trainer trainer, TrainingPass pass, NDArray images, NDArray labels) {
         if (!(trainer.getModel().getBlock() instanceof DenseNet net)) {
             throw new IllegalArgumentException("the memory-efficient step needs a DenseNet, got "
                     + trainer.getModel().getBlock().getClass().getSimpleName());
@@ -46,13 +46,13 @@ final class MemoryEfficientPass {
         NDArray stemInput = net.toMemoryFormat(images);
         List<List<NDArray>> pieces = new ArrayList<>();
         try {
-            forwardKeepingNewMaps(net, ps, stemInput, pieces);
+            forwardKeepingNewMaps(net, pass, ps, stemInput, pieces);
             pieces.forEach(list -> list.forEach(p -> p.setRequiresGradient(true)));
 
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 DenseBlock last = blocks.get(blocks.size() - 1);
                 NDArray features = last.concatenate(pieces.get(blocks.size() - 1));
-                NDArray logits = net.trainPart(ps, net.head(), features);
+                NDArray logits = pass.part(ps, net.head(), features);
                 features.close();
                 NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                 TrainingStep.clearGradients(net);
@@ -60,15 +60,15 @@ final class MemoryEfficientPass {
                 // Every BN has now seen this batch once; the recomputations below must not count it again.
                 try (RunningStatistics statistics = RunningStatistics.save(net)) {
                     for (int b = blocks.size() - 1; b >= 0; b--) {
-                        backwardThroughBlock(collector, net, ps, blocks.get(b), pieces.get(b));
+                        backwardThroughBlock(collector, pass, ps, blocks.get(b), pieces.get(b));
                         NDArray inputGradient = pieces.get(b).get(0).getGradient();
                         if (b > 0) {
                             try (NDArray transitionInput = blocks.get(b - 1).concatenate(pieces.get(b - 1))) {
                                 recomputeAndBackward(
-                                        collector, net, ps, transitions.get(b - 1), transitionInput, inputGradient);
+                                        collector, pass, ps, transitions.get(b - 1), transitionInput, inputGradient);
                             }
                         } else {
-                            recomputeAndBackward(collector, net, ps, net.stem(), stemInput, inputGradient);
+                            recomputeAndBackward(collector, pass, ps, net.stem(), stemInput, inputGradient);
                         }
                         inputGradient.close();
                         pieces.get(b).forEach(NDArray::close);
@@ -91,10 +91,10 @@ final class MemoryEfficientPass {
      * BN updates its running statistics here, once.
      */
     private static void forwardKeepingNewMaps(
-            DenseNet net, ParameterStore ps, NDArray stemInput, List<List<NDArray>> pieces) {
+            DenseNet net, TrainingPass pass, ParameterStore ps, NDArray stemInput, List<List<NDArray>> pieces) {
         List<DenseBlock> blocks = net.denseBlocks();
         List<Transition> transitions = net.transitions();
-        NDArray blockInput = net.trainPart(ps, net.stem(), stemInput);
+        NDArray blockInput = pass.part(ps, net.stem(), stemInput);
         for (int b = 0; b < blocks.size(); b++) {
             List<NDArray> kept = new ArrayList<>();
             kept.add(blockInput);
@@ -102,7 +102,7 @@ final class MemoryEfficientPass {
             List<DenseLayer> layers = blocks.get(b).layers();
             NDArray features = blockInput;
             for (int i = 0; i < layers.size(); i++) {
-                kept.add(net.trainPart(ps, layers.get(i), features));
+                kept.add(pass.part(ps, layers.get(i), features));
                 if (features != blockInput) {
                     features.close();
                 }
@@ -111,7 +111,7 @@ final class MemoryEfficientPass {
                 features = needed ? blocks.get(b).concatenate(kept) : blockInput;
             }
             if (b < transitions.size()) {
-                blockInput = net.trainPart(ps, transitions.get(b), features);
+                blockInput = pass.part(ps, transitions.get(b), features);
             }
             if (features != kept.get(0)) {
                 features.close();
@@ -128,12 +128,12 @@ final class MemoryEfficientPass {
 
     /** Layers in reverse: each one's k maps have by now received every gradient later layers send them. */
     private static void backwardThroughBlock(
-            GradientCollector collector, DenseNet net, ParameterStore ps, DenseBlock block, List<NDArray> kept) {
+            GradientCollector collector, TrainingPass pass, ParameterStore ps, DenseBlock block, List<NDArray> kept) {
         List<DenseLayer> layers = block.layers();
         for (int i = layers.size(); i >= 1; i--) {
             try (NDArray gradient = kept.get(i).getGradient();
                     NDArray input = block.concatenate(kept.subList(0, i))) {
-                recomputeAndBackward(collector, net, ps, layers.get(i - 1), input, gradient);
+                recomputeAndBackward(collector, pass, ps, layers.get(i - 1), input, gradient);
             }
         }
     }
@@ -141,12 +141,12 @@ final class MemoryEfficientPass {
     /** Runs {@code block} on {@code input} with autograd on and back-propagates {@code outputGradient} through it. */
     private static void recomputeAndBackward(
             GradientCollector collector,
-            DenseNet net,
+            TrainingPass pass,
             ParameterStore ps,
             AbstractBlock block,
             NDArray input,
             NDArray outputGradient) {
-        NDArray output = net.trainPart(ps, block, input);
+        NDArray output = pass.part(ps, block, input);
         NDArray weighted = output.mul(outputGradient);
         output.close();
         NDArray surrogate = weighted.sum();

@@ -18,9 +18,9 @@ public enum TrainingStep {
     /** Plain autograd over the whole network: the reference, and the fastest while memory lasts. */
     PLAIN {
         @Override
-        public Pass forwardBackward(Trainer trainer, NDArray images, NDArray labels) {
+        public Pass forwardBackward(Trainer trainer, TrainingPass pass, NDArray images, NDArray labels) {
             try (GradientCollector collector = trainer.newGradientCollector()) {
-                NDArray logits = trainer.forward(new NDList(images)).singletonOrThrow();
+                NDArray logits = pass.logits(trainer, images);
                 NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                 clearGradients(trainer.getModel().getBlock());
                 collector.backward(loss);
@@ -36,8 +36,8 @@ public enum TrainingStep {
      */
     MEMORY_EFFICIENT {
         @Override
-        public Pass forwardBackward(Trainer trainer, NDArray images, NDArray labels) {
-            return MemoryEfficientPass.run(trainer, images, labels);
+        public Pass forwardBackward(Trainer trainer, TrainingPass pass, NDArray images, NDArray labels) {
+            return MemoryEfficientPass.run(trainer, pass, images, labels);
         }
 
         @Override
@@ -54,8 +54,8 @@ public enum TrainingStep {
      */
     public record Pass(NDArray logits, float loss) {}
 
-    /** Forward in training mode, loss, cleared gradients, backward. */
-    public abstract Pass forwardBackward(Trainer trainer, NDArray images, NDArray labels);
+    /** Forward in training mode through {@code pass}, loss, cleared gradients, backward. */
+    public abstract Pass forwardBackward(Trainer trainer, TrainingPass pass, NDArray images, NDArray labels);
 
     /**
      * Checks before training starts that this step can train {@code config}.

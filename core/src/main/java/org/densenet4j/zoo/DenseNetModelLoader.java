@@ -20,7 +20,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.densenet4j.data.Downloader;
 import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
@@ -28,13 +27,13 @@ import org.densenet4j.infer.FeaturesTranslator;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.ScriptedModel;
-import org.densenet4j.io.TorchLayout;
-import org.densenet4j.io.TorchScriptArchive;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
 import org.densenet4j.pretrained.PretrainedEntry;
 import org.densenet4j.pretrained.PretrainedWeights;
+import org.densenet4j.script.ScriptedModel;
+import org.densenet4j.script.TorchScriptArchive;
+import org.densenet4j.torch.TorchLayout;
 
 /**
  * Loads a densenet4j model as a DJL {@link ZooModel}, from criteria arguments:
@@ -232,7 +231,10 @@ public final class DenseNetModelLoader implements ModelLoader {
             throw new ModelNotFoundException(e.getMessage(), e);
         }
         arguments.put(
-                "weights", pretrained.fetch(entry, Downloader.Progress.NONE).toString());
+                "weights",
+                pretrained
+                        .fetch(entry, DownloadProgress.of(criteria.getProgress(), entry.fileName()))
+                        .toString());
         arguments.put("pretrained", entry);
         return arguments;
     }

@@ -13,17 +13,20 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every Java snippet in the README is a piece of the examples project, which ./run-tests compiles against the
- * installed library and runs: so a snippet cannot drift from the API without a test failing.
+ * Every Java snippet in the README and in {@code docs/} is a piece of the examples project, which ./run-tests compiles
+ * against the installed library and runs: so a snippet cannot drift from the API without a test failing.
  */
 class ReadmeSnippetsTest {
 
     static final Path ROOT = Path.of("..");
 
     @Test
-    void everyJavaSnippetInTheReadmeIsCodeOfTheExamplesProject() throws IOException {
-        List<List<String>> snippets = javaSnippets(Files.readAllLines(ROOT.resolve("README.md")));
-        assertFalse(snippets.isEmpty(), "the README has Java snippets");
+    void everyJavaSnippetInTheDocumentationIsCodeOfTheExamplesProject() throws IOException {
+        List<List<String>> snippets = new ArrayList<>();
+        for (Path page : pages()) {
+            snippets.addAll(javaSnippets(Files.readAllLines(page)));
+        }
+        assertFalse(snippets.isEmpty(), "the documentation has Java snippets");
         List<List<String>> examples;
         try (Stream<Path> files = Files.walk(ROOT.resolve("examples/src/main/java"))) {
             examples = files.filter(f -> f.toString().endsWith(".java"))
@@ -33,8 +36,17 @@ class ReadmeSnippetsTest {
         for (List<String> snippet : snippets) {
             assertTrue(
                     examples.stream().anyMatch(lines -> contains(lines, snippet)),
-                    "this README snippet is not in examples/src/main/java:\n" + String.join("\n", snippet));
+                    "this documentation snippet is not in examples/src/main/java:\n" + String.join("\n", snippet));
         }
+    }
+
+    /** README.md and every Markdown page under docs/. */
+    static List<Path> pages() throws IOException {
+        List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+        try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+            docs.filter(f -> f.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        return pages;
     }
 
     /** The non-blank lines of each ```java block, trimmed (indentation differs between README and code). */

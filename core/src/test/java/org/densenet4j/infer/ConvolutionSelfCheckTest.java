@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConvolutionSelfCheckTest {
 
-    private static final int IN = 24;
+    private static final int IN = 20; // as ConvolutionSelfCheck's
     private static final int OUT = 12;
     private static final int SIDE = 12;
 
@@ -49,6 +49,8 @@ class ConvolutionSelfCheckTest {
     void bf16IsRefusedWithTheReasonWhereLibtorchConvolvesWrong() throws Exception {
         String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
         assumeTrue(cpuinfo.matches("(?s).*\\b(avx512_bf16|amx_bf16)\\b.*"), "this CPU has no native bfloat16");
+        // ONEDNN_MAX_CPU_ISA=SSE41 (the launcher's fix for such machines) makes convolutions right but refuses bf16
+        assumeTrue(System.getenv("ONEDNN_MAX_CPU_ISA") == null, "oneDNN is capped by ONEDNN_MAX_CPU_ISA");
         Optional<String> failure = ConvolutionSelfCheck.failure();
         assertEquals(failure.isEmpty(), Precision.BF16.isSupported());
         failure.ifPresent(reason -> assertEquals(

@@ -21,6 +21,7 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.LayerType;
 import org.densenet4j.model.StemType;
+import org.densenet4j.model.TestFamilies;
 import org.densenet4j.model.TestNetworks;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,31 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ExplainerTest {
 
     static Stream<Arguments> families() {
-        return Stream.of(
-                Arguments.of(
-                        "paper CIFAR DenseNet-BC",
-                        LayerType.BOTTLENECK,
-                        ConcatOrder.INPUT_FIRST,
-                        StemType.CIFAR,
-                        new Shape(1, 3, 16, 16)),
-                Arguments.of(
-                        "paper CIFAR DenseNet (basic), grey",
-                        LayerType.BASIC,
-                        ConcatOrder.INPUT_FIRST,
-                        StemType.CIFAR,
-                        new Shape(1, 1, 12, 12)),
-                Arguments.of(
-                        "blog code, new features first",
-                        LayerType.BOTTLENECK,
-                        ConcatOrder.NEW_FEATURES_FIRST,
-                        StemType.CIFAR,
-                        new Shape(1, 3, 16, 16)),
-                Arguments.of(
-                        "ImageNet stem",
-                        LayerType.BOTTLENECK,
-                        ConcatOrder.INPUT_FIRST,
-                        StemType.IMAGENET,
-                        new Shape(1, 3, 64, 64)));
+        return TestFamilies.all().stream()
+                .map(f -> Arguments.of(
+                        f.name(), f.layerType(), f.order(), f.stem(), new Shape(1, f.channels(), f.side(), f.side())));
     }
 
     private static float scale(float[] values) {

@@ -24,6 +24,20 @@ class PrecisionTest {
     }
 
     @Test
+    void bf16IsRefusedWhereONEDNN_MAX_CPU_ISAKeepsItsKernelsAway() {
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Precision.requireBf16Kernels("SSE41"));
+        assertTrue(e.getMessage().contains("ONEDNN_MAX_CPU_ISA=SSE41")
+                && e.getMessage().contains("fp32"));
+        assertThrows(IllegalArgumentException.class, () -> Precision.requireBf16Kernels("avx512_core_vnni"));
+        Precision.requireBf16Kernels(null);
+        Precision.requireBf16Kernels("");
+        Precision.requireBf16Kernels("AVX512_CORE_BF16");
+        Precision.requireBf16Kernels("avx512_core_amx");
+        Precision.requireBf16Kernels("ALL");
+    }
+
+    @Test
     void namesParse() {
         assertEquals(Precision.BF16, Precision.parse("BF16"));
         assertEquals("fp32", Precision.FP32.toString());

@@ -23,6 +23,7 @@ import org.densenet4j.model.LayerType;
 import org.densenet4j.model.Presets;
 import org.densenet4j.model.StemType;
 import org.densenet4j.model.TestNetworks;
+import org.densenet4j.torch.TorchImport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

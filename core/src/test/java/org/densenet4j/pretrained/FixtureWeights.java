@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.densenet4j.io.TorchFileWriter;
-import org.densenet4j.io.TorchLayout;
-import org.densenet4j.io.TorchTensor;
-import org.densenet4j.io.TorchWeights;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.Presets;
+import org.densenet4j.torch.TorchFileWriter;
+import org.densenet4j.torch.TorchLayout;
+import org.densenet4j.torch.TorchTensor;
+import org.densenet4j.torch.TorchWeights;
 
 /**
  * The densenet121 weights of scripts/make_pretrained_fixture.py, generated here from the same formula rather than

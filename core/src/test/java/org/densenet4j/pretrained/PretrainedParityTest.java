@@ -20,8 +20,8 @@ import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchFileWriter;
-import org.densenet4j.io.TorchTensor;
+import org.densenet4j.torch.TorchFileWriter;
+import org.densenet4j.torch.TorchTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

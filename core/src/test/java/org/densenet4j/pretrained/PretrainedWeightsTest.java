@@ -2,6 +2,7 @@ package org.densenet4j.pretrained;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,18 @@ class PretrainedWeightsTest {
         assertEquals(file, weights.fetch(entry, Downloader.Progress.NONE));
         assertEquals(1, server.requests(), "a cache hit makes no request");
         assertEquals(List.of(name), cacheFiles(), "no temporary file left");
+    }
+
+    @Test
+    void partialDownloadsOfAKilledFetchAreRemovedAndOthersKept() throws IOException {
+        Path cache = Files.createDirectories(tmp.resolve("cache"));
+        Path abandoned = Files.write(cache.resolve("." + name + ".4711.part"), new byte[] {1, 2});
+        Path otherEntry = Files.write(cache.resolve("." + name + ".x.4711.part"), new byte[] {1});
+        Path usersFile = Files.write(cache.resolve(name + ".part"), new byte[] {1});
+        weights.fetch(entry, Downloader.Progress.NONE);
+        assertFalse(Files.exists(abandoned), "a killed fetch's partial download is removed");
+        assertTrue(Files.exists(otherEntry), "another file's partial download is not this fetch's");
+        assertTrue(Files.exists(usersFile));
     }
 
     @Test

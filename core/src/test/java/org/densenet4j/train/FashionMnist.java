@@ -8,13 +8,13 @@ import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.Downloader;
 
 /** Real Fashion-MNIST from the Debian package dataset-fashion-mnist, which .ci/run installs. */
-final class FashionMnist {
+public final class FashionMnist {
 
     private static DatasetSplits cached;
 
     private FashionMnist() {}
 
-    static synchronized DatasetSplits splits(int train, int test) throws IOException {
+    public static synchronized DatasetSplits splits(int train, int test) throws IOException {
         if (cached == null) {
             DatasetLocator locator = new DatasetLocator(
                     DatasetCatalog.official(),

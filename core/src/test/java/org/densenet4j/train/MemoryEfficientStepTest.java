@@ -22,6 +22,7 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.LayerType;
 import org.densenet4j.model.StemType;
+import org.densenet4j.model.TestFamilies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,14 +32,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MemoryEfficientStepTest {
 
     static Stream<Arguments> networks() {
-        return Stream.of(
-                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR),
-                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.NEW_FEATURES_FIRST, StemType.CIFAR),
-                Arguments.of(LayerType.BASIC, ConcatOrder.INPUT_FIRST, StemType.CIFAR),
-                Arguments.of(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.IMAGENET));
+        return TestFamilies.all().stream().map(f -> Arguments.of(f.layerType(), f.order(), f.stem(), f.channels()));
     }
 
-    private static DenseNetConfig config(LayerType layerType, ConcatOrder order, StemType stem, float dropRate) {
+    private static DenseNetConfig config(
+            LayerType layerType, ConcatOrder order, StemType stem, int channels, float dropRate) {
         return DenseNetConfig.builder()
                 .setGrowthRate(4)
                 .setBlockLayers(1, 3, 2)
@@ -48,6 +46,7 @@ class MemoryEfficientStepTest {
                 .optStemWidth(8)
                 .optCompression(0.5)
                 .optClasses(3)
+                .optInputChannels(channels)
                 .optDropRate(dropRate)
                 .build();
     }
@@ -65,9 +64,10 @@ class MemoryEfficientStepTest {
                 NDArray x = m.randomNormal(shape);
                 NDArray y = m.create(new float[] {0, 1, 2, 0, 1, 2});
                 for (int pass = 0; pass < 2; pass++) { // twice: gradients must be cleared, not accumulated
-                    out.put(
-                            "loss",
-                            new float[] {step.forwardBackward(trainer, x, y).loss()});
+                    out.put("loss", new float[] {
+                        step.forwardBackward(trainer, TrainingPass.FLOAT32, x, y)
+                                .loss()
+                    });
                 }
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                     NDArray a = p.getValue().getArray();
@@ -78,11 +78,11 @@ class MemoryEfficientStepTest {
         return out;
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}")
+    @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("networks")
-    void sameGradientsAndStatisticsAsThePlainStep(LayerType layerType, ConcatOrder order, StemType stem) {
-        DenseNetConfig config = config(layerType, order, stem, 0);
-        Shape shape = stem == StemType.IMAGENET ? new Shape(6, 3, 32, 32) : new Shape(6, 3, 12, 12);
+    void sameGradientsAndStatisticsAsThePlainStep(LayerType layerType, ConcatOrder order, StemType stem, int channels) {
+        DenseNetConfig config = config(layerType, order, stem, channels, 0);
+        Shape shape = stem == StemType.IMAGENET ? new Shape(6, channels, 32, 32) : new Shape(6, channels, 12, 12);
         Map<String, float[]> plain = afterOnePass(config, shape, TrainingStep.PLAIN);
         Map<String, float[]> efficient = afterOnePass(config, shape, TrainingStep.MEMORY_EFFICIENT);
         assertEquals(plain.keySet(), efficient.keySet());
@@ -105,7 +105,7 @@ class MemoryEfficientStepTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> TrainingStep.MEMORY_EFFICIENT.checkSupports(
-                        config(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 0.2f)));
+                        config(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 3, 0.2f)));
         assertTrue(e.getMessage().contains("drop rate 0.2"), e.getMessage());
     }
 }

@@ -21,11 +21,11 @@ import org.densenet4j.model.TestNetworks;
  * A small "pretrained" model for fine-tuning tests, as an import would give one: random weights and BN statistics
  * (the same on every call), classes named c0, c1, ..., 28x28 inputs.
  */
-final class RandomPretrained {
+public final class RandomPretrained {
 
     private RandomPretrained() {}
 
-    static TrainedModel of(NDManager manager, int channels, int classes, Normalization normalization) {
+    public static TrainedModel of(NDManager manager, int channels, int classes, Normalization normalization) {
         Engine.getInstance().setRandomSeed(17);
         DenseNetConfig config =
                 TestNetworks.small(LayerType.BOTTLENECK, ConcatOrder.INPUT_FIRST, StemType.CIFAR, channels, classes);

@@ -213,7 +213,8 @@ class TrainingRunTest {
                         .train("tiny", tiny(), data, false));
         assertTrue(
                 e.getMessage().contains("tiny, 1 of 1 epochs done")
-                        && e.getMessage().contains("--resume"),
+                        && e.getMessage().contains("resume it")
+                        && !e.getMessage().contains("--"),
                 e.getMessage());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT))));
 

@@ -44,7 +44,9 @@ class TrainingStepTest {
                 NDArray y = m.create(new float[] {0, 1, 2, 0, 1, 2, 0, 1});
                 List<Float> losses = new ArrayList<>();
                 for (int step = 0; step < 20; step++) {
-                    losses.add(TrainingStep.PLAIN.forwardBackward(trainer, x, y).loss());
+                    losses.add(TrainingStep.PLAIN
+                            .forwardBackward(trainer, TrainingPass.FLOAT32, x, y)
+                            .loss());
                     if (step == 0) {
                         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                             if (p.getValue().requiresGradient()) {

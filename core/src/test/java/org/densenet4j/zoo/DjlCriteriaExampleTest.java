@@ -17,7 +17,7 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.junit.jupiter.api.Test;
 
-/** The README's DJL example, run as a test against the bundled model. */
+/** The DJL example of docs/model-zoo.md, run as a test against the bundled model. */
 class DjlCriteriaExampleTest {
 
     static final Path BUNDLED = Path.of("..", "models").resolve(BundledModel.NAME);
@@ -28,9 +28,9 @@ class DjlCriteriaExampleTest {
         Path pth = tmp.resolve("bundled.pth");
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
-            org.densenet4j.io.TorchFileWriter.write(
-                    org.densenet4j.io.TorchWeights.stateDict(
-                            loaded.network(), org.densenet4j.io.TorchLayout.TORCHVISION),
+            org.densenet4j.torch.TorchFileWriter.write(
+                    org.densenet4j.torch.TorchWeights.stateDict(
+                            loaded.network(), org.densenet4j.torch.TorchLayout.TORCHVISION),
                     pth);
         }
         Criteria<Image, Classifications> criteria = Criteria.builder()
@@ -56,7 +56,7 @@ class DjlCriteriaExampleTest {
 
     @Test
     void criteriaLoadsTheBundledModelAndPredictsLikeDensenet4j() throws Exception {
-        // --- README example ---
+        // --- docs/model-zoo.md example ---
         Criteria<Image, Classifications> criteria = Criteria.builder()
                 .setTypes(Image.class, Classifications.class)
                 .optGroupId("org.densenet4j")

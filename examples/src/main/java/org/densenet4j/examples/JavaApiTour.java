@@ -28,7 +28,7 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 
 /**
- * The README's Java API tour: build DenseNets, train one on Fashion-MNIST (a small slice, so that it runs
+ * The Java API tour of docs/library.md: build DenseNets, train one on Fashion-MNIST (a small slice, so that it runs
  * in seconds), and classify with the result.
  *
  * <p>Usage: {@code JavaApiTour IMAGE}.

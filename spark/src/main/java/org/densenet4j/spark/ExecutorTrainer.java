@@ -30,6 +30,7 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
 import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.TrainingPass;
 import org.densenet4j.train.TrainingStep;
 
 /**
@@ -187,7 +188,8 @@ final class ExecutorTrainer {
             try (NDManager scope = trainer.getManager().newSubManager()) {
                 NDArray images = scope.create(Arrays.copyOf(x, n * imageSize), spec.batchShape(n));
                 NDArray labels = scope.create(Arrays.copyOf(y, n));
-                TrainingStep.Pass pass = TrainingStep.PLAIN.forwardBackward(trainer, images, labels);
+                TrainingStep.Pass pass =
+                        TrainingStep.PLAIN.forwardBackward(trainer, TrainingPass.FLOAT32, images, labels);
                 long correct = pass.logits()
                         .argMax(1)
                         .toType(DataType.INT32, false)

@@ -7,9 +7,9 @@ import org.densenet4j.cli.CheckpointOption;
 import org.densenet4j.data.Downloader;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchLayout;
 import org.densenet4j.model.Presets;
 import org.densenet4j.pretrained.PretrainedWeights;
+import org.densenet4j.torch.TorchLayout;
 
 /**
  * The model an executor opens, as the driver's options gave it, in a form Spark can ship to executors.

@@ -152,7 +152,8 @@ public final class SparkClassify implements Callable<Integer> {
         }
         if (features
                 && (precision.precision() != org.densenet4j.infer.Precision.FP32
-                        || (model.given() != null && org.densenet4j.io.TorchScriptArchive.isArchive(model.given())))) {
+                        || (model.given() != null
+                                && org.densenet4j.script.TorchScriptArchive.isArchive(model.given())))) {
             throw new IllegalArgumentException("--features needs a densenet4j checkpoint or .pth computed in fp32: a "
                     + "TorchScript archive or bf16 runs without the DenseNet's stages");
         }

@@ -12,7 +12,7 @@ import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
-import org.densenet4j.io.TorchScriptExport;
+import org.densenet4j.script.TorchScriptExport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -28,6 +28,7 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.TrainingPass;
 import org.densenet4j.train.TrainingStep;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,10 @@ class SparkTrainDataParallelTest {
                         }
                         try (NDManager scope = manager.newSubManager()) {
                             TrainingStep.PLAIN.forwardBackward(
-                                    trainer, scope.create(x, from.batchShape(n)), scope.create(shard.labels()));
+                                    trainer,
+                                    TrainingPass.FLOAT32,
+                                    scope.create(x, from.batchShape(n)),
+                                    scope.create(shard.labels()));
                         }
                         add(gradients, gradientsOf(layout.trainable()), n);
                         add(statistics, ParameterLayout.flatten(layout.statistics()), n);
