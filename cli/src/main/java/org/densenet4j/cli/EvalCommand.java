@@ -16,6 +16,7 @@ import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.torch.TorchImport;
 import picocli.CommandLine.Command;
@@ -37,6 +38,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     PrecisionOption precision;
+
+    @Mixin
+    CalibrationOption calibration;
 
     @Mixin
     DataOptions data;
@@ -61,8 +65,12 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded = checkpoint.loadForInference(
-                    precision.precision(), manager, spec.commandLine().getErr());
+            calibration.checkUsedWith(precision.precision());
+            InferenceModel loaded = precision.precision() == Precision.INT8
+                    ? calibration.compile(
+                            checkpoint, manager, spec.commandLine().getErr())
+                    : checkpoint.loadForInference(
+                            precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             // What the file says, whatever precision the model runs in: only a densenet4j checkpoint says it.
             String trainedOn = TorchImport.isTorchFile(file) ? null : CheckpointArchive.dataset(file);

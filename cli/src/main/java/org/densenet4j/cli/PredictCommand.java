@@ -21,6 +21,7 @@ import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.Prediction;
 import org.densenet4j.model.MemoryPlan;
 import org.slf4j.Logger;
@@ -51,6 +52,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     PrecisionOption precision;
 
+    @Mixin
+    CalibrationOption calibration;
+
     @Option(names = "--topk", defaultValue = "3", description = "Labels to show per image (default: ${DEFAULT-VALUE}).")
     int topK;
 
@@ -72,8 +76,12 @@ final class PredictCommand implements Callable<Integer> {
         AtomicBoolean photo = new AtomicBoolean();
         try (Interruption interruption = new Interruption();
                 NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded = checkpoint.loadForInference(
-                    precision.precision(), manager, spec.commandLine().getErr());
+            calibration.checkUsedWith(precision.precision());
+            InferenceModel loaded = precision.precision() == Precision.INT8
+                    ? calibration.compile(
+                            checkpoint, manager, spec.commandLine().getErr())
+                    : checkpoint.loadForInference(
+                            precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "predict with " + model.modelName(),

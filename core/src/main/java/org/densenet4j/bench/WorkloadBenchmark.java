@@ -25,6 +25,7 @@ import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
+import org.densenet4j.script.Int8Model;
 import org.densenet4j.script.ScriptedModel;
 import org.densenet4j.train.MixedPrecisionPass;
 import org.densenet4j.train.NesterovSgd;
@@ -57,6 +58,9 @@ public final class WorkloadBenchmark {
      */
     public static BenchmarkResult run(
             Workload w, int warmup, int iterations, BooleanSupplier stopRequested, Path profile) {
+        if (w.mode() == Workload.Mode.TRAIN && w.precision() == Precision.INT8) {
+            throw new IllegalArgumentException("int8 is for inference: --mode train runs in fp32 or bf16");
+        }
         w.precision().requireSupport();
         if (iterations < 1 || warmup < 0) {
             throw new IllegalArgumentException("need at least one timed iteration, got " + iterations);
@@ -75,9 +79,12 @@ public final class WorkloadBenchmark {
                     m.randomInteger(0, w.config().classes(), new Shape(w.batch().get(0)), DataType.INT32);
             if (w.mode() == Workload.Mode.INFER) {
                 ParameterStore ps = new ParameterStore(m, false);
-                Block runner = w.precision() == Precision.BF16
-                        ? bfloat16(net, w, m)
-                        : w.plainInference() ? net : FoldedDenseNet.of(net, m);
+                Block runner =
+                        switch (w.precision()) {
+                            case BF16 -> bfloat16(net, w, m);
+                            case INT8 -> int8(net, w, x, m);
+                            case FP32 -> w.plainInference() ? net : FoldedDenseNet.of(net, m);
+                        };
                 repeat(warmup, seconds, stopRequested, profile, () -> {
                     try (NDManager scope = m.newSubManager()) {
                         NDArray input = x.duplicate();
@@ -144,11 +151,37 @@ public final class WorkloadBenchmark {
      * module lives as long as {@code manager}.
      */
     private static Block bfloat16(DenseNet net, Workload w, NDManager manager) {
+        try {
+            ScriptedModel compiled = ScriptedModel.compile(new TrainedModel(spec(w), net), Precision.BF16);
+            manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
+            return compiled.inferenceBlock(manager);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The network as densenet4j's int8 module, calibrated on the benchmark's own input batch {@code x}; the module
+     * lives as long as {@code manager}.
+     */
+    private static Block int8(DenseNet net, Workload w, NDArray x, NDManager manager) {
+        try {
+            TrainedModel model = new TrainedModel(spec(w), net);
+            Int8Model compiled = Int8Model.compile(model, Int8Model.calibrate(model, x));
+            manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
+            return compiled.inferenceBlock(manager);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** What the workload's random network takes: its input size, numbered classes, no normalisation. */
+    private static ModelSpec spec(Workload w) {
         int classes = w.config().classes();
         float[] mean = new float[w.config().inputChannels()];
         float[] std = new float[mean.length];
         Arrays.fill(std, 1f);
-        ModelSpec spec = new ModelSpec(
+        return new ModelSpec(
                 w.name(),
                 w.config(),
                 (int) w.batch().get(2),
@@ -157,13 +190,6 @@ public final class WorkloadBenchmark {
                         .mapToObj(i -> "class_" + i)
                         .toList(),
                 new Normalization(mean, std));
-        try {
-            ScriptedModel compiled = ScriptedModel.compile(new TrainedModel(spec, net), Precision.BF16);
-            manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
-            return compiled.inferenceBlock(manager);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** The network's bf16 mixed-precision training pass. */

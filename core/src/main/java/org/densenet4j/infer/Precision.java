@@ -2,17 +2,21 @@ package org.densenet4j.infer;
 
 import java.util.Locale;
 
-/** The number format a model computes in: float32 everywhere, or bfloat16 convolutions with float32 at the edges. */
+/**
+ * The number format a model computes in: float32 everywhere, bfloat16 convolutions with float32 at the edges, or int8
+ * maps and weights (post-training quantization, calibrated on images) with float32 at the edges.
+ */
 public enum Precision {
     FP32,
-    BF16;
+    BF16,
+    INT8;
 
-    /** Parses {@code fp32} or {@code bf16}, in any case. */
+    /** Parses {@code fp32}, {@code bf16} or {@code int8}, in any case. */
     public static Precision parse(String name) {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown precision '" + name + "'; valid: fp32, bf16");
+            throw new IllegalArgumentException("unknown precision '" + name + "'; valid: fp32, bf16, int8");
         }
     }
 
@@ -20,7 +24,8 @@ public enum Precision {
      * Checks that this CPU computes in this precision natively: bfloat16 needs the avx512_bf16 or amx_bf16
      * instructions (emulated bfloat16 is slower than float32, so it is refused rather than run), and libtorch's
      * convolutions must be right on this machine (a one-off check; where they are not, bfloat16's are further off
-     * than float32's, so bf16 is refused rather than run wrong).
+     * than float32's, so bf16 is refused rather than run wrong). int8 needs avx512_vnni or amx_int8 (libtorch's fbgemm
+     * kernels without them are no faster than bf16 or float32 here).
      *
      * @throws IllegalArgumentException naming what is missing or wrong
      */
@@ -32,10 +37,13 @@ public enum Precision {
         try {
             flags = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
         } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalArgumentException("bf16 needs a CPU with avx512_bf16 or amx_bf16, and /proc/cpuinfo "
+            throw new IllegalArgumentException(this + " needs a CPU with " + instructions() + ", and /proc/cpuinfo "
                     + "cannot be read to check (" + e.getMessage() + ")");
         }
         requireSupport(flags);
+        if (this == INT8) {
+            return; // int8 convolutions run in fbgemm, not in the oneDNN the cap and the self-check are about
+        }
         requireBf16Kernels(System.getenv("ONEDNN_MAX_CPU_ISA"));
         ConvolutionSelfCheck.failure().ifPresent(reason -> {
             throw new IllegalArgumentException("bf16 is refused: " + reason);
@@ -57,10 +65,16 @@ public enum Precision {
         if (this == FP32) {
             return;
         }
-        if (!cpuinfo.matches("(?s).*\\b(avx512_bf16|amx_bf16)\\b.*")) {
-            throw new IllegalArgumentException("bf16 needs a CPU with avx512_bf16 or amx_bf16 instructions; this one "
-                    + "has neither: use --precision fp32");
+        String pattern = this == BF16 ? "avx512_bf16|amx_bf16" : "avx512_vnni|amx_int8";
+        if (!cpuinfo.matches("(?s).*\\b(" + pattern + ")\\b.*")) {
+            throw new IllegalArgumentException(this + " needs a CPU with " + instructions() + " instructions; this "
+                    + "one has neither: use --precision fp32");
         }
+    }
+
+    /** The instructions this precision needs, for messages. */
+    private String instructions() {
+        return this == BF16 ? "avx512_bf16 or amx_bf16" : "avx512_vnni or amx_int8";
     }
 
     /**

@@ -77,6 +77,11 @@ public final class ModelFiles {
     public static InferenceModel openForInference(
             Path file, Options options, Precision precision, NDManager manager, Consumer<String> warnings)
             throws IOException {
+        if (precision == Precision.INT8) {
+            // int8 needs calibration images: the verbs that take them compile through Int8Model
+            throw new IllegalArgumentException("--precision int8 runs in predict, eval and bench so far (they take "
+                    + "--calibrate); elsewhere use fp32 or bf16");
+        }
         precision.requireSupport();
         InferenceModel model = openForInference(file, options, manager, warnings);
         if (model instanceof ScriptedModel scripted) {

@@ -117,27 +117,47 @@ public final class TorchScriptExport {
         state.op('u').op('b').op('.'); // SETITEMS, BUILD, STOP
         byte[] pickled = state.bytes();
         String code = TorchScriptCode.of(spec.config(), precision);
+        Map<String, String> extra = extraFiles(spec, precision.toString());
+        List<byte[]> data = new ArrayList<>();
+        for (int i = 0; i < storages.size(); i++) {
+            data.add(
+                    halfWidth.get(i)
+                            ? bfloat16(storages.get(i).data())
+                            : TorchFileWriter.storageBytes(storages.get(i)));
+        }
+        zip(file, extra, data, pickled, code);
+    }
+
+    /**
+     * The extra files every archive densenet4j writes carries: {@code model.json} (the network, {@code precision},
+     * the archive {@code format}), {@code classes.json}, {@code normalization.json}, {@code input.json}.
+     */
+    static Map<String, String> extraFiles(ModelSpec spec, String precision) {
         Gson gson = new Gson();
         Map<String, String> extra = new LinkedHashMap<>();
         Map<String, Object> model = spec.describeModel();
-        model.put("precision", precision.toString());
+        model.put("precision", precision);
         model.put("format", TorchScriptArchive.FORMAT);
         extra.put("model.json", gson.toJson(model));
         extra.put("classes.json", gson.toJson(spec.classNames()));
         extra.put("normalization.json", gson.toJson(spec.describeNormalization()));
         extra.put("input.json", gson.toJson(spec.describeInput()));
+        return extra;
+    }
+
+    /**
+     * Writes the archive's zip to {@code file} atomically, in the order {@code torch.jit.save} writes: the extra
+     * files, the storages {@code data/N}, {@code data.pkl}, the code, {@code constants.pkl}, {@code version}.
+     */
+    static void zip(Path file, Map<String, String> extra, List<byte[]> storages, byte[] pickled, String code)
+            throws IOException {
         AtomicFile.write(file, out -> {
             try (ZipOutputStream zip = new ZipOutputStream(out)) {
                 for (Map.Entry<String, String> e : extra.entrySet()) {
                     TorchFileWriter.stored(zip, ROOT + "extra/" + e.getKey(), utf8(e.getValue()));
                 }
                 for (int i = 0; i < storages.size(); i++) {
-                    TorchFileWriter.stored(
-                            zip,
-                            ROOT + "data/" + i,
-                            halfWidth.get(i)
-                                    ? bfloat16(storages.get(i).data())
-                                    : TorchFileWriter.storageBytes(storages.get(i)));
+                    TorchFileWriter.stored(zip, ROOT + "data/" + i, storages.get(i));
                 }
                 TorchFileWriter.stored(zip, ROOT + "data.pkl", pickled);
                 zip.putNextEntry(new ZipEntry(ROOT + "code/__torch__.py"));
@@ -167,7 +187,7 @@ public final class TorchScriptExport {
     }
 
     /** {@code torch.jit._pickle.restore_type_tag(value, type)}: the TorchScript type of a list attribute. */
-    private static void typed(PickleWriter p, String type, Runnable value) {
+    static void typed(PickleWriter p, String type, Runnable value) {
         p.global("torch.jit._pickle", "restore_type_tag");
         value.run();
         p.unicode(type).op(0x86).op('R'); // TUPLE2, REDUCE

@@ -53,6 +53,7 @@ public record TrainingRecipe(
         if (backboneLrScale == 0) {
             backboneLrScale = 1;
         }
+        check(precision != Precision.INT8, "int8 is for inference (predict, eval, bench): train in fp32 or bf16");
         check(epochs > 0, "epochs must be positive, got " + epochs);
         check(batchSize > 0, "batch size must be positive, got " + batchSize);
         check(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be positive, got " + learningRate);

@@ -122,6 +122,10 @@ public final class DenseNetModelLoader implements ModelLoader {
             precision = arguments.get("precision") == null
                     ? Precision.FP32
                     : Precision.parse(arguments.get("precision").toString());
+            if (precision == Precision.INT8) {
+                throw new IllegalArgumentException("precision int8 needs calibration images and runs in predict, eval "
+                        + "and bench so far; the zoo takes fp32 or bf16");
+            }
             precision.requireSupport();
         } catch (IllegalArgumentException e) {
             throw new MalformedModelException(file + ": " + e.getMessage(), e);

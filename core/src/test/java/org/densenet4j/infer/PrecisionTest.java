@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** bf16 is refused on CPUs without native bfloat16, naming what is missing; names parse in any case. */
+/**
+ * bf16 is refused on CPUs without native bfloat16, int8 on CPUs without int8 dot products, naming what is missing;
+ * names parse in any case.
+ */
 class PrecisionTest {
 
     @Test
@@ -21,6 +24,19 @@ class PrecisionTest {
         Precision.BF16.requireSupport("flags\t\t: fpu avx512f avx512_bf16\n");
         Precision.BF16.requireSupport("flags\t\t: fpu amx_bf16 amx_tile\n");
         Precision.FP32.requireSupport(old);
+    }
+
+    @Test
+    void int8NeedsAvx512VnniOrAmxInt8() {
+        String bf16Only = "flags\t\t: fpu avx2 avx512f avx512_bf16\n";
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Precision.INT8.requireSupport(bf16Only));
+        assertTrue(
+                e.getMessage().contains("avx512_vnni or amx_int8")
+                        && e.getMessage().contains("--precision fp32"),
+                e.getMessage());
+        Precision.INT8.requireSupport("flags\t\t: fpu avx512f avx512_vnni\n");
+        Precision.INT8.requireSupport("flags\t\t: fpu amx_int8 amx_tile\n");
     }
 
     @Test
@@ -39,10 +55,11 @@ class PrecisionTest {
 
     @Test
     void namesParse() {
+        assertEquals(Precision.INT8, Precision.parse("int8"));
         assertEquals(Precision.BF16, Precision.parse("BF16"));
         assertEquals("fp32", Precision.FP32.toString());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp8"))
                 .getMessage()
-                .contains("fp32, bf16"));
+                .contains("fp32, bf16, int8"));
     }
 }

@@ -38,6 +38,8 @@ class TrainingRunTest {
     }
 
     /** DenseNet-BC (L = 28, k = 12) for grey 28x28 images: learns Fashion-MNIST in one epoch. */
+    private static final long SEED = Long.getLong("densenet4j.test.seed", 1);
+
     private static DenseNetConfig bc28() {
         return DenseNetConfig.builder()
                 .setGrowthRate(12)
@@ -52,12 +54,14 @@ class TrainingRunTest {
     }
 
     @Test
-    void smallDenseNetBeats70PercentAfterOneEpochOnFashionMnist() throws IOException {
+    void smallDenseNetBeats70PercentAfterTwoShortEpochsOnFashionMnist() throws IOException {
         org.densenet4j.model.TestNetworks.assumeCorrectConvolutions();
         DenseNetConfig config = bc28();
-        TrainingRecipe oneEpoch = new TrainingRecipe(1, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, 1);
-        TrainingResult r = new DenseNetTrainer(oneEpoch, tmp.resolve("run"), null)
-                .train("densenet-bc-28-12", config, FashionMnist.splits(8000, 1000), false);
+        // Two epochs of 4,000 images: the second at the schedule's lower rate. One epoch ends at lr 0.1, where the
+        // test accuracy swings with the seed (measured on 8,000 images: 50%, 64%, 77% for seeds 7, 1, 2).
+        TrainingRecipe twoEpochs = new TrainingRecipe(2, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, false, SEED);
+        TrainingResult r = new DenseNetTrainer(twoEpochs, tmp.resolve("run"), null)
+                .train("densenet-bc-28-12", config, FashionMnist.splits(4000, 1000), false);
         assertTrue(
                 r.finalEvaluation().top1() > 0.70,
                 "test accuracy " + r.finalEvaluation().top1());

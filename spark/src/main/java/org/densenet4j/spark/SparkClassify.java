@@ -150,6 +150,10 @@ public final class SparkClassify implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
+        if (precision.precision() == org.densenet4j.infer.Precision.INT8) {
+            throw new IllegalArgumentException("spark-classify --precision int8 is not available yet: int8 runs in "
+                    + "predict, eval and bench (with --calibrate); use fp32 or bf16");
+        }
         if (features
                 && (precision.precision() != org.densenet4j.infer.Precision.FP32
                         || (model.given() != null

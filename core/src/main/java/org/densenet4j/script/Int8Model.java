@@ -1,0 +1,211 @@
+package org.densenet4j.script;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.densenet4j.data.Batch;
+import org.densenet4j.data.BatchLoader;
+import org.densenet4j.data.ImageDataset;
+import org.densenet4j.data.SubsetDataset;
+import org.densenet4j.infer.InferenceModel;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
+import org.densenet4j.infer.TrainedModel;
+
+/**
+ * A DenseNet compiled by densenet4j for libtorch's int8 operators ({@link Int8Code}) and run through DJL as a
+ * {@code PtSymbolBlock}, float32 in and out.
+ *
+ * <p>As for {@link ScriptedModel}, libtorch only ever loads a module densenet4j has just written itself into a
+ * private temporary folder. The module prepacks its convolutions at its first forward; {@link #compile} runs that
+ * forward itself, once, before anyone else can call the module, so that concurrent callers never race to fill it.
+ */
+public final class Int8Model implements InferenceModel, AutoCloseable {
+
+    /** Calibration images by default: a few hundred, as PyTorch's post-training quantization recipes use. */
+    public static final int DEFAULT_CALIBRATION_IMAGES = 256;
+
+    private static final int CALIBRATION_BATCH = 32;
+
+    private final ModelSpec spec;
+    private final Int8Calibration calibration;
+    private final Model model;
+
+    private Int8Model(ModelSpec spec, Int8Calibration calibration, Model model) {
+        this.spec = spec;
+        this.calibration = calibration;
+        this.model = model;
+    }
+
+    /**
+     * The ranges of {@code model}'s maps over {@code count} images of {@code images}, spread evenly over the set
+     * (all of them if it has fewer), computed by the float32 twin of the int8 module in libtorch.
+     *
+     * @throws IllegalArgumentException if the images do not fit the model or none can be read
+     */
+    public static Int8Calibration calibrate(TrainedModel model, ImageDataset images, int count) throws IOException {
+        ModelSpec spec = model.spec();
+        if (count < 1) {
+            throw new IllegalArgumentException("--calibrate-images must be at least 1, got " + count);
+        }
+        if (images.channels() != spec.channels()
+                || images.height() != spec.height()
+                || images.width() != spec.width()) {
+            throw new IllegalArgumentException("calibration images " + images.source() + " are " + images.channels()
+                    + "x" + images.height() + "x" + images.width() + " but " + spec.modelName() + " takes "
+                    + spec.channels() + "x" + spec.height() + "x" + spec.width());
+        }
+        int n = Math.min(count, images.size());
+        if (n == 0) {
+            throw new IllegalArgumentException("calibration set " + images.source() + " holds no images");
+        }
+        int[] indices = new int[n];
+        for (int i = 0; i < n; i++) {
+            indices[i] = (int) ((long) i * images.size() / n);
+        }
+        try (BatchLoader batches =
+                BatchLoader.evaluation(new SubsetDataset(images, indices), CALIBRATION_BATCH, spec.normalization())) {
+            Int8Calibration ranges = calibrate(model, manager -> {
+                while (batches.hasNext()) {
+                    Batch batch = batches.next();
+                    if (batch.count() > 0) {
+                        return manager.create(batch.data(), spec.batchShape(batch.count()));
+                    }
+                }
+                return null;
+            });
+            if (ranges.images() == 0) {
+                throw new IllegalArgumentException("no calibration image of " + images.source() + " could be read");
+            }
+            return ranges;
+        }
+    }
+
+    /**
+     * The ranges of {@code model}'s maps over {@code images}, a batch already normalised as the model expects (for
+     * benchmarks, which have no image set).
+     */
+    public static Int8Calibration calibrate(TrainedModel model, NDArray images) throws IOException {
+        boolean[] given = {false};
+        return calibrate(model, manager -> {
+            if (given[0]) {
+                return null;
+            }
+            given[0] = true;
+            NDArray copy = images.duplicate();
+            copy.attach(manager);
+            return copy;
+        });
+    }
+
+    /** Feeds every batch {@code batches} gives (null when done) to the float32 twin and widens the ranges by it. */
+    private static Int8Calibration calibrate(TrainedModel model, Function<NDManager, NDArray> batches)
+            throws IOException {
+        ModelSpec spec = model.spec();
+        Int8Code.Calibration code = Int8Code.calibration(spec.config());
+        Int8Calibration ranges = Int8Calibration.empty(Int8Code.points(spec.config()));
+        Int8Weights weights = Int8Weights.of(model.network());
+        try (Model twin = load(spec, dir -> Int8Archive.write(spec, weights, code.source(), null, dir));
+                NDManager manager = NDManager.newBaseManager()) {
+            Block block = twin.getBlock();
+            ParameterStore ps = new ParameterStore(manager, false);
+            while (true) {
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray x = batches.apply(scope);
+                    if (x == null) {
+                        return ranges;
+                    }
+                    NDList rows = block.forward(ps, new NDList(x), false);
+                    ranges = ranges.with(
+                            rows.singletonOrThrow().toFloatArray(),
+                            code.recordPoints(),
+                            x.getShape().get(0));
+                }
+            }
+        }
+    }
+
+    /** {@code model} compiled for libtorch's int8 operators with the scales of {@code calibration}. */
+    public static Int8Model compile(TrainedModel model, Int8Calibration calibration) throws IOException {
+        Precision.INT8.requireSupport();
+        ModelSpec spec = model.spec();
+        if (!calibration.points().equals(Int8Code.points(spec.config()))) {
+            throw new IllegalArgumentException("the calibration was made for another network than " + spec.modelName());
+        }
+        String code = Int8Code.int8(spec.config(), calibration);
+        Int8Weights weights = Int8Weights.of(model.network());
+        QuantizedEngine.selectFbgemm(); // before the module prepacks: the engine decides the kernels
+        Model loaded = load(spec, dir -> Int8Archive.write(spec, weights, code, calibration, dir));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // The first forward prepacks the convolutions: run it here, before the module is shared.
+            NDArray x = manager.zeros(spec.batchShape(1));
+            loaded.getBlock().forward(new ParameterStore(manager, false), new NDList(x), false);
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw new IOException(
+                    "libtorch could not run densenet4j's own int8 module for " + spec.modelName() + " ("
+                            + e.getMessage() + ")",
+                    e);
+        }
+        return new Int8Model(spec, calibration, loaded);
+    }
+
+    /** Writes a module with {@code writer} into a private temporary folder and loads it in libtorch. */
+    private static Model load(ModelSpec spec, ArchiveWriter writer) throws IOException {
+        // Files.createTempDirectory makes the folder owner-only on POSIX systems: no one else can swap the file.
+        Path dir = Files.createTempDirectory("densenet4j-int8-");
+        Path file = dir.resolve("model.pt");
+        try {
+            writer.write(file);
+            Model model = Model.newInstance("model", Device.cpu(), "PyTorch");
+            try {
+                // DJL looks for a file named "model" before "model.pt": in this folder there is only ours.
+                model.load(dir, "model");
+                return model;
+            } catch (IOException | MalformedModelException | RuntimeException e) {
+                model.close();
+                throw new IOException(
+                        "libtorch could not load densenet4j's own int8 module for " + spec.modelName() + " ("
+                                + e.getMessage() + ")",
+                        e);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private interface ArchiveWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /** The ranges the module's scales came from. */
+    public Int8Calibration calibration() {
+        return calibration;
+    }
+
+    @Override
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** The int8 TorchScript module, a {@code PtSymbolBlock}; it lives until {@link #close()}. */
+    @Override
+    public Block inferenceBlock(NDManager manager) {
+        return model.getBlock();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

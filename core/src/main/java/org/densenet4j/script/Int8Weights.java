@@ -1,0 +1,121 @@
+package org.densenet4j.script;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.BatchNorm;
+import java.util.ArrayList;
+import java.util.List;
+import org.densenet4j.model.DenseBlock;
+import org.densenet4j.model.DenseLayer;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.StemType;
+import org.densenet4j.model.Transition;
+import org.densenet4j.torch.TorchTensor;
+
+/**
+ * The float32 tensors of densenet4j's int8 module ({@link Int8Code}), in the order its code reads them. Each BN that
+ * follows a convolution (the ImageNet stem's, a bottleneck's second) is folded into that convolution's weight and
+ * bias; each BN-ReLU before a convolution or the classifier stays a BN (computed on int8 maps by libtorch's quantized
+ * batch norm). The module quantizes the convolution weights itself, per output channel and symmetrically.
+ *
+ * @param convWeights every convolution's weight: the stem's, then per dense layer its 1x1 (bottleneck) and 3x3
+ *     convolutions, each block followed by its transition's
+ * @param convBiases each convolution's bias (zeros where it has none)
+ * @param norms every BN-ReLU before a convolution or the classifier as gamma, beta, running mean, running
+ *     variance: per dense layer its first BN, each block followed by its transition's, then the head's
+ * @param classifier the classifier's weight and bias
+ */
+record Int8Weights(
+        List<TorchTensor> convWeights,
+        List<TorchTensor> convBiases,
+        List<List<TorchTensor>> norms,
+        List<TorchTensor> classifier) {
+
+    static Int8Weights of(DenseNet net) {
+        List<TorchTensor> weights = new ArrayList<>();
+        List<TorchTensor> biases = new ArrayList<>();
+        List<List<TorchTensor>> norms = new ArrayList<>();
+        if (net.stem().type() == StemType.IMAGENET) {
+            addFolded(weights, biases, weight(net.stem().conv()), net.stem().norm());
+        } else {
+            add(weights, biases, weight(net.stem().conv()));
+        }
+        List<DenseBlock> blocks = net.denseBlocks();
+        for (int b = 0; b < blocks.size(); b++) {
+            for (DenseLayer layer : blocks.get(b).layers()) {
+                norms.add(norm(layer.norm1()));
+                if (layer.isBottleneck()) {
+                    addFolded(weights, biases, weight(layer.conv1()), layer.norm2());
+                    add(weights, biases, weight(layer.conv2()));
+                } else {
+                    add(weights, biases, weight(layer.conv1()));
+                }
+            }
+            if (b < net.transitions().size()) {
+                Transition t = net.transitions().get(b);
+                norms.add(norm(t.norm()));
+                add(weights, biases, weight(t.conv()));
+            }
+        }
+        norms.add(norm(net.head().norm()));
+        List<TorchTensor> classifier = List.of(
+                tensor(weight(net.head().classifier())),
+                tensor(net.head().classifier().getParameters().get("bias").getArray()));
+        return new Int8Weights(weights, biases, norms, classifier);
+    }
+
+    /** Every tensor, flat, in the archive's order: weights, biases, norms, classifier. */
+    List<TorchTensor> flat() {
+        List<TorchTensor> out = new ArrayList<>(convWeights);
+        out.addAll(convBiases);
+        norms.forEach(out::addAll);
+        out.addAll(classifier);
+        return out;
+    }
+
+    private static void add(List<TorchTensor> weights, List<TorchTensor> biases, NDArray weight) {
+        TorchTensor w = tensor(weight);
+        weights.add(w);
+        biases.add(new TorchTensor(new long[] {w.shape()[0]}, new float[(int) w.shape()[0]]));
+    }
+
+    /** The convolution followed by eval-mode {@code norm}: weight * s per output channel, bias beta - mean * s. */
+    private static void addFolded(List<TorchTensor> weights, List<TorchTensor> biases, NDArray weight, BatchNorm norm) {
+        List<TorchTensor> n = norm(norm);
+        float[] gamma = n.get(0).data();
+        float[] beta = n.get(1).data();
+        float[] mean = n.get(2).data();
+        float[] var = n.get(3).data();
+        TorchTensor w = tensor(weight);
+        float[] folded = w.data().clone();
+        int out = gamma.length;
+        int per = folded.length / out;
+        float[] bias = new float[out];
+        for (int o = 0; o < out; o++) {
+            double s = gamma[o] / Math.sqrt(var[o] + (double) DenseNet.BN_EPSILON);
+            for (int i = 0; i < per; i++) {
+                folded[o * per + i] = (float) (folded[o * per + i] * s);
+            }
+            bias[o] = (float) (beta[o] - mean[o] * s);
+        }
+        weights.add(new TorchTensor(w.shape(), folded));
+        biases.add(new TorchTensor(new long[] {out}, bias));
+    }
+
+    /** A BN's weight (gamma), bias (beta), running mean and running variance, in quantized batch_norm's order. */
+    private static List<TorchTensor> norm(BatchNorm norm) {
+        return List.of(
+                tensor(norm.getParameters().get("gamma").getArray()),
+                tensor(norm.getParameters().get("beta").getArray()),
+                tensor(norm.getParameters().get("runningMean").getArray()),
+                tensor(norm.getParameters().get("runningVar").getArray()));
+    }
+
+    private static NDArray weight(Block block) {
+        return block.getParameters().get("weight").getArray();
+    }
+
+    private static TorchTensor tensor(NDArray a) {
+        return new TorchTensor(a.getShape().getShape(), a.toFloatArray());
+    }
+}
