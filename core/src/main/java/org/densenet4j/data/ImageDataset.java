@@ -35,6 +35,14 @@ public interface ImageDataset {
      */
     byte[] pixels(int index) throws UnreadableImageException;
 
+    /**
+     * The file image {@code index} is read from, or null when images do not come one per file (for jobs that read
+     * the files elsewhere, such as Spark's executors).
+     */
+    default java.nio.file.Path file(int index) {
+        return null;
+    }
+
     default int classCount() {
         return classNames().size();
     }

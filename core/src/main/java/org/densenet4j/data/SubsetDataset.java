@@ -54,6 +54,11 @@ public final class SubsetDataset implements ImageDataset {
     }
 
     @Override
+    public java.nio.file.Path file(int index) {
+        return base.file(indices[index]);
+    }
+
+    @Override
     public byte[] pixels(int index) throws UnreadableImageException {
         return base.pixels(indices[index]);
     }

@@ -158,7 +158,7 @@ final class ExecutorModel {
         }
     }
 
-    private static Path locate(String checkpoint) {
+    static Path locate(String checkpoint) {
         if (checkpoint == null) {
             return BundledModel.path();
         }

@@ -162,7 +162,8 @@ public final class SparkClassify implements Callable<Integer> {
                     + "TorchScript archive or bf16 runs without the DenseNet's stages");
         }
         ModelRequest request = ModelRequest.of(model, precision.precision());
-        SparkSession.Builder builder = SparkSession.builder().appName("densenet4j spark-classify");
+        SparkSession.Builder builder =
+                ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-classify"));
         if (master != null) {
             builder.master(master);
         }
@@ -194,7 +195,7 @@ public final class SparkClassify implements Callable<Integer> {
      * task slot. A task that failed to open the model would fail, and be retried, with the same message in every
      * task, each with its stack trace; these tasks answer instead of failing.
      */
-    private static void checkModelReachable(SparkSession spark, ModelRequest request) throws java.io.IOException {
+    static void checkModelReachable(SparkSession spark, ModelRequest request) throws java.io.IOException {
         if (request.file() == null) {
             return; // the bundled model is in every executor's jar; pretrained weights are fetched by each executor
         }

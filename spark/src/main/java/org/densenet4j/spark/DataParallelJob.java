@@ -1,0 +1,336 @@
+package org.densenet4j.spark;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.densenet4j.data.BatchLoader;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.ImageDataset;
+import org.densenet4j.infer.EvaluationReport;
+import org.densenet4j.infer.Evaluator;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.train.Checkpoint;
+import org.densenet4j.train.CheckpointFile;
+import org.densenet4j.train.DenseNetTrainer;
+import org.densenet4j.train.DivergedException;
+import org.densenet4j.train.EpochMetrics;
+import org.densenet4j.train.MetricsReport;
+import org.densenet4j.train.NesterovSgd;
+import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.StopRequestedException;
+import org.densenet4j.train.TrainingRecipe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synchronous data-parallel SGD on Spark: each step the driver broadcasts the weights, every partition computes the
+ * gradient of its share of the global batch ({@link ExecutorTrainer}), {@code treeAggregate} sums gradients and BN
+ * running statistics, and the driver applies the same {@link NesterovSgd} step as {@code train}. BN statistics are
+ * per partition, as PyTorch's DDP without SyncBN; the driver keeps their image-weighted mean. The order of images
+ * and their augmentation derive from the seed and epoch as in {@code train}, so one seed gives one checkpoint and a
+ * retried task changes nothing. A checkpoint is written after every epoch; {@code resume} continues from it.
+ */
+final class DataParallelJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataParallelJob.class);
+
+    private final SparkSession spark;
+    private final TrainingRecipe recipe;
+    private final int shards;
+    private final int threads;
+    private final Path runDir;
+    private final PrintWriter out;
+    private BooleanSupplier stopRequested = () -> false;
+
+    /**
+     * @param shards partitions per step, each computing the gradient of its share of the global batch
+     * @param threads libtorch threads per task
+     * @param out where progress goes (step, images/s, loss, ETA)
+     */
+    DataParallelJob(SparkSession spark, TrainingRecipe recipe, int shards, int threads, Path runDir, PrintWriter out) {
+        this.spark = spark;
+        this.recipe = recipe;
+        this.shards = shards;
+        this.threads = threads;
+        this.runDir = runDir;
+        this.out = out;
+    }
+
+    /** Stops cleanly before the next step once {@code stopRequested} turns true; the last checkpoint stays. */
+    DataParallelJob stopWhen(BooleanSupplier stopRequested) {
+        this.stopRequested = stopRequested;
+        return this;
+    }
+
+    /** What the run did. */
+    record Result(Path checkpoint, List<EpochMetrics> history, EvaluationReport finalEvaluation) {}
+
+    /**
+     * Fine-tunes {@code pretrained} (which executors open as {@code request}) on {@code data}.
+     *
+     * @param resume continue from the run folder's checkpoint
+     */
+    Result run(DatasetSplits data, ModelRequest request, TrainedModel pretrained, boolean resume) throws IOException {
+        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        List<String> classNames = data.train().classNames();
+        DenseNetConfig config = ExecutorTrainer.config(pretrained, classNames.size());
+        ModelSpec from = pretrained.spec();
+        ModelSpec spec = new ModelSpec(
+                from.modelName(),
+                config,
+                from.height(),
+                from.width(),
+                classNames,
+                from.normalization(),
+                from.resizeAndCrop());
+        Checkpoint previous = resume && Files.exists(checkpoint) ? CheckpointFile.readDescription(checkpoint) : null;
+        if (previous != null) {
+            checkResumable(checkpoint, previous, spec, data);
+        }
+        List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
+        ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
+                request, classNames, recipe.freeze().cliName(), recipe.augmentation(), recipe.seed(), threads);
+        Engine.getInstance().setRandomSeed((int) recipe.seed()); // the new classifier's initial weights
+        NesterovSgd optimizer = NesterovSgd.builder()
+                .optLearningRate((float) recipe.learningRate())
+                .optMomentum((float) recipe.momentum())
+                .optWeightDecays((float) recipe.weightDecay())
+                .build();
+        DenseNet network = new DenseNet(config);
+        try (Model model = Model.newInstance(spec.modelName())) {
+            model.setBlock(network);
+            network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
+            if (previous != null) {
+                CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
+            } else {
+                out.println(new PretrainedStart(pretrained, false)
+                        .copyInto(network, classNames)
+                        .describe());
+            }
+            network.freeze(recipe.freeze());
+            ParameterLayout layout = new ParameterLayout(network);
+            scaleBackboneRate(network, layout, optimizer);
+            out.printf(
+                    Locale.ROOT,
+                    "per step: %.2f MB of weights broadcast to the executors, %.2f MB of gradients and BN statistics "
+                            + "from each partition%n",
+                    4e-6 * ParameterLayout.count(layout.all()),
+                    4e-6 * (ParameterLayout.count(layout.trainable()) + ParameterLayout.count(layout.statistics())));
+            if (previous != null) {
+                CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
+                out.printf("resuming %s after epoch %d%n", checkpoint, previous.epochsCompleted());
+            }
+            EvaluationReport report = null;
+            for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
+                EpochMetrics m = epoch(epoch, data.train(), setup, layout, optimizer, model.getNDManager());
+                report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
+                m = new EpochMetrics(
+                        m.epoch(),
+                        m.learningRate(),
+                        m.trainLoss(),
+                        m.trainAccuracy(),
+                        report.loss(),
+                        report.top1(),
+                        report.top5(),
+                        m.seconds(),
+                        m.imagesPerSecond(),
+                        m.skippedImages());
+                history.add(m);
+                out.printf("epoch %d/%d: %s%n", epoch + 1, recipe.epochs(), m.summary());
+                out.flush();
+                CheckpointFile.write(
+                        checkpoint, new Checkpoint(spec, epoch + 1, data.name(), recipe, history), network, optimizer);
+                MetricsReport.write(runDir, history);
+            }
+            if (report == null) {
+                report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
+            }
+            return new Result(checkpoint, List.copyOf(history), report);
+        }
+    }
+
+    /** One epoch of synchronous steps over the training split, in train's order for the seed and epoch. */
+    private EpochMetrics epoch(
+            int epoch,
+            ImageDataset train,
+            ExecutorTrainer.Setup setup,
+            ParameterLayout layout,
+            NesterovSgd optimizer,
+            NDManager manager) {
+        double lr = recipe.learningRate(epoch);
+        optimizer.setLearningRate((float) lr);
+        int[] order = BatchLoader.trainingOrder(train.size(), recipe.seed(), epoch);
+        int batch = recipe.batchSize();
+        int steps = (order.length + batch - 1) / batch;
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        long start = System.nanoTime();
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        long skipped = 0;
+        for (int step = 0; step < steps; step++) {
+            if (stopRequested.getAsBoolean()) {
+                throw new StopRequestedException("training stopped on request at epoch " + (epoch + 1) + ", step "
+                        + (step + 1) + (epoch > 0 ? "; continue from the checkpoint with --resume" : ""));
+            }
+            List<TrainingShard> shardList =
+                    shards(train, order, step * batch, Math.min(order.length, (step + 1) * batch), shards);
+            Broadcast<float[]> weights = jsc.broadcast(ParameterLayout.flatten(layout.all()));
+            ShardGradient sum;
+            try {
+                int e = epoch;
+                int s = step;
+                sum = jsc.parallelize(shardList, shardList.size())
+                        .map(shard -> ExecutorTrainer.gradient(setup, weights.value(), shard, e, s))
+                        .treeAggregate(ShardGradient.zero(), ShardGradient::plus, ShardGradient::plus);
+            } finally {
+                weights.destroy();
+            }
+            for (String name : sum.unreadableNames()) {
+                LOG.warn("skipped unreadable image {}", name);
+            }
+            skipped += sum.unreadable();
+            if (sum.images() == 0) {
+                continue;
+            }
+            double loss = sum.lossSum() / sum.images();
+            if (!Double.isFinite(loss)) {
+                throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1) + ", step " + (step + 1)
+                        + " (learning rate " + lr + "); training stopped. "
+                        + (epoch > 0 ? "The checkpoint after epoch " + epoch + " is kept. " : "")
+                        + "Lower the learning rate and start again.");
+            }
+            apply(sum, layout, optimizer, manager);
+            lossSum += sum.lossSum();
+            correct += sum.correct();
+            seen += sum.images();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            out.printf(
+                    Locale.ROOT,
+                    "epoch %d/%d step %d/%d: loss %.4f, %.1f images/s, ETA %s%n",
+                    epoch + 1,
+                    recipe.epochs(),
+                    step + 1,
+                    steps,
+                    lossSum / seen,
+                    seen / elapsed,
+                    eta(elapsed / (step + 1) * (steps - step - 1)));
+            out.flush();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return new EpochMetrics(
+                epoch + 1,
+                lr,
+                seen == 0 ? Double.NaN : lossSum / seen,
+                seen == 0 ? 0 : correct / (double) seen,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                elapsed,
+                seen / elapsed,
+                (int) Math.min(Integer.MAX_VALUE, skipped));
+    }
+
+    /**
+     * The partitions' shares of the global batch {@code order[from, to)}: image j of the batch goes to partition j mod
+     * shards, so every share is within one image of the others.
+     */
+    static List<TrainingShard> shards(ImageDataset train, int[] order, int from, int to, int shards) {
+        int count = Math.min(shards, to - from);
+        List<TrainingShard> out = new ArrayList<>(count);
+        for (int p = 0; p < count; p++) {
+            int n = (to - from - p + count - 1) / count;
+            int[] indices = new int[n];
+            String[] paths = new String[n];
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                int index = order[from + p + i * count];
+                indices[i] = index;
+                paths[i] = train.file(index).toAbsolutePath().toString();
+                labels[i] = train.label(index);
+            }
+            out.add(new TrainingShard(indices, paths, labels));
+        }
+        return out;
+    }
+
+    /**
+     * The driver's step: the mean gradient of the global batch into NesterovSgd, as {@code train}'s trainer hands it
+     * over, and the image-weighted mean of the partitions' BN statistics.
+     */
+    static void apply(ShardGradient sum, ParameterLayout layout, NesterovSgd optimizer, NDManager manager) {
+        // libtorch's autograd switch is per thread and on by default; DJL turns it off only on the thread that
+        // started the engine and when a gradient collector closes. The update writes the weights in place, which
+        // autograd forbids on parameters that require gradients.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        float scale = 1f / sum.images();
+        int at = 0;
+        for (Parameter p : layout.trainable()) {
+            int n = Math.toIntExact(p.getArray().size());
+            float[] g = java.util.Arrays.copyOfRange(sum.gradients(), at, at + n);
+            for (int i = 0; i < n; i++) {
+                g[i] *= scale;
+            }
+            at += n;
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray gradient = scope.create(g, p.getArray().getShape());
+                optimizer.update(p.getId(), p.getArray(), gradient);
+            }
+        }
+        ParameterLayout.load(layout.statistics(), sum.statistics(), scale);
+    }
+
+    /** train's backbone learning-rate scale: every parameter but the classifier's learns at that fraction. */
+    private void scaleBackboneRate(DenseNet network, ParameterLayout layout, NesterovSgd optimizer) {
+        if (recipe.backboneLrScale() == 1) {
+            return;
+        }
+        Set<Parameter> classifier =
+                new HashSet<>(network.head().classifier().getParameters().values());
+        for (Parameter p : layout.trainable()) {
+            if (!classifier.contains(p)) {
+                optimizer.scaleLearningRate(p.getId(), (float) recipe.backboneLrScale());
+            }
+        }
+    }
+
+    private void checkResumable(Path file, Checkpoint previous, ModelSpec spec, DatasetSplits data) throws IOException {
+        if (!previous.spec().config().equals(spec.config())) {
+            throw new IOException(file + ": holds another model ("
+                    + previous.spec().modelName() + "); use another " + "--run-dir or the same settings");
+        }
+        if (!previous.dataset().equals(data.name())) {
+            throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());
+        }
+        if (!previous.recipe().equals(recipe)) {
+            throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
+                    + "settings, got " + recipe);
+        }
+    }
+
+    private static String eta(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+}

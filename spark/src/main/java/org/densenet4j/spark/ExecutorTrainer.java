@@ -1,0 +1,236 @@
+package org.densenet4j.spark;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.densenet4j.data.Augmentation;
+import org.densenet4j.data.AugmentationKind;
+import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.data.Seeds;
+import org.densenet4j.data.UnreadableImageException;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Freeze;
+import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.TrainingPass;
+import org.densenet4j.train.TrainingStep;
+
+/**
+ * The executor's half of a data-parallel step: on the weights the driver broadcast, the gradient of one partition's
+ * share of the global batch. Each executor JVM keeps one network per task running at once (a replica), built once
+ * from the same pretrained file and settings as the driver's, so that parameters line up by position.
+ */
+final class ExecutorTrainer {
+
+    /**
+     * What every replica is built from.
+     *
+     * @param weights the pretrained weights the run starts from (their architecture and preprocessing)
+     * @param classNames the classes trained
+     * @param freeze the part kept fixed, by its command-line name
+     * @param augmentation the training augmentation
+     * @param seed the run's seed
+     * @param threads libtorch threads per executor
+     */
+    record Setup(
+            ModelRequest weights,
+            List<String> classNames,
+            String freeze,
+            AugmentationKind augmentation,
+            long seed,
+            int threads)
+            implements Serializable {}
+
+    private static final ConcurrentLinkedQueue<Replica> IDLE = new ConcurrentLinkedQueue<>();
+
+    private ExecutorTrainer() {}
+
+    /**
+     * The summed gradient of {@code shard}'s images on {@code weights} (laid out as {@link ParameterLayout#all}), at
+     * {@code epoch} and {@code step}: everything random derives from the seed, epoch, step and image, so a retried
+     * task gives the same answer.
+     */
+    static ShardGradient gradient(Setup setup, float[] weights, TrainingShard shard, int epoch, int step) {
+        Replica replica = IDLE.poll();
+        if (replica == null || !replica.setup.equals(setup)) {
+            if (replica != null) {
+                replica.close();
+            }
+            replica = new Replica(setup);
+        }
+        try {
+            ShardGradient g = replica.gradient(weights, shard, epoch, step);
+            IDLE.add(replica);
+            return g;
+        } catch (RuntimeException e) {
+            replica.close(); // its state is unknown: build another next time
+            throw e;
+        }
+    }
+
+    /** The network of the run as both sides build it: the pretrained one with the run's classes and freeze. */
+    static DenseNetConfig config(TrainedModel pretrained, int classes) {
+        return new PretrainedStart(pretrained, false).configFor(classes, 0);
+    }
+
+    /** One network with its trainer, used by one task at a time. */
+    private static final class Replica implements AutoCloseable {
+        private final Setup setup;
+        private final Model model;
+        private final Trainer trainer;
+        private final ParameterLayout layout;
+        private final ModelSpec spec;
+
+        Replica(Setup setup) {
+            this.setup = setup;
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(setup.threads()));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+            try (NDManager scratch = NDManager.newBaseManager()) {
+                ModelRequest request = setup.weights();
+                Path file =
+                        request.pretrained() != null ? request.pretrainedFile() : ExecutorModel.locate(request.file());
+                TrainedModel pretrained = ModelFiles.open(file, request.options(), scratch, warning -> {});
+                DenseNetConfig config = config(pretrained, setup.classNames().size());
+                ModelSpec from = pretrained.spec();
+                spec = new ModelSpec(
+                        from.modelName(),
+                        config,
+                        from.height(),
+                        from.width(),
+                        setup.classNames(),
+                        from.normalization(),
+                        from.resizeAndCrop());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            DenseNet network = new DenseNet(spec.config());
+            model = Model.newInstance(spec.modelName());
+            model.setBlock(network);
+            network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
+            network.freeze(Freeze.parse(setup.freeze()));
+            trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
+            trainer.initialize(spec.batchShape(1));
+            layout = new ParameterLayout(network);
+        }
+
+        ShardGradient gradient(float[] weights, TrainingShard shard, int epoch, int step) {
+            ParameterLayout.load(layout.all(), weights, 1);
+            long epochSeed = Seeds.mix(setup.seed(), epoch);
+            Augmentation augmentation = Augmentation.of(setup.augmentation());
+            List<Path> files = new ArrayList<>();
+            for (String p : shard.paths()) {
+                files.add(Path.of(p));
+            }
+            ImageFolderDataset data = ImageFolderDataset.of(
+                    Path.of("."),
+                    files,
+                    shard.labels(),
+                    setup.classNames(),
+                    spec.channels(),
+                    spec.height(),
+                    spec.resizeAndCrop());
+            int imageSize = spec.channels() * spec.height() * spec.width();
+            float[] x = new float[shard.size() * imageSize];
+            int[] y = new int[shard.size()];
+            int n = 0;
+            List<String> unreadable = new ArrayList<>();
+            long skipped = 0;
+            for (int i = 0; i < shard.size(); i++) {
+                byte[] pixels;
+                try {
+                    // Seeded as train's batch loader seeds the image: (seed, epoch) then its index.
+                    pixels = augmentation == null
+                            ? data.pixels(i)
+                            : data.augmentedPixels(
+                                    i, augmentation, new SplittableRandom(Seeds.mix(epochSeed, shard.indices()[i])));
+                } catch (UnreadableImageException | RuntimeException e) {
+                    skipped++;
+                    if (unreadable.size() < ShardGradient.NAMED) {
+                        unreadable.add(shard.paths()[i] + ": " + ParquetImageTable.oneLine(e));
+                    }
+                    continue;
+                }
+                spec.normalization().apply(pixels, x, n * imageSize);
+                y[n++] = shard.labels()[i];
+            }
+            if (n == 0) {
+                return new ShardGradient(null, null, 0, 0, 0, skipped, List.copyOf(unreadable));
+            }
+            // DJL records autograd for one pass at a time per JVM: tasks of one executor take turns here. Dropout
+            // draws from the engine's generator, seeded by the step: the result does not depend on which executor
+            // runs the task or how often.
+            synchronized (ExecutorTrainer.class) {
+                Engine.getInstance().setRandomSeed((int) Seeds.mix(Seeds.mix(setup.seed(), epoch), step));
+                return forwardBackward(x, y, n, skipped, unreadable);
+            }
+        }
+
+        private ShardGradient forwardBackward(float[] x, int[] y, int n, long skipped, List<String> unreadable) {
+            int imageSize = spec.channels() * spec.height() * spec.width();
+            try (NDManager scope = trainer.getManager().newSubManager()) {
+                NDArray images = scope.create(Arrays.copyOf(x, n * imageSize), spec.batchShape(n));
+                NDArray labels = scope.create(Arrays.copyOf(y, n));
+                TrainingStep.Pass pass =
+                        TrainingStep.PLAIN.forwardBackward(trainer, TrainingPass.FLOAT32, images, labels);
+                long correct = pass.logits()
+                        .argMax(1)
+                        .toType(DataType.INT32, false)
+                        .eq(labels.toType(DataType.INT32, false))
+                        .sum()
+                        .getLong();
+                float[] gradients = scaled(gradients(layout.trainable()), n);
+                float[] statistics = scaled(ParameterLayout.flatten(layout.statistics()), n);
+                return new ShardGradient(
+                        gradients, statistics, (double) pass.loss() * n, correct, n, skipped, List.copyOf(unreadable));
+            }
+        }
+
+        private static float[] gradients(List<Parameter> trainable) {
+            int total = 0;
+            for (Parameter p : trainable) {
+                total += Math.toIntExact(p.getArray().size());
+            }
+            float[] out = new float[total];
+            int at = 0;
+            for (Parameter p : trainable) {
+                try (NDArray g = p.getArray().getGradient()) {
+                    float[] values = g.toFloatArray();
+                    System.arraycopy(values, 0, out, at, values.length);
+                    at += values.length;
+                }
+            }
+            return out;
+        }
+
+        private static float[] scaled(float[] values, int by) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] *= by;
+            }
+            return values;
+        }
+
+        @Override
+        public void close() {
+            trainer.close();
+            model.close();
+        }
+    }
+}

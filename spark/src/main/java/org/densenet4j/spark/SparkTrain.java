@@ -1,0 +1,374 @@
+package org.densenet4j.spark;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.densenet4j.base.TerminalText;
+import org.densenet4j.cli.CheckpointOption;
+import org.densenet4j.cli.FailureHandler;
+import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
+import org.densenet4j.model.Freeze;
+import org.densenet4j.train.DenseNetTrainer;
+import org.densenet4j.train.RunExistsException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code densenet4j spark-train}: trains on Apache Spark and writes the run folder {@code train} writes. With
+ * {@code --freeze features} it is a linear probe: executors compute each image's features once and Spark MLlib fits
+ * the classifier ({@link LinearProbeJob}). Runs in local mode from the launcher, or on a cluster via spark-submit.
+ */
+@Command(
+        name = "spark-train",
+        mixinStandardHelpOptions = true,
+        description = "Train on Apache Spark: --freeze features fits a linear probe of pretrained weights with "
+                + "Spark MLlib; writes the run folder (checkpoint, metrics, curves) that train writes.")
+public final class SparkTrain implements Callable<Integer> {
+
+    @Option(
+            names = "--input",
+            required = true,
+            paramLabel = "DIR",
+            description = "A folder with one sub-folder per class (train/ and test/, or split by --holdout), on a "
+                    + "filesystem every executor sees.")
+    String input;
+
+    @Option(
+            names = "--holdout",
+            defaultValue = "0.1",
+            description = "Without train/ and test/: the fraction held out for testing, chosen by --seed as train "
+                    + "chooses it (default: ${DEFAULT-VALUE}).")
+    double holdout;
+
+    @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Where the run folder goes.")
+    Path runDir;
+
+    @Option(names = "--overwrite", description = "Replace the run a --run-dir already holds.")
+    boolean overwrite;
+
+    /** The weights to start from: --weights FILE (a shared path, or shipped with --files) or NAME with --model. */
+    @Mixin
+    CheckpointOption weights = new CheckpointOption();
+
+    @Option(
+            names = "--freeze",
+            defaultValue = "none",
+            paramLabel = "PART",
+            description = "none, features (only the classifier trains: a linear probe, fitted by Spark MLlib on "
+                    + "features computed once) or blockN (the stem, dense blocks 1..N and their transitions stay "
+                    + "fixed) (default: ${DEFAULT-VALUE}).")
+    String freeze;
+
+    @Option(
+            names = "--backbone-lr-scale",
+            paramLabel = "X",
+            defaultValue = "1",
+            description = "The learning rate of everything but the classifier, as a fraction of --lr "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double backboneLrScale;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Epochs of SGD (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(
+            names = "--schedule",
+            defaultValue = "STEP",
+            description = "${COMPLETION-CANDIDATES}: step divides by 10 at 50%% and 75%% (default: ${DEFAULT-VALUE}).")
+    org.densenet4j.train.LearningRateSchedule schedule;
+
+    @Option(
+            names = "--augment",
+            paramLabel = "crop,flip|crop|flip|none",
+            defaultValue = "crop,flip",
+            description = "Training augmentation, as train's (default: ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--no-augment", description = "Turn off random crops and flips (the same as --augment none).")
+    boolean noAugment;
+
+    @Option(names = "--resume", description = "Continue from the run folder's checkpoint, with the same settings.")
+    boolean resume;
+
+    @Option(
+            names = "--shards",
+            description = "Partitions per SGD step, each computing the gradient of its share of the global batch "
+                    + "(default: Spark's default parallelism, one per task slot).")
+    Integer shards;
+
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "1e-4",
+            description = "The L2 penalty, MLlib's regParam (default: ${DEFAULT-VALUE}, as train).")
+    double weightDecay;
+
+    @Option(
+            names = "--max-iterations",
+            defaultValue = "100",
+            description = "L-BFGS iterations at most (default: ${DEFAULT-VALUE}).")
+    int maxIterations;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[2].")
+    String master;
+
+    @Option(
+            names = "--batch-size",
+            defaultValue = "64",
+            description = "SGD: the global batch, images per step over all partitions (paper: 64); the probe: images "
+                    + "per forward pass on an executor (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description = "libtorch threads per executor; use one per task slot (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(
+            names = "--partitions",
+            description = "Partitions of the image list (default: Spark's default parallelism).")
+    Integer partitions;
+
+    @Option(
+            names = "--max-image-bytes",
+            defaultValue = "67108864",
+            paramLabel = "BYTES",
+            description = "The largest image file read; a larger one is skipped (default: ${DEFAULT-VALUE}, 64 MiB).")
+    long maxImageBytes;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Asked before every SGD step; true stops the run cleanly, keeping the last checkpoint (tests, signals). */
+    java.util.function.BooleanSupplier stopRequested = () -> false;
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new SparkTrain()).execute(args));
+    }
+
+    /** The command line with densenet4j's handling of failures: one line, exit 1, or 2 for a bad value or input. */
+    static CommandLine commandLine(SparkTrain job) {
+        CommandLine cl = new CommandLine(job);
+        cl.setExecutionExceptionHandler(new FailureHandler());
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            if (Freeze.parse(freeze).features()) {
+                LinearProbeJob.Result result = run();
+                PrintWriter out = out();
+                out.printf(
+                        "linear probe fitted by Spark MLlib: %s%ncheckpoint: %s%nmetrics: %s%n",
+                        result.metrics().summary(),
+                        TerminalText.escape(result.checkpoint()),
+                        TerminalText.escape(runDir.resolve("metrics.csv")));
+                if (result.unreadable() > 0) {
+                    out.printf("skipped %d unreadable image(s), named in the log%n", result.unreadable());
+                }
+                out.flush();
+            } else {
+                DataParallelJob.Result result = runDataParallel();
+                PrintWriter out = out();
+                out.printf(
+                        "test set after %d epochs: top-1 %.2f%%, top-5 %.2f%%%ncheckpoint: %s%nmetrics: %s%n",
+                        result.history().size(),
+                        100 * result.finalEvaluation().top1(),
+                        100 * result.finalEvaluation().top5(),
+                        TerminalText.escape(result.checkpoint()),
+                        TerminalText.escape(runDir.resolve("metrics.csv")));
+                out.flush();
+            }
+            return 0;
+        } catch (org.densenet4j.train.StopRequestedException e) {
+            System.err.println("densenet4j spark-train: " + e.getMessage());
+            return 130;
+        } catch (Exception e) { // Scala's exceptions are not declared: Spark's arrive here undeclared
+            if (e instanceof org.apache.spark.SparkException) {
+                throw new IOException("the Spark job failed: " + ParquetImageTable.oneLine(rootCause(e)), e);
+            }
+            throw e;
+        }
+    }
+
+    private PrintWriter out() {
+        return spec == null
+                ? new PrintWriter(System.out, true)
+                : spec.commandLine().getOut();
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    LinearProbeJob.Result run() throws IOException {
+        if (!Freeze.parse(freeze).features()) {
+            throw new IllegalArgumentException("the linear probe is --freeze features");
+        }
+        if (weights.given() == null) {
+            throw new IllegalArgumentException("--freeze features trains a classifier on pretrained features: give "
+                    + "the weights with --weights FILE, or --model NAME --weights imagenet");
+        }
+        if (batchSize < 1 || threads < 1 || maxIterations < 1) {
+            throw new IllegalArgumentException("--batch-size, --threads and --max-iterations must be at least 1");
+        }
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
+        }
+        if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(
+                    "--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16) + ", got " + maxImageBytes);
+        }
+        if (partitions != null && partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+        }
+        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
+        }
+        if (Files.exists(checkpoint) && !overwrite) {
+            throw new RunExistsException(runDir, "a checkpoint");
+        }
+        ModelRequest request = ModelRequest.of(weights, Precision.FP32);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel pretrained = ModelFiles.open(
+                    weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
+            ModelSpec from = pretrained.spec();
+            TrainingImages images = new TrainingImages(ImageFolderDataset.splits(
+                    Path.of(input), from.channels(), from.height(), from.resizeAndCrop(), holdout, seed));
+            Files.createDirectories(runDir);
+            SparkSession.Builder builder =
+                    ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
+            if (master != null) {
+                builder.master(master);
+            }
+            SparkSession spark = builder.getOrCreate();
+            try {
+                SparkClassify.checkModelReachable(spark, request);
+                LinearProbeJob.Settings settings = new LinearProbeJob.Settings(
+                        weightDecay,
+                        maxIterations,
+                        1e-6,
+                        batchSize,
+                        threads,
+                        partitions != null
+                                ? partitions
+                                : Math.max(1, spark.sparkContext().defaultParallelism()),
+                        maxImageBytes,
+                        seed);
+                System.out.printf(
+                        "linear probe of %s on %s: %d training and %d test images, %d classes%n",
+                        TerminalText.escape(from.modelName()),
+                        TerminalText.escape(images.name()),
+                        images.trainCount(),
+                        images.testCount(),
+                        images.classNames().size());
+                return LinearProbeJob.run(spark, images, request, pretrained, settings, runDir);
+            } finally {
+                if (master != null) {
+                    spark.stop();
+                }
+            }
+        }
+    }
+
+    /** Synchronous data-parallel SGD from pretrained weights (every --freeze but features). */
+    DataParallelJob.Result runDataParallel() throws IOException {
+        Freeze part = Freeze.parse(freeze);
+        if (weights.given() == null) {
+            throw new IllegalArgumentException("spark-train fine-tunes pretrained weights: give them with --weights "
+                    + "FILE, or --model NAME --weights imagenet (from scratch: train)");
+        }
+        if (batchSize < 1 || threads < 1 || epochs < 1) {
+            throw new IllegalArgumentException("--batch-size, --threads and --epochs must be at least 1");
+        }
+        if (shards != null && shards < 1) {
+            throw new IllegalArgumentException("--shards must be at least 1, got " + shards);
+        }
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
+        }
+        org.densenet4j.data.AugmentationKind augmentation = noAugment
+                ? org.densenet4j.data.AugmentationKind.NONE
+                : org.densenet4j.data.AugmentationKind.parse(augment);
+        org.densenet4j.train.TrainingRecipe recipe = new org.densenet4j.train.TrainingRecipe(
+                        epochs, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
+                .augmentedWith(augmentation)
+                .fineTuning(part, backboneLrScale);
+        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
+        }
+        if (Files.exists(checkpoint) && !resume && !overwrite) {
+            throw new RunExistsException(runDir, "a checkpoint");
+        }
+        ModelRequest request = ModelRequest.of(weights, Precision.FP32);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel pretrained = ModelFiles.open(
+                    weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
+            ModelSpec from = pretrained.spec();
+            org.densenet4j.data.DatasetSplits splits = ImageFolderDataset.splits(
+                    Path.of(input), from.channels(), from.height(), from.resizeAndCrop(), holdout, seed);
+            new TrainingImages(splits); // every image is a file executors can read
+            part.checkFits(from.config());
+            Files.createDirectories(runDir);
+            SparkSession.Builder builder =
+                    ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
+            if (master != null) {
+                builder.master(master);
+            }
+            SparkSession spark = builder.getOrCreate();
+            try {
+                SparkClassify.checkModelReachable(spark, request);
+                int partitions = shards != null
+                        ? shards
+                        : Math.max(1, spark.sparkContext().defaultParallelism());
+                PrintWriter out = out();
+                out.printf(
+                        "fine-tuning %s on %s with Spark: %d training and %d test images, %d classes, global batch "
+                                + "%d over %d partitions, %d epochs, freeze %s%n",
+                        TerminalText.escape(from.modelName()),
+                        TerminalText.escape(splits.name()),
+                        splits.train().size(),
+                        splits.test().size(),
+                        splits.train().classCount(),
+                        batchSize,
+                        partitions,
+                        epochs,
+                        part.cliName());
+                out.flush();
+                return new DataParallelJob(spark, recipe, partitions, threads, runDir, out)
+                        .stopWhen(stopRequested)
+                        .run(splits, request, pretrained, resume);
+            } finally {
+                if (master != null) {
+                    spark.stop();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package org.densenet4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.densenet4j.data.BatchLoader;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.ModelFiles;
+import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.train.NesterovSgd;
+import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.TrainingPass;
+import org.densenet4j.train.TrainingStep;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** spark-train's synchronous data-parallel SGD in local[2] against the local step, itself, and a resumed run. */
+class SparkTrainDataParallelTest {
+
+    private static final Path BUNDLED = SparkClassifyTest.BUNDLED;
+    private static final long SEED = 7;
+
+    @TempDir
+    Path tmp;
+
+    private Path data;
+
+    @BeforeEach
+    void writeData() throws Exception {
+        data = SparkTrainProbeTest.writeImages(tmp.resolve("data"));
+    }
+
+    /** The job on {@code data} into {@code run} with {@code extra} options. */
+    private SparkTrain job(Path run, String... extra) {
+        SparkTrain job = new SparkTrain();
+        List<String> args = new ArrayList<>(List.of(
+                "--input",
+                data.toString(),
+                "--holdout",
+                "0.25",
+                "--run-dir",
+                run.toString(),
+                "--weights",
+                BUNDLED.toString(),
+                "--seed",
+                Long.toString(SEED),
+                "--master",
+                "local[2]",
+                "--shards",
+                "2",
+                "--lr",
+                "0.05"));
+        args.addAll(List.of(extra));
+        SparkTrain.commandLine(job).parseArgs(args.toArray(String[]::new));
+        return job;
+    }
+
+    @Test
+    void oneDistributedStepIsTheLocalStepOnTheMeanOfTheShardsGradients() throws Exception {
+        // 18 training images in one step of the global batch, over 2 partitions of 9.
+        DataParallelJob.Result result = job(tmp.resolve("run"), "--epochs", "1", "--batch-size", "18", "--no-augment")
+                .runDataParallel();
+        assertEquals(1, result.history().size());
+
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel pretrained = ModelFiles.open(BUNDLED, manager);
+            ModelSpec from = pretrained.spec();
+            DatasetSplits splits =
+                    ImageFolderDataset.splits(data, from.channels(), from.height(), from.resizeAndCrop(), 0.25, SEED);
+            assertEquals(18, splits.train().size());
+            DenseNetConfig config =
+                    ExecutorTrainer.config(pretrained, splits.train().classCount());
+
+            // The starting point, as the driver builds it: the same seed for the new classifier.
+            Engine.getInstance().setRandomSeed((int) SEED);
+            DenseNet network = new DenseNet(config);
+            try (Model model = Model.newInstance("reference")) {
+                model.setBlock(network);
+                network.initialize(model.getNDManager(), DataType.FLOAT32, from.batchShape(1));
+                new PretrainedStart(pretrained, false)
+                        .copyInto(network, splits.train().classNames());
+                ParameterLayout layout = new ParameterLayout(network);
+                float[] start = ParameterLayout.flatten(layout.all());
+                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()))) {
+                    trainer.initialize(from.batchShape(1));
+                    int[] order = BatchLoader.trainingOrder(18, SEED, 0);
+                    List<TrainingShard> shards = DataParallelJob.shards(splits.train(), order, 0, 18, 2);
+                    float[] gradients = new float[ParameterLayout.flatten(layout.trainable()).length];
+                    float[] statistics = new float[ParameterLayout.flatten(layout.statistics()).length];
+                    int total = 0;
+                    for (TrainingShard shard : shards) {
+                        ParameterLayout.load(layout.all(), start, 1); // every shard starts from the broadcast
+                        int n = shard.size();
+                        int imageSize = from.channels() * from.height() * from.width();
+                        float[] x = new float[n * imageSize];
+                        for (int i = 0; i < n; i++) {
+                            from.normalization().apply(splits.train().pixels(shard.indices()[i]), x, i * imageSize);
+                        }
+                        try (NDManager scope = manager.newSubManager()) {
+                            TrainingStep.PLAIN.forwardBackward(
+                                    trainer,
+                                    TrainingPass.FLOAT32,
+                                    scope.create(x, from.batchShape(n)),
+                                    scope.create(shard.labels()));
+                        }
+                        add(gradients, gradientsOf(layout.trainable()), n);
+                        add(statistics, ParameterLayout.flatten(layout.statistics()), n);
+                        total += n;
+                    }
+                    ParameterLayout.load(layout.all(), start, 1);
+                    NesterovSgd sgd = NesterovSgd.builder()
+                            .optLearningRate(0.05f)
+                            .optMomentum(0.9f)
+                            .optWeightDecays(1e-4f)
+                            .build();
+                    DataParallelJob.apply(
+                            new ShardGradient(gradients, statistics, 0, 0, total, 0, List.of()), layout, sgd, manager);
+                    float[] expected = ParameterLayout.flatten(layout.all());
+
+                    TrainedModel trained = ModelFiles.open(result.checkpoint(), manager);
+                    float[] got = ParameterLayout.flatten(new ParameterLayout(trained.network()).all());
+                    assertEquals(expected.length, got.length);
+                    double moved = 0;
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(expected[i], got[i], 1e-5, "value " + i);
+                        moved = Math.max(moved, Math.abs(got[i] - start[i]));
+                    }
+                    assertTrue(moved > 1e-4, "the step changed the weights");
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneSeedGivesOneCheckpointAndAResumedRunContinuesExactly() throws Exception {
+        String[] settings = {"--epochs", "2", "--batch-size", "8", "--augment", "crop,flip"};
+        job(tmp.resolve("a"), settings).runDataParallel();
+        job(tmp.resolve("b"), settings).runDataParallel();
+        float[] a = weights(tmp.resolve("a"));
+        assertArrayEquals(a, weights(tmp.resolve("b")), "the same seed gives the same weights");
+
+        SparkTrain interrupted = job(tmp.resolve("c"), settings);
+        Path checkpoint = tmp.resolve("c").resolve("checkpoint.d4j");
+        interrupted.stopRequested = () -> Files.exists(checkpoint); // stops in epoch 2, after epoch 1's checkpoint
+        assertThrows(org.densenet4j.train.StopRequestedException.class, interrupted::runDataParallel);
+        List<String> resumed = new ArrayList<>(List.of(settings));
+        resumed.add("--resume");
+        job(tmp.resolve("c"), resumed.toArray(String[]::new)).runDataParallel();
+        assertArrayEquals(a, weights(tmp.resolve("c")), "a resumed run ends where an uninterrupted one does");
+    }
+
+    private static float[] weights(Path run) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel m = ModelFiles.open(run.resolve("checkpoint.d4j"), manager);
+            return ParameterLayout.flatten(new ParameterLayout(m.network()).all());
+        }
+    }
+
+    private static float[] gradientsOf(List<Parameter> parameters) {
+        List<Float> values = new ArrayList<>();
+        for (Parameter p : parameters) {
+            try (NDArray g = p.getArray().getGradient()) {
+                for (float v : g.toFloatArray()) {
+                    values.add(v);
+                }
+            }
+        }
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    private static void add(float[] sum, float[] values, int times) {
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += values[i] * times;
+        }
+    }
+}
