@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Synchronous data-parallel SGD on Spark: each step the driver broadcasts the weights, every partition computes the
- * gradient of its share of the global batch ({@link ExecutorTrainer}), {@code treeAggregate} sums gradients and BN
- * running statistics, and the driver applies the same {@link NesterovSgd} step as {@code train}. BN statistics are
+ * gradient of its share of the global batch ({@link ExecutorTrainer}), the driver sums gradients and BN running
+ * statistics in partition order (so that the sum is the same every run), and the driver applies the same {@link NesterovSgd} step as {@code train}. BN statistics are
  * per partition, as PyTorch's DDP without SyncBN; the driver keeps their image-weighted mean. The order of images
  * and their augmentation derive from the seed and epoch as in {@code train}, so one seed gives one checkpoint and a
  * retried task changes nothing. A checkpoint is written after every epoch; {@code resume} continues from it.
@@ -102,7 +102,10 @@ final class DataParallelJob {
                 classNames,
                 from.normalization(),
                 from.resizeAndCrop());
-        Checkpoint previous = resume && Files.exists(checkpoint) ? CheckpointFile.readDescription(checkpoint) : null;
+        if (resume && !Files.exists(checkpoint)) {
+            throw new IOException(checkpoint + ": no checkpoint to resume from");
+        }
+        Checkpoint previous = resume ? CheckpointFile.readDescription(checkpoint) : null;
         if (previous != null) {
             checkResumable(checkpoint, previous, spec, data);
         }
@@ -187,6 +190,7 @@ final class DataParallelJob {
         long correct = 0;
         long seen = 0;
         long skipped = 0;
+        requireDriverMemory(layout);
         for (int step = 0; step < steps; step++) {
             if (stopRequested.getAsBoolean()) {
                 throw new StopRequestedException("training stopped on request at epoch " + (epoch + 1) + ", step "
@@ -199,9 +203,15 @@ final class DataParallelJob {
             try {
                 int e = epoch;
                 int s = step;
-                sum = jsc.parallelize(shardList, shardList.size())
+                // Summed on the driver in partition order: float addition is not associative, and
+                // treeAggregate adds in the order tasks finish, so a seed would not give one checkpoint.
+                List<ShardGradient> parts = jsc.parallelize(shardList, shardList.size())
                         .map(shard -> ExecutorTrainer.gradient(setup, weights.value(), shard, e, s))
-                        .treeAggregate(ShardGradient.zero(), ShardGradient::plus, ShardGradient::plus);
+                        .collect();
+                sum = ShardGradient.zero();
+                for (ShardGradient part : parts) {
+                    sum = sum.plus(part);
+                }
             } finally {
                 weights.destroy();
             }
@@ -318,12 +328,28 @@ final class DataParallelJob {
             throw new IOException(file + ": holds another model ("
                     + previous.spec().modelName() + "); use another " + "--run-dir or the same settings");
         }
+        if (!previous.spec().classNames().equals(spec.classNames())) {
+            throw new IOException(
+                    file + ": was trained on classes " + previous.spec().classNames() + ", not " + spec.classNames());
+        }
         if (!previous.dataset().equals(data.name())) {
             throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());
         }
         if (!previous.recipe().equals(recipe)) {
             throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
                     + "settings, got " + recipe);
+        }
+    }
+
+    /** The driver holds one gradient (and BN statistics) per partition each step: refuse what its heap cannot. */
+    private void requireDriverMemory(ParameterLayout layout) {
+        long perShard = 4L * ParameterLayout.flatten(layout.all()).length;
+        long needed = perShard * shards;
+        long available = Runtime.getRuntime().maxMemory() / 2;
+        if (needed > available) {
+            throw new IllegalArgumentException(shards + " partitions send the driver " + (needed >> 20) + " MiB of "
+                    + "gradients per step, more than half its heap (" + (available >> 20) + " MiB): use fewer "
+                    + "partitions or give the driver more memory");
         }
     }
 

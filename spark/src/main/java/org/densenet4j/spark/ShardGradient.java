@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What partitions send the driver for one step, summed over partitions by {@code treeAggregate}: the gradients and
+ * What partitions send the driver for one step, summed over partitions on the driver, in partition order: the gradients and
  * the BN running statistics each weighted by its partition's image count (the driver divides by the total, which
  * gives the gradient of the global batch's mean loss), the summed loss and correct predictions, and the images that
  * could not be read.
