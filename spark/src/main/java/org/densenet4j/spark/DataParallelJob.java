@@ -102,6 +102,7 @@ final class DataParallelJob {
                 classNames,
                 from.normalization(),
                 from.resizeAndCrop());
+        requireShardBatchFits(spec);
         if (resume && !Files.exists(checkpoint)) {
             throw new IOException(checkpoint + ": no checkpoint to resume from");
         }
@@ -338,6 +339,21 @@ final class DataParallelJob {
         if (!previous.recipe().equals(recipe)) {
             throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
                     + "settings, got " + recipe);
+        }
+    }
+
+    /** The most float32 values of one partition's share of the batch (1 GiB): an executor holds them at once. */
+    private static final long MAX_SHARD_VALUES = 1L << 28;
+
+    /** Refuses a global batch whose share per partition an executor could not hold as one float32 array. */
+    private void requireShardBatchFits(ModelSpec spec) {
+        long perShard = (recipe.batchSize() + shards - 1) / shards;
+        long values = perShard * spec.channels() * spec.height() * spec.width();
+        if (values > MAX_SHARD_VALUES) {
+            throw new IllegalArgumentException("a partition's share of the batch (" + perShard + " images of "
+                    + spec.channels() + "x" + spec.height() + "x" + spec.width() + ") takes " + (values >> 18)
+                    + " MiB as float32, over " + (MAX_SHARD_VALUES >> 18) + " MiB: use a smaller global batch or "
+                    + "more partitions");
         }
     }
 
