@@ -7,6 +7,14 @@
 # not a multiple of 8 (measured: off by 12-50%); at SSE4.1 every convolution measured is right, in either memory
 # format (ConvolutionSelfCheck, every parity test), at a cost in speed. PyTorch 1.13's older oneDNN is not
 # affected. A value the user set wins.
-if [ ! -d /sys/devices/system/cpu/cpu0/cache ] && [ -z "${ONEDNN_MAX_CPU_ISA:-}" ]; then
+# The kernel lists what CPUID reports; oneDNN needs the level-2 cache at least (a guest may report L1 alone).
+reports_l2_cache() {
+  local level
+  for level in /sys/devices/system/cpu/cpu0/cache/index*/level; do
+    [ "$(cat "$level" 2>/dev/null)" = 2 ] && return 0
+  done
+  return 1
+}
+if [ -z "${ONEDNN_MAX_CPU_ISA:-}" ] && ! reports_l2_cache; then
   export ONEDNN_MAX_CPU_ISA=SSE41
 fi
