@@ -53,6 +53,7 @@ final class DataParallelJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(DataParallelJob.class);
 
+    private long maxImageBytes = 64L << 20;
     private final SparkSession spark;
     private final TrainingRecipe recipe;
     private final int shards;
@@ -73,6 +74,12 @@ final class DataParallelJob {
         this.threads = threads;
         this.runDir = runDir;
         this.out = out;
+    }
+
+    /** Images over this many bytes are skipped, named and counted, as spark-classify's are (default 64 MiB). */
+    DataParallelJob maxImageBytes(long bytes) {
+        this.maxImageBytes = bytes;
+        return this;
     }
 
     /** Stops cleanly before the next step once {@code stopRequested} turns true; the last checkpoint stays. */
@@ -112,7 +119,13 @@ final class DataParallelJob {
         }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
         ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
-                request, classNames, recipe.freeze().cliName(), recipe.augmentation(), recipe.seed(), threads);
+                request,
+                classNames,
+                recipe.freeze().cliName(),
+                recipe.augmentation(),
+                recipe.seed(),
+                threads,
+                maxImageBytes);
         Engine.getInstance().setRandomSeed((int) recipe.seed()); // the new classifier's initial weights
         NesterovSgd optimizer = NesterovSgd.builder()
                 .optLearningRate((float) recipe.learningRate())

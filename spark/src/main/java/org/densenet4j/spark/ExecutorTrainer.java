@@ -22,7 +22,6 @@ import org.densenet4j.data.Augmentation;
 import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.ImageFolderDataset;
 import org.densenet4j.data.Seeds;
-import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
@@ -56,7 +55,8 @@ final class ExecutorTrainer {
             String freeze,
             AugmentationKind augmentation,
             long seed,
-            int threads)
+            int threads,
+            long maxImageBytes)
             implements Serializable {}
 
     private static final ConcurrentLinkedQueue<Replica> IDLE = new ConcurrentLinkedQueue<>();
@@ -156,12 +156,17 @@ final class ExecutorTrainer {
             for (int i = 0; i < shard.size(); i++) {
                 byte[] pixels;
                 try {
+                    long bytes = java.nio.file.Files.size(files.get(i));
+                    if (bytes > setup.maxImageBytes()) {
+                        throw new java.io.IOException("file of " + bytes + " bytes is over the limit of "
+                                + setup.maxImageBytes() + " (--max-image-bytes)");
+                    }
                     // Seeded as train's batch loader seeds the image: (seed, epoch) then its index.
                     pixels = augmentation == null
                             ? data.pixels(i)
                             : data.augmentedPixels(
                                     i, augmentation, new SplittableRandom(Seeds.mix(epochSeed, shard.indices()[i])));
-                } catch (UnreadableImageException | RuntimeException e) {
+                } catch (java.io.IOException | RuntimeException e) { // unreadable, too large, or gone
                     skipped++;
                     if (unreadable.size() < ShardGradient.NAMED) {
                         unreadable.add(shard.paths()[i] + ": " + ParquetImageTable.oneLine(e));

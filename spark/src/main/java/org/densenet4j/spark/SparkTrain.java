@@ -362,6 +362,7 @@ public final class SparkTrain implements Callable<Integer> {
                         part.cliName());
                 out.flush();
                 return new DataParallelJob(spark, recipe, partitions, threads, runDir, out)
+                        .maxImageBytes(maxImageBytes)
                         .stopWhen(stopRequested)
                         .run(splits, request, pretrained, resume);
             } finally {
