@@ -1,7 +1,5 @@
 package org.densenet4j.script;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -9,8 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.Function;
 import org.densenet4j.data.Batch;
 import org.densenet4j.data.BatchLoader;
@@ -114,7 +110,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
         Int8Code.Calibration code = Int8Code.calibration(spec.config());
         Int8Calibration ranges = Int8Calibration.empty(Int8Code.points(spec.config()));
         Int8Weights weights = Int8Weights.of(model.network());
-        try (Model twin = load(spec, dir -> Int8Archive.write(spec, weights, code.source(), null, dir));
+        try (Model twin = load(spec, file -> Int8Archive.write(spec, weights, code.source(), null, file));
                 NDManager manager = NDManager.newBaseManager()) {
             Block block = twin.getBlock();
             ParameterStore ps = new ParameterStore(manager, false);
@@ -144,7 +140,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
         String code = Int8Code.int8(spec.config(), calibration);
         Int8Weights weights = Int8Weights.of(model.network());
         QuantizedEngine.selectFbgemm(); // before the module prepacks: the engine decides the kernels
-        Model loaded = load(spec, dir -> Int8Archive.write(spec, weights, code, calibration, dir));
+        Model loaded = load(spec, file -> Int8Archive.write(spec, weights, code, calibration, file));
         try (NDManager manager = NDManager.newBaseManager()) {
             // The first forward prepacks the convolutions: run it here, before the module is shared.
             NDArray x = manager.zeros(spec.batchShape(1));
@@ -159,33 +155,9 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
         return new Int8Model(spec, calibration, loaded);
     }
 
-    /** Writes a module with {@code writer} into a private temporary folder and loads it in libtorch. */
-    private static Model load(ModelSpec spec, ArchiveWriter writer) throws IOException {
-        // Files.createTempDirectory makes the folder owner-only on POSIX systems: no one else can swap the file.
-        Path dir = Files.createTempDirectory("densenet4j-int8-");
-        Path file = dir.resolve("model.pt");
-        try {
-            writer.write(file);
-            Model model = Model.newInstance("model", Device.cpu(), "PyTorch");
-            try {
-                // DJL looks for a file named "model" before "model.pt": in this folder there is only ours.
-                model.load(dir, "model");
-                return model;
-            } catch (IOException | MalformedModelException | RuntimeException e) {
-                model.close();
-                throw new IOException(
-                        "libtorch could not load densenet4j's own int8 module for " + spec.modelName() + " ("
-                                + e.getMessage() + ")",
-                        e);
-            }
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
-        }
-    }
-
-    private interface ArchiveWriter {
-        void write(Path file) throws IOException;
+    /** Loads the module {@code writer} writes (densenet4j's own, {@link OwnModule}). */
+    private static Model load(ModelSpec spec, OwnModule.Writer writer) throws IOException {
+        return OwnModule.load("int8 module for " + spec.modelName(), writer);
     }
 
     /** The ranges the module's scales came from. */

@@ -1,13 +1,9 @@
 package org.densenet4j.script;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
@@ -54,27 +50,10 @@ public final class ScriptedModel implements InferenceModel, AutoCloseable {
 
     private static ScriptedModel compile(ModelSpec spec, Precision precision, ScriptedWeights weights)
             throws IOException {
-        // Files.createTempDirectory makes the folder owner-only on POSIX systems: no one else can swap the file.
-        Path dir = Files.createTempDirectory("densenet4j-script-");
-        Path file = dir.resolve("model.pt");
-        try {
-            TorchScriptExport.write(spec, precision, weights, file);
-            Model model = Model.newInstance("model", Device.cpu(), "PyTorch");
-            try {
-                // DJL looks for a file named "model" before "model.pt": in this folder there is only ours.
-                model.load(dir, "model");
-                return new ScriptedModel(spec, precision, model);
-            } catch (IOException | MalformedModelException | RuntimeException e) {
-                model.close();
-                throw new IOException(
-                        "libtorch could not load densenet4j's own TorchScript module for " + spec.modelName() + " ("
-                                + e.getMessage() + ")",
-                        e);
-            }
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
-        }
+        Model model = OwnModule.load(
+                "TorchScript module for " + spec.modelName(),
+                file -> TorchScriptExport.write(spec, precision, weights, file));
+        return new ScriptedModel(spec, precision, model);
     }
 
     @Override
