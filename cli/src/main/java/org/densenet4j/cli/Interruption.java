@@ -25,6 +25,9 @@ final class Interruption implements AutoCloseable {
     private volatile boolean requested;
 
     Interruption() {
+        // ImageIO's file-cached image streams are closed by its own shutdown hook (StreamCloser) while the work is
+        // still finishing its writes (a PNG of curves failed with "closed"); memory-cached ones are not.
+        javax.imageio.ImageIO.setUseCache(false);
         Runtime.getRuntime().addShutdownHook(hook);
         // A write the work is finishing (a checkpoint, embed's table) completes before its temporaries are swept.
         AtomicFile.letWritesFinish(done, GRACE_SECONDS);
