@@ -21,6 +21,8 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.Int8CalibrationFile;
+import org.densenet4j.io.ModelFiles;
 import org.densenet4j.script.Int8Calibration;
 import org.densenet4j.script.Int8Model;
 import org.densenet4j.script.TorchScriptArchive;
@@ -30,8 +32,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code --calibrate DIR|DATASET [--calibrate-images N]}: the images an int8 model's activation ranges are measured
  * on (post-training quantization), for every verb that runs a model in int8.
+ *
+ * <p>A model is calibrated once: the ranges are stored beside the model file ({@link Int8CalibrationFile}) and later
+ * runs use them. Without these options a run uses the stored calibration if it was measured on the model's present
+ * weights, else measures one on a few hundred images of the training set the model records (and stores it). The
+ * bundled model ships with its calibration, which is never replaced.
  */
-final class CalibrationOption {
+public final class CalibrationOption {
 
     /** The most calibration images: ranges settle after a few hundred; this bounds time and memory. */
     static final int MAX_IMAGES = 10_000;
@@ -42,28 +49,31 @@ final class CalibrationOption {
     @Option(
             names = "--calibrate",
             paramLabel = "DIR|DATASET",
-            description = "int8 only: the images to calibrate on, a folder of images (searched recursively) or a "
-                    + "dataset name (its training split) (default: the training set the checkpoint records).")
+            description = "int8 only: calibrate (again) on these images, a folder of images (searched recursively) or "
+                    + "a dataset name (its training split), and store the calibration beside the model as "
+                    + "FILE.int8.json (default: the stored calibration, else the training set the checkpoint "
+                    + "records).")
     String calibrate;
 
     @Option(
             names = "--calibrate-images",
             paramLabel = "N",
-            defaultValue = "" + Int8Model.DEFAULT_CALIBRATION_IMAGES,
-            description = "int8 only: how many images to calibrate on, spread evenly over the set "
-                    + "(default: ${DEFAULT-VALUE}, at most " + MAX_IMAGES + ").")
-    int images;
+            description = "int8 only: how many images to calibrate on, spread evenly over the set (default: "
+                    + Int8Model.DEFAULT_CALIBRATION_IMAGES + ", at most " + MAX_IMAGES + "); without --calibrate it "
+                    + "calibrates again on the training set.")
+    Integer images;
 
     /** Refuses the calibration options where the precision is not int8: they would do nothing. */
     void checkUsedWith(Precision precision) {
-        if (precision != Precision.INT8 && calibrate != null) {
-            throw new IllegalArgumentException("--calibrate is for --precision int8, not " + precision);
+        if (precision != Precision.INT8 && (calibrate != null || images != null)) {
+            throw new IllegalArgumentException((calibrate != null ? "--calibrate" : "--calibrate-images")
+                    + " is for --precision int8, not " + precision);
         }
     }
 
     /**
-     * The checkpoint's network compiled in int8, calibrated on the images these options name; it lives as long as
-     * {@code manager}.
+     * The checkpoint's network compiled in int8 with its calibration ({@link #resolve}); it lives as long as {@code
+     * manager}.
      */
     Int8Model compile(CheckpointOption checkpoint, NDManager manager, PrintWriter err) throws IOException {
         return compile(checkpoint, null, true, manager, err);
@@ -76,34 +86,129 @@ final class CalibrationOption {
     Int8Model compile(CheckpointOption checkpoint, Path dataDir, boolean download, NDManager manager, PrintWriter err)
             throws IOException {
         Precision.INT8.requireSupport();
-        if (images < 1 || images > MAX_IMAGES) {
-            throw new IllegalArgumentException(
-                    "--calibrate-images must be between 1 and " + MAX_IMAGES + ", got " + images);
-        }
-        Path file = checkpoint.resolve();
-        String source = calibrate != null ? calibrate : trainingImages(trainedOn(file));
+        int count = count();
         TrainedModel model = checkpoint.load(manager, err);
-        ImageDataset set = load(source, model.spec(), dataDir, download);
-        Int8Calibration calibration = Int8Model.calibrate(model, set, images);
-        err.printf(
-                "densenet4j: int8 calibrated on %d image(s) of %s (min-max ranges)%n",
-                calibration.images(), TerminalText.escape(source));
-        err.flush();
-        Int8Model int8 = Int8Model.compile(model, calibration);
+        Int8CalibrationFile.Stored calibration = resolve(checkpoint, model, count, dataDir, download, err);
+        Int8Model int8 = Int8Model.compile(model, calibration.calibration());
         manager.attachInternal(java.util.UUID.randomUUID().toString(), int8);
         return int8;
     }
 
-    /** The dataset a checkpoint records it was trained on. */
+    /**
+     * The calibration of the checkpoint's model, for a run elsewhere (Spark's executors): resolved as {@link
+     * #compile} does, on a model opened here for the purpose.
+     */
+    public Int8CalibrationFile.Stored resolve(
+            CheckpointOption checkpoint, Path dataDir, boolean download, PrintWriter err) throws IOException {
+        Precision.INT8.requireSupport();
+        int count = count();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return resolve(checkpoint, checkpoint.load(manager, err), count, dataDir, download, err);
+        }
+    }
+
+    private int count() {
+        int n = images == null ? Int8Model.DEFAULT_CALIBRATION_IMAGES : images;
+        if (n < 1 || n > MAX_IMAGES) {
+            throw new IllegalArgumentException("--calibrate-images must be between 1 and " + MAX_IMAGES + ", got " + n);
+        }
+        return n;
+    }
+
+    /**
+     * The calibration to use: measured on --calibrate's images when given; else the stored one if it was measured on
+     * these weights; else measured on the training set the model records. A calibration measured here is stored
+     * beside the model (not beside the bundled one, which keeps the calibration it ships with).
+     */
+    private Int8CalibrationFile.Stored resolve(
+            CheckpointOption checkpoint, TrainedModel model, int count, Path dataDir, boolean download, PrintWriter err)
+            throws IOException {
+        Path file = checkpoint.resolve();
+        Path storedIn = Int8CalibrationFile.of(file);
+        String stale = null;
+        if (calibrate == null && images == null) {
+            Int8CalibrationFile.Stored stored =
+                    Int8CalibrationFile.read(file, model.spec().config());
+            if (stored != null && stored.fits(model)) {
+                note(err, "int8 calibration from " + storedIn + " (" + stored.describe() + ")");
+                return stored;
+            }
+            stale = stored == null ? null : ModelFiles.staleMessage(file, true);
+        }
+        String source;
+        if (calibrate != null) {
+            source = calibrate;
+        } else {
+            String recorded = trainedOn(file);
+            if (recorded == null) {
+                throw new IllegalArgumentException(
+                        stale != null
+                                ? stale
+                                : file + " has no int8 calibration (" + storedIn
+                                        + ") and does not say which images it was "
+                                        + "trained on: give --calibrate DIR|DATASET once for --precision int8");
+            }
+            if (stale != null) {
+                note(
+                        err,
+                        "the int8 calibration stored in " + storedIn + " was measured on other weights: "
+                                + "calibrating again on the training set");
+            }
+            source = trainingImages(recorded);
+        }
+        ImageDataset set;
+        try {
+            set = load(source, model.spec(), count, dataDir, download);
+        } catch (IOException e) {
+            throw calibrate != null
+                    ? e
+                    : new IOException(
+                            e.getMessage() + " (int8 calibrates on the training set " + file
+                                    + " records; give --calibrate DIR|DATASET for other images)",
+                            e);
+        }
+        Int8Calibration calibration = Int8Model.calibrate(model, set, count);
+        note(
+                err,
+                String.format(
+                        "int8 calibrated on %d image(s) of %s (%s ranges)",
+                        calibration.images(), source, Int8Calibration.METHOD));
+        Int8CalibrationFile.Stored measured = Int8CalibrationFile.Stored.of(model, calibration, source);
+        store(checkpoint.given() == null, file, measured, err);
+        return measured;
+    }
+
+    /** Stores a calibration just measured beside the model; a folder that cannot take it costs a note, not the run. */
+    private static void store(boolean bundled, Path file, Int8CalibrationFile.Stored measured, PrintWriter err) {
+        if (bundled) {
+            note(
+                    err,
+                    "not stored: the bundled model keeps the calibration it ships with (copy the model elsewhere "
+                            + "to keep your own)");
+            return;
+        }
+        try {
+            Int8CalibrationFile.write(file, measured);
+            note(
+                    err,
+                    "int8 calibration stored in " + Int8CalibrationFile.of(file)
+                            + "; later runs with --precision int8 use it");
+        } catch (IOException e) {
+            note(err, "could not store the int8 calibration (" + e.getMessage() + "); later runs calibrate again");
+        }
+    }
+
+    private static void note(PrintWriter err, String message) {
+        err.println("densenet4j: " + TerminalText.escape(message));
+        err.flush();
+    }
+
+    /** The dataset a checkpoint records it was trained on, or null if it does not say. */
     private static String trainedOn(Path file) throws IOException {
         String dataset = TorchImport.isTorchFile(file) || TorchScriptArchive.isArchive(file)
                 ? null
                 : CheckpointArchive.dataset(file);
-        if (dataset == null || dataset.startsWith("imported from")) {
-            throw new IllegalArgumentException(file + " does not say which images it was trained on: give "
-                    + "--calibrate DIR|DATASET for --precision int8");
-        }
-        return dataset;
+        return dataset == null || dataset.startsWith("imported from") ? null : dataset;
     }
 
     /**
@@ -116,7 +221,8 @@ final class CalibrationOption {
     }
 
     /** A folder's images, prepared as the model prepares its input, or a named dataset's training split. */
-    private ImageDataset load(String source, ModelSpec spec, Path dataDir, boolean download) throws IOException {
+    private static ImageDataset load(String source, ModelSpec spec, int images, Path dataDir, boolean download)
+            throws IOException {
         Path dir = Path.of(source);
         if (!Files.isDirectory(dir)) {
             DatasetLocator locator = new DatasetLocator(

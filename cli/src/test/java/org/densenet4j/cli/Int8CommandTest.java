@@ -1,60 +1,114 @@
 package org.densenet4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.densenet4j.infer.Precision;
+import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.CheckpointArchive;
+import org.densenet4j.io.ModelFiles;
+import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --precision int8}: predict agrees with fp32; misuse and the verbs without int8 are usage errors. */
+/**
+ * {@code --precision int8}: predict agrees with fp32; a model is calibrated once (the calibration stored beside it is
+ * used by later runs, and refused once the weights change); misuse is a usage error.
+ */
 class Int8CommandTest {
 
     private static final String SAMPLES = "../models/fashion-mnist/samples";
 
-    @Test
-    void int8PredictsWhatFp32PredictsCalibratedOnAFolderOrTheTrainingSet() {
+    @TempDir
+    Path dir;
+
+    private static void assumeInt8() {
         Assumptions.assumeTrue(Precision.INT8.isSupported(), "this CPU has neither avx512_vnni nor amx_int8");
-        CliRunner fp32 = CliRunner.run("predict", SAMPLES, "--topk", "1");
-        CliRunner trainingSet = CliRunner.run("predict", SAMPLES, "--topk", "1", "--precision", "int8");
-        assertEquals(0, trainingSet.exitCode(), trainingSet.err());
-        assertTrue(trainingSet.err().contains("int8 calibrated on 256 image(s) of fashion-mnist"), trainingSet.err());
-        assertEquals(fp32.out().replaceAll(" [0-9.]+%", ""), trainingSet.out().replaceAll(" [0-9.]+%", ""));
-        CliRunner folder = CliRunner.run(
-                "predict",
-                SAMPLES,
-                "--topk",
-                "1",
-                "--precision",
-                "int8",
-                "--calibrate",
-                SAMPLES,
-                "--calibrate-images",
-                "4");
-        assertEquals(0, folder.exitCode(), folder.err());
-        assertTrue(folder.err().contains("int8 calibrated on 4 image(s) of " + SAMPLES), folder.err());
     }
 
     @Test
-    void misuseAndVerbsWithoutInt8AreUsageErrors() {
+    void int8PredictsWhatFp32PredictsWithTheBundledCalibrationOrOneMeasuredOnTheTrainingSet() throws Exception {
+        assumeInt8();
+        CliRunner fp32 = CliRunner.run("predict", SAMPLES, "--topk", "1");
+        CliRunner bundled = CliRunner.run("predict", SAMPLES, "--topk", "1", "--precision", "int8");
+        assertEquals(0, bundled.exitCode(), bundled.err());
+        assertTrue(bundled.err().contains("int8 calibration from "), bundled.err());
+        assertTrue(bundled.err().contains("(256 image(s) of fashion-mnist, min-max ranges)"), bundled.err());
+        assertEquals(labels(fp32), labels(bundled));
+
+        // A copy records the training set it came from, and has no calibration beside it: measured there, stored.
+        Path copy = dir.resolve("copy.d4j");
+        Files.copy(BundledModel.path(), copy);
+        CliRunner trainingSet = CliRunner.run(
+                "predict", SAMPLES, "--topk", "1", "--precision", "int8", "--checkpoint", copy.toString());
+        assertEquals(0, trainingSet.exitCode(), trainingSet.err());
+        assertTrue(trainingSet.err().contains("int8 calibrated on 256 image(s) of fashion-mnist"), trainingSet.err());
+        assertTrue(trainingSet.err().contains("int8 calibration stored in " + copy + ".int8.json"), trainingSet.err());
+        assertEquals(labels(fp32), labels(trainingSet));
+        assertEquals(
+                Files.readString(bundledCalibration()).replaceAll("\"model_sha256\"[^\n]*\n", ""),
+                Files.readString(Path.of(copy + ".int8.json")).replaceAll("\"model_sha256\"[^\n]*\n", ""),
+                "the same 256 images give the ranges the bundled model ships with");
+    }
+
+    @Test
+    void aModelIsCalibratedOnceAndAStaleCalibrationIsRefused() throws Exception {
+        assumeInt8();
+        Path file = dir.resolve("imported.d4j");
+        try (NDManager m = NDManager.newBaseManager()) {
+            // "imported from": a model that does not say which images it was trained on
+            CheckpointArchive.write(file, ModelFiles.open(BundledModel.path(), m), "imported from a test");
+        }
+        String[] int8 = {"predict", SAMPLES, "--topk", "1", "--precision", "int8", "--checkpoint", file.toString()};
+        CliRunner none = CliRunner.run(int8);
+        assertEquals(2, none.exitCode(), none.err());
+        assertTrue(none.err().contains("has no int8 calibration (" + file + ".int8.json)"), none.err());
+        assertTrue(none.err().contains("give --calibrate DIR|DATASET once"), none.err());
+
+        CliRunner calibrated = CliRunner.run(concat(int8, "--calibrate", SAMPLES, "--calibrate-images", "4"));
+        assertEquals(0, calibrated.exitCode(), calibrated.err());
+        assertTrue(calibrated.err().contains("int8 calibrated on 4 image(s) of " + SAMPLES), calibrated.err());
+        assertTrue(calibrated.err().contains("stored in " + file + ".int8.json"), calibrated.err());
+
+        CliRunner again = CliRunner.run(int8);
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(
+                again.err().contains("int8 calibration from " + file + ".int8.json (4 image(s) of " + SAMPLES),
+                again.err());
+        assertFalse(again.err().contains("calibrated on"), again.err());
+        assertEquals(calibrated.out(), again.out(), "the stored calibration gives the same module");
+
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel model = ModelFiles.open(file, m);
+            NDArray weight = model.network().tensors().get(0);
+            float[] changed = weight.toFloatArray();
+            changed[0] += 0.01f;
+            weight.set(changed);
+            CheckpointArchive.write(file, model, "imported from a test"); // new weights under the same name
+        }
+        CliRunner stale = CliRunner.run(int8);
+        assertEquals(2, stale.exitCode(), stale.err());
+        assertTrue(stale.err().contains("was measured on other weights than " + file), stale.err());
+        assertTrue(stale.err().contains("calibrate again with --precision int8 --calibrate"), stale.err());
+    }
+
+    @Test
+    void misuseIsAUsageError() {
         CliRunner fp32Calibrated = CliRunner.run("predict", SAMPLES, "--calibrate", SAMPLES);
         assertEquals(2, fp32Calibrated.exitCode());
         assertTrue(fp32Calibrated.err().contains("--calibrate is for --precision int8"), fp32Calibrated.err());
+        CliRunner fp32Count = CliRunner.run("predict", SAMPLES, "--calibrate-images", "3");
+        assertEquals(2, fp32Count.exitCode());
+        assertTrue(fp32Count.err().contains("--calibrate-images is for --precision int8"), fp32Count.err());
         CliRunner none = CliRunner.run("predict", SAMPLES, "--precision", "int8", "--calibrate-images", "0");
         assertEquals(2, none.exitCode());
         assertTrue(none.err().contains("--calibrate-images must be between 1 and 10000"), none.err());
-        CliRunner export = CliRunner.run(
-                "export",
-                "--weights",
-                "../models/fashion-mnist/densenet-bc-40-12.d4j",
-                "--format",
-                "torchscript",
-                "--precision",
-                "int8",
-                "--out",
-                "unused.pt");
-        assertEquals(2, export.exitCode());
-        assertTrue(export.err().contains("export --precision int8 is not available yet"), export.err());
         CliRunner train = CliRunner.run(
                 "bench",
                 "--model",
@@ -69,5 +123,20 @@ class Int8CommandTest {
                 "0");
         assertEquals(2, train.exitCode());
         assertTrue(train.err().contains("int8 is for inference"), train.err());
+    }
+
+    /** The predicted labels, without the probabilities (int8's differ from float32's in the last digit). */
+    private static String labels(CliRunner run) {
+        return run.out().replaceAll(" [0-9.]+%", "");
+    }
+
+    private static Path bundledCalibration() {
+        return Path.of(BundledModel.path() + ".int8.json");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

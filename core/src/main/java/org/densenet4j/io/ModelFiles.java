@@ -9,6 +9,7 @@ import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.Preset;
 import org.densenet4j.pretrained.PretrainedEntry;
+import org.densenet4j.script.Int8Model;
 import org.densenet4j.script.ScriptedModel;
 import org.densenet4j.script.TorchScriptArchive;
 import org.densenet4j.torch.TorchFileReader;
@@ -70,7 +71,8 @@ public final class ModelFiles {
     /**
      * As {@link #openForInference(Path, Options, NDManager, Consumer)}, computing in {@code precision}: a model asked
      * for in bf16 is compiled for libtorch as a bfloat16 TorchScript module ({@link ScriptedModel#compile}); a bf16
-     * archive cannot compute in fp32 (it holds the folded network in bfloat16 only).
+     * archive cannot compute in fp32 (it holds the folded network in bfloat16 only); int8 runs with the model's stored
+     * calibration ({@link #openInt8}).
      *
      * @throws IllegalArgumentException if this CPU has no bfloat16, or a bf16 archive is asked for in fp32
      */
@@ -78,9 +80,7 @@ public final class ModelFiles {
             Path file, Options options, Precision precision, NDManager manager, Consumer<String> warnings)
             throws IOException {
         if (precision == Precision.INT8) {
-            // int8 needs calibration images: the verbs that take them compile through Int8Model
-            throw new IllegalArgumentException("--precision int8 runs in predict, eval and bench so far (they take "
-                    + "--calibrate); elsewhere use fp32 or bf16");
+            return openInt8(file, options, null, manager, warnings);
         }
         precision.requireSupport();
         InferenceModel model = openForInference(file, options, manager, warnings);
@@ -97,7 +97,46 @@ public final class ModelFiles {
         return attach(ScriptedModel.compile((TrainedModel) model, precision), manager);
     }
 
-    private static ScriptedModel attach(ScriptedModel model, NDManager manager) {
+    /**
+     * Opens a model compiled in int8 ({@link Int8Model}) with {@code calibration}, or when it is null with the
+     * calibration stored beside the file ({@link Int8CalibrationFile}); it lives as long as {@code manager}.
+     *
+     * @throws IllegalArgumentException if the model has no calibration or its calibration is stale (made for other
+     *     weights), saying how to calibrate; or if this CPU cannot run int8
+     */
+    public static Int8Model openInt8(
+            Path file,
+            Options options,
+            Int8CalibrationFile.Stored calibration,
+            NDManager manager,
+            Consumer<String> warnings)
+            throws IOException {
+        Precision.INT8.requireSupport();
+        TrainedModel model = open(file, options, manager, warnings);
+        Int8CalibrationFile.Stored stored = calibration != null
+                ? calibration
+                : Int8CalibrationFile.read(file, model.spec().config());
+        if (stored == null) {
+            throw new IllegalArgumentException(file + " has no int8 calibration (" + Int8CalibrationFile.of(file)
+                    + "): calibrate it once, e.g. densenet4j predict --checkpoint " + file + " --precision int8 "
+                    + "--calibrate DIR|DATASET IMAGE");
+        }
+        if (!stored.fits(model)) {
+            throw new IllegalArgumentException(staleMessage(file, calibration == null));
+        }
+        return attach(Int8Model.compile(model, stored.calibration()), manager);
+    }
+
+    /** Why a calibration is not used: it was measured on other weights than {@code file} holds now. */
+    public static String staleMessage(Path file, boolean stored) {
+        return (stored
+                        ? "the int8 calibration stored in " + Int8CalibrationFile.of(file)
+                        : "the int8 calibration given")
+                + " was measured on other weights than " + file + " holds (the model changed since): calibrate "
+                + "again with --precision int8 --calibrate DIR|DATASET";
+    }
+
+    private static <T extends AutoCloseable> T attach(T model, NDManager manager) {
         manager.attachInternal(java.util.UUID.randomUUID().toString(), model);
         return model;
     }

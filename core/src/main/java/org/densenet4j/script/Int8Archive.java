@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.densenet4j.infer.ModelSpec;
@@ -18,6 +17,9 @@ import org.densenet4j.torch.TorchTensor;
  * prepacked convolutions, the storages, and the extra files the float32 and bf16 archives carry.
  */
 final class Int8Archive {
+
+    /** The extra file holding the calibration ({@link Int8Calibration#describe}). */
+    static final String CALIBRATION = "calibration.json";
 
     private final List<TorchTensor> storages = new ArrayList<>();
 
@@ -62,13 +64,7 @@ final class Int8Archive {
         byte[] pickled = state.bytes();
         Map<String, String> extra = TorchScriptExport.extraFiles(spec, "int8");
         if (calibration != null) {
-            Map<String, Object> ranges = new LinkedHashMap<>();
-            ranges.put("method", "min-max");
-            ranges.put("images", calibration.images());
-            ranges.put("points", calibration.points());
-            ranges.put("min", calibration.min());
-            ranges.put("max", calibration.max());
-            extra.put("calibration.json", new Gson().toJson(ranges));
+            extra.put(CALIBRATION, new Gson().toJson(calibration.describe()));
         }
         List<byte[]> data = new ArrayList<>();
         for (TorchTensor t : storages) {

@@ -1,7 +1,11 @@
 package org.densenet4j.script;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.densenet4j.infer.NonFiniteOutputException;
+import org.densenet4j.model.DenseNetConfig;
 
 /**
  * The observed range of every map the int8 network quantizes ({@link Int8Code}'s points), and the uint8 scale and
@@ -14,6 +18,18 @@ import java.util.List;
  * @param images how many images were seen
  */
 public record Int8Calibration(List<String> points, double[] min, double[] max, long images) {
+
+    /** The method, as {@link #describe} records it. */
+    public static final String METHOD = "min-max";
+
+    /**
+     * The largest magnitude a stored range may have: far beyond any activation of a working network, and small
+     * enough that every scale derived from it is a finite float32 (libtorch keeps scales as float).
+     */
+    static final double MAX_MAGNITUDE = 1e30;
+
+    /** The most calibration images a description may claim (a sanity bound: calibrations take hundreds). */
+    static final long MAX_IMAGES = 1_000_000_000L;
 
     public Int8Calibration {
         points = List.copyOf(points);
@@ -29,6 +45,82 @@ public record Int8Calibration(List<String> points, double[] min, double[] max, l
         }
         min = min.clone();
         max = max.clone();
+    }
+
+    /**
+     * This calibration as JSON objects: {@code method} ({@value #METHOD}), {@code images}, {@code points},
+     * {@code min} and {@code max}; {@link #fromDescription} reads it back.
+     */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("method", METHOD);
+        out.put("images", images);
+        out.put("points", points);
+        out.put("min", min.clone());
+        out.put("max", max.clone());
+        return out;
+    }
+
+    /**
+     * Reads a description ({@link #describe}) as JSON parsed it (maps, lists, numbers, strings), which may come from a
+     * hostile file: it must name exactly the points of {@code config}'s int8 network, in order, each with a finite
+     * range of magnitude at most 1e30, and a whole number of images from 1 to a billion.
+     *
+     * @throws IllegalArgumentException saying what is missing or malformed
+     */
+    public static Int8Calibration fromDescription(Object json, DenseNetConfig config) {
+        if (!(json instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException("the calibration is not a JSON object");
+        }
+        if (!METHOD.equals(m.get("method"))) {
+            throw new IllegalArgumentException(
+                    "calibration method " + shown(m.get("method")) + " is not one densenet4j makes (" + METHOD + ")");
+        }
+        List<String> expected = Int8Code.points(config);
+        if (!(m.get("points") instanceof List<?> points) || !points.equals(expected)) {
+            throw new IllegalArgumentException("the calibration's points are not the " + expected.size()
+                    + " points of this network's int8 module: it was made for another network");
+        }
+        double[] lo = ranges(m.get("min"), "min", expected.size());
+        double[] hi = ranges(m.get("max"), "max", expected.size());
+        Object images = m.get("images");
+        if (!(images instanceof Number n)
+                || n.doubleValue() != Math.rint(n.doubleValue())
+                || n.doubleValue() < 1
+                || n.doubleValue() > MAX_IMAGES) {
+            throw new IllegalArgumentException("the calibration's images must be a whole number from 1 to " + MAX_IMAGES
+                    + ", got " + shown(images));
+        }
+        return new Int8Calibration(expected, lo, hi, n.longValue());
+    }
+
+    private static double[] ranges(Object json, String key, int points) {
+        if (!(json instanceof List<?> list) || list.size() != points) {
+            throw new IllegalArgumentException(
+                    "the calibration's " + key + " must be a list of " + points + " numbers");
+        }
+        double[] out = new double[points];
+        for (int i = 0; i < points; i++) {
+            if (!(list.get(i) instanceof Number n)
+                    || !Double.isFinite(n.doubleValue())
+                    || Math.abs(n.doubleValue()) > MAX_MAGNITUDE) {
+                throw new IllegalArgumentException("the calibration's " + key + "[" + i + "] is " + shown(list.get(i))
+                        + ", not a finite number of magnitude at most " + MAX_MAGNITUDE);
+            }
+            out[i] = n.doubleValue();
+        }
+        return out;
+    }
+
+    /** A value from a file as a message shows it: at most 40 characters. */
+    private static String shown(Object value) {
+        String s = String.valueOf(value);
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    /** The points of {@code config}'s int8 network, by name, in the order a calibration of it holds them. */
+    public static List<String> pointsOf(DenseNetConfig config) {
+        return Int8Code.points(config);
     }
 
     /** No range seen yet, for {@code points}. */
@@ -48,8 +140,9 @@ public record Int8Calibration(List<String> points, double[] min, double[] max, l
         double[] hi = max.clone();
         for (int r = 0; r < rowPoints.length; r++) {
             if (!Float.isFinite(rows[2 * r]) || !Float.isFinite(rows[2 * r + 1])) {
-                throw new IllegalArgumentException("the float32 network produced a non-finite value at "
-                        + points.get(rowPoints[r]) + " during calibration");
+                // the model's failure, not the user's: its weights hold NaN or infinite values
+                throw new NonFiniteOutputException("the float32 network produced a non-finite value at "
+                        + points.get(rowPoints[r]) + " during calibration: its weights hold NaN or infinite values");
             }
             int p = rowPoints[r];
             lo[p] = Math.min(lo[p], rows[2 * r]);

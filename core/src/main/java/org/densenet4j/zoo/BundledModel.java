@@ -8,10 +8,11 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.densenet4j.io.Int8CalibrationFile;
 
 /**
  * The Fashion-MNIST model that ships inside the core jar (DenseNet-BC L=40 k=12, model card in the
- * repository's {@code models/fashion-mnist/}). Library users need no installation folder and no system
+ * repository's {@code models/fashion-mnist/}), with its int8 calibration beside it ({@link Int8CalibrationFile}). Library users need no installation folder and no system
  * property to reach it: {@link #path()} finds it on the class path.
  */
 public final class BundledModel {
@@ -49,6 +50,15 @@ public final class BundledModel {
                 copy.toFile().deleteOnExit();
                 try (InputStream in = url.openStream()) {
                     Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+                }
+                // its int8 calibration goes beside it, where every reader of a model looks for one
+                URL calibration = BundledModel.class.getResource(RESOURCE + Int8CalibrationFile.SUFFIX);
+                if (calibration != null) {
+                    Path beside = Int8CalibrationFile.of(copy);
+                    beside.toFile().deleteOnExit();
+                    try (InputStream in = calibration.openStream()) {
+                        Files.copy(in, beside, StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
                 extracted = copy;
             }
