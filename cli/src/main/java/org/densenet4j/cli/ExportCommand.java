@@ -8,8 +8,10 @@ import java.util.concurrent.Callable;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.Int8CalibrationFile;
 import org.densenet4j.model.Presets;
 import org.densenet4j.onnx.OnnxExport;
+import org.densenet4j.script.Int8Model;
 import org.densenet4j.script.TorchScriptExport;
 import org.densenet4j.torch.SafetensorsFile;
 import org.densenet4j.torch.TorchFileWriter;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as "
                 + "safetensors, with the layout's key names; or the whole model as ONNX (opset 17) or a TorchScript "
-                + "archive, which ONNX Runtime, PyTorch and LibTorch run without densenet4j.")
+                + "archive, which ONNX Runtime, PyTorch and LibTorch run without densenet4j; an int8 TorchScript "
+                + "archive (--precision int8) holds densenet4j's int8 module and its calibration.")
 final class ExportCommand implements Callable<Integer> {
 
     /** Output formats. */
@@ -62,6 +65,10 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     PrecisionOption precision;
 
+    /** With --precision int8: the calibration the archive holds (the model's stored one, or measured now). */
+    @Mixin
+    CalibrationOption calibration;
+
     @Mixin
     OverwriteOption overwrite;
 
@@ -70,9 +77,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (precision.precision() == Precision.INT8) {
-            throw new IllegalArgumentException("export --precision int8 is not available yet: int8 runs in predict, "
-                    + "eval and bench (with --calibrate); export fp32 or bf16");
+        calibration.checkUsedWith(precision.precision());
+        if (precision.precision() == Precision.INT8 && format != Format.TORCHSCRIPT) {
+            throw new IllegalArgumentException("--precision int8 exports --format torchscript only: densenet4j does "
+                    + "not write ONNX's int8 operators (QuantizeLinear, DequantizeLinear, QLinearConv); export ONNX "
+                    + "in fp32 and quantize it with ONNX Runtime's tools");
         }
         if (!precision.precision().equals(Precision.FP32) && format != Format.TORCHSCRIPT) {
             throw new IllegalArgumentException("--precision bf16 applies to --format torchscript only");
@@ -87,6 +96,18 @@ final class ExportCommand implements Callable<Integer> {
             String model = loaded.spec().modelName();
             String shown = TerminalText.escape(model);
             Object target = TerminalText.escape(out);
+            if (format == Format.TORCHSCRIPT && precision.precision() == Precision.INT8) {
+                Int8CalibrationFile.Stored calibrated =
+                        calibration.resolve(weights, loaded, spec.commandLine().getErr());
+                Int8Model.export(loaded, calibrated.calibration(), out);
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "%s as an int8 TorchScript archive (%s) -> %s%n",
+                                shown, TerminalText.escape(calibrated.describe()), target);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
             if (format == Format.TORCHSCRIPT) {
                 TorchScriptExport.write(loaded, out, precision.precision());
                 spec.commandLine().getOut().printf("%s as a TorchScript archive -> %s%n", shown, target);

@@ -19,6 +19,7 @@ import org.densenet4j.model.StemType;
  * every layer's k maps, each layer reading the maps before its own, as the folded float network does), and hands
  * back float32 logits (the global average of the last maps is dequantized before the classifier, which stays
  * float32). Only float32 crosses the module's boundary, so DJL (whose JNI has no quantized types) can run it.
+ * {@code explain(images)} returns the same logits and the final maps in float32, for class activation maps.
  *
  * <p>Every place where a map is quantized is a <em>point</em> with its own scale and zero point: the input; one per
  * dense block, shared by the block's input and every map its layers add (so that concatenation does not
@@ -107,7 +108,19 @@ final class Int8Code {
     private String int8Code(Int8Calibration q) {
         header();
         c.append("  def forward(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
-        c.append("    # int8 inside (quint8 maps, qint8 weights), float32 at the edges; channels-last maps\n");
+        c.append("    # int8 inside (quint8 maps, qint8 weights), float32 at the edges\n");
+        c.append("    return (self).classify((self).features(images, ), )\n");
+        c.append("  def explain(self: __torch__.DenseNet,\n    images: Tensor) -> Tuple[Tensor, Tensor]:\n");
+        c.append("    # the logits forward computes, and the final maps in float32 (N, C, h, w) for class activation "
+                + "maps\n");
+        c.append("    a = (self).features(images, )\n");
+        c.append("    return ((self).classify(a, ), torch.contiguous(torch.dequantize(a)))\n");
+        c.append("  def classify(self: __torch__.DenseNet,\n    a: Tensor) -> Tensor:\n");
+        c.append("    # global average pooling of the final quint8 maps, then the classifier in float32\n");
+        c.append("    pooled = torch.dequantize(torch.adaptive_avg_pool2d(a, [1, 1]))\n");
+        c.append("    return torch.linear(torch.flatten(pooled, 1), self.classifier[0], self.classifier[1])\n");
+        c.append("  def features(self: __torch__.DenseNet,\n    images: Tensor) -> Tensor:\n");
+        c.append("    # the final maps after the head's BN-ReLU, quint8 and channels-last\n");
         c.append("    if torch.eq(torch.len(self.packed), 0):\n");
         c.append("      _0 = (self).prepack()\n");
         c.append("    else:\n");
@@ -209,7 +222,7 @@ final class Int8Code {
             }
         }
         int head = point("head.norm");
-        c.append("    # BN-ReLU, global average pooling, then the classifier in float32\n");
+        c.append("    # the head's BN-ReLU\n");
         c.append("    a = ops.quantized.batch_norm2d_relu(x, n[")
                 .append(norm)
                 .append("][0], n[")
@@ -223,8 +236,7 @@ final class Int8Code {
                 .append(", ")
                 .append(qparams(q, head))
                 .append(")\n");
-        c.append("    pooled = torch.dequantize(torch.adaptive_avg_pool2d(a, [1, 1]))\n");
-        c.append("    return torch.linear(torch.flatten(pooled, 1), self.classifier[0], self.classifier[1])\n");
+        c.append("    return a\n");
         prepack();
         normRelu();
         if (bottleneck) {

@@ -4,9 +4,11 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.function.Function;
 import org.densenet4j.data.Batch;
 import org.densenet4j.data.BatchLoader;
@@ -16,6 +18,7 @@ import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.torch.TorchTensor;
 
 /**
  * A DenseNet compiled by densenet4j for libtorch's int8 operators ({@link Int8Code}) and run through DJL as a
@@ -32,14 +35,20 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
 
     private static final int CALIBRATION_BATCH = 32;
 
+    /** How DJL's {@code IValueUtils} is told to run another method than {@code forward}. */
+    private static final String EXPLAIN_METHOD = "module_method:explain";
+
     private final ModelSpec spec;
     private final Int8Calibration calibration;
     private final Model model;
+    /** The classifier's weight (classes, C), for class activation maps. */
+    private final TorchTensor classifier;
 
-    private Int8Model(ModelSpec spec, Int8Calibration calibration, Model model) {
+    private Int8Model(ModelSpec spec, Int8Calibration calibration, Model model, TorchTensor classifier) {
         this.spec = spec;
         this.calibration = calibration;
         this.model = model;
+        this.classifier = classifier;
     }
 
     /**
@@ -132,13 +141,40 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
 
     /** {@code model} compiled for libtorch's int8 operators with the scales of {@code calibration}. */
     public static Int8Model compile(TrainedModel model, Int8Calibration calibration) throws IOException {
-        Precision.INT8.requireSupport();
+        return compile(model.spec(), Int8Weights.of(model.network()), calibration);
+    }
+
+    /** An int8 archive's weights and calibration, checked by {@link TorchScriptArchive#read}, compiled again. */
+    public static Int8Model compile(TorchScriptArchive.Contents contents) throws IOException {
+        if (contents.precision() != Precision.INT8) {
+            throw new IllegalArgumentException("a " + contents.precision() + " archive is not an int8 module");
+        }
+        return compile(contents.spec(), contents.int8Weights(), contents.calibration());
+    }
+
+    /**
+     * Writes {@code model} with {@code calibration} as densenet4j's int8 TorchScript archive to {@code file}
+     * atomically: the code, the float32 tensors it quantizes at its first forward, and the calibration in {@code
+     * extra/calibration.json}; densenet4j reads it back as data ({@link TorchScriptArchive#read}).
+     */
+    public static void export(TrainedModel model, Int8Calibration calibration, Path file) throws IOException {
         ModelSpec spec = model.spec();
+        requirePoints(spec, calibration);
+        Int8Archive.write(
+                spec, Int8Weights.of(model.network()), Int8Code.int8(spec.config(), calibration), calibration, file);
+    }
+
+    private static void requirePoints(ModelSpec spec, Int8Calibration calibration) {
         if (!calibration.points().equals(Int8Code.points(spec.config()))) {
             throw new IllegalArgumentException("the calibration was made for another network than " + spec.modelName());
         }
+    }
+
+    private static Int8Model compile(ModelSpec spec, Int8Weights weights, Int8Calibration calibration)
+            throws IOException {
+        Precision.INT8.requireSupport();
+        requirePoints(spec, calibration);
         String code = Int8Code.int8(spec.config(), calibration);
-        Int8Weights weights = Int8Weights.of(model.network());
         QuantizedEngine.selectFbgemm(); // before the module prepacks: the engine decides the kernels
         Model loaded = load(spec, file -> Int8Archive.write(spec, weights, code, calibration, file));
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -152,7 +188,33 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
                             + e.getMessage() + ")",
                     e);
         }
-        return new Int8Model(spec, calibration, loaded);
+        return new Int8Model(spec, calibration, loaded, weights.classifier().get(0));
+    }
+
+    /**
+     * The logits (N, classes) and class activation maps (N, classes, h, w) of the int8 network, from one pass of the
+     * module's {@code explain}: each map is the classifier's weights for its class applied to the final maps
+     * (dequantized) at every position, so that its mean is the class's logit less its bias, as {@code
+     * FoldedDenseNet} computes them in float32.
+     */
+    public NDList logitsAndClassActivationMaps(NDArray images) {
+        NDManager m = images.getManager();
+        NDArray method = m.create(0f);
+        method.setName(EXPLAIN_METHOD);
+        NDList both = model.getBlock().forward(new ParameterStore(m, false), new NDList(images, method), false);
+        method.close();
+        NDArray maps = both.get(1);
+        Shape s = maps.getShape();
+        NDArray weight = m.create(classifier.data(), new Shape(classifier.shape()));
+        NDArray perPosition = maps.transpose(0, 2, 3, 1).reshape(-1, s.get(1)); // (N*h*w, C)
+        NDArray cams = perPosition
+                .matMul(weight.transpose())
+                .reshape(s.get(0), s.get(2), s.get(3), -1)
+                .transpose(0, 3, 1, 2);
+        perPosition.close();
+        weight.close();
+        maps.close();
+        return new NDList(both.get(0), cams);
     }
 
     /** Loads the module {@code writer} writes (densenet4j's own, {@link OwnModule}). */

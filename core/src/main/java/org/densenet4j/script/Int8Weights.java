@@ -25,12 +25,13 @@ import org.densenet4j.torch.TorchTensor;
  *     variance: per dense layer its first BN, each block followed by its transition's, then the head's
  * @param classifier the classifier's weight and bias
  */
-record Int8Weights(
+public record Int8Weights(
         List<TorchTensor> convWeights,
         List<TorchTensor> convBiases,
         List<List<TorchTensor>> norms,
         List<TorchTensor> classifier) {
 
+    /** {@code net}'s tensors as the int8 module reads them, its BNs folded where a convolution precedes them. */
     static Int8Weights of(DenseNet net) {
         List<TorchTensor> weights = new ArrayList<>();
         List<TorchTensor> biases = new ArrayList<>();
@@ -65,7 +66,7 @@ record Int8Weights(
     }
 
     /** Every tensor, flat, in the archive's order: weights, biases, norms, classifier. */
-    List<TorchTensor> flat() {
+    public List<TorchTensor> flat() {
         List<TorchTensor> out = new ArrayList<>(convWeights);
         out.addAll(convBiases);
         norms.forEach(out::addAll);

@@ -39,8 +39,9 @@ import org.densenet4j.torch.TorchTensor;
  * reaches libtorch's TorchScript loader, which would run its code and trust its tensors' offsets.
  *
  * <p>The archive must be exactly what the exporter writes: one root folder; the entries {@code version}, {@code
- * constants.pkl}, {@code code/__torch__.py}, {@code data.pkl}, the four {@code extra/} files and one {@code data/N} per
- * tensor, no other and none twice; {@code data.pkl} read by the safe unpickler admitting only the module class,
+ * constants.pkl}, {@code code/__torch__.py}, {@code data.pkl}, the four {@code extra/} files (five for int8, whose
+ * {@code extra/calibration.json} holds its activation ranges) and one {@code data/N} per tensor, no other and none
+ * twice; {@code data.pkl} read by the safe unpickler admitting only the module class,
  * torch.jit's tensor lists and whole, contiguous tensors, each storage exactly as long as its tensor; every stage's
  * tensors of the shapes the described configuration needs. The code is never read: densenet4j compiles its own
  * ({@link ScriptedModel#compile}), so an archive's code can neither run nor make an archive of an earlier version
@@ -64,6 +65,9 @@ public final class TorchScriptArchive {
             "extra/classes.json",
             "extra/normalization.json",
             "extra/input.json");
+    /** The extra entry of an int8 archive, and of no other: its calibration ({@link Int8Calibration#describe}). */
+    private static final String CALIBRATION = "extra/" + Int8Archive.CALIBRATION;
+
     private static final Pattern STORAGE = Pattern.compile("data/(0|[1-9][0-9]{0,8})");
     /** Far above densenet264's 1,400 tensors; bounds the entry table before anything else is read. */
     private static final int MAX_ENTRIES = 100_000;
@@ -80,9 +84,18 @@ public final class TorchScriptArchive {
      * @param spec the model it describes
      * @param precision the precision its weights and code compute in
      * @param format the format version it was written in
-     * @param weights its tensors per stage, checked against the configuration
+     * @param weights a float32 or bf16 archive's tensors per stage, checked against the configuration; null for int8
+     * @param int8Weights an int8 archive's float32 tensors ({@link Int8Weights}), checked against the configuration;
+     *     null for the others
+     * @param calibration an int8 archive's calibration, checked against the configuration; null for the others
      */
-    public record Contents(ModelSpec spec, Precision precision, int format, ScriptedWeights weights) {
+    public record Contents(
+            ModelSpec spec,
+            Precision precision,
+            int format,
+            ScriptedWeights weights,
+            Int8Weights int8Weights,
+            Int8Calibration calibration) {
 
         /**
          * The DenseNet a float32 archive holds, built by densenet4j on {@code manager} with the archive's weights.
@@ -93,6 +106,7 @@ public final class TorchScriptArchive {
             if (precision != Precision.FP32) {
                 throw new IllegalStateException("a " + precision + " archive holds the folded network only");
             }
+            // weights is set for every float32 archive
             DenseNet net = new DenseNet(spec.config());
             net.initialize(manager, DataType.FLOAT32, spec.batchShape(1));
             List<NDArray> parameters = net.tensors();
@@ -111,6 +125,23 @@ public final class TorchScriptArchive {
                     .anyMatch(e -> e.getName().contains("/code/"));
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * The precision an archive densenet4j wrote computes in, from its entries and extra files alone (its tensors are
+     * not read): for choosing how to open it.
+     *
+     * @throws IOException naming the file and what is wrong with it
+     */
+    public static Precision precision(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file + ": no such file");
+        }
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            return describe(file, zip, checkEntries(file, zip)).precision();
+        } catch (ZipException e) {
+            throw new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
         }
     }
 
@@ -135,20 +166,37 @@ public final class TorchScriptArchive {
                     bytes,
                     file + " (" + String.format("%,.0f", d.spec().config().storedValues()) + " weights)",
                     "is the archive damaged?");
+            boolean calibrated = zip.getEntry(root + CALIBRATION) != null;
+            if (calibrated != (d.precision() == Precision.INT8)) {
+                throw new TorchFormatException(
+                        file,
+                        calibrated
+                                ? "holds " + CALIBRATION + " but is a " + d.precision() + " archive"
+                                : "is an int8 archive without its " + CALIBRATION);
+            }
             Object state = TorchFileReader.read(file, TorchFileReader.Dialect.DENSENET4J_MODULE, bytes + (1 << 20));
-            ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
             long storages = Collections.list(zip.entries()).stream()
                     .filter(e -> e.getName().startsWith(root + "data/"))
                     .count();
-            if (storages != weights.flat().size()) {
-                throw new TorchFormatException(
-                        file,
-                        "holds " + storages + " storages for " + weights.flat().size() + " tensors; densenet4j "
-                                + "writes one storage per tensor and no other");
+            if (d.precision() == Precision.INT8) {
+                Int8Weights weights = int8Weights(file, state);
+                checkStorageCount(file, storages, weights.flat().size());
+                checkInt8Shapes(file, weights, expectedInt8(d));
+                Int8Calibration calibration;
+                try {
+                    calibration = Int8Calibration.fromDescription(
+                            GSON.fromJson(text(file, zip, root + CALIBRATION), Object.class),
+                            d.spec().config());
+                } catch (JsonParseException | IllegalArgumentException e) {
+                    throw new TorchFormatException(file, CALIBRATION + ": " + e.getMessage(), e);
+                }
+                return new Contents(d.spec(), d.precision(), d.format(), null, weights, calibration);
             }
+            ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
+            checkStorageCount(file, storages, weights.flat().size());
             ScriptedWeights layout = expected(d);
             checkShapes(file, weights, layout);
-            return new Contents(d.spec(), d.precision(), d.format(), weights.storedAs(layout));
+            return new Contents(d.spec(), d.precision(), d.format(), weights.storedAs(layout), null, null);
         } catch (ZipException e) {
             throw new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
         }
@@ -177,7 +225,9 @@ public final class TorchScriptArchive {
                         "has two root folders (" + quoted(root) + " and " + quoted(top) + "); densenet4j writes one");
             }
             String inner = name.substring(slash + 1);
-            if (!FIXED.contains(inner) && !STORAGE.matcher(inner).matches()) {
+            if (!FIXED.contains(inner)
+                    && !inner.equals(CALIBRATION)
+                    && !STORAGE.matcher(inner).matches()) {
                 throw new TorchFormatException(file, "holds entry " + quoted(name) + ", which densenet4j never writes");
             }
             if (!seen.add(inner)) {
@@ -229,6 +279,99 @@ public final class TorchScriptArchive {
             return new Description(spec, p, n.intValue());
         } catch (JsonParseException | ClassCastException | NullPointerException | IllegalArgumentException e) {
             throw new TorchFormatException(file, "malformed extra files (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void checkStorageCount(Path file, long storages, int tensors) throws IOException {
+        if (storages != tensors) {
+            throw new TorchFormatException(
+                    file,
+                    "holds " + storages + " storages for " + tensors + " tensors; densenet4j writes one storage per "
+                            + "tensor and no other");
+        }
+    }
+
+    /**
+     * An int8 module's attributes ({@link Int8Archive}): its four tensor lists and the list of prepacked
+     * convolutions, which densenet4j writes empty (libtorch fills it at the first forward).
+     */
+    private static Int8Weights int8Weights(Path file, Object state) throws IOException {
+        if (!(state instanceof Map<?, ?> attributes)) {
+            throw new TorchFormatException(file, "data.pkl does not hold a __torch__.DenseNet module");
+        }
+        Set<Object> expected = new LinkedHashSet<>(List.of(
+                "training", "_is_full_backward_hook", "conv_weights", "conv_biases", "norms", "classifier", "packed"));
+        if (!attributes.keySet().equals(expected)) {
+            throw new TorchFormatException(
+                    file,
+                    "the int8 module's attributes are " + attributes.keySet() + "; densenet4j writes " + expected);
+        }
+        if (!Boolean.FALSE.equals(attributes.get("training")) || attributes.get("_is_full_backward_hook") != null) {
+            throw new TorchFormatException(file, "the module is not in eval mode as densenet4j writes it");
+        }
+        if (!(attributes.get("packed") instanceof List<?> packed) || !packed.isEmpty()) {
+            throw new TorchFormatException(file, "packed is not the empty list densenet4j writes");
+        }
+        if (!(attributes.get("norms") instanceof List<?> normLists)) {
+            throw new TorchFormatException(file, "norms is not a list of tensor lists");
+        }
+        List<List<TorchTensor>> norms = new ArrayList<>();
+        for (Object norm : normLists) {
+            norms.add(plain(tensors(file, norm, "norms")));
+        }
+        return new Int8Weights(
+                plain(tensors(file, attributes.get("conv_weights"), "conv_weights")),
+                plain(tensors(file, attributes.get("conv_biases"), "conv_biases")),
+                norms,
+                plain(tensors(file, attributes.get("classifier"), "classifier")));
+    }
+
+    private static List<TorchTensor> plain(List<ScriptedWeights.Entry> entries) {
+        return entries.stream().map(ScriptedWeights.Entry::tensor).toList();
+    }
+
+    /** The tensors an int8 archive of this description holds, from a network densenet4j builds for it. */
+    private static Int8Weights expectedInt8(Description d) {
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            DenseNet net = new DenseNet(d.spec().config());
+            net.initialize(scratch, DataType.FLOAT32, d.spec().batchShape(1));
+            return Int8Weights.of(net);
+        }
+    }
+
+    private static void checkInt8Shapes(Path file, Int8Weights actual, Int8Weights expected) throws IOException {
+        checkList(file, "conv_weights", actual.convWeights(), expected.convWeights());
+        checkList(file, "conv_biases", actual.convBiases(), expected.convBiases());
+        if (actual.norms().size() != expected.norms().size()) {
+            throw new TorchFormatException(
+                    file,
+                    "norms holds " + actual.norms().size() + " lists; the configuration needs "
+                            + expected.norms().size());
+        }
+        for (int i = 0; i < expected.norms().size(); i++) {
+            checkList(
+                    file,
+                    "norms[" + i + "]",
+                    actual.norms().get(i),
+                    expected.norms().get(i));
+        }
+        checkList(file, "classifier", actual.classifier(), expected.classifier());
+    }
+
+    private static void checkList(Path file, String what, List<TorchTensor> actual, List<TorchTensor> expected)
+            throws IOException {
+        if (actual.size() != expected.size()) {
+            throw new TorchFormatException(
+                    file, what + " holds " + actual.size() + " tensors; the configuration needs " + expected.size());
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            if (!Arrays.equals(actual.get(i).shape(), expected.get(i).shape())) {
+                throw new TorchFormatException(
+                        file,
+                        what + " tensor " + i + " has shape "
+                                + Arrays.toString(actual.get(i).shape()) + "; the configuration needs "
+                                + Arrays.toString(expected.get(i).shape()));
+            }
         }
     }
 

@@ -52,7 +52,9 @@ final class SafeUnpickler extends Unpickler {
     }
 
     /** The TorchScript types densenet4j's module attributes have. */
-    private static final Set<Object> TYPE_TAGS = Set.of("List[Tensor]", "List[List[Tensor]]");
+    /** The types densenet4j's modules tag their lists with (the last: an int8 module's prepacked convolutions). */
+    private static final Set<Object> TYPE_TAGS = Set.of(
+            "List[Tensor]", "List[List[Tensor]]", "List[__torch__.torch.classes.quantized.Conv2dPackedParamsBase]");
 
     /** What {@code __torch__.DenseNet} unpickles to: only {@code NEWOBJ} with no arguments may call it. */
     private static final IObjectConstructor MODULE_CLASS = args -> {
