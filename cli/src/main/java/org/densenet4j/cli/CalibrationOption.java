@@ -64,7 +64,7 @@ public final class CalibrationOption {
     Integer images;
 
     /** Refuses the calibration options where the precision is not int8: they would do nothing. */
-    void checkUsedWith(Precision precision) {
+    public void checkUsedWith(Precision precision) {
         if (precision != Precision.INT8 && (calibrate != null || images != null)) {
             throw new IllegalArgumentException((calibrate != null ? "--calibrate" : "--calibrate-images")
                     + " is for --precision int8, not " + precision);
@@ -87,6 +87,10 @@ public final class CalibrationOption {
             throws IOException {
         Precision.INT8.requireSupport();
         int count = count();
+        if (isInt8Archive(checkpoint)) {
+            return ModelFiles.openInt8(
+                    checkpoint.resolve(), checkpoint.options(), null, manager, w -> CheckpointOption.warn(err, w));
+        }
         TrainedModel model = checkpoint.load(manager, err);
         Int8CalibrationFile.Stored calibration = resolve(checkpoint, model, count, dataDir, download, err);
         Int8Model int8 = Int8Model.compile(model, calibration.calibration());
@@ -95,13 +99,42 @@ public final class CalibrationOption {
     }
 
     /**
+     * The calibration of {@code model}, the checkpoint's, resolved as {@link #compile} does (for export, which writes
+     * it into an int8 archive).
+     */
+    Int8CalibrationFile.Stored resolve(CheckpointOption checkpoint, TrainedModel model, PrintWriter err)
+            throws IOException {
+        Precision.INT8.requireSupport();
+        return resolve(checkpoint, model, count(), null, true, err);
+    }
+
+    /**
+     * True if the checkpoint is an int8 TorchScript archive, which holds its calibration: then the calibration options
+     * are refused, having nothing to calibrate.
+     */
+    boolean isInt8Archive(CheckpointOption checkpoint) throws IOException {
+        Path file = checkpoint.resolve();
+        if (!TorchScriptArchive.isArchive(file) || TorchScriptArchive.precision(file) != Precision.INT8) {
+            return false;
+        }
+        if (calibrate != null || images != null) {
+            throw new IllegalArgumentException(file + " is an int8 TorchScript archive: it holds the calibration it "
+                    + "was exported with; calibrate the checkpoint it came from instead");
+        }
+        return true;
+    }
+
+    /**
      * The calibration of the checkpoint's model, for a run elsewhere (Spark's executors): resolved as {@link
-     * #compile} does, on a model opened here for the purpose.
+     * #compile} does, on a model opened here for the purpose; null for an int8 archive, which holds its own.
      */
     public Int8CalibrationFile.Stored resolve(
             CheckpointOption checkpoint, Path dataDir, boolean download, PrintWriter err) throws IOException {
         Precision.INT8.requireSupport();
         int count = count();
+        if (isInt8Archive(checkpoint)) {
+            return null;
+        }
         try (NDManager manager = NDManager.newBaseManager()) {
             return resolve(checkpoint, checkpoint.load(manager, err), count, dataDir, download, err);
         }

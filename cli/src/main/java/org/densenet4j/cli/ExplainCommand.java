@@ -24,7 +24,9 @@ import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationPicture;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.script.Int8Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +39,8 @@ import picocli.CommandLine.Spec;
         name = "explain",
         mixinStandardHelpOptions = true,
         description = "Show where the network looked: a class activation map (CAM) or Grad-CAM over each image, "
-                + "written as a PNG with a colour bar, the label and the probability.")
+                + "written as a PNG with a colour bar, the label and the probability; with --precision int8, CAM "
+                + "of densenet4j's int8 network.")
 final class ExplainCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files or folders of images.")
@@ -45,6 +48,13 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Mixin
     CheckpointOption checkpoint;
+
+    /** fp32, or int8: CAM on densenet4j's int8 network (Grad-CAM needs the float32 network's gradients). */
+    @Mixin
+    PrecisionOption precision;
+
+    @Mixin
+    CalibrationOption calibration;
 
     @Option(
             names = "--class",
@@ -94,8 +104,7 @@ final class ExplainCommand implements Callable<Integer> {
         PrintWriter text = spec.commandLine().getOut();
         try (Interruption interruption = new Interruption();
                 NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
-            Explainer explainer = new Explainer(loaded.network(), loaded.spec(), manager);
+            Explainer explainer = explainer(m, manager);
             int block = block(explainer.blocks());
             if (m == Explainer.Method.CAM && block != explainer.blocks()) {
                 throw new IllegalArgumentException("--method cam explains the final feature maps (block"
@@ -166,6 +175,27 @@ final class ExplainCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The explainer of the model in the precision asked for: fp32 (CAM and Grad-CAM), or int8 (CAM alone). */
+    private Explainer explainer(Explainer.Method method, NDManager manager) throws IOException {
+        Precision p = precision.precision();
+        calibration.checkUsedWith(p);
+        if (p == Precision.BF16) {
+            throw new IllegalArgumentException("explain runs in fp32 or int8, not bf16");
+        }
+        if (p == Precision.INT8) {
+            if (method == Explainer.Method.GRAD_CAM) {
+                throw new IllegalArgumentException("--method gradcam needs the float32 network's gradients: with "
+                        + "--precision int8 use --method cam (the int8 network's own class activation map), or run "
+                        + "gradcam in fp32");
+            }
+            Int8Model int8 =
+                    calibration.compile(checkpoint, manager, spec.commandLine().getErr());
+            return Explainer.camOnly(int8.spec(), int8::logitsAndClassActivationMaps, manager);
+        }
+        TrainedModel loaded = checkpoint.load(manager, spec.commandLine().getErr());
+        return new Explainer(loaded.network(), loaded.spec(), manager);
     }
 
     /** The block --layer names (blockN or N), the last by default. */

@@ -10,8 +10,10 @@ import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.MemoryPlan;
+import org.densenet4j.script.Int8Model;
 import org.densenet4j.serve.PredictionServer;
 import org.densenet4j.serve.UploadLimits;
 import picocli.CommandLine.Command;
@@ -34,6 +36,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     PrecisionOption precision;
+
+    @Mixin
+    CalibrationOption calibration;
 
     @Option(names = "--port", defaultValue = "8080", description = "Default: ${DEFAULT-VALUE}; 0 picks a free port.")
     int port;
@@ -115,8 +120,12 @@ final class ServeCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
-            InferenceModel loaded = checkpoint.loadForInference(
-                    precision.precision(), manager, spec.commandLine().getErr());
+            calibration.checkUsedWith(precision.precision());
+            InferenceModel loaded = precision.precision() == Precision.INT8
+                    ? calibration.compile(
+                            checkpoint, manager, spec.commandLine().getErr())
+                    : checkpoint.loadForInference(
+                            precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "serving " + model.modelName(),
@@ -126,8 +135,13 @@ final class ServeCommand implements Callable<Integer> {
                     MemoryPlan.Use.INFERENCE,
                     "--max-batch");
             ImageClassifier classifier = new ImageClassifier(loaded, manager);
-            // A TorchScript archive holds no DenseNet to explain: /explain then answers 501.
-            Explainer explainer = loaded instanceof TrainedModel trained ? new Explainer(trained, manager) : null;
+            // int8 explains by CAM on its own network; a float TorchScript module holds no DenseNet to explain:
+            // /explain then answers 501.
+            Explainer explainer = loaded instanceof TrainedModel trained
+                    ? new Explainer(trained, manager)
+                    : loaded instanceof Int8Model int8
+                            ? Explainer.camOnly(int8.spec(), int8::logitsAndClassActivationMaps, manager)
+                            : null;
             PredictionServer server = new PredictionServer(
                     classifier,
                     explainer,

@@ -241,7 +241,7 @@ public final class PredictionServer implements AutoCloseable {
                     Map.of(
                             "error",
                             "this model runs as a TorchScript module (an archive, or --precision bf16), which holds "
-                                    + "no DenseNet to explain; serve the checkpoint in fp32 to explain"));
+                                    + "no DenseNet to explain; serve the checkpoint in fp32 or int8 to explain"));
             return;
         }
         Explainer.Method method;
@@ -257,6 +257,10 @@ public final class PredictionServer implements AutoCloseable {
                     ctx,
                     400,
                     Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
+            return;
+        }
+        if (method == Explainer.Method.GRAD_CAM && !explainer.hasGradCam()) {
+            json(ctx, 400, Map.of("error", Explainer.GRAD_CAM_NEEDS_FLOAT));
             return;
         }
         if (!explanations.hasRoom()) {

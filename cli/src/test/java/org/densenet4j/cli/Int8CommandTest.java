@@ -99,6 +99,59 @@ class Int8CommandTest {
     }
 
     @Test
+    void anExportedInt8ArchivePredictsAsTheModelDoesAndExplainByCamAgreesWithPredict() throws Exception {
+        assumeInt8();
+        CliRunner int8 = CliRunner.run("predict", SAMPLES, "--topk", "1", "--precision", "int8", "--json");
+        assertEquals(0, int8.exitCode(), int8.err());
+
+        Path archive = dir.resolve("int8.pt");
+        CliRunner export =
+                CliRunner.run("export", "--format", "torchscript", "--precision", "int8", "--out", archive.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        assertTrue(
+                export.out().contains("as an int8 TorchScript archive (256 image(s) of fashion-mnist"), export.out());
+        CliRunner archived = CliRunner.run(
+                "predict", SAMPLES, "--topk", "1", "--precision", "int8", "--json", "--checkpoint", archive.toString());
+        assertEquals(0, archived.exitCode(), archived.err());
+        assertEquals(
+                predictions(int8),
+                predictions(archived),
+                "the archive holds the module the bundled model runs as: the same answers");
+        CliRunner fp32 = CliRunner.run("predict", SAMPLES, "--checkpoint", archive.toString());
+        assertEquals(2, fp32.exitCode());
+        assertTrue(
+                fp32.err().contains("is an int8 TorchScript archive, not fp32: run it with --precision int8"),
+                fp32.err());
+        CliRunner recalibrate = CliRunner.run(
+                "predict", SAMPLES, "--precision", "int8", "--calibrate", SAMPLES, "--checkpoint", archive.toString());
+        assertEquals(2, recalibrate.exitCode());
+        assertTrue(recalibrate.err().contains("holds the calibration it was exported with"), recalibrate.err());
+
+        Path pictures = dir.resolve("cam");
+        CliRunner explain =
+                CliRunner.run("explain", SAMPLES, "--precision", "int8", "--out", pictures.toString(), "--json");
+        assertEquals(0, explain.exitCode(), explain.err());
+        com.google.gson.JsonArray explanations = com.google.gson.JsonParser.parseString(explain.out())
+                .getAsJsonObject()
+                .getAsJsonArray("explanations");
+        com.google.gson.JsonArray predictions = predictions(int8);
+        assertEquals(4, explanations.size());
+        for (int i = 0; i < 4; i++) {
+            com.google.gson.JsonObject top = predictions
+                    .get(i)
+                    .getAsJsonObject()
+                    .getAsJsonArray("top")
+                    .get(0)
+                    .getAsJsonObject();
+            com.google.gson.JsonObject e = explanations.get(i).getAsJsonObject();
+            assertEquals(top.get("label").getAsString(), e.get("label").getAsString(), "image " + i);
+            assertEquals(
+                    top.get("probability").getAsDouble(), e.get("probability").getAsDouble(), 1e-5);
+            assertTrue(Files.size(Path.of(e.get("png").getAsString())) > 0);
+        }
+    }
+
+    @Test
     void misuseIsAUsageError() {
         CliRunner fp32Calibrated = CliRunner.run("predict", SAMPLES, "--calibrate", SAMPLES);
         assertEquals(2, fp32Calibrated.exitCode());
@@ -123,11 +176,34 @@ class Int8CommandTest {
                 "0");
         assertEquals(2, train.exitCode());
         assertTrue(train.err().contains("int8 is for inference"), train.err());
+        CliRunner onnx = CliRunner.run("export", "--format", "onnx", "--precision", "int8", "--out", "unused.onnx");
+        assertEquals(2, onnx.exitCode());
+        assertTrue(onnx.err().contains("--precision int8 exports --format torchscript only"), onnx.err());
+        CliRunner gradCam =
+                CliRunner.run("explain", SAMPLES, "--precision", "int8", "--method", "gradcam", "--out", "unused");
+        assertEquals(2, gradCam.exitCode());
+        assertTrue(gradCam.err().contains("--method gradcam needs the float32 network's gradients"), gradCam.err());
+        CliRunner bf16 = CliRunner.run("explain", SAMPLES, "--precision", "bf16", "--out", "unused");
+        assertEquals(2, bf16.exitCode());
+        assertTrue(bf16.err().contains("explain runs in fp32 or int8"), bf16.err());
+        CliRunner serve = CliRunner.run("serve", "--precision", "int8", "--calibrate-images", "0", "--port", "0");
+        assertEquals(2, serve.exitCode());
+        assertTrue(serve.err().contains("--calibrate-images must be between 1 and 10000"), serve.err());
+        CliRunner serveFp32 = CliRunner.run("serve", "--calibrate", SAMPLES, "--port", "0");
+        assertEquals(2, serveFp32.exitCode());
+        assertTrue(serveFp32.err().contains("--calibrate is for --precision int8"), serveFp32.err());
     }
 
     /** The predicted labels, without the probabilities (int8's differ from float32's in the last digit). */
     private static String labels(CliRunner run) {
         return run.out().replaceAll(" [0-9.]+%", "");
+    }
+
+    /** predict --json's predictions: per image its file and top labels with their probabilities. */
+    private static com.google.gson.JsonArray predictions(CliRunner run) {
+        return com.google.gson.JsonParser.parseString(run.out())
+                .getAsJsonObject()
+                .getAsJsonArray("predictions");
     }
 
     private static Path bundledCalibration() {

@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
+import org.densenet4j.script.Int8Model;
 import org.densenet4j.zoo.BundledModel;
 
 /** A running server on a free loopback port, serving the bundled Fashion-MNIST model. */
@@ -33,9 +34,24 @@ final class ServerFixture implements AutoCloseable {
     }
 
     ServerFixture(UploadLimits limits, int maxBatch, long maxQueueLatencyMillis) throws IOException {
-        TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
-        classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
-        explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager);
+        this(limits, maxBatch, maxQueueLatencyMillis, false);
+    }
+
+    /**
+     * With {@code int8}, the bundled model compiled in int8 with the calibration it ships with, explained by CAM
+     * alone, as {@code serve --precision int8} serves it.
+     */
+    ServerFixture(UploadLimits limits, int maxBatch, long maxQueueLatencyMillis, boolean int8) throws IOException {
+        if (int8) {
+            Int8Model model = ModelFiles.openInt8(BUNDLED, ModelFiles.Options.none(), null, manager, w -> {});
+            classifier = new ImageClassifier(model, manager);
+            explainer =
+                    org.densenet4j.infer.Explainer.camOnly(model.spec(), model::logitsAndClassActivationMaps, manager);
+        } else {
+            TrainedModel loaded = ModelFiles.open(BUNDLED, manager);
+            classifier = new ImageClassifier(loaded.network(), loaded.spec(), manager);
+            explainer = new org.densenet4j.infer.Explainer(loaded.network(), loaded.spec(), manager);
+        }
         server = new PredictionServer(
                 classifier, explainer, BUNDLED.toString(), limits, maxBatch, 20, maxQueueLatencyMillis);
         base = URI.create("http://127.0.0.1:" + server.start("127.0.0.1", 0) + "/");

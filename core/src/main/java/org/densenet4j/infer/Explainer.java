@@ -29,9 +29,19 @@ import org.densenet4j.model.FoldedDenseNet;
  *       positive part divided by the map's area.
  * </ul>
  *
+ * <p>A model that runs elsewhere than in the float32 network (densenet4j's int8 module) is explained by CAM alone
+ * ({@link #camOnly}): its logits and maps come from one pass of that model, and Grad-CAM, which needs the float32
+ * network's gradients, is refused.
+ *
  * <p>Calls are serialised: gradient recording is switched on per process while Grad-CAM runs.
  */
 public final class Explainer {
+
+    /** One forward pass that answers the logits (N, classes) and class activation maps (N, classes, h, w). */
+    @FunctionalInterface
+    public interface ClassActivationMaps {
+        NDList logitsAndMaps(NDArray images);
+    }
 
     /** How a map is made. */
     public enum Method {
@@ -54,10 +64,17 @@ public final class Explainer {
         }
     }
 
+    /** The float32 network, for Grad-CAM; null when the model is explained by CAM alone. */
     private final DenseNet network;
-    private final FoldedDenseNet folded;
+
+    private final ClassActivationMaps maps;
     private final ModelSpec spec;
     private final NDManager manager;
+
+    /** Why a model explained by CAM alone refuses Grad-CAM. */
+    public static final String GRAD_CAM_NEEDS_FLOAT = "gradcam needs the float32 network's gradients, and this model "
+            + "runs in int8: use cam (the int8 network's own class activation map), or gradcam in fp32";
+
     private final ImageConverter converter;
 
     /**
@@ -71,11 +88,28 @@ public final class Explainer {
     }
 
     public Explainer(DenseNet network, ModelSpec spec, NDManager manager) {
+        this(network, FoldedDenseNet.of(network, manager)::logitsAndClassActivationMaps, spec, manager);
+    }
+
+    private Explainer(DenseNet network, ClassActivationMaps maps, ModelSpec spec, NDManager manager) {
         this.network = network;
-        this.folded = FoldedDenseNet.of(network, manager);
+        this.maps = maps;
         this.spec = spec;
         this.manager = manager;
         this.converter = spec.converter();
+    }
+
+    /**
+     * Explains with CAM alone a model that computes its logits and maps itself ({@code maps}, e.g. densenet4j's int8
+     * module); Grad-CAM is refused.
+     */
+    public static Explainer camOnly(ModelSpec spec, ClassActivationMaps maps, NDManager manager) {
+        return new Explainer(null, maps, spec, manager);
+    }
+
+    /** False when only CAM explains this model (it does not run as the float32 network whose gradients Grad-CAM needs). */
+    public boolean hasGradCam() {
+        return network != null;
     }
 
     public ModelSpec spec() {
@@ -84,7 +118,7 @@ public final class Explainer {
 
     /** Number of dense blocks, the valid values of a layer being 1 to this. */
     public int blocks() {
-        return network.denseBlocks().size();
+        return spec.config().blockLayers().length;
     }
 
     /**
@@ -154,13 +188,14 @@ public final class Explainer {
             throw new IllegalArgumentException("CAM explains the final feature maps (block" + blocks() + "); use "
                     + "gradcam to explain block" + block);
         }
+        if (method == Method.GRAD_CAM && !hasGradCam()) {
+            throw new IllegalArgumentException(GRAD_CAM_NEEDS_FLOAT);
+        }
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = input.duplicate();
             x.attach(scope);
-            float[] probabilities = folded.forward(new ParameterStore(scope, false), new NDList(x), false)
-                    .singletonOrThrow()
-                    .softmax(1)
-                    .toFloatArray();
+            NDList both = maps.logitsAndMaps(x);
+            float[] probabilities = both.get(0).softmax(1).toFloatArray();
             for (float p : probabilities) {
                 if (!Float.isFinite(p)) {
                     throw new NonFiniteOutputException(
@@ -168,9 +203,7 @@ public final class Explainer {
                 }
             }
             int k = classIndex(target, probabilities);
-            NDArray map = method == Method.CAM
-                    ? folded.classActivationMaps(x).get(new NDIndex("0, {}", k))
-                    : gradCam(x, k, block, scope);
+            NDArray map = method == Method.CAM ? both.get(1).get(new NDIndex("0, {}", k)) : gradCam(x, k, block, scope);
             long[] shape = map.getShape().getShape();
             return new Explanation(
                     k,

@@ -61,9 +61,11 @@ public final class ModelFiles {
             Path file, Options options, NDManager manager, Consumer<String> warnings) throws IOException {
         if (TorchScriptArchive.isArchive(file)) {
             TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
-            return contents.precision() == Precision.FP32
-                    ? contents.toTrainedModel(manager)
-                    : attach(ScriptedModel.compile(contents), manager);
+            return switch (contents.precision()) {
+                case FP32 -> contents.toTrainedModel(manager);
+                case BF16 -> attach(ScriptedModel.compile(contents), manager);
+                case INT8 -> attach(Int8Model.compile(contents), manager);
+            };
         }
         return open(file, options, manager, warnings);
     }
@@ -91,6 +93,10 @@ public final class ModelFiles {
             }
             return scripted;
         }
+        if (model instanceof Int8Model) {
+            throw new IllegalArgumentException(
+                    file + " is an int8 TorchScript archive, not " + precision + ": run it with --precision int8");
+        }
         if (precision == Precision.FP32) {
             return model;
         }
@@ -98,23 +104,31 @@ public final class ModelFiles {
     }
 
     /**
-     * Opens a model compiled in int8 ({@link Int8Model}) with {@code calibration}, or when it is null with the
-     * calibration stored beside the file ({@link Int8CalibrationFile}); it lives as long as {@code manager}.
+     * Opens a model compiled in int8 ({@link Int8Model}) with {@code calibration} (the JSON text of a {@link
+     * Int8CalibrationFile.Stored}, e.g. shipped to Spark's executors), or when it is null with the calibration stored
+     * beside the file ({@link Int8CalibrationFile}); an int8 TorchScript archive holds its own. It lives as long as
+     * {@code manager}.
      *
      * @throws IllegalArgumentException if the model has no calibration or its calibration is stale (made for other
      *     weights), saying how to calibrate; or if this CPU cannot run int8
      */
     public static Int8Model openInt8(
-            Path file,
-            Options options,
-            Int8CalibrationFile.Stored calibration,
-            NDManager manager,
-            Consumer<String> warnings)
+            Path file, Options options, String calibration, NDManager manager, Consumer<String> warnings)
             throws IOException {
         Precision.INT8.requireSupport();
+        if (TorchScriptArchive.isArchive(file)) {
+            TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
+            if (contents.precision() == Precision.INT8) {
+                if (calibration != null) {
+                    throw new IllegalArgumentException(file + " is an int8 TorchScript archive: it holds the "
+                            + "calibration it was exported with, and takes no other");
+                }
+                return attach(Int8Model.compile(contents), manager);
+            }
+        }
         TrainedModel model = open(file, options, manager, warnings);
         Int8CalibrationFile.Stored stored = calibration != null
-                ? calibration
+                ? Int8CalibrationFile.fromJson(calibration, model.spec().config())
                 : Int8CalibrationFile.read(file, model.spec().config());
         if (stored == null) {
             throw new IllegalArgumentException(file + " has no int8 calibration (" + Int8CalibrationFile.of(file)

@@ -31,6 +31,7 @@ import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.model.Presets;
 import org.densenet4j.pretrained.PretrainedEntry;
 import org.densenet4j.pretrained.PretrainedWeights;
+import org.densenet4j.script.Int8Model;
 import org.densenet4j.script.ScriptedModel;
 import org.densenet4j.script.TorchScriptArchive;
 import org.densenet4j.torch.TorchLayout;
@@ -122,15 +123,18 @@ public final class DenseNetModelLoader implements ModelLoader {
             precision = arguments.get("precision") == null
                     ? Precision.FP32
                     : Precision.parse(arguments.get("precision").toString());
-            if (precision == Precision.INT8) {
-                throw new IllegalArgumentException("precision int8 needs calibration images and runs in predict, eval "
-                        + "and bench so far; the zoo takes fp32 or bf16");
-            }
             precision.requireSupport();
         } catch (IllegalArgumentException e) {
             throw new MalformedModelException(file + ": " + e.getMessage(), e);
         }
+        if (precision == Precision.INT8) {
+            return int8(file, arguments, explains, embeds);
+        }
         TorchScriptArchive.Contents archive = TorchScriptArchive.isArchive(file) ? TorchScriptArchive.read(file) : null;
+        if (archive != null && archive.precision() == Precision.INT8) {
+            throw new MalformedModelException(
+                    file + " is an int8 TorchScript archive, not " + precision + ": load it with precision int8");
+        }
         if (precision == Precision.BF16 || (archive != null && archive.precision() == Precision.BF16)) {
             return scripted(file, archive, arguments, precision, explains || embeds);
         }
@@ -147,7 +151,9 @@ public final class DenseNetModelLoader implements ModelLoader {
                 translator = (Translator<I, O>) new FeaturesTranslator(loaded.spec());
             } else if (explains) {
                 Object target = arguments.get("class");
-                model.setBlock(new ExplainingBlock(folded));
+                model.setBlock(new ExplainingBlock(
+                        folded::logitsAndClassActivationMaps,
+                        loaded.spec().config().classes()));
                 translator = (Translator<I, O>) new ExplanationTranslator(
                         loaded.spec(),
                         target == null ? "top" : target.toString(),
@@ -155,6 +161,43 @@ public final class DenseNetModelLoader implements ModelLoader {
             } else {
                 model.setBlock(folded);
                 translator = (Translator<I, O>) new DenseNetTranslator(loaded.spec());
+            }
+            return new ZooModel<>(model, translator);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new MalformedModelException(message.contains(file.toString()) ? message : file + ": " + message, e);
+        }
+    }
+
+    /**
+     * A model run by densenet4j's int8 module ({@link Int8Model}): an int8 TorchScript archive, or a checkpoint, .pth
+     * or fp32 archive with the calibration stored beside it (the zoo measures none: calibrate once with the command
+     * line). It classifies, or explains by CAM on the int8 network; features come from the float32 network only.
+     */
+    @SuppressWarnings("unchecked")
+    private static <I, O> ZooModel<I, O> int8(
+            Path file, Map<String, Object> arguments, boolean explains, boolean embeds) throws MalformedModelException {
+        if (embeds) {
+            throw new MalformedModelException(file + ": features come from the float32 network; load the model "
+                    + "in fp32 to embed (int8 classifies and explains)");
+        }
+        Model model = Model.newInstance(file.getFileName().toString(), "PyTorch");
+        try {
+            // attached to the zoo model's manager: closing the zoo model closes the module
+            Int8Model int8 = ModelFiles.openInt8(file, options(arguments), null, model.getNDManager(), w -> {});
+            Translator<I, O> translator;
+            if (explains) {
+                Object target = arguments.get("class");
+                model.setBlock(new ExplainingBlock(
+                        int8::logitsAndClassActivationMaps, int8.spec().config().classes()));
+                translator = (Translator<I, O>) new ExplanationTranslator(
+                        int8.spec(),
+                        target == null ? "top" : target.toString(),
+                        int8.spec().config().blockLayers().length);
+            } else {
+                model.setBlock(int8.inferenceBlock(model.getNDManager()));
+                translator = (Translator<I, O>) new DenseNetTranslator(int8.spec());
             }
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {

@@ -127,13 +127,12 @@ final class ExecutorModel {
         NDManager manager = NDManager.newBaseManager(); // lives as long as the executor
         try {
             Path file = request.pretrained() != null ? request.pretrainedFile() : locate(request.file());
-            InferenceModel loaded = ModelFiles.openForInference(
-                    file,
-                    request.options(),
-                    request.computePrecision(),
-                    manager,
-                    warning -> org.slf4j.LoggerFactory.getLogger(ExecutorModel.class)
-                            .warn(warning));
+            java.util.function.Consumer<String> warnings = warning ->
+                    org.slf4j.LoggerFactory.getLogger(ExecutorModel.class).warn(warning);
+            InferenceModel loaded = request.computePrecision() == org.densenet4j.infer.Precision.INT8
+                    ? ModelFiles.openInt8(file, request.options(), request.calibration(), manager, warnings)
+                    : ModelFiles.openForInference(
+                            file, request.options(), request.computePrecision(), manager, warnings);
             model = loaded;
             classifier = new ImageClassifier(loaded, manager);
             extractor = loaded instanceof TrainedModel trained ? new FeatureExtractor(trained, manager) : null;

@@ -20,16 +20,31 @@ import org.densenet4j.torch.TorchLayout;
  * @param classes a .pth's class count, or null
  * @param layout a .pth's layout name, or null
  * @param strict refuse a .pth whose keys or values do not fit
- * @param precision fp32 or bf16
+ * @param precision fp32, bf16 or int8
  * @param pretrained pretrained weights by name ({@code densenet121:imagenet}), which each executor finds in its
  *     cache (or fetches) itself; or null
+ * @param calibration for int8: the calibration the driver resolved ({@code Int8CalibrationFile.Stored}'s JSON, a few
+ *     kilobytes), which each executor checks against the weights it loads; null for an int8 archive (it holds its
+ *     own) and for fp32 and bf16
  */
 record ModelRequest(
-        String file, String preset, Integer classes, String layout, boolean strict, String precision, String pretrained)
+        String file,
+        String preset,
+        Integer classes,
+        String layout,
+        boolean strict,
+        String precision,
+        String pretrained,
+        String calibration)
         implements Serializable {
 
     /** The request for the driver's options; pretrained weights are fetched on the driver first (a clear error). */
     static ModelRequest of(CheckpointOption option, Precision computeIn) throws IOException {
+        return of(option, computeIn, null);
+    }
+
+    /** As {@link #of(CheckpointOption, Precision)}, for int8 with the driver's {@code calibration}. */
+    static ModelRequest of(CheckpointOption option, Precision computeIn, String calibration) throws IOException {
         ModelFiles.Options o = option.options();
         Path given = option.given();
         return new ModelRequest(
@@ -39,7 +54,8 @@ record ModelRequest(
                 o.layout() == null ? null : o.layout().cliName(),
                 o.strict(),
                 computeIn.toString(),
-                o.pretrained() == null ? null : o.pretrained().key());
+                o.pretrained() == null ? null : o.pretrained().key(),
+                calibration);
     }
 
     /** The verified local file of the pretrained weights requested, from this machine's caches or fetched. */

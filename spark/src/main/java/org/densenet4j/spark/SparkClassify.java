@@ -6,9 +6,11 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.densenet4j.cli.CalibrationOption;
 import org.densenet4j.cli.CheckpointOption;
 import org.densenet4j.cli.FailureHandler;
 import org.densenet4j.cli.PrecisionOption;
+import org.densenet4j.io.Int8CalibrationFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,9 +52,16 @@ public final class SparkClassify implements Callable<Integer> {
     @Mixin
     CheckpointOption model = new CheckpointOption();
 
-    /** --precision: bf16 compiles the model for libtorch in bfloat16 on each executor. */
+    /**
+     * --precision: bf16 compiles the model for libtorch in bfloat16 on each executor; int8 compiles densenet4j's int8
+     * module there, with the calibration the driver resolves.
+     */
     @Mixin
     PrecisionOption precision = new PrecisionOption();
+
+    /** --calibrate, for int8: resolved on the driver (stored beside the model, or measured there) and shipped. */
+    @Mixin
+    CalibrationOption calibration = new CalibrationOption();
 
     @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[2].")
     String master;
@@ -150,10 +159,7 @@ public final class SparkClassify implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        if (precision.precision() == org.densenet4j.infer.Precision.INT8) {
-            throw new IllegalArgumentException("spark-classify --precision int8 is not available yet: int8 runs in "
-                    + "predict, eval and bench (with --calibrate); use fp32 or bf16");
-        }
+        calibration.checkUsedWith(precision.precision());
         if (features
                 && (precision.precision() != org.densenet4j.infer.Precision.FP32
                         || (model.given() != null
@@ -161,7 +167,7 @@ public final class SparkClassify implements Callable<Integer> {
             throw new IllegalArgumentException("--features needs a densenet4j checkpoint or .pth computed in fp32: a "
                     + "TorchScript archive or bf16 runs without the DenseNet's stages");
         }
-        ModelRequest request = ModelRequest.of(model, precision.precision());
+        ModelRequest request = ModelRequest.of(model, precision.precision(), driverCalibration());
         SparkSession.Builder builder =
                 ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-classify"));
         if (master != null) {
@@ -188,6 +194,19 @@ public final class SparkClassify implements Callable<Integer> {
                 spark.stop();
             }
         }
+    }
+
+    /**
+     * For int8, the calibration the executors compile with, resolved on the driver (which must reach the model file):
+     * the stored one, or measured here and stored beside the model; null for an int8 archive and other precisions.
+     */
+    private String driverCalibration() throws java.io.IOException {
+        if (precision.precision() != org.densenet4j.infer.Precision.INT8) {
+            return null;
+        }
+        Int8CalibrationFile.Stored stored =
+                calibration.resolve(model, null, true, new java.io.PrintWriter(System.err, true));
+        return stored == null ? null : stored.toJson();
     }
 
     /**

@@ -50,7 +50,8 @@ class ExecutorModelTest {
     /** Loads the executor's model, lets the garbage collector run, then classifies: {@code ARCHIVE IMAGE}. */
     static final class ClassifyAfterCollections {
         public static void main(String[] args) throws Exception {
-            ModelRequest request = new ModelRequest(args[0], null, null, null, true, Precision.FP32.toString(), null);
+            ModelRequest request =
+                    new ModelRequest(args[0], null, null, null, true, Precision.FP32.toString(), null, null);
             ImageClassifier classifier = ExecutorModel.get(request, 1);
             for (int i = 0; i < 5; i++) {
                 System.gc();
