@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark harness: measures densenet4j, PyTorch (Debian python3-torch, 2 threads) and ONNX Runtime
 # (Java, on the same model exported from PyTorch) on the same machine in one run, in float32 and (where the CPU
-# has native bfloat16) in bf16 mixed precision, plus the machine's FP32 matrix-multiply peak, and rewrites the
-# harness section of BENCHMARKS.md.
+# has native bfloat16) in bf16 mixed precision, int8 inference against PyTorch's own int8 (FX static quantization,
+# onednn engine, the same calibration images) in interleaved rounds where the CPU has avx512_vnni or amx_int8, plus
+# the machine's FP32 matrix-multiply peak, and rewrites the harness section of BENCHMARKS.md.
 #   scripts/benchmark.sh            # full run (about 20 minutes on 2 cores)
 #   QUICK=1 scripts/benchmark.sh    # fewer iterations, for a smoke test
 # Run it on a quiet machine: libtorch's OpenMP threads spin, two busy processes slow each other 7-10x.
@@ -16,7 +17,8 @@ mkdir -p "$out"
 # densenet4j's bf16 training step measured 101 or 130 img/s from run to run, with 20 it measured 129-134): warm up
 # well, every peer alike.
 warmup=20; iterations=9
-if [ -n "${QUICK:-}" ]; then warmup=1; iterations=2; fi
+int8_rounds=5
+if [ -n "${QUICK:-}" ]; then warmup=1; iterations=2; int8_rounds=1; fi
 threads=2
 
 ./densenet4j --version >/dev/null  # builds the command line if needed (and installs jemalloc when it can)
@@ -38,6 +40,8 @@ d4j_bench() {  # output-file, bench arguments...
 
 # bf16 rows need a CPU with native bfloat16 (densenet4j refuses it elsewhere, and PyTorch would emulate it).
 bf16=""; grep -qw -e avx512_bf16 -e amx_bf16 /proc/cpuinfo && bf16=1
+# int8 rows need avx512_vnni or amx_int8 (densenet4j refuses int8 elsewhere).
+int8=""; grep -qw -e avx512_vnni -e amx_int8 /proc/cpuinfo && int8=1
 
 run_workload() {  # model c h w batch
   local model=$1 c=$2 h=$3 w=$4 b=$5 tag="$1-$3-b$5"
@@ -50,6 +54,12 @@ run_workload() {  # model c h w batch
     d4j_bench "densenet4j-bf16-$tag-infer" "${shape[@]}" --mode infer --precision bf16
     d4j_bench "densenet4j-bf16-$tag-train" "${shape[@]}" --mode train --precision bf16
     d4j_bench "densenet4j-bf16-$tag-train-me" "${shape[@]}" --mode train --memory-efficient --precision bf16
+  fi
+  # int8 inference against PyTorch's int8 (FX, onednn), in interleaved rounds: the median and range of each
+  if [ -n "$int8" ]; then
+    echo "int8 rounds $tag" >&2
+    WARMUP=$warmup ITERATIONS=$iterations scripts/int8_bench.sh "$model" "$c" "$h" "$w" "$b" "$int8_rounds" \
+      --json "$out/int8-$tag.json" >&2
   fi
   # PyTorch in its best settings, with jemalloc (its faster allocator in every run so far): channels_last, and
   # bf16 autocast in both memory formats.

@@ -1,31 +1,60 @@
 #!/usr/bin/env bash
 # int8 against PyTorch's int8, interleaved: ROUNDS rounds, each timing densenet4j `bench --precision int8` (its own
-# int8 TorchScript through libtorch's fbgemm, calibrated on the benchmark's input batch) and PyTorch 1.13's FX
-# post-training static quantization (scripts/int8_peer.py: per-channel int8 weights, the onednn engine, 64
-# Fashion-MNIST calibration images: speed does not depend on how many), one process at a time, jemalloc for all,
-# 2 threads; per round the ratio, then the median ratio and the range.
-#   scripts/int8_bench.sh MODEL C H W BATCH [ROUNDS]
+# int8 TorchScript through libtorch's fbgemm) and PyTorch 1.13's FX post-training static quantization
+# (scripts/int8_peer.py: per-channel int8 weights, the onednn engine), one process at a time, jemalloc for all,
+# 2 threads. Both calibrate on the same images: N Fashion-MNIST training images resized to HxW and repeated over
+# C channels, normalised, written once as a .npy (speed does not depend on how many). Per round both throughputs
+# and their ratio; then each one's median and range, and the median ratio and its range.
+#   scripts/int8_bench.sh MODEL C H W BATCH [ROUNDS] [--json OUT.json]
 #   scripts/int8_bench.sh densenet121 3 224 224 8 5
+# WARMUP and ITERATIONS (default 20 and 9) set each measurement's passes; CALIBRATE_IMAGES (default 64) the images.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-model=$1 c=$2 h=$3 w=$4 batch=$5 rounds=${6:-5}
+model=$1 c=$2 h=$3 w=$4 batch=$5; shift 5
+rounds=5; json=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --json) json=$2; shift 2 ;;
+    *) rounds=$1; shift ;;
+  esac
+done
+warmup=${WARMUP:-20} iterations=${ITERATIONS:-9} images=${CALIBRATE_IMAGES:-64}
 . "$root/scripts/allocator.sh"
-lscpu | grep 'Model name' | sed 's/  */ /g'
+lscpu | grep 'Model name' | sed 's/  */ /g' >&2
 grep -q -w -e avx512_vnni -e amx_int8 /proc/cpuinfo || { echo "no avx512_vnni or amx_int8 on this CPU" >&2; exit 2; }
 "$root/densenet4j" --version >/dev/null
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+calibration="$work/calibration.npy"
+/usr/bin/python3 "$root/scripts/int8_peer.py" "$model" "$c" "$h" "$w" "$batch" --calibrate-images "$images" \
+  --write-calibration "$calibration"
 field() { /usr/bin/python3 -c "import json,sys; print('%.1f' % json.load(sys.stdin)['$1'])"; }
-ratios=()
-echo "round densenet4j-int8 pytorch-int8-onednn ratio"
+mine_all=(); peer_all=()
+echo "round densenet4j-int8 pytorch-int8-onednn ratio" >&2
 for r in $(seq 1 "$rounds"); do
   mine=$("$root/densenet4j" bench --model "$model" --input "${c}x${h}x${w}" --batch "$batch" --precision int8 \
-    --warmup 20 --iterations 9 --json | field images_per_second)
+    --calibrate "$calibration" --warmup "$warmup" --iterations "$iterations" --json | field images_per_second)
   # PyTorch 1.13 computes right with the machine's full ISA (see scripts/onednn.sh): no cap for it
   peer=$(env -u ONEDNN_MAX_CPU_ISA LD_PRELOAD="$JEMALLOC_LIB" MALLOC_CONF="$JEMALLOC_CONF" /usr/bin/python3 \
-    "$root/scripts/int8_peer.py" "$model" "$c" "$h" "$w" "$batch" --engine onednn --calibrate-images 64 \
-    --warmup 20 --iterations 9 --rounds 1 --skip-fp32 | field int8_images_per_second)
-  ratio=$(/usr/bin/python3 -c "print('%.2f' % ($mine / $peer))")
-  ratios+=("$ratio")
-  echo "$r $mine $peer ${ratio}x"
+    "$root/scripts/int8_peer.py" "$model" "$c" "$h" "$w" "$batch" --engine onednn --calibration "$calibration" \
+    --warmup "$warmup" --iterations "$iterations" --rounds 1 --skip-fp32 | field int8_images_per_second)
+  mine_all+=("$mine"); peer_all+=("$peer")
+  echo "$r $mine $peer $(/usr/bin/python3 -c "print('%.2fx' % ($mine / $peer))")" >&2
 done
-/usr/bin/python3 -c "import statistics, sys; r = list(map(float, sys.argv[1:])); \
-print('median ratio %.2fx, rounds %.2fx-%.2fx' % (statistics.median(r), min(r), max(r)))" "${ratios[@]}"
+/usr/bin/python3 - "$model" "$c" "$h" "$w" "$batch" "$images" "${json:-}" "${mine_all[*]}" "${peer_all[*]}" <<'PY'
+import json, statistics, sys
+model, c, h, w, batch, images, out = sys.argv[1:8]
+mine = [float(v) for v in sys.argv[8].split()]
+peer = [float(v) for v in sys.argv[9].split()]
+ratios = [m / p for m, p in zip(mine, peer)]
+summary = {"model": model, "input": [int(c), int(h), int(w)], "batch": int(batch), "calibration_images": int(images),
+           "rounds": len(ratios), "densenet4j_int8_images_per_second": mine, "pytorch_int8_images_per_second": peer,
+           "ratios": [round(r, 3) for r in ratios],
+           "densenet4j_median": statistics.median(mine), "pytorch_median": statistics.median(peer),
+           "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+print("densenet4j %.1f img/s (%.1f-%.1f), PyTorch %.1f img/s (%.1f-%.1f), median ratio %.2fx, rounds %.2fx-%.2fx" % (
+    summary["densenet4j_median"], min(mine), max(mine), summary["pytorch_median"], min(peer), max(peer),
+    summary["ratio_median"], min(ratios), max(ratios)))
+if out:
+    with open(out, "w") as f:
+        json.dump(summary, f, indent=2)
+PY

@@ -3,6 +3,8 @@
 
     int8_peer.py MODEL C H W BATCH [--engine onednn|qnnpack] [--calibrate-images 256] [--rounds 5]
                  [--observer histogram|minmax] [--channels-last] [--save-script OUT.pt] [--threads 2]
+                 [--calibration IMAGES.npy]
+    int8_peer.py MODEL C H W BATCH --write-calibration IMAGES.npy [--calibrate-images 256]
 
 MODEL is a name of scripts/bench_pytorch.py (densenet121, densenet-bc-100-12, ...), with its random weights
 (seed 0): speed does not depend on the weights. The model is quantized the way PyTorch's documentation shows
@@ -15,6 +17,9 @@ Timing: after warm-up, ROUNDS rounds that alternate the int8 module and the floa
 fastest float32 setting; --skip-fp32 leaves it out), each round the median of ITERATIONS passes; prints one JSON object with every round's
 img/s, their median and range, the calibration time and how far int8's logits are from float32's (relative to the
 largest float32 logit) and how often their top-1 labels agree on the calibration images.
+--write-calibration writes the calibration images (normalised float32, N x C x H x W, .npy) and exits;
+--calibration calibrates on such a file instead: scripts/int8_bench.sh gives densenet4j (`bench --precision int8
+--calibrate IMAGES.npy`) and this peer the same images.
 --save-script writes torch.jit.trace of the converted module (for loading in another runtime; measurement only),
 with OUT.pt.input.bin (one batch), OUT.pt.int8.bin and OUT.pt.fp32.bin (its logits), raw little-endian float32.
 """
@@ -90,7 +95,12 @@ def main():
     p.add_argument("--save-script", default=None)
     p.add_argument("--skip-fp32", action="store_true", help="time the int8 module only")
     p.add_argument("--profile", action="store_true", help="print the int8 pass's self time per operator")
+    p.add_argument("--calibration", default=None, help="calibrate on these images (.npy, N x C x H x W)")
+    p.add_argument("--write-calibration", default=None, help="write the calibration images (.npy) and exit")
     a = p.parse_args()
+    if a.write_calibration:
+        np.save(a.write_calibration, calibration_images(a.calibrate_images, a.c, a.h, a.w).numpy().astype("<f4"))
+        return
     if a.engine not in torch.backends.quantized.supported_engines:
         raise SystemExit(f"engine {a.engine} not in this build: {torch.backends.quantized.supported_engines}")
     torch.backends.quantized.engine = a.engine
@@ -101,7 +111,12 @@ def main():
     torch.manual_seed(0)
     classes = a.classes or (1000 if a.model[8:].isdigit() else 10)
     model = build(a.model, a.c, classes).eval()
-    calib = calibration_images(a.calibrate_images, a.c, a.h, a.w)
+    if a.calibration:
+        calib = torch.from_numpy(np.load(a.calibration).astype(np.float32))
+        if tuple(calib.shape[1:]) != (a.c, a.h, a.w):
+            raise SystemExit(f"{a.calibration}: shape {tuple(calib.shape)}, expected (N, {a.c}, {a.h}, {a.w})")
+    else:
+        calib = calibration_images(a.calibrate_images, a.c, a.h, a.w)
     x = calib[:a.batch].clone() if a.batch <= len(calib) else torch.randn(a.batch, a.c, a.h, a.w)
 
     start = time.perf_counter()

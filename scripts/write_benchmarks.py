@@ -110,6 +110,24 @@ if BF16_ROWS:
               "| densenet4j bf16 / PyTorch bf16 | densenet4j bf16 / ORT | densenet4j bf16 / fastest peer "
               "| densenet4j bf16 peak RSS | PyTorch bf16 peak RSS |",
               "|---|---|---|---|---|---|---|---|---|---|---|"] + BF16_ROWS
+INT8_ROWS = []
+for tag in NAMES:
+    q = load(f"int8-{tag}")
+    if q is None:
+        continue
+    mine, peer = q["densenet4j_int8_images_per_second"], q["pytorch_int8_images_per_second"]
+    INT8_ROWS.append(f"| {NAMES[tag]} | {q['rounds']} | {q['densenet4j_median']:.1f} ({min(mine):.1f}-{max(mine):.1f}) "
+                     f"| {q['pytorch_median']:.1f} ({min(peer):.1f}-{max(peer):.1f}) | {q['ratio_median']:.2f}x "
+                     f"({q['ratio_min']:.2f}-{q['ratio_max']:.2f}x) |")
+if INT8_ROWS:
+    lines += ["", "int8 inference (`--precision int8`; the CPU has avx512_vnni or amx_int8), "
+              "`scripts/int8_bench.sh`: densenet4j's own int8 module (libtorch's fbgemm) against PyTorch 1.13's FX "
+              "post-training static quantization (per-channel int8 weights, the onednn engine, jemalloc), both "
+              "calibrated on the same Fashion-MNIST images, in interleaved rounds (one process at a time); each "
+              "figure is the median of the rounds, the range in brackets, the ratio's median and range taken round "
+              "by round.", "",
+              "| workload | rounds | densenet4j int8 img/s | PyTorch int8 img/s | densenet4j / PyTorch |",
+              "|---|---|---|---|---|"] + INT8_ROWS
 lines += ["", "Peak resident memory of a densenet4j training step, DenseNet-BC k=12, 32x32, batch 64 "
           "(plain and memory-efficient step with the launcher's allocator; the last column is the "
           "memory-efficient step with glibc returning every freed block, i.e. the memory libtorch held):", "",

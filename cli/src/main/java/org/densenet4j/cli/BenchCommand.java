@@ -83,6 +83,14 @@ final class BenchCommand implements Callable<Integer> {
                     + "to FILE.")
     Path profile;
 
+    @Option(
+            names = "--calibrate",
+            paramLabel = "FILE.npy",
+            description = "int8 only: calibrate on these images, normalised float32 (N, C, H, W) as --input "
+                    + "(the benchmark harness gives PyTorch's int8 the same) (default: the benchmark's own input "
+                    + "batch).")
+    Path calibration;
+
     @Option(names = "--json", description = "Print JSON with images_per_second and peak_rss_bytes.")
     boolean json;
 
@@ -93,6 +101,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
+        if (calibration != null && precision.precision() != org.densenet4j.infer.Precision.INT8) {
+            throw new IllegalArgumentException("--calibrate is for --precision int8, not " + precision.precision());
         }
         if (profile != null && !Files.isDirectory(profile.toAbsolutePath().getParent())) {
             throw new IllegalArgumentException("--profile " + profile + ": its folder does not exist");
@@ -116,7 +127,16 @@ final class BenchCommand implements Callable<Integer> {
         BenchmarkResult r;
         try (Interruption interruption = new Interruption()) {
             r = WorkloadBenchmark.run(
-                    new Workload(name, config, shape, mode, memoryFormat, step, plainInference, precision.precision()),
+                    new Workload(
+                            name,
+                            config,
+                            shape,
+                            mode,
+                            memoryFormat,
+                            step,
+                            plainInference,
+                            precision.precision(),
+                            calibration),
                     warmup,
                     iterations,
                     interruption::requested,

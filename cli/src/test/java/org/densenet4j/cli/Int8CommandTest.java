@@ -152,6 +152,42 @@ class Int8CommandTest {
     }
 
     @Test
+    void benchCalibratesOnTheImagesItIsGiven() throws Exception {
+        assumeInt8();
+        Path images = dir.resolve("calibration.npy");
+        Path wrong = dir.resolve("wrong.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.densenet4j.io.NpyFile.writeFloat32(
+                    m.randomNormal(new ai.djl.ndarray.types.Shape(4, 1, 28, 28)), images);
+            org.densenet4j.io.NpyFile.writeFloat32(m.randomNormal(new ai.djl.ndarray.types.Shape(4, 3, 28, 28)), wrong);
+        }
+        String[] bench = {
+            "bench",
+            "--model",
+            "densenet-bc-40-12",
+            "--input",
+            "1x28x28",
+            "--batch",
+            "2",
+            "--precision",
+            "int8",
+            "--iterations",
+            "1",
+            "--warmup",
+            "0",
+            "--calibrate"
+        };
+        CliRunner given = CliRunner.run(concat(bench, images.toString()));
+        assertEquals(0, given.exitCode(), given.err());
+        CliRunner shape = CliRunner.run(concat(bench, wrong.toString()));
+        assertEquals(2, shape.exitCode(), shape.err());
+        assertTrue(shape.err().contains(wrong + ": calibration images must be shaped (N, 1, 28, 28)"), shape.err());
+        CliRunner fp32 = CliRunner.run("bench", "--model", "densenet-bc-40-12", "--calibrate", images.toString());
+        assertEquals(2, fp32.exitCode(), fp32.err());
+        assertTrue(fp32.err().contains("--calibrate is for --precision int8"), fp32.err());
+    }
+
+    @Test
     void misuseIsAUsageError() {
         CliRunner fp32Calibrated = CliRunner.run("predict", SAMPLES, "--calibrate", SAMPLES);
         assertEquals(2, fp32Calibrated.exitCode());

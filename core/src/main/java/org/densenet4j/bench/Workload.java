@@ -17,7 +17,10 @@ import org.densenet4j.train.TrainingStep;
  * @param step how a training step computes gradients (unused for inference)
  * @param plainInference run inference through the plain {@code DenseNet} (the reference) instead of the
  *     {@code FoldedDenseNet} that predict, eval and serve use
- * @param precision fp32, or bf16: inference through a bfloat16 TorchScript export of the network, run by libtorch
+ * @param precision fp32, or bf16: inference through a bfloat16 TorchScript export of the network, run by libtorch;
+ *     or int8: densenet4j's int8 module
+ * @param calibration for int8, a .npy file of normalised float32 images (N, C, H, W) to calibrate on (the harness
+ *     gives PyTorch's int8 the same), or null to calibrate on the benchmark's own input batch
  */
 public record Workload(
         String name,
@@ -27,7 +30,21 @@ public record Workload(
         MemoryFormat memoryFormat,
         TrainingStep step,
         boolean plainInference,
-        Precision precision) {
+        Precision precision,
+        java.nio.file.Path calibration) {
+
+    /** A workload in {@code precision}, an int8 one calibrated on its own input batch. */
+    public Workload(
+            String name,
+            DenseNetConfig config,
+            Shape batch,
+            Mode mode,
+            MemoryFormat memoryFormat,
+            TrainingStep step,
+            boolean plainInference,
+            Precision precision) {
+        this(name, config, batch, mode, memoryFormat, step, plainInference, precision, null);
+    }
 
     /** A float32 workload. */
     public Workload(

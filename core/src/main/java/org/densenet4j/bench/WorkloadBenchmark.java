@@ -23,8 +23,10 @@ import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
+import org.densenet4j.io.NpyFile;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
+import org.densenet4j.script.Int8Calibration;
 import org.densenet4j.script.Int8Model;
 import org.densenet4j.script.ScriptedModel;
 import org.densenet4j.train.MixedPrecisionPass;
@@ -37,6 +39,9 @@ import org.densenet4j.train.TrainingPass;
  * scope so that memory stays flat. Runs the same code paths as training and inference.
  */
 public final class WorkloadBenchmark {
+
+    /** The most calibration images a workload takes, as the command line's --calibrate-images. */
+    private static final int MAX_CALIBRATION_IMAGES = 10_000;
 
     private WorkloadBenchmark() {}
 
@@ -161,18 +166,52 @@ public final class WorkloadBenchmark {
     }
 
     /**
-     * The network as densenet4j's int8 module, calibrated on the benchmark's own input batch {@code x}; the module
-     * lives as long as {@code manager}.
+     * The network as densenet4j's int8 module, calibrated on the workload's calibration images or else on the
+     * benchmark's own input batch {@code x}; the module lives as long as {@code manager}.
      */
     private static Block int8(DenseNet net, Workload w, NDArray x, NDManager manager) {
         try {
             TrainedModel model = new TrainedModel(spec(w), net);
-            Int8Model compiled = Int8Model.compile(model, Int8Model.calibrate(model, x));
+            Int8Calibration calibration;
+            if (w.calibration() == null) {
+                calibration = Int8Model.calibrate(model, x);
+            } else {
+                try (NDManager scratch = manager.newSubManager()) {
+                    calibration = Int8Model.calibrate(model, calibrationImages(w, scratch));
+                }
+            }
+            Int8Model compiled = Int8Model.compile(model, calibration);
             manager.attachInternal(java.util.UUID.randomUUID().toString(), compiled);
             return compiled.inferenceBlock(manager);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The workload's calibration images: a .npy array of normalised images shaped (N, C, H, W) as the workload's
+     * input, N from 1 to 10,000, every value finite.
+     *
+     * @throws IllegalArgumentException naming the file if it holds anything else
+     */
+    private static NDArray calibrationImages(Workload w, NDManager manager) throws IOException {
+        NDArray images = NpyFile.read(w.calibration(), manager).toType(DataType.FLOAT32, false);
+        long[] shape = images.getShape().getShape();
+        long[] input = w.batch().getShape();
+        if (shape.length != 4
+                || shape[0] < 1
+                || shape[0] > MAX_CALIBRATION_IMAGES
+                || shape[1] != input[1]
+                || shape[2] != input[2]
+                || shape[3] != input[3]) {
+            throw new IllegalArgumentException(w.calibration() + ": calibration images must be shaped (N, " + input[1]
+                    + ", " + input[2] + ", " + input[3] + ") with N from 1 to " + MAX_CALIBRATION_IMAGES + ", not "
+                    + images.getShape());
+        }
+        if (!images.isInfinite().logicalOr(images.isNaN()).none().getBoolean()) {
+            throw new IllegalArgumentException(w.calibration() + ": calibration images hold NaN or infinite values");
+        }
+        return images;
     }
 
     /** What the workload's random network takes: its input size, numbered classes, no normalisation. */

@@ -96,19 +96,21 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
     }
 
     /**
-     * The ranges of {@code model}'s maps over {@code images}, a batch already normalised as the model expects (for
-     * benchmarks, which have no image set).
+     * The ranges of {@code model}'s maps over {@code images}, images (N, C, H, W) already normalised as the model
+     * expects (for benchmarks, which have no image set), fed in batches of 32.
      */
     public static Int8Calibration calibrate(TrainedModel model, NDArray images) throws IOException {
-        boolean[] given = {false};
+        long n = images.getShape().get(0);
+        long[] next = {0};
         return calibrate(model, manager -> {
-            if (given[0]) {
+            if (next[0] >= n) {
                 return null;
             }
-            given[0] = true;
-            NDArray copy = images.duplicate();
-            copy.attach(manager);
-            return copy;
+            long end = Math.min(n, next[0] + CALIBRATION_BATCH);
+            NDArray batch = images.get(next[0] + ":" + end).duplicate();
+            batch.attach(manager);
+            next[0] = end;
+            return batch;
         });
     }
 

@@ -90,7 +90,8 @@ class Int8ArchiveTest {
                 NDList both = archived.logitsAndClassActivationMaps(x);
                 assertArrayEquals(actual, both.get(0).toFloatArray(), "explain's logits are forward's");
                 // A map's mean is its class's logit less the classifier's bias (up to the int8 pooling's rounding).
-                float[] means = both.get(1).reshape(4, 10, -1).mean(new int[] {2}).toFloatArray();
+                float[] means =
+                        both.get(1).reshape(4, 10, -1).mean(new int[] {2}).toFloatArray();
                 float[] bias = contents.int8Weights().classifier().get(1).data();
                 float largest = 0;
                 for (float v : actual) {
