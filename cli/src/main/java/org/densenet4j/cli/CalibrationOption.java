@@ -1,12 +1,10 @@
 package org.densenet4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.DatasetCatalog;
@@ -16,6 +14,7 @@ import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.ImageDataset;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.InMemoryDataset;
+import org.densenet4j.data.SubsetDataset;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
@@ -277,27 +276,29 @@ public final class CalibrationOption {
                     + (MAX_FOLDER_BYTES >> 20) + " MiB: calibrate on fewer images");
         }
         ImageConverter converter = spec.converter();
-        ByteArrayOutputStream pixels = new ByteArrayOutputStream();
-        List<Path> read = new ArrayList<>();
+        // Exactly the bytes n prepared images take, filled in place: never more than the cap above.
+        int size = spec.channels() * spec.height() * spec.width();
+        byte[] pixels = new byte[(int) bytes];
+        int read = 0;
         for (int i = 0; i < n; i++) {
             Path f = files.get((int) ((long) i * files.size() / n));
             try {
-                pixels.write(converter.toPixels(ImageFiles.read(f)));
-                read.add(f);
+                byte[] image = converter.toPixels(ImageFiles.read(f));
+                System.arraycopy(image, 0, pixels, read * size, size);
+                read++;
             } catch (UnreadableImageException e) {
                 // one unreadable image does not spoil a calibration; none readable is an error below
             }
         }
-        if (read.isEmpty()) {
+        if (read == 0) {
             throw new IllegalArgumentException("--calibrate " + dir + ": none of its images could be read");
         }
-        return new InMemoryDataset(
-                dir.toString(),
-                spec.channels(),
-                spec.height(),
-                spec.width(),
-                pixels.toByteArray(),
-                new int[read.size()],
-                spec.classNames());
+        InMemoryDataset all = new InMemoryDataset(
+                dir.toString(), spec.channels(), spec.height(), spec.width(), pixels, new int[n], spec.classNames());
+        // the images read, without copying the buffer when some could not be
+        return read == n
+                ? all
+                : new SubsetDataset(
+                        all, java.util.stream.IntStream.range(0, read).toArray());
     }
 }

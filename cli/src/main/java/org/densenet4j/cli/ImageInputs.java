@@ -1,15 +1,29 @@
 package org.densenet4j.cli;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.densenet4j.data.ImageFiles;
 
-/** The image arguments of predict and explain: files and folders of JPEG and PNG images. */
+/**
+ * The image arguments of predict, explain, embed and int8 calibration: files and folders of JPEG and PNG images.
+ *
+ * <p>A folder is searched without following symbolic links to folders (a link may point anywhere, or back up the
+ * tree), at most {@value #MAX_DEPTH} folders deep, and at most {@value #MAX_FILES} images are listed: a tree beyond
+ * either is refused, naming the folder, rather than walked without end.
+ */
 final class ImageInputs {
+
+    /** Folders nested deeper than this are refused: image collections nest a few levels. */
+    static final int MAX_DEPTH = 32;
+
+    /** The most images a run lists: the paths alone of more would take hundreds of megabytes. */
+    static final int MAX_FILES = 1_000_000;
 
     private ImageInputs() {}
 
@@ -18,12 +32,9 @@ final class ImageInputs {
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(Files::isRegularFile)
-                            .filter(ImageFiles::isImageName)
-                            .sorted()
-                            .forEach(files::add);
-                }
+                List<Path> found = imagesIn(p, MAX_FILES - files.size());
+                found.sort(null);
+                files.addAll(found);
             } else if (Files.isRegularFile(p)) {
                 files.add(p);
             } else if (Files.exists(p)) {
@@ -32,10 +43,70 @@ final class ImageInputs {
             } else {
                 throw new IllegalArgumentException(p + ": no such file or folder");
             }
+            if (files.size() > MAX_FILES) {
+                throw new IllegalArgumentException(
+                        "more than " + MAX_FILES + " images in " + inputs + ": give fewer or smaller folders");
+            }
         }
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no JPEG or PNG images in " + inputs);
         }
         return files;
+    }
+
+    /**
+     * The JPEG and PNG files under {@code folder} (regular files, or links to them), not following links to folders,
+     * refusing a tree deeper than {@link #MAX_DEPTH} or holding more than {@code room} images.
+     */
+    private static List<Path> imagesIn(Path folder, int room) throws IOException {
+        List<Path> found = new ArrayList<>();
+        // The folder named is entered even if it is a link (the user chose it); links below it are not.
+        Path start = Files.isSymbolicLink(folder) ? folder.toRealPath() : folder;
+        // walkFileTree without FOLLOW_LINKS reports a link to a folder as a file, never entering it
+        Files.walkFileTree(start, new SimpleFileVisitor<>() {
+            private int depth;
+
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                if (++depth > MAX_DEPTH + 1) {
+                    throw new IllegalArgumentException(folder + " nests folders more than " + MAX_DEPTH + " deep (at "
+                            + dir + "): give a shallower folder");
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                depth--;
+                if (e != null) {
+                    throw e;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (ImageFiles.isImageName(file)
+                        && (attrs.isRegularFile() || attrs.isSymbolicLink() && Files.isRegularFile(file))) {
+                    if (found.size() >= room) {
+                        throw new IllegalArgumentException("more than " + MAX_FILES + " images under " + folder
+                                + ": give fewer or smaller folders");
+                    }
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                throw new IOException("cannot read " + file + " (" + e.getMessage() + ")", e);
+            }
+        });
+        if (start == folder) {
+            return found;
+        }
+        List<Path> named = new ArrayList<>(); // as the user named them, under the link
+        found.forEach(f -> named.add(folder.resolve(start.relativize(f))));
+        return named;
     }
 }

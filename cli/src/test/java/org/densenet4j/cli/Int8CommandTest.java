@@ -188,6 +188,37 @@ class Int8CommandTest {
     }
 
     @Test
+    void unreadableCalibrationImagesAreSkippedAndNaNWeightsAreAFailure() throws Exception {
+        assumeInt8();
+        Path folder = Files.createDirectories(dir.resolve("calibration"));
+        for (int i = 0; i < 3; i++) {
+            Files.copy(Path.of(SAMPLES, "test-" + i + ".png"), folder.resolve(i + ".png"));
+        }
+        Files.write(folder.resolve("3.png"), new byte[] {1, 2, 3});
+        Path file = dir.resolve("model.d4j");
+        try (NDManager m = NDManager.newBaseManager()) {
+            CheckpointArchive.write(file, ModelFiles.open(BundledModel.path(), m), "imported from a test");
+        }
+        String[] int8 = {"predict", SAMPLES, "--precision", "int8", "--checkpoint", file.toString(), "--calibrate"};
+        CliRunner skipped = CliRunner.run(concat(int8, folder.toString(), "--calibrate-images", "4"));
+        assertEquals(0, skipped.exitCode(), skipped.err());
+        assertTrue(skipped.err().contains("int8 calibrated on 3 image(s) of " + folder), skipped.err());
+
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel model = ModelFiles.open(file, m);
+            NDArray weight = model.network().tensors().get(0);
+            float[] nan = weight.toFloatArray();
+            nan[0] = Float.NaN;
+            weight.set(nan);
+            CheckpointArchive.write(file, model, "imported from a test");
+        }
+        CliRunner broken = CliRunner.run(concat(int8, SAMPLES));
+        assertEquals(1, broken.exitCode(), broken.err());
+        assertTrue(broken.err().contains("non-finite value"), broken.err());
+        assertTrue(broken.err().contains("its weights hold NaN or infinite values"), broken.err());
+    }
+
+    @Test
     void misuseIsAUsageError() {
         CliRunner fp32Calibrated = CliRunner.run("predict", SAMPLES, "--calibrate", SAMPLES);
         assertEquals(2, fp32Calibrated.exitCode());
