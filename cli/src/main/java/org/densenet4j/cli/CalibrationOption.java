@@ -57,7 +57,8 @@ public final class CalibrationOption {
     @Option(
             names = "--calibrate-images",
             paramLabel = "N",
-            description = "int8 only: how many images to calibrate on, spread evenly over the set (default: "
+            description = "int8 only: how many images to calibrate on, spread evenly over a folder, the first of a "
+                    + "dataset (default: "
                     + Int8Model.DEFAULT_CALIBRATION_IMAGES + ", at most " + MAX_IMAGES + "); without --calibrate it "
                     + "calibrates again on the training set.")
     Integer images;
