@@ -14,9 +14,9 @@ public final class PrecisionOption {
             description = "fp32, or bf16: the folded network compiled for libtorch in bfloat16, float32 at the edges "
                     + "(train and bench --mode train: bf16 mixed precision, convolutions and the classifier in "
                     + "bfloat16 inside libtorch, float32 master weights, gradients, BN statistics and loss, as "
-                    + "torch.autocast) (needs a CPU with avx512_bf16 or amx_bf16); int8 (predict, eval, bench): "
-                    + "post-training quantization through libtorch's fbgemm, calibrated on --calibrate's images "
-                    + "(needs avx512_vnni or amx_int8) (default: ${DEFAULT-VALUE}).")
+                    + "torch.autocast) (needs a CPU with avx512_bf16 or amx_bf16); int8 (not train): post-training "
+                    + "quantization through libtorch's fbgemm, with the calibration stored beside the model or "
+                    + "measured once (--calibrate) (needs avx512_vnni or amx_int8) (default: ${DEFAULT-VALUE}).")
     Precision precision = Precision.FP32;
 
     public Precision precision() {

@@ -116,15 +116,12 @@ public final class ModelFiles {
             Path file, Options options, String calibration, NDManager manager, Consumer<String> warnings)
             throws IOException {
         Precision.INT8.requireSupport();
-        if (TorchScriptArchive.isArchive(file)) {
-            TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
-            if (contents.precision() == Precision.INT8) {
-                if (calibration != null) {
-                    throw new IllegalArgumentException(file + " is an int8 TorchScript archive: it holds the "
-                            + "calibration it was exported with, and takes no other");
-                }
-                return attach(Int8Model.compile(contents), manager);
+        if (TorchScriptArchive.isArchive(file) && TorchScriptArchive.precision(file) == Precision.INT8) {
+            if (calibration != null) {
+                throw new IllegalArgumentException(file + " is an int8 TorchScript archive: it holds the "
+                        + "calibration it was exported with, and takes no other");
             }
+            return attach(Int8Model.compile(TorchScriptArchive.read(file)), manager);
         }
         TrainedModel model = open(file, options, manager, warnings);
         Int8CalibrationFile.Stored stored = calibration != null
@@ -192,9 +189,11 @@ public final class ModelFiles {
     public static TrainedModel open(
             Path file, TorchScriptArchive.Contents contents, Options options, NDManager manager) {
         if (contents.precision() != Precision.FP32) {
-            throw new IllegalArgumentException(file + " is a " + contents.precision() + " TorchScript archive: it "
-                    + "runs (predict, eval, serve, the zoo) but holds the folded network only, nothing to train, "
-                    + "explain or export; use the checkpoint it was exported from, or an fp32 archive");
+            throw new IllegalArgumentException(file + " is " + (contents.precision() == Precision.INT8 ? "an " : "a ")
+                    + contents.precision() + " TorchScript archive: it runs (predict, eval, serve, the zoo"
+                    + (contents.precision() == Precision.INT8 ? ", explain's CAM, with --precision int8" : "")
+                    + ") but holds the folded network only, nothing to train, explain or export; use the checkpoint "
+                    + "it was exported from, or an fp32 archive");
         }
         return checkPreset(file, options, contents.toTrainedModel(manager));
     }
