@@ -68,7 +68,7 @@ public enum Precision {
         String pattern = this == BF16 ? "avx512_bf16|amx_bf16" : "avx512_vnni|amx_int8";
         if (!cpuinfo.matches("(?s).*\\b(" + pattern + ")\\b.*")) {
             throw new IllegalArgumentException(this + " needs a CPU with " + instructions() + " instructions; this "
-                    + "one has neither: use --precision fp32");
+                    + "one has neither: use fp32 precision");
         }
     }
 
@@ -92,7 +92,7 @@ public enum Precision {
         if (!isa.matches("ALL|DEFAULT|.*(BF16|FP16|AMX|AVX10).*")) {
             throw new IllegalArgumentException("bf16 is refused: ONEDNN_MAX_CPU_ISA=" + maxIsa.trim() + " keeps "
                     + "libtorch from its bfloat16 kernels (densenet4j sets SSE41 where the CPU reports no caches, "
-                    + "because oneDNN's faster kernels compute wrong there); use --precision fp32");
+                    + "because oneDNN's faster kernels compute wrong there); use fp32 precision");
         }
     }
 

@@ -87,7 +87,7 @@ public final class ModelFiles {
         if (model instanceof ScriptedModel scripted) {
             if (scripted.precision() != precision) {
                 throw new IllegalArgumentException(file + " is a " + scripted.precision() + " TorchScript archive, not "
-                        + precision + "; export the checkpoint again with --precision " + precision);
+                        + precision + "; export the checkpoint again in " + precision);
             }
             return scripted;
         }
@@ -121,8 +121,8 @@ public final class ModelFiles {
         if (TorchImport.isTorchFile(file)) {
             if (options.preset() == null) {
                 requireZip(file); // a damaged archive says so before it is asked what it holds
-                throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "
-                        + "NAME, or the criteria argument 'model') and, if needed, its layout");
+                throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (its preset "
+                        + "name) and, if needed, its layout");
             }
             TrainedModel model = TorchImport.load(
                     file, options.preset(), options.classes(), options.layout(), options.strict(), manager, warnings);

@@ -105,7 +105,7 @@ public final class TorchWeights {
         ImportReport report = new ImportReport(plan.size(), missing, unexpected, mismatched);
         if (strict && !report.isClean()) {
             throw new IllegalArgumentException("the weights do not fit this model in the " + layout.cliName()
-                    + " layout: " + report.describe() + " (pass --non-strict to load what fits)");
+                    + " layout: " + report.describe() + " (non-strict loading loads what fits)");
         }
         for (Map.Entry<Parameter, TorchTensor> e : plan.entrySet()) {
             NDArray array = e.getKey().getArray();

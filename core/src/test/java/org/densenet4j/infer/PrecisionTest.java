@@ -19,7 +19,7 @@ class PrecisionTest {
                 assertThrows(IllegalArgumentException.class, () -> Precision.BF16.requireSupport(old));
         assertTrue(
                 e.getMessage().contains("avx512_bf16 or amx_bf16")
-                        && e.getMessage().contains("--precision fp32"),
+                        && e.getMessage().contains("use fp32 precision"),
                 e.getMessage());
         Precision.BF16.requireSupport("flags\t\t: fpu avx512f avx512_bf16\n");
         Precision.BF16.requireSupport("flags\t\t: fpu amx_bf16 amx_tile\n");
@@ -33,7 +33,7 @@ class PrecisionTest {
                 assertThrows(IllegalArgumentException.class, () -> Precision.INT8.requireSupport(bf16Only));
         assertTrue(
                 e.getMessage().contains("avx512_vnni or amx_int8")
-                        && e.getMessage().contains("--precision fp32"),
+                        && e.getMessage().contains("use fp32 precision"),
                 e.getMessage());
         Precision.INT8.requireSupport("flags\t\t: fpu avx512f avx512_vnni\n");
         Precision.INT8.requireSupport("flags\t\t: fpu amx_int8 amx_tile\n");
