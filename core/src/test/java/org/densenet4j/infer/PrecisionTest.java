@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.densenet4j.base.Setting;
+import org.densenet4j.base.SettingRemedy;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +23,7 @@ class PrecisionTest {
                 e.getMessage().contains("avx512_bf16 or amx_bf16")
                         && e.getMessage().contains("use fp32 precision"),
                 e.getMessage());
+        assertEquals(Setting.PRECISION, SettingRemedy.of(e), "the command line names the flag that gets past it");
         Precision.BF16.requireSupport("flags\t\t: fpu avx512f avx512_bf16\n");
         Precision.BF16.requireSupport("flags\t\t: fpu amx_bf16 amx_tile\n");
         Precision.FP32.requireSupport(old);
