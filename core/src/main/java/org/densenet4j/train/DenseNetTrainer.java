@@ -131,11 +131,7 @@ public final class DenseNetTrainer {
                 data.train().resizeAndCrop());
 
         Engine.getInstance().setRandomSeed((int) recipe.seed());
-        NesterovSgd optimizer = NesterovSgd.builder()
-                .optLearningRate((float) recipe.learningRate())
-                .optMomentum((float) recipe.momentum())
-                .optWeightDecays((float) recipe.weightDecay())
-                .build();
+        NesterovSgd optimizer = recipe.optimizer();
         DenseNet network = new DenseNet(config);
         try (Model model = Model.newInstance(modelName)) {
             model.setBlock(network);

@@ -119,11 +119,7 @@ final class DataParallelJob {
                 threads,
                 maxImageBytes);
         Engine.getInstance().setRandomSeed((int) recipe.seed()); // the new classifier's initial weights
-        NesterovSgd optimizer = NesterovSgd.builder()
-                .optLearningRate((float) recipe.learningRate())
-                .optMomentum((float) recipe.momentum())
-                .optWeightDecays((float) recipe.weightDecay())
-                .build();
+        NesterovSgd optimizer = recipe.optimizer();
         DenseNet network = new DenseNet(config);
         try (Model model = Model.newInstance(spec.modelName())) {
             model.setBlock(network);
