@@ -30,12 +30,12 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
-import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.DivergedException;
 import org.densenet4j.train.EpochMetrics;
 import org.densenet4j.train.MetricsReport;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingRecipe;
 import org.slf4j.Logger;
@@ -97,18 +97,10 @@ final class DataParallelJob {
      * @param resume continue from the run folder's checkpoint
      */
     Result run(DatasetSplits data, ModelRequest request, TrainedModel pretrained, boolean resume) throws IOException {
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         List<String> classNames = data.train().classNames();
         DenseNetConfig config = ExecutorTrainer.config(pretrained, classNames.size());
-        ModelSpec from = pretrained.spec();
-        ModelSpec spec = new ModelSpec(
-                from.modelName(),
-                config,
-                from.height(),
-                from.width(),
-                classNames,
-                from.normalization(),
-                from.resizeAndCrop());
+        ModelSpec spec = pretrained.spec().forClasses(config, classNames);
         requireShardBatchFits(spec);
         if (resume && !Files.exists(checkpoint)) {
             throw new IOException(checkpoint + ": no checkpoint to resume from");
@@ -127,11 +119,7 @@ final class DataParallelJob {
                 threads,
                 maxImageBytes);
         Engine.getInstance().setRandomSeed((int) recipe.seed()); // the new classifier's initial weights
-        NesterovSgd optimizer = NesterovSgd.builder()
-                .optLearningRate((float) recipe.learningRate())
-                .optMomentum((float) recipe.momentum())
-                .optWeightDecays((float) recipe.weightDecay())
-                .build();
+        NesterovSgd optimizer = recipe.optimizer();
         DenseNet network = new DenseNet(config);
         try (Model model = Model.newInstance(spec.modelName())) {
             model.setBlock(network);
@@ -160,17 +148,7 @@ final class DataParallelJob {
             for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
                 EpochMetrics m = epoch(epoch, data.train(), setup, layout, optimizer, model.getNDManager());
                 report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
-                m = new EpochMetrics(
-                        m.epoch(),
-                        m.learningRate(),
-                        m.trainLoss(),
-                        m.trainAccuracy(),
-                        report.loss(),
-                        report.top1(),
-                        report.top5(),
-                        m.seconds(),
-                        m.imagesPerSecond(),
-                        m.skippedImages());
+                m = m.withTest(report);
                 history.add(m);
                 out.printf("epoch %d/%d: %s%n", epoch + 1, recipe.epochs(), m.summary());
                 out.flush();
@@ -261,14 +239,11 @@ final class DataParallelJob {
             out.flush();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        return new EpochMetrics(
+        return EpochMetrics.training(
                 epoch + 1,
                 lr,
                 seen == 0 ? Double.NaN : lossSum / seen,
                 seen == 0 ? 0 : correct / (double) seen,
-                Double.NaN,
-                Double.NaN,
-                Double.NaN,
                 elapsed,
                 seen / elapsed,
                 (int) Math.min(Integer.MAX_VALUE, skipped));

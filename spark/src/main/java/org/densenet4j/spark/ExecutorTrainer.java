@@ -109,15 +109,7 @@ final class ExecutorTrainer {
                         request.pretrained() != null ? request.pretrainedFile() : ExecutorModel.locate(request.file());
                 TrainedModel pretrained = ModelFiles.open(file, request.options(), scratch, warning -> {});
                 DenseNetConfig config = config(pretrained, setup.classNames().size());
-                ModelSpec from = pretrained.spec();
-                spec = new ModelSpec(
-                        from.modelName(),
-                        config,
-                        from.height(),
-                        from.width(),
-                        setup.classNames(),
-                        from.normalization(),
-                        from.resizeAndCrop());
+                spec = pretrained.spec().forClasses(config, setup.classNames());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

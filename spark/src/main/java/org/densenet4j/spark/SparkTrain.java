@@ -16,8 +16,8 @@ import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Freeze;
-import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.RunExistsException;
+import org.densenet4j.train.RunFolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -246,7 +246,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
         }
@@ -319,7 +319,7 @@ public final class SparkTrain implements Callable<Integer> {
                         epochs, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
                 .augmentedWith(augmentation)
                 .fineTuning(part, backboneLrScale);
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
         }
