@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.densenet4j.base.MissingSettingException;
+import org.densenet4j.base.Setting;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.DatasetCatalog;
 import org.densenet4j.data.DatasetLocator;
@@ -174,12 +176,12 @@ public final class CalibrationOption {
         } else {
             String recorded = trainedOn(file);
             if (recorded == null) {
-                throw new IllegalArgumentException(
+                throw new MissingSettingException(
+                        Setting.CALIBRATION,
                         stale != null
                                 ? stale
-                                : file + " has no int8 calibration (" + storedIn
-                                        + ") and does not say which images it was "
-                                        + "trained on: give --calibrate DIR|DATASET once for --precision int8");
+                                : file + " has no int8 calibration (" + storedIn + ") and does not say which images "
+                                        + "it was trained on: calibrate it once on images of its kind");
             }
             if (stale != null) {
                 note(

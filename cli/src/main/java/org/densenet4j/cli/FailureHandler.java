@@ -42,6 +42,7 @@ public final class FailureHandler implements IExecutionExceptionHandler {
                     case MODEL -> "--model NAME";
                     case NON_STRICT -> "--non-strict";
                     case PRECISION -> "--precision";
+                    case CALIBRATION -> "--precision int8 --calibrate DIR|DATASET";
                 };
         return " (" + flag + ")";
     }

@@ -69,7 +69,10 @@ class Int8CommandTest {
         CliRunner none = CliRunner.run(int8);
         assertEquals(2, none.exitCode(), none.err());
         assertTrue(none.err().contains("has no int8 calibration (" + file + ".int8.json)"), none.err());
-        assertTrue(none.err().contains("give --calibrate DIR|DATASET once"), none.err());
+        assertTrue(
+                none.err()
+                        .contains("calibrate it once on images of its kind (--precision int8 --calibrate DIR|DATASET)"),
+                none.err());
 
         CliRunner calibrated = CliRunner.run(concat(int8, "--calibrate", SAMPLES, "--calibrate-images", "4"));
         assertEquals(0, calibrated.exitCode(), calibrated.err());
@@ -95,7 +98,9 @@ class Int8CommandTest {
         CliRunner stale = CliRunner.run(int8);
         assertEquals(2, stale.exitCode(), stale.err());
         assertTrue(stale.err().contains("was measured on other weights than " + file), stale.err());
-        assertTrue(stale.err().contains("calibrate again with --precision int8 --calibrate"), stale.err());
+        assertTrue(
+                stale.err().contains("calibrate again on images of its kind (--precision int8 --calibrate"),
+                stale.err());
     }
 
     @Test
@@ -120,7 +125,7 @@ class Int8CommandTest {
         CliRunner fp32 = CliRunner.run("predict", SAMPLES, "--checkpoint", archive.toString());
         assertEquals(2, fp32.exitCode());
         assertTrue(
-                fp32.err().contains("is an int8 TorchScript archive, not fp32: run it with --precision int8"),
+                fp32.err().contains("is an int8 TorchScript archive, not fp32: run it in int8 (--precision)"),
                 fp32.err());
         CliRunner recalibrate = CliRunner.run(
                 "predict", SAMPLES, "--precision", "int8", "--calibrate", SAMPLES, "--checkpoint", archive.toString());

@@ -12,5 +12,7 @@ public enum Setting {
     /** Loading weights that do not fit exactly, with warnings. */
     NON_STRICT,
     /** The precision inference or training computes in. */
-    PRECISION
+    PRECISION,
+    /** The images an int8 model's activation ranges are measured on. */
+    CALIBRATION
 }

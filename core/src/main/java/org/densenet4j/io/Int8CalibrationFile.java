@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.densenet4j.base.AtomicFile;
+import org.densenet4j.base.Setting;
+import org.densenet4j.base.SettingRemedy;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.script.Int8Calibration;
@@ -45,6 +47,19 @@ public final class Int8CalibrationFile {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private Int8CalibrationFile() {}
+
+    /** A stored calibration that is not one densenet4j wrote for this network: calibrating again replaces it. */
+    public static final class Damaged extends IOException implements SettingRemedy {
+
+        Damaged(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        @Override
+        public Setting remedy() {
+            return Setting.CALIBRATION;
+        }
+    }
 
     /**
      * A stored calibration.
@@ -105,22 +120,19 @@ public final class Int8CalibrationFile {
             return null;
         }
         if (!Files.isRegularFile(file)) { // a folder, a pipe (read forever), a dangling link
-            throw new IOException(file + ": not a regular file, so not a calibration densenet4j wrote");
+            throw new Damaged(file + ": not a regular file, so not a calibration densenet4j wrote", null);
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(LIMIT + 1);
         }
         if (bytes.length > LIMIT) {
-            throw new IOException(file + ": larger than " + (LIMIT >> 20) + " MiB; a calibration is a few kilobytes");
+            throw new Damaged(file + ": larger than " + (LIMIT >> 20) + " MiB; a calibration is a few kilobytes", null);
         }
         try {
             return fromJson(new String(bytes, StandardCharsets.UTF_8), config);
         } catch (IllegalArgumentException e) {
-            throw new IOException(
-                    file + ": " + e.getMessage() + "; calibrate again (--precision int8 --calibrate "
-                            + "DIR|DATASET) to replace it",
-                    e);
+            throw new Damaged(file + ": " + e.getMessage() + "; calibrate again to replace it", e);
         }
     }
 

@@ -96,8 +96,8 @@ public final class ModelFiles {
             return scripted;
         }
         if (model instanceof Int8Model) {
-            throw new IllegalArgumentException(
-                    file + " is an int8 TorchScript archive, not " + precision + ": run it with --precision int8");
+            throw new MissingSettingException(
+                    Setting.PRECISION, file + " is an int8 TorchScript archive, not " + precision + ": run it in int8");
         }
         if (precision == Precision.FP32) {
             return model;
@@ -130,12 +130,13 @@ public final class ModelFiles {
                 ? Int8CalibrationFile.fromJson(calibration, model.spec().config())
                 : Int8CalibrationFile.read(file, model.spec().config());
         if (stored == null) {
-            throw new IllegalArgumentException(file + " has no int8 calibration (" + Int8CalibrationFile.of(file)
-                    + "): calibrate it once, e.g. densenet4j predict --checkpoint " + file + " --precision int8 "
-                    + "--calibrate DIR|DATASET IMAGE");
+            throw new MissingSettingException(
+                    Setting.CALIBRATION,
+                    file + " has no int8 calibration (" + Int8CalibrationFile.of(file) + "): calibrate it once on "
+                            + "images of its kind, which stores the calibration there");
         }
         if (!stored.fits(model)) {
-            throw new IllegalArgumentException(staleMessage(file, calibration == null));
+            throw new MissingSettingException(Setting.CALIBRATION, staleMessage(file, calibration == null));
         }
         return attach(Int8Model.compile(model, stored.calibration()), manager);
     }
@@ -146,7 +147,7 @@ public final class ModelFiles {
                         ? "the int8 calibration stored in " + Int8CalibrationFile.of(file)
                         : "the int8 calibration given")
                 + " was measured on other weights than " + file + " holds (the model changed since): calibrate "
-                + "again with --precision int8 --calibrate DIR|DATASET";
+                + "again on images of its kind";
     }
 
     private static <T extends AutoCloseable> T attach(T model, NDManager manager) {
@@ -195,7 +196,7 @@ public final class ModelFiles {
         if (contents.precision() != Precision.FP32) {
             throw new IllegalArgumentException(file + " is " + (contents.precision() == Precision.INT8 ? "an " : "a ")
                     + contents.precision() + " TorchScript archive: it runs (predict, eval, serve, the zoo"
-                    + (contents.precision() == Precision.INT8 ? ", explain's CAM, with --precision int8" : "")
+                    + (contents.precision() == Precision.INT8 ? ", explain's CAM, in int8" : "")
                     + ") but holds the folded network only, nothing to train, explain or export; use the checkpoint "
                     + "it was exported from, or an fp32 archive");
         }

@@ -60,7 +60,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
     public static Int8Calibration calibrate(TrainedModel model, ImageDataset images, int count) throws IOException {
         ModelSpec spec = model.spec();
         if (count < 1) {
-            throw new IllegalArgumentException("--calibrate-images must be at least 1, got " + count);
+            throw new IllegalArgumentException("the number of calibration images must be at least 1, got " + count);
         }
         if (images.channels() != spec.channels()
                 || images.height() != spec.height()
