@@ -18,6 +18,7 @@ import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.InMemoryDataset;
 import org.densenet4j.data.SubsetDataset;
 import org.densenet4j.data.UnreadableImageException;
+import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
@@ -71,6 +72,34 @@ public final class CalibrationOption {
             throw new IllegalArgumentException((calibrate != null ? "--calibrate" : "--calibrate-images")
                     + " is for --precision int8, not " + precision);
         }
+    }
+
+    /**
+     * The checkpoint's model for inference in {@code precision}: in int8 compiled with its calibration ({@link
+     * #compile}), else loaded as that precision runs; the calibration options are refused for other precisions.
+     * It lives as long as {@code manager}.
+     */
+    InferenceModel open(CheckpointOption checkpoint, Precision precision, NDManager manager, PrintWriter err)
+            throws IOException {
+        return open(checkpoint, precision, null, true, manager, err);
+    }
+
+    /**
+     * As {@link #open(CheckpointOption, Precision, NDManager, PrintWriter)}, an int8 calibration looking for a named
+     * dataset in {@code dataDir} first and downloading it only if {@code download}.
+     */
+    InferenceModel open(
+            CheckpointOption checkpoint,
+            Precision precision,
+            Path dataDir,
+            boolean download,
+            NDManager manager,
+            PrintWriter err)
+            throws IOException {
+        checkUsedWith(precision);
+        return precision == Precision.INT8
+                ? compile(checkpoint, dataDir, download, manager, err)
+                : checkpoint.loadForInference(precision, manager, err);
     }
 
     /**

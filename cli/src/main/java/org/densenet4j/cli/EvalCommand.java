@@ -16,7 +16,6 @@ import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.Precision;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.torch.TorchImport;
 import org.densenet4j.train.RunFolder;
@@ -66,16 +65,13 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path file = checkpoint.resolve();
         try (NDManager manager = NDManager.newBaseManager()) {
-            calibration.checkUsedWith(precision.precision());
-            InferenceModel loaded = precision.precision() == Precision.INT8
-                    ? calibration.compile(
-                            checkpoint,
-                            data.dataDir,
-                            !data.noDownload,
-                            manager,
-                            spec.commandLine().getErr())
-                    : checkpoint.loadForInference(
-                            precision.precision(), manager, spec.commandLine().getErr());
+            InferenceModel loaded = calibration.open(
+                    checkpoint,
+                    precision.precision(),
+                    data.dataDir,
+                    !data.noDownload,
+                    manager,
+                    spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             // What the file says, whatever precision the model runs in: only a densenet4j checkpoint says it.
             String trainedOn = TorchImport.isTorchFile(file) ? null : CheckpointArchive.dataset(file);

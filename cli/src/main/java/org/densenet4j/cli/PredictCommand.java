@@ -21,7 +21,6 @@ import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.Prediction;
 import org.densenet4j.model.MemoryPlan;
 import org.slf4j.Logger;
@@ -76,12 +75,11 @@ final class PredictCommand implements Callable<Integer> {
         AtomicBoolean photo = new AtomicBoolean();
         try (Interruption interruption = new Interruption();
                 NDManager manager = NDManager.newBaseManager()) {
-            calibration.checkUsedWith(precision.precision());
-            InferenceModel loaded = precision.precision() == Precision.INT8
-                    ? calibration.compile(
-                            checkpoint, manager, spec.commandLine().getErr())
-                    : checkpoint.loadForInference(
-                            precision.precision(), manager, spec.commandLine().getErr());
+            InferenceModel loaded = calibration.open(
+                    checkpoint,
+                    precision.precision(),
+                    manager,
+                    spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "predict with " + model.modelName(),

@@ -10,7 +10,6 @@ import org.densenet4j.infer.Explainer;
 import org.densenet4j.infer.ImageClassifier;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.MemoryPlan;
 import org.densenet4j.script.Int8Model;
@@ -120,12 +119,11 @@ final class ServeCommand implements Callable<Integer> {
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
         try (NDManager manager = NDManager.newBaseManager()) {
-            calibration.checkUsedWith(precision.precision());
-            InferenceModel loaded = precision.precision() == Precision.INT8
-                    ? calibration.compile(
-                            checkpoint, manager, spec.commandLine().getErr())
-                    : checkpoint.loadForInference(
-                            precision.precision(), manager, spec.commandLine().getErr());
+            InferenceModel loaded = calibration.open(
+                    checkpoint,
+                    precision.precision(),
+                    manager,
+                    spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             MemoryCheck.require(
                     "serving " + model.modelName(),
