@@ -37,11 +37,7 @@ final class Int8Archive {
     private void archive(ModelSpec spec, Int8Weights weights, String code, Int8Calibration calibration, Path file)
             throws IOException {
         PickleWriter state = new PickleWriter();
-        state.op(0x80).op(2); // PROTO 2
-        state.global("__torch__", "DenseNet").op(')').op(0x81); // EMPTY_TUPLE, NEWOBJ
-        state.op('}').op('('); // EMPTY_DICT, MARK
-        state.unicode("training").op(0x89); // NEWFALSE: the module is in eval mode
-        state.unicode("_is_full_backward_hook").op('N');
+        TorchScriptExport.moduleState(state);
         state.unicode("conv_weights");
         TorchScriptExport.typed(state, "List[Tensor]", () -> tensorList(state, weights.convWeights()));
         state.unicode("conv_biases");

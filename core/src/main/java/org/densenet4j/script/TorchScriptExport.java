@@ -87,13 +87,21 @@ public final class TorchScriptExport {
         }
     }
 
-    private void archive(ModelSpec spec, ScriptedWeights weights, Path file) throws IOException {
-        PickleWriter state = new PickleWriter();
+    /**
+     * Starts the pickled state of a {@code __torch__.DenseNet} module in eval mode, as torch.jit.save writes it: the
+     * attributes that follow are the variant's own, then the dict and object are closed by the caller.
+     */
+    static void moduleState(PickleWriter state) {
         state.op(0x80).op(2); // PROTO 2
         state.global("__torch__", "DenseNet").op(')').op(0x81); // EMPTY_TUPLE, NEWOBJ
         state.op('}').op('('); // EMPTY_DICT, MARK
         state.unicode("training").op(0x89); // NEWFALSE: the module is in eval mode
         state.unicode("_is_full_backward_hook").op('N');
+    }
+
+    private void archive(ModelSpec spec, ScriptedWeights weights, Path file) throws IOException {
+        PickleWriter state = new PickleWriter();
+        moduleState(state);
         state.unicode("stem_weights");
         typed(state, "List[Tensor]", () -> tensorList(state, weights.stem()));
         for (int b = 0; b < weights.blocks().size(); b++) {
