@@ -92,11 +92,13 @@ final class DataParallelJob {
     record Result(Path checkpoint, List<EpochMetrics> history, EvaluationReport finalEvaluation) {}
 
     /**
-     * Fine-tunes {@code pretrained} (which executors open as {@code request}) on {@code data}.
+     * Fine-tunes {@code pretrained} (which executors open as {@code request}) on {@code images}.
      *
      * @param resume continue from the run folder's checkpoint
      */
-    Result run(DatasetSplits data, ModelRequest request, TrainedModel pretrained, boolean resume) throws IOException {
+    Result run(TrainingImages images, ModelRequest request, TrainedModel pretrained, boolean resume)
+            throws IOException {
+        DatasetSplits data = images.splits();
         Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
         List<String> classNames = data.train().classNames();
         DenseNetConfig config = ExecutorTrainer.config(pretrained, classNames.size());
@@ -284,15 +286,15 @@ final class DataParallelJob {
         for (int p = 0; p < count; p++) {
             int n = (to - from - p + count - 1) / count;
             int[] indices = new int[n];
-            String[] paths = new String[n];
+            ImageRef[] refs = new ImageRef[n];
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) {
                 int index = order[from + p + i * count];
                 indices[i] = index;
-                paths[i] = train.file(index).toAbsolutePath().toString();
+                refs[i] = TrainingImages.ref(train, index);
                 labels[i] = train.label(index);
             }
-            out.add(new TrainingShard(indices, paths, labels));
+            out.add(new TrainingShard(indices, refs, labels));
         }
         return out;
     }

@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -18,10 +19,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.hadoop.conf.Configuration;
 import org.densenet4j.data.Augmentation;
 import org.densenet4j.data.AugmentationKind;
-import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.Seeds;
+import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
@@ -98,6 +101,8 @@ final class ExecutorTrainer {
         private final Trainer trainer;
         private final ParameterLayout layout;
         private final ModelSpec spec;
+        private final ImageConverter converter;
+        private final Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once
 
         Replica(Setup setup) {
             this.setup = setup;
@@ -129,52 +134,49 @@ final class ExecutorTrainer {
             trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
             trainer.initialize(spec.batchShape(1));
             layout = new ParameterLayout(network);
+            converter = new ImageConverter(spec.channels(), spec.height(), spec.width(), spec.resizeAndCrop());
         }
 
         ShardGradient gradient(float[] weights, TrainingShard shard, int epoch, int step) {
             ParameterLayout.load(layout.all(), weights, 1);
             long epochSeed = Seeds.mix(setup.seed(), epoch);
             Augmentation augmentation = Augmentation.of(setup.augmentation());
-            List<Path> files = new ArrayList<>();
-            for (String p : shard.paths()) {
-                files.add(Path.of(p));
+            // Read in the order rows read fastest (a table's row group in one pass); batched in the shard's order.
+            Integer[] readOrder = new Integer[shard.size()];
+            Arrays.setAll(readOrder, i -> i);
+            Arrays.sort(readOrder, java.util.Comparator.comparing(i -> shard.refs()[i], ImageRefReader.ORDER));
+            byte[][] pixels = new byte[shard.size()][];
+            List<String> unreadable = new ArrayList<>();
+            long skipped = 0;
+            try (ImageRefReader reader = new ImageRefReader(hadoop, setup.maxImageBytes())) {
+                for (int i : readOrder) {
+                    try {
+                        BufferedImage image = reader.read(shard.refs()[i]);
+                        // Seeded as train's batch loader seeds the image: (seed, epoch) then its index.
+                        pixels[i] = augmentation == null
+                                ? converter.toPixels(image)
+                                : converter.augmentedPixels(
+                                        image,
+                                        augmentation,
+                                        new SplittableRandom(Seeds.mix(epochSeed, shard.indices()[i])));
+                    } catch (UnreadableImageException | RuntimeException e) { // unreadable, too large, or gone
+                        skipped++;
+                        if (unreadable.size() < ShardGradient.NAMED) {
+                            unreadable.add((e instanceof UnreadableImageException ? "" : shard.refs()[i].name() + ": ")
+                                    + ParquetImageTable.oneLine(e));
+                        }
+                    }
+                }
             }
-            ImageFolderDataset data = ImageFolderDataset.of(
-                    Path.of("."),
-                    files,
-                    shard.labels(),
-                    setup.classNames(),
-                    spec.channels(),
-                    spec.height(),
-                    spec.resizeAndCrop());
             int imageSize = spec.channels() * spec.height() * spec.width();
             float[] x = new float[shard.size() * imageSize];
             int[] y = new int[shard.size()];
             int n = 0;
-            List<String> unreadable = new ArrayList<>();
-            long skipped = 0;
             for (int i = 0; i < shard.size(); i++) {
-                byte[] pixels;
-                try {
-                    long bytes = java.nio.file.Files.size(files.get(i));
-                    if (bytes > setup.maxImageBytes()) {
-                        throw new java.io.IOException("file of " + bytes + " bytes is over the limit of "
-                                + setup.maxImageBytes() + " (--max-image-bytes)");
-                    }
-                    // Seeded as train's batch loader seeds the image: (seed, epoch) then its index.
-                    pixels = augmentation == null
-                            ? data.pixels(i)
-                            : data.augmentedPixels(
-                                    i, augmentation, new SplittableRandom(Seeds.mix(epochSeed, shard.indices()[i])));
-                } catch (java.io.IOException | RuntimeException e) { // unreadable, too large, or gone
-                    skipped++;
-                    if (unreadable.size() < ShardGradient.NAMED) {
-                        unreadable.add(shard.paths()[i] + ": " + ParquetImageTable.oneLine(e));
-                    }
-                    continue;
+                if (pixels[i] != null) {
+                    spec.normalization().apply(pixels[i], x, n * imageSize);
+                    y[n++] = shard.labels()[i];
                 }
-                spec.normalization().apply(pixels, x, n * imageSize);
-                y[n++] = shard.labels()[i];
             }
             if (n == 0) {
                 return new ShardGradient(null, null, 0, 0, 0, skipped, List.copyOf(unreadable));

@@ -10,7 +10,6 @@ import org.apache.spark.sql.SparkSession;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.cli.CheckpointOption;
 import org.densenet4j.cli.FailureHandler;
-import org.densenet4j.data.ImageFolderDataset;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
@@ -39,16 +38,25 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(
             names = "--input",
             required = true,
-            paramLabel = "DIR",
+            paramLabel = "DIR|TABLE",
             description = "A folder with one sub-folder per class (train/ and test/, or split by --holdout), on a "
-                    + "filesystem every executor sees.")
+                    + "filesystem every executor sees; or a Parquet table with a string 'label' column (the class "
+                    + "name), a 'path' (string) or 'content' (binary) column, and optionally a 'split' column "
+                    + "(train or test).")
     String input;
+
+    @Option(
+            names = "--input-format",
+            defaultValue = "auto",
+            description = "images (a class folder), parquet, or auto: parquet when the input ends in .parquet "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String inputFormat;
 
     @Option(
             names = "--holdout",
             defaultValue = "0.1",
-            description = "Without train/ and test/: the fraction held out for testing, chosen by --seed as train "
-                    + "chooses it (default: ${DEFAULT-VALUE}).")
+            description = "Without train/ and test/ (or a table's split column): the fraction held out for "
+                    + "testing, chosen by --seed as train chooses it (default: ${DEFAULT-VALUE}).")
     double holdout;
 
     @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Where the run folder goes.")
@@ -239,10 +247,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
             throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
         }
-        if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException(
-                    "--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16) + ", got " + maxImageBytes);
-        }
+        checkMaxImageBytes();
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
@@ -258,16 +263,20 @@ public final class SparkTrain implements Callable<Integer> {
             TrainedModel pretrained = ModelFiles.open(
                     weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
             ModelSpec from = pretrained.spec();
-            TrainingImages images = new TrainingImages(ImageFolderDataset.splits(
-                    Path.of(input), from.channels(), from.height(), from.resizeAndCrop(), holdout, seed));
-            Files.createDirectories(runDir);
-            SparkSession.Builder builder =
-                    ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
-            if (master != null) {
-                builder.master(master);
-            }
-            SparkSession spark = builder.getOrCreate();
+            boolean table = tableInput();
+            SparkSession spark = session();
             try {
+                TrainingImages images = TrainingImages.load(
+                        spark,
+                        input,
+                        table,
+                        from.channels(),
+                        from.height(),
+                        from.resizeAndCrop(),
+                        holdout,
+                        seed,
+                        maxImageBytes);
+                Files.createDirectories(runDir);
                 SparkClassify.checkModelReachable(spark, request);
                 LinearProbeJob.Settings settings = new LinearProbeJob.Settings(
                         weightDecay,
@@ -296,6 +305,31 @@ public final class SparkTrain implements Callable<Integer> {
         }
     }
 
+    private void checkMaxImageBytes() {
+        if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(
+                    "--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16) + ", got " + maxImageBytes);
+        }
+    }
+
+    /** Whether --input is a Parquet table (by --input-format, or its name). */
+    private boolean tableInput() {
+        if (!inputFormat.equals("images") && !inputFormat.equals("parquet") && !inputFormat.equals("auto")) {
+            throw new IllegalArgumentException("--input-format must be images, parquet or auto, got " + inputFormat);
+        }
+        return inputFormat.equals("parquet") || (inputFormat.equals("auto") && input.endsWith(".parquet"));
+    }
+
+    /** The Spark session: local mode with --master, otherwise the one spark-submit configured. */
+    private SparkSession session() {
+        SparkSession.Builder builder =
+                ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
+        if (master != null) {
+            builder.master(master);
+        }
+        return builder.getOrCreate();
+    }
+
     /** Synchronous data-parallel SGD from pretrained weights (every --freeze but features). */
     DataParallelJob.Result runDataParallel() throws IOException {
         Freeze part = Freeze.parse(freeze);
@@ -306,6 +340,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (batchSize < 1 || threads < 1 || epochs < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --epochs must be at least 1");
         }
+        checkMaxImageBytes();
         if (shards != null && shards < 1) {
             throw new IllegalArgumentException("--shards must be at least 1, got " + shards);
         }
@@ -331,18 +366,22 @@ public final class SparkTrain implements Callable<Integer> {
             TrainedModel pretrained = ModelFiles.open(
                     weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
             ModelSpec from = pretrained.spec();
-            org.densenet4j.data.DatasetSplits splits = ImageFolderDataset.splits(
-                    Path.of(input), from.channels(), from.height(), from.resizeAndCrop(), holdout, seed);
-            new TrainingImages(splits); // every image is a file executors can read
             part.checkFits(from.config());
-            Files.createDirectories(runDir);
-            SparkSession.Builder builder =
-                    ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
-            if (master != null) {
-                builder.master(master);
-            }
-            SparkSession spark = builder.getOrCreate();
+            boolean table = tableInput();
+            SparkSession spark = session();
             try {
+                TrainingImages images = TrainingImages.load(
+                        spark,
+                        input,
+                        table,
+                        from.channels(),
+                        from.height(),
+                        from.resizeAndCrop(),
+                        holdout,
+                        seed,
+                        maxImageBytes);
+                org.densenet4j.data.DatasetSplits splits = images.splits();
+                Files.createDirectories(runDir);
                 SparkClassify.checkModelReachable(spark, request);
                 int partitions = shards != null
                         ? shards
@@ -364,7 +403,7 @@ public final class SparkTrain implements Callable<Integer> {
                 return new DataParallelJob(spark, recipe, partitions, threads, runDir, out)
                         .maxImageBytes(maxImageBytes)
                         .stopWhen(stopRequested)
-                        .run(splits, request, pretrained, resume);
+                        .run(images, request, pretrained, resume);
             } finally {
                 if (master != null) {
                     spark.stop();

@@ -53,6 +53,12 @@ final class HostileTables {
      * column, an Integer for int32, null for a null.
      */
     static void write(Path file, MessageType schema, Layout layout, List<Object[]> rows) throws IOException {
+        write(file, schema, layout, rows, ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT);
+    }
+
+    /** As {@link #write(Path, MessageType, Layout, List)}, with at most {@code pageRows} rows in a page. */
+    static void write(Path file, MessageType schema, Layout layout, List<Object[]> rows, int pageRows)
+            throws IOException {
         SimpleGroupFactory groups = new SimpleGroupFactory(schema);
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
                         HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), conf()))
@@ -61,6 +67,8 @@ final class HostileTables {
                 .withCompressionCodec(layout.codec())
                 .withDictionaryEncoding(layout.dictionary())
                 .withWriterVersion(layout.version())
+                .withPageRowCountLimit(pageRows)
+                .withMinRowCountForPageSizeCheck(1)
                 .build()) {
             for (Object[] values : rows) {
                 Group row = groups.newGroup();
