@@ -25,9 +25,7 @@ import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DenseNetTrainer;
@@ -92,25 +90,15 @@ final class DataParallelJob {
     record Result(Path checkpoint, List<EpochMetrics> history, EvaluationReport finalEvaluation) {}
 
     /**
-     * Fine-tunes {@code pretrained} (which executors open as {@code request}) on {@code images}.
+     * Trains the network {@code spec} describes on {@code images}: fine-tunes {@code pretrained}, or, without it,
+     * starts from the preset's random initialisation drawn from the seed, as {@code train} does.
      *
+     * @param pretrained the weights to start from, or null to train from scratch
      * @param resume continue from the run folder's checkpoint
      */
-    Result run(TrainingImages images, ModelRequest request, TrainedModel pretrained, boolean resume)
-            throws IOException {
+    Result run(TrainingImages images, ModelSpec spec, PretrainedStart pretrained, boolean resume) throws IOException {
         DatasetSplits data = images.splits();
         Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
-        List<String> classNames = data.train().classNames();
-        DenseNetConfig config = ExecutorTrainer.config(pretrained, classNames.size());
-        ModelSpec from = pretrained.spec();
-        ModelSpec spec = new ModelSpec(
-                from.modelName(),
-                config,
-                from.height(),
-                from.width(),
-                classNames,
-                from.normalization(),
-                from.resizeAndCrop());
         requireShardBatchFits(spec);
         if (resume && !Files.exists(checkpoint)) {
             throw new IOException(checkpoint + ": no checkpoint to resume from");
@@ -118,32 +106,28 @@ final class DataParallelJob {
         Checkpoint previous = resume ? CheckpointFile.readDescription(checkpoint) : null;
         if (previous != null) {
             checkResumable(checkpoint, previous, spec, data);
+            spec = previous.spec(); // what the run was trained with (its normalisation was fitted once)
         }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
         ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
-                request,
-                classNames,
-                recipe.freeze().cliName(),
-                recipe.augmentation(),
-                recipe.seed(),
-                threads,
-                maxImageBytes);
-        Engine.getInstance().setRandomSeed((int) recipe.seed()); // the new classifier's initial weights
+                spec, recipe.freeze().cliName(), recipe.augmentation(), recipe.seed(), threads, maxImageBytes);
+        // The initial weights drawn from the seed, as train draws them: the network's, or a new classifier's.
+        Engine.getInstance().setRandomSeed((int) recipe.seed());
         NesterovSgd optimizer = NesterovSgd.builder()
                 .optLearningRate((float) recipe.learningRate())
                 .optMomentum((float) recipe.momentum())
                 .optWeightDecays((float) recipe.weightDecay())
                 .build();
-        DenseNet network = new DenseNet(config);
+        DenseNet network = new DenseNet(spec.config());
         try (Model model = Model.newInstance(spec.modelName())) {
             model.setBlock(network);
             network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
             if (previous != null) {
                 CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
+            } else if (pretrained != null) {
+                out.println(pretrained.copyInto(network, spec.classNames()).describe());
             } else {
-                out.println(new PretrainedStart(pretrained, false)
-                        .copyInto(network, classNames)
-                        .describe());
+                out.printf("from scratch: %s initialised from seed %d%n", spec.modelName(), recipe.seed());
             }
             network.freeze(recipe.freeze());
             ParameterLayout layout = new ParameterLayout(network);

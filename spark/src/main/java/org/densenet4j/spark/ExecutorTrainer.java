@@ -9,14 +9,13 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import com.google.gson.Gson;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.hadoop.conf.Configuration;
@@ -27,7 +26,6 @@ import org.densenet4j.data.Seeds;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
@@ -45,22 +43,37 @@ final class ExecutorTrainer {
     /**
      * What every replica is built from.
      *
-     * @param weights the pretrained weights the run starts from (their architecture and preprocessing)
-     * @param classNames the classes trained
+     * @param spec the network and its input, as {@link ModelSpec#describe} in JSON (the form checkpoints store): the
+     *     weights come with every step, so executors need no model file
      * @param freeze the part kept fixed, by its command-line name
      * @param augmentation the training augmentation
      * @param seed the run's seed
      * @param threads libtorch threads per executor
+     * @param maxImageBytes the largest image read
      */
-    record Setup(
-            ModelRequest weights,
-            List<String> classNames,
-            String freeze,
-            AugmentationKind augmentation,
-            long seed,
-            int threads,
-            long maxImageBytes)
-            implements Serializable {}
+    record Setup(String spec, String freeze, AugmentationKind augmentation, long seed, int threads, long maxImageBytes)
+            implements Serializable {
+
+        Setup(
+                ModelSpec spec,
+                String freeze,
+                AugmentationKind augmentation,
+                long seed,
+                int threads,
+                long maxImageBytes) {
+            this(new Gson().toJson(spec.describe()), freeze, augmentation, seed, threads, maxImageBytes);
+        }
+
+        /** The network and its input, read back as a checkpoint's description is. */
+        ModelSpec modelSpec() {
+            Map<?, ?> d = new Gson().fromJson(spec, Map.class);
+            return ModelSpec.fromDescription(
+                    d.get(ModelSpec.MODEL),
+                    d.get(ModelSpec.INPUT),
+                    d.get(ModelSpec.CLASSES),
+                    d.get(ModelSpec.NORMALIZATION));
+        }
+    }
 
     private static final ConcurrentLinkedQueue<Replica> IDLE = new ConcurrentLinkedQueue<>();
 
@@ -89,9 +102,9 @@ final class ExecutorTrainer {
         }
     }
 
-    /** The network of the run as both sides build it: the pretrained one with the run's classes and freeze. */
-    static DenseNetConfig config(TrainedModel pretrained, int classes) {
-        return new PretrainedStart(pretrained, false).configFor(classes, 0);
+    /** The network of a run from pretrained weights: theirs, with the run's classes and dropout. */
+    static DenseNetConfig config(TrainedModel pretrained, int classes, float dropRate) {
+        return new PretrainedStart(pretrained, false).configFor(classes, dropRate);
     }
 
     /** One network with its trainer, used by one task at a time. */
@@ -108,24 +121,7 @@ final class ExecutorTrainer {
             this.setup = setup;
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(setup.threads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-            try (NDManager scratch = NDManager.newBaseManager()) {
-                ModelRequest request = setup.weights();
-                Path file =
-                        request.pretrained() != null ? request.pretrainedFile() : ExecutorModel.locate(request.file());
-                TrainedModel pretrained = ModelFiles.open(file, request.options(), scratch, warning -> {});
-                DenseNetConfig config = config(pretrained, setup.classNames().size());
-                ModelSpec from = pretrained.spec();
-                spec = new ModelSpec(
-                        from.modelName(),
-                        config,
-                        from.height(),
-                        from.width(),
-                        setup.classNames(),
-                        from.normalization(),
-                        from.resizeAndCrop());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            spec = setup.modelSpec();
             DenseNet network = new DenseNet(spec.config());
             model = Model.newInstance(spec.modelName());
             model.setBlock(network);

@@ -5,18 +5,26 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.cli.CheckpointOption;
 import org.densenet4j.cli.FailureHandler;
+import org.densenet4j.data.AugmentationKind;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.Normalization;
+import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Freeze;
+import org.densenet4j.model.Preset;
 import org.densenet4j.train.DenseNetTrainer;
+import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.RunExistsException;
+import org.densenet4j.train.TrainingRecipe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,6 +76,31 @@ public final class SparkTrain implements Callable<Integer> {
     /** The weights to start from: --weights FILE (a shared path, or shipped with --files) or NAME with --model. */
     @Mixin
     CheckpointOption weights = new CheckpointOption();
+
+    @Option(
+            names = "--channels",
+            paramLabel = "1|3",
+            description = "From scratch: 1 for grey, 3 for colour (default: 3).")
+    Integer channels;
+
+    @Option(
+            names = "--image-size",
+            paramLabel = "PIXELS",
+            description = "From scratch: the side of the images the network takes (default: 32).")
+    Integer imageSize;
+
+    @Option(
+            names = "--resize",
+            paramLabel = "PIXELS",
+            description = "From scratch: resize each image's shorter side to PIXELS, then keep the central "
+                    + "--image-size square, as train does (default: squash to --image-size).")
+    Integer resize;
+
+    @Option(
+            names = "--dropout",
+            defaultValue = "0",
+            description = "Dropout after each conv, as train's (default: ${DEFAULT-VALUE}).")
+    float dropout;
 
     @Option(
             names = "--freeze",
@@ -330,15 +363,32 @@ public final class SparkTrain implements Callable<Integer> {
         return builder.getOrCreate();
     }
 
-    /** Synchronous data-parallel SGD from pretrained weights (every --freeze but features). */
+    /**
+     * Synchronous data-parallel SGD (every --freeze but features): from pretrained weights, or, with --model and no
+     * --weights, from the preset's random initialisation drawn from --seed.
+     */
     DataParallelJob.Result runDataParallel() throws IOException {
         Freeze part = Freeze.parse(freeze);
-        if (weights.given() == null) {
-            throw new IllegalArgumentException("spark-train fine-tunes pretrained weights: give them with --weights "
-                    + "FILE, or --model NAME --weights imagenet (from scratch: train)");
+        boolean scratch = weights.given() == null;
+        Preset preset = weights.options().preset();
+        if (scratch && preset == null) {
+            throw new IllegalArgumentException("give the weights to fine-tune with --weights FILE, or --model NAME "
+                    + "--weights imagenet; or train from scratch with --model NAME alone");
+        }
+        if (scratch && !part.isNone()) {
+            throw new IllegalArgumentException(
+                    "--freeze " + part.cliName() + " keeps pretrained layers fixed: give the "
+                            + "weights with --weights (from scratch, everything trains)");
+        }
+        if (!scratch && (channels != null || imageSize != null || resize != null)) {
+            throw new IllegalArgumentException("--channels, --image-size and --resize prepare images for a network "
+                    + "trained from scratch: with --weights, images are prepared as the weights expect");
         }
         if (batchSize < 1 || threads < 1 || epochs < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --epochs must be at least 1");
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         }
         checkMaxImageBytes();
         if (shards != null && shards < 1) {
@@ -347,10 +397,8 @@ public final class SparkTrain implements Callable<Integer> {
         if (resume && overwrite) {
             throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
         }
-        org.densenet4j.data.AugmentationKind augmentation = noAugment
-                ? org.densenet4j.data.AugmentationKind.NONE
-                : org.densenet4j.data.AugmentationKind.parse(augment);
-        org.densenet4j.train.TrainingRecipe recipe = new org.densenet4j.train.TrainingRecipe(
+        AugmentationKind augmentation = noAugment ? AugmentationKind.NONE : AugmentationKind.parse(augment);
+        TrainingRecipe recipe = new TrainingRecipe(
                         epochs, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
                 .augmentedWith(augmentation)
                 .fineTuning(part, backboneLrScale);
@@ -361,40 +409,69 @@ public final class SparkTrain implements Callable<Integer> {
         if (Files.exists(checkpoint) && !resume && !overwrite) {
             throw new RunExistsException(runDir, "a checkpoint");
         }
-        ModelRequest request = ModelRequest.of(weights, Precision.FP32);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel pretrained = ModelFiles.open(
-                    weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
-            ModelSpec from = pretrained.spec();
-            part.checkFits(from.config());
+            PretrainedStart pretrained = scratch
+                    ? null
+                    : new PretrainedStart(
+                            ModelFiles.open(
+                                    weights.resolve(),
+                                    weights.options(),
+                                    manager,
+                                    w -> System.err.println("densenet4j: " + w)),
+                            false);
+            ModelSpec from = scratch ? null : pretrained.weights().spec();
+            if (!scratch) {
+                part.checkFits(from.config());
+            }
+            int side = scratch ? (imageSize != null ? imageSize : 32) : from.height();
+            int inputChannels = scratch ? (channels != null ? channels : 3) : from.channels();
+            if (inputChannels != 1 && inputChannels != 3) {
+                throw new IllegalArgumentException("--channels must be 1 or 3, got " + inputChannels);
+            }
+            ResizeAndCrop pipeline =
+                    scratch ? (resize != null ? new ResizeAndCrop(resize, side) : null) : from.resizeAndCrop();
             boolean table = tableInput();
             SparkSession spark = session();
             try {
                 TrainingImages images = TrainingImages.load(
-                        spark,
-                        input,
-                        table,
-                        from.channels(),
-                        from.height(),
-                        from.resizeAndCrop(),
-                        holdout,
-                        seed,
-                        maxImageBytes);
-                org.densenet4j.data.DatasetSplits splits = images.splits();
+                        spark, input, table, inputChannels, side, pipeline, holdout, seed, maxImageBytes);
+                DatasetSplits splits = images.splits();
+                List<String> classes = images.classNames();
+                ModelSpec spec = scratch
+                        ? new ModelSpec(
+                                preset.name(),
+                                preset.builder()
+                                        .optInputChannels(inputChannels)
+                                        .optClasses(classes.size())
+                                        .optDropRate(dropout)
+                                        .build(),
+                                side,
+                                side,
+                                classes,
+                                Normalization.fit(splits.train()),
+                                pipeline)
+                        : new ModelSpec(
+                                from.modelName(),
+                                ExecutorTrainer.config(pretrained.weights(), classes.size(), dropout),
+                                from.height(),
+                                from.width(),
+                                classes,
+                                from.normalization(),
+                                from.resizeAndCrop());
                 Files.createDirectories(runDir);
-                SparkClassify.checkModelReachable(spark, request);
                 int partitions = shards != null
                         ? shards
                         : Math.max(1, spark.sparkContext().defaultParallelism());
                 PrintWriter out = out();
                 out.printf(
-                        "fine-tuning %s on %s with Spark: %d training and %d test images, %d classes, global batch "
+                        "%s %s on %s with Spark: %d training and %d test images, %d classes, global batch "
                                 + "%d over %d partitions, %d epochs, freeze %s%n",
-                        TerminalText.escape(from.modelName()),
+                        scratch ? "training" : "fine-tuning",
+                        TerminalText.escape(spec.modelName()),
                         TerminalText.escape(splits.name()),
                         splits.train().size(),
                         splits.test().size(),
-                        splits.train().classCount(),
+                        classes.size(),
                         batchSize,
                         partitions,
                         epochs,
@@ -403,7 +480,7 @@ public final class SparkTrain implements Callable<Integer> {
                 return new DataParallelJob(spark, recipe, partitions, threads, runDir, out)
                         .maxImageBytes(maxImageBytes)
                         .stopWhen(stopRequested)
-                        .run(images, request, pretrained, resume);
+                        .run(images, spec, pretrained, resume);
             } finally {
                 if (master != null) {
                     spark.stop();

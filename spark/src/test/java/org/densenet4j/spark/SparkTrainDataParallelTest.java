@@ -26,9 +26,12 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Presets;
+import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingPass;
+import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingStep;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,7 +92,7 @@ class SparkTrainDataParallelTest {
                     ImageFolderDataset.splits(data, from.channels(), from.height(), from.resizeAndCrop(), 0.25, SEED);
             assertEquals(18, splits.train().size());
             DenseNetConfig config =
-                    ExecutorTrainer.config(pretrained, splits.train().classCount());
+                    ExecutorTrainer.config(pretrained, splits.train().classCount(), 0);
 
             // The starting point, as the driver builds it: the same seed for the new classifier.
             Engine.getInstance().setRandomSeed((int) SEED);
@@ -167,6 +170,73 @@ class SparkTrainDataParallelTest {
         resumed.add("--resume");
         job(tmp.resolve("c"), resumed.toArray(String[]::new)).runDataParallel();
         assertArrayEquals(a, weights(tmp.resolve("c")), "a resumed run ends where an uninterrupted one does");
+    }
+
+    @Test
+    void fromScratchTheNetworkStartsAsTrainsAndOneSeedGivesOneCheckpoint() throws Exception {
+        String[] scratch = {
+            "--input", data.toString(),
+            "--holdout", "0.25",
+            "--model", "densenet-bc-40-12",
+            "--channels", "1",
+            "--image-size", "28",
+            "--seed", Long.toString(SEED),
+            "--master", "local[2]",
+            "--shards", "2",
+            "--batch-size", "8"
+        };
+        // A learning rate too small to move a weight: the checkpoint holds the initial weights.
+        scratchJob(tmp.resolve("start"), scratch, "--epochs", "1", "--lr", "1e-12")
+                .runDataParallel();
+        DatasetSplits splits = ImageFolderDataset.splits(data, 1, 28, null, 0.25, SEED);
+        TrainingRecipe recipe =
+                new TrainingRecipe(1, 8, 1e-12, 0.9, 1e-4, org.densenet4j.train.LearningRateSchedule.STEP, true, SEED);
+        new DenseNetTrainer(recipe, tmp.resolve("train"), null)
+                .train(
+                        "densenet-bc-40-12",
+                        Presets.named("densenet-bc-40-12")
+                                .builder()
+                                .optInputChannels(1)
+                                .optClasses(3)
+                                .build(),
+                        splits,
+                        false);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel spark = ModelFiles.open(tmp.resolve("start").resolve("checkpoint.d4j"), manager);
+            TrainedModel train = ModelFiles.open(tmp.resolve("train").resolve("checkpoint.d4j"), manager);
+            assertEquals(train.spec().describeModel(), spark.spec().describeModel());
+            assertEquals(train.spec().describeInput(), spark.spec().describeInput());
+            assertEquals(train.spec().classNames(), spark.spec().classNames());
+            assertArrayEquals(
+                    train.spec().normalization().mean(),
+                    spark.spec().normalization().mean());
+            assertArrayEquals(
+                    train.spec().normalization().std(),
+                    spark.spec().normalization().std());
+            float[] expected = ParameterLayout.flatten(new ParameterLayout(train.network()).trainable());
+            float[] got = ParameterLayout.flatten(new ParameterLayout(spark.network()).trainable());
+            assertEquals(expected.length, got.length);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(
+                        expected[i], got[i], 1e-6, "initial value " + i + ", drawn from the seed as train draws it");
+            }
+        }
+
+        scratchJob(tmp.resolve("a"), scratch, "--epochs", "2", "--lr", "0.1").runDataParallel();
+        DataParallelJob.Result b = scratchJob(tmp.resolve("b"), scratch, "--epochs", "2", "--lr", "0.1")
+                .runDataParallel();
+        float[] a = weights(tmp.resolve("a"));
+        assertArrayEquals(a, weights(tmp.resolve("b")), "the same seed gives the same weights from scratch");
+        assertTrue(b.history().get(1).trainLoss() < b.history().get(0).trainLoss(), "it learns: " + b.history());
+    }
+
+    private static SparkTrain scratchJob(Path run, String[] settings, String... extra) {
+        SparkTrain job = new SparkTrain();
+        List<String> args = new ArrayList<>(List.of(settings));
+        args.addAll(List.of("--run-dir", run.toString()));
+        args.addAll(List.of(extra));
+        SparkTrain.commandLine(job).parseArgs(args.toArray(String[]::new));
+        return job;
     }
 
     private static float[] weights(Path run) throws Exception {
