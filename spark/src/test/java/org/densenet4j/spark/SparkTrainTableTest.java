@@ -88,6 +88,7 @@ class SparkTrainTableTest {
         }
         rows.add(new Object[] {new byte[] {1, 2, 3}, "rows", "train"}); // not an image
         rows.add(new Object[] {new byte[100_000], "rows", "train"}); // over --max-image-bytes
+        rows.add(new Object[] {HostileTables.pngDeclaring(100_000, 100_000), "blobs", "train"}); // 10 GB decoded
         rows.add(new Object[] {Files.readAllBytes(folder.file(0)), null, "train"}); // no label
         Path table = tmp.resolve("bytes.parquet");
         HostileTables.write(table, CONTENT_AND_SPLIT, HostileTables.Layout.of(CompressionCodecName.ZSTD), rows);
@@ -103,9 +104,9 @@ class SparkTrainTableTest {
                         "--partitions", "2",
                         "--max-image-bytes", "50000");
         LinearProbeJob.Result result = job.run();
-        assertEquals(2, result.unreadable(), "the broken and the oversized cell are counted and skipped");
+        assertEquals(3, result.unreadable(), "the broken, the oversized and the huge cell are counted and skipped");
         assertTrue(result.metrics().trainAccuracy() > 0.9, result.metrics().toString());
-        assertEquals(2, result.metrics().skippedImages());
+        assertEquals(3, result.metrics().skippedImages());
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel probe = ModelFiles.open(result.checkpoint(), manager);
             assertEquals(SparkTrainProbeTest.CLASSES, probe.spec().classNames());
