@@ -108,6 +108,10 @@ final class DataParallelJob {
             checkResumable(checkpoint, previous, spec, data);
             spec = previous.spec(); // what the run was trained with (its normalisation was fitted once)
         }
+        int leftovers = org.densenet4j.base.AtomicFile.removeLeftovers(runDir);
+        if (leftovers > 0) {
+            LOG.info("removed {} temporary file(s) an interrupted write left in {}", leftovers, runDir);
+        }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
         ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
                 spec, recipe.freeze().cliName(), recipe.augmentation(), recipe.seed(), threads, maxImageBytes);

@@ -77,6 +77,16 @@ final class ExecutorTrainer {
 
     private static final ConcurrentLinkedQueue<Replica> IDLE = new ConcurrentLinkedQueue<>();
 
+    /**
+     * Tests only: a system property "EPOCH:STEP" (0-based) makes the first attempt of each of that step's tasks fail
+     * once its gradient is computed, as a task whose executor is lost mid-step; Spark then retries it.
+     */
+    static final String FAIL_FIRST_ATTEMPT = "densenet4j.spark.test.failFirstAttempt";
+
+    /** Tests only: the task attempts {@link #FAIL_FIRST_ATTEMPT} failed in this JVM. */
+    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private ExecutorTrainer() {}
 
     /**
@@ -92,14 +102,23 @@ final class ExecutorTrainer {
             }
             replica = new Replica(setup);
         }
+        ShardGradient g;
         try {
-            ShardGradient g = replica.gradient(weights, shard, epoch, step);
-            IDLE.add(replica);
-            return g;
+            g = replica.gradient(weights, shard, epoch, step);
         } catch (RuntimeException e) {
             replica.close(); // its state is unknown: build another next time
             throw e;
         }
+        IDLE.add(replica);
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (task != null
+                && task.attemptNumber() == 0
+                && (epoch + ":" + step).equals(System.getProperty(FAIL_FIRST_ATTEMPT))) {
+            INJECTED_FAILURES.incrementAndGet();
+            throw new IllegalStateException("injected failure of the first attempt at epoch " + epoch + ", step " + step
+                    + " (" + FAIL_FIRST_ATTEMPT + ")");
+        }
+        return g;
     }
 
     /** The network of a run from pretrained weights: theirs, with the run's classes and dropout. */

@@ -53,9 +53,20 @@ class SparkTrainDataParallelTest {
         data = SparkTrainProbeTest.writeImages(tmp.resolve("data"));
     }
 
-    /** The job on {@code data} into {@code run} with {@code extra} options. */
+    /** The job on {@code data} into {@code run} with {@code extra} options, in local[2]. */
     private SparkTrain job(Path run, String... extra) {
+        return jobOn("local[2]", run, extra);
+    }
+
+    /** The job on {@code data} into {@code run} with {@code extra} options, on {@code master}. */
+    private SparkTrain jobOn(String master, Path run, String... extra) {
         SparkTrain job = new SparkTrain();
+        SparkTrain.commandLine(job).parseArgs(arguments(run, master, extra).toArray(String[]::new));
+        return job;
+    }
+
+    /** The command line of {@link #job}. */
+    private List<String> arguments(Path run, String master, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--input",
                 data.toString(),
@@ -68,14 +79,13 @@ class SparkTrainDataParallelTest {
                 "--seed",
                 Long.toString(SEED),
                 "--master",
-                "local[2]",
+                master,
                 "--shards",
                 "2",
                 "--lr",
                 "0.05"));
         args.addAll(List.of(extra));
-        SparkTrain.commandLine(job).parseArgs(args.toArray(String[]::new));
-        return job;
+        return args;
     }
 
     @Test
@@ -170,6 +180,62 @@ class SparkTrainDataParallelTest {
         resumed.add("--resume");
         job(tmp.resolve("c"), resumed.toArray(String[]::new)).runDataParallel();
         assertArrayEquals(a, weights(tmp.resolve("c")), "a resumed run ends where an uninterrupted one does");
+    }
+
+    @Test
+    void aTaskThatFailsAndIsRetriedComputesTheSameStep() throws Exception {
+        String[] settings = {"--epochs", "1", "--batch-size", "8", "--augment", "crop,flip"};
+        job(tmp.resolve("a"), settings).runDataParallel();
+        int failures = ExecutorTrainer.INJECTED_FAILURES.get();
+        System.setProperty(ExecutorTrainer.FAIL_FIRST_ATTEMPT, "0:1");
+        try {
+            // local[2,2]: two task slots, and a task is tried twice before the job fails.
+            jobOn("local[2,2]", tmp.resolve("b"), settings).runDataParallel();
+        } finally {
+            System.clearProperty(ExecutorTrainer.FAIL_FIRST_ATTEMPT);
+        }
+        assertEquals(2, ExecutorTrainer.INJECTED_FAILURES.get() - failures, "both partitions of step 2 failed once");
+        assertArrayEquals(weights(tmp.resolve("a")), weights(tmp.resolve("b")), "the retried tasks changed nothing");
+    }
+
+    @Test
+    void aRunKilledMidEpochResumesExactly() throws Exception {
+        String[] settings = {"--epochs", "2", "--batch-size", "4", "--augment", "crop,flip"};
+        job(tmp.resolve("a"), settings).runDataParallel();
+
+        // Another JVM runs the job and is killed (SIGKILL) once it has taken a step of epoch 2.
+        Path run = tmp.resolve("killed");
+        List<String> command = new ArrayList<>(SparkParquetInputTest.childJava());
+        command.add(SparkTrain.class.getName());
+        command.addAll(arguments(run, "local[2]", settings));
+        Process child = new ProcessBuilder(command)
+                .redirectError(tmp.resolve("killed.log").toFile())
+                .start();
+        List<String> seen = new ArrayList<>();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                seen.add(line);
+                if (line.startsWith("epoch 2/2 step 1/")) {
+                    child.destroyForcibly();
+                    break;
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+        assertTrue(seen.stream().anyMatch(l -> l.startsWith("epoch 2/2 step 1/")), "killed in epoch 2: " + seen);
+        assertEquals(
+                1,
+                org.densenet4j.train.CheckpointFile.readDescription(run.resolve("checkpoint.d4j"))
+                        .epochsCompleted(),
+                "killed before epoch 2 ended");
+
+        List<String> resumed = new ArrayList<>(List.of(settings));
+        resumed.add("--resume");
+        job(run, resumed.toArray(String[]::new)).runDataParallel();
+        assertArrayEquals(
+                weights(tmp.resolve("a")), weights(run), "a killed run resumed ends where an uninterrupted one does");
     }
 
     @Test
