@@ -114,7 +114,13 @@ final class DataParallelJob {
         }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
         ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
-                spec, recipe.freeze().cliName(), recipe.augmentation(), recipe.seed(), threads, maxImageBytes);
+                spec,
+                recipe.freeze().cliName(),
+                recipe.precision() == org.densenet4j.infer.Precision.BF16,
+                recipe.augmentation(),
+                recipe.seed(),
+                threads,
+                maxImageBytes);
         // The initial weights drawn from the seed, as train draws them: the network's, or a new classifier's.
         Engine.getInstance().setRandomSeed((int) recipe.seed());
         NesterovSgd optimizer = NesterovSgd.builder()

@@ -11,7 +11,9 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import com.google.gson.Gson;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +31,7 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
+import org.densenet4j.train.MixedPrecisionPass;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingPass;
 import org.densenet4j.train.TrainingStep;
@@ -46,22 +49,31 @@ final class ExecutorTrainer {
      * @param spec the network and its input, as {@link ModelSpec#describe} in JSON (the form checkpoints store): the
      *     weights come with every step, so executors need no model file
      * @param freeze the part kept fixed, by its command-line name
+     * @param bf16 compute the pass in bf16 mixed precision ({@link MixedPrecisionPass}), as {@code train} does
      * @param augmentation the training augmentation
      * @param seed the run's seed
      * @param threads libtorch threads per executor
      * @param maxImageBytes the largest image read
      */
-    record Setup(String spec, String freeze, AugmentationKind augmentation, long seed, int threads, long maxImageBytes)
+    record Setup(
+            String spec,
+            String freeze,
+            boolean bf16,
+            AugmentationKind augmentation,
+            long seed,
+            int threads,
+            long maxImageBytes)
             implements Serializable {
 
         Setup(
                 ModelSpec spec,
                 String freeze,
+                boolean bf16,
                 AugmentationKind augmentation,
                 long seed,
                 int threads,
                 long maxImageBytes) {
-            this(new Gson().toJson(spec.describe()), freeze, augmentation, seed, threads, maxImageBytes);
+            this(new Gson().toJson(spec.describe()), freeze, bf16, augmentation, seed, threads, maxImageBytes);
         }
 
         /** The network and its input, read back as a checkpoint's description is. */
@@ -134,6 +146,9 @@ final class ExecutorTrainer {
         private final ParameterLayout layout;
         private final ModelSpec spec;
         private final ImageConverter converter;
+        /** The forward pass: float32, or bf16 mixed precision. */
+        private final TrainingPass forward;
+
         private final Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once
 
         Replica(Setup setup) {
@@ -146,6 +161,13 @@ final class ExecutorTrainer {
             model.setBlock(network);
             network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
             network.freeze(Freeze.parse(setup.freeze()));
+            try {
+                // Compiled for the network as frozen; it reads the network's parameters, which each step loads.
+                forward = setup.bf16() ? MixedPrecisionPass.compile(network) : TrainingPass.FLOAT32;
+            } catch (IOException e) {
+                model.close();
+                throw new UncheckedIOException(e);
+            }
             trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
             trainer.initialize(spec.batchShape(1));
             layout = new ParameterLayout(network);
@@ -210,8 +232,7 @@ final class ExecutorTrainer {
             try (NDManager scope = trainer.getManager().newSubManager()) {
                 NDArray images = scope.create(Arrays.copyOf(x, n * imageSize), spec.batchShape(n));
                 NDArray labels = scope.create(Arrays.copyOf(y, n));
-                TrainingStep.Pass pass =
-                        TrainingStep.PLAIN.forwardBackward(trainer, TrainingPass.FLOAT32, images, labels);
+                TrainingStep.Pass pass = TrainingStep.PLAIN.forwardBackward(trainer, forward, images, labels);
                 long correct = pass.logits()
                         .argMax(1)
                         .toType(DataType.INT32, false)
@@ -251,6 +272,9 @@ final class ExecutorTrainer {
 
         @Override
         public void close() {
+            if (forward instanceof MixedPrecisionPass mixed) {
+                mixed.close();
+            }
             trainer.close();
             model.close();
         }

@@ -11,6 +11,7 @@ import org.apache.spark.sql.SparkSession;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.cli.CheckpointOption;
 import org.densenet4j.cli.FailureHandler;
+import org.densenet4j.cli.PrecisionOption;
 import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.Normalization;
@@ -196,6 +197,10 @@ public final class SparkTrain implements Callable<Integer> {
             description = "The largest image file read; a larger one is skipped (default: ${DEFAULT-VALUE}, 64 MiB).")
     long maxImageBytes;
 
+    /** --precision: bf16 runs each partition's pass in bf16 mixed precision, as train's. */
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -274,6 +279,11 @@ public final class SparkTrain implements Callable<Integer> {
             throw new IllegalArgumentException("--freeze features trains a classifier on pretrained features: give "
                     + "the weights with --weights FILE, or --model NAME --weights imagenet");
         }
+        requirePrecision();
+        if (precision.precision() != Precision.FP32) {
+            throw new IllegalArgumentException("--freeze features fits the classifier with MLlib on features computed "
+                    + "once in fp32: --precision " + precision.precision() + " would change nothing; leave it out");
+        }
         if (batchSize < 1 || threads < 1 || maxIterations < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --max-iterations must be at least 1");
         }
@@ -338,6 +348,14 @@ public final class SparkTrain implements Callable<Integer> {
         }
     }
 
+    /** Refuses int8 (inference only) and a precision this machine cannot train in, as train refuses them. */
+    private void requirePrecision() {
+        if (precision.precision() == Precision.INT8) {
+            throw new IllegalArgumentException("int8 is for inference (predict, eval, bench): train in fp32 or bf16");
+        }
+        precision.precision().requireSupport();
+    }
+
     private void checkMaxImageBytes() {
         if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException(
@@ -369,6 +387,7 @@ public final class SparkTrain implements Callable<Integer> {
      */
     DataParallelJob.Result runDataParallel() throws IOException {
         Freeze part = Freeze.parse(freeze);
+        requirePrecision();
         boolean scratch = weights.given() == null;
         Preset preset = weights.options().preset();
         if (scratch && preset == null) {
@@ -401,7 +420,8 @@ public final class SparkTrain implements Callable<Integer> {
         TrainingRecipe recipe = new TrainingRecipe(
                         epochs, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
                 .augmentedWith(augmentation)
-                .fineTuning(part, backboneLrScale);
+                .fineTuning(part, backboneLrScale)
+                .inPrecision(precision.precision());
         Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");

@@ -2,6 +2,7 @@ package org.densenet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,7 @@ import org.densenet4j.data.BatchLoader;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageFolderDataset;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNet;
@@ -33,6 +35,7 @@ import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingPass;
 import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingStep;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -237,6 +240,58 @@ class SparkTrainDataParallelTest {
         assertArrayEquals(
                 weights(tmp.resolve("a")), weights(run), "a killed run resumed ends where an uninterrupted one does");
     }
+
+    @Test
+    void int8IsRefusedAndBf16WhereThisMachineCannotTrainInIt() {
+        Run int8 = execute("--precision", "int8");
+        assertEquals(2, int8.exit(), int8.err());
+        assertEquals(
+                "densenet4j spark-train: int8 is for inference (predict, eval, bench): train in fp32 or bf16",
+                int8.err().strip());
+        Assumptions.assumeFalse(Precision.BF16.isSupported(), "this machine trains in bf16: see trainsInBf16");
+        Run bf16 = execute("--precision", "bf16");
+        assertEquals(2, bf16.exit(), bf16.err());
+        String why = bf16.err().strip();
+        assertEquals(1, why.lines().count(), why);
+        assertTrue(why.startsWith("densenet4j spark-train: bf16 ") && why.contains("use --precision fp32"), why);
+        assertFalse(Files.exists(tmp.resolve("bf16")), "refused before anything is written");
+    }
+
+    @Test
+    void trainsInBf16WhereThisMachineCan() throws Exception {
+        Assumptions.assumeTrue(Precision.BF16.isSupported(), "no native bf16 here (or oneDNN is capped below it)");
+        DataParallelJob.Result result = job(
+                        tmp.resolve("bf16"),
+                        "--epochs",
+                        "1",
+                        "--batch-size",
+                        "8",
+                        "--no-augment",
+                        "--precision",
+                        "bf16")
+                .runDataParallel();
+        assertTrue(
+                Double.isFinite(result.history().get(0).trainLoss()),
+                result.history().toString());
+        assertEquals(
+                Precision.BF16,
+                org.densenet4j.train.CheckpointFile.readDescription(result.checkpoint())
+                        .recipe()
+                        .precision());
+    }
+
+    /** What the command line answers, with the test's data and weights, before any Spark job. */
+    private Run execute(String... extra) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = SparkTrain.commandLine(new SparkTrain());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        int exit = cl.execute(arguments(tmp.resolve(extra[extra.length - 1]), "local[2]", extra)
+                .toArray(String[]::new));
+        return new Run(exit, err.toString());
+    }
+
+    private record Run(int exit, String err) {}
 
     @Test
     void fromScratchTheNetworkStartsAsTrainsAndOneSeedGivesOneCheckpoint() throws Exception {
