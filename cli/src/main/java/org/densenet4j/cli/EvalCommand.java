@@ -19,6 +19,7 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.torch.TorchImport;
+import org.densenet4j.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -144,7 +145,7 @@ final class EvalCommand implements Callable<Integer> {
     private static Path runFolderPlot(Path checkpoint) {
         Path dir = checkpoint.toAbsolutePath().getParent();
         return dir != null && java.nio.file.Files.isRegularFile(dir.resolve("metrics.csv"))
-                ? dir.resolve("confusion.png")
+                ? dir.resolve(RunFolder.CONFUSION)
                 : null;
     }
 

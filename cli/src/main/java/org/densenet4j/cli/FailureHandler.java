@@ -1,5 +1,7 @@
 package org.densenet4j.cli;
 
+import org.densenet4j.base.Setting;
+import org.densenet4j.base.SettingRemedy;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.train.RunExistsException;
 import picocli.CommandLine;
@@ -17,15 +19,31 @@ public final class FailureHandler implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
         if (e instanceof IllegalArgumentException) {
-            cl.getErr().println("densenet4j " + cl.getCommandName() + ": " + TerminalText.escape(usage(e)));
+            cl.getErr().println("densenet4j " + cl.getCommandName() + ": " + TerminalText.escape(usage(e) + flag(e)));
             return CommandLine.ExitCode.USAGE;
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        cl.getErr().println("densenet4j " + cl.getCommandName() + ": error: " + TerminalText.escape(message));
+        cl.getErr().println("densenet4j " + cl.getCommandName() + ": error: " + TerminalText.escape(message + flag(e)));
         if (Boolean.getBoolean("densenet4j.debug")) {
             e.printStackTrace(cl.getErr());
         }
         return CommandLine.ExitCode.SOFTWARE;
+    }
+
+    /** The flag that changes the setting the library names as the remedy, as " (--flag)", or nothing. */
+    private static String flag(Exception e) {
+        Setting remedy = SettingRemedy.of(e);
+        if (remedy == null) {
+            return "";
+        }
+        String flag =
+                switch (remedy) {
+                    case DATA_FOLDER -> "--data FOLDER";
+                    case MODEL -> "--model NAME";
+                    case NON_STRICT -> "--non-strict";
+                    case PRECISION -> "--precision";
+                };
+        return " (" + flag + ")";
     }
 
     /** The message of a usage error, in the command line's terms where the library's speak of what to do. */

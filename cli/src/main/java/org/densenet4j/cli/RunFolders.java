@@ -2,11 +2,8 @@ package org.densenet4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import org.densenet4j.train.DenseNetTrainer;
-import org.densenet4j.train.MetricsReport;
+import org.densenet4j.train.RunFolder;
 
 /**
  * Where a run goes when the user names no folder: the default folder, or, when an earlier run holds it, the
@@ -25,7 +22,7 @@ final class RunFolders {
         Path newest = null;
         for (int n = 1; ; n++) {
             Path candidate = n == 1 ? base : base.resolveSibling(base.getFileName() + "-" + n);
-            if (!holdsRun(candidate)) {
+            if (!new RunFolder(candidate).holdsRun()) {
                 if (resume) {
                     return newest != null ? newest : base;
                 }
@@ -44,22 +41,9 @@ final class RunFolders {
 
     /** Removes what a run writes into its folder, for --overwrite; other files stay. */
     static void clear(Path dir, PrintWriter out) throws IOException {
-        if (!holdsRun(dir)) {
-            return;
+        if (new RunFolder(dir).clear()) {
+            out.printf("--overwrite: removed the earlier run's checkpoint and metrics from %s%n", dir);
+            out.flush();
         }
-        for (String name : List.of(
-                DenseNetTrainer.CHECKPOINT,
-                MetricsReport.CSV,
-                MetricsReport.JSON,
-                MetricsReport.PLOT,
-                "confusion.png")) {
-            Files.deleteIfExists(dir.resolve(name));
-        }
-        out.printf("--overwrite: removed the earlier run's checkpoint and metrics from %s%n", dir);
-        out.flush();
-    }
-
-    private static boolean holdsRun(Path dir) {
-        return Files.exists(dir.resolve(DenseNetTrainer.CHECKPOINT));
     }
 }

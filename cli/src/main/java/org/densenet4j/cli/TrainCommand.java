@@ -29,6 +29,7 @@ import org.densenet4j.model.ModelSummary;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingResult;
@@ -187,7 +188,7 @@ final class TrainCommand implements Callable<Integer> {
                 "%ntest set after %d epochs (%.0f s of training in this run):%n",
                 result.history().size(), result.trainingSeconds());
         EvaluationPrinter.print(out, result.finalEvaluation());
-        ConfusionPlot.write(result.finalEvaluation(), dir.resolve("confusion.png"));
+        ConfusionPlot.write(result.finalEvaluation(), dir.resolve(RunFolder.CONFUSION));
         out.printf(
                 "checkpoint: %s (images %s)%nmetrics: %s, %s, %s%n",
                 result.checkpoint(),

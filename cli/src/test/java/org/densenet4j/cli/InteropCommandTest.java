@@ -149,7 +149,7 @@ class InteropCommandTest {
         assertTrue(
                 strict.err().contains(key)
                         && strict.err().contains("NaN")
-                        && strict.err().contains("--non-strict"),
+                        && strict.err().contains("non-strict loading"),
                 strict.err());
 
         CliRunner loose = CliRunner.run(

@@ -42,7 +42,7 @@ public final class MemoryBudget {
      *
      * @param bytes the estimate
      * @param what what needs it, e.g. "predict with densenet121 at 224x224, batch 512"
-     * @param suggestion how to need less, e.g. "use a smaller --batch-size"
+     * @param suggestion how to need less, e.g. "use a smaller batch"
      * @throws InsufficientMemoryException naming the estimate, what is available, and the suggestion
      */
     public static void require(double bytes, String what, String suggestion) throws InsufficientMemoryException {

@@ -59,7 +59,7 @@ public final class WorkloadBenchmark {
     public static BenchmarkResult run(
             Workload w, int warmup, int iterations, BooleanSupplier stopRequested, Path profile) {
         if (w.mode() == Workload.Mode.TRAIN && w.precision() == Precision.INT8) {
-            throw new IllegalArgumentException("int8 is for inference: --mode train runs in fp32 or bf16");
+            throw new IllegalArgumentException("int8 is for inference: the training workload runs in fp32 or bf16");
         }
         w.precision().requireSupport();
         if (iterations < 1 || warmup < 0) {

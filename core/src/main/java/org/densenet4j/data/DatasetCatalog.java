@@ -25,7 +25,7 @@ public final class DatasetCatalog {
                 FASHION_CLASSES,
                 Path.of("/usr/share/datasets/fashion-mnist"),
                 "install the Debian package (apt-get install dataset-fashion-mnist), or put the four "
-                        + "IDX files in a folder and pass --data FOLDER");
+                        + "IDX files in a folder and read the dataset from that folder");
         DatasetSource mnist = DatasetSource.idx(
                 "mnist",
                 URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"),
@@ -34,7 +34,7 @@ public final class DatasetCatalog {
                         "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c"),
                 DIGITS,
                 null,
-                "put the four MNIST IDX files in a folder and pass --data FOLDER");
+                "put the four MNIST IDX files in a folder and read the dataset from that folder");
         DatasetSource cifar10 = new DatasetSource(
                 "cifar10",
                 List.of("data_batch_1.bin", "data_batch_5.bin", "test_batch.bin"),
@@ -46,7 +46,7 @@ public final class DatasetCatalog {
                         URI.create("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
                         "c32a1d4ab5d03f1284b67883e8d87530",
                         true)),
-                "extract cifar-10-binary.tar.gz (binary version) into a folder and pass --data FOLDER");
+                "extract cifar-10-binary.tar.gz (binary version) into a folder and read the dataset from that folder");
         DatasetSource cifar100 = new DatasetSource(
                 "cifar100",
                 List.of("train.bin", "test.bin"),
@@ -60,7 +60,7 @@ public final class DatasetCatalog {
                         URI.create("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"),
                         "03b5dce01913d631647c71ecec9e9cb8",
                         true)),
-                "extract cifar-100-binary.tar.gz (binary version) into a folder and pass --data FOLDER");
+                "extract cifar-100-binary.tar.gz (binary version) into a folder and read the dataset from that folder");
         return List.of(fashion, mnist, cifar10, cifar100);
     }
 }

@@ -75,8 +75,8 @@ final class DatasetFiles {
             throw new InvalidDatasetException(
                     file,
                     "declares " + what + " (" + bytes + " bytes), more than the "
-                            + "Java heap can hold (" + free / 2 + " bytes to spare); read fewer with --train-limit / "
-                            + "--test-limit or give the JVM more memory (-Xmx)");
+                            + "Java heap can hold (" + free / 2 + " bytes to spare); read fewer images (a train or "
+                            + "test limit) or give the JVM more memory (-Xmx)");
         }
     }
 

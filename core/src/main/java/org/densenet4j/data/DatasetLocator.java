@@ -78,7 +78,7 @@ public final class DatasetLocator {
                 }
             }
             // The user named a folder: falling back silently to another copy would surprise them.
-            throw new InvalidDatasetException("dataset " + name + " not found in " + dataDir
+            throw new DatasetNotFoundException("dataset " + name + " not found in " + dataDir
                     + ": expected " + String.join(", ", source.markerFiles()) + " (raw or .gz); "
                     + source.howToGet());
         }
@@ -99,7 +99,7 @@ public final class DatasetLocator {
                     downloader.fetch(f, user);
                 }
             } catch (IOException e) {
-                throw new InvalidDatasetException("dataset " + name + " is not in "
+                throw new DatasetNotFoundException("dataset " + name + " is not in "
                         + tried.stream().map(Path::toString).collect(Collectors.joining(", "))
                         + " and the download failed (" + e.getMessage() + "); " + source.howToGet());
             }
@@ -107,7 +107,7 @@ public final class DatasetLocator {
                 return read(source, user, trainLimit, testLimit);
             }
         }
-        throw new InvalidDatasetException("dataset " + name + " not found in "
+        throw new DatasetNotFoundException("dataset " + name + " not found in "
                 + tried.stream().map(Path::toString).collect(Collectors.joining(", ")) + "; "
                 + source.howToGet());
     }

@@ -28,7 +28,7 @@ public record ResizeAndCrop(int resize, int crop) {
     public void checkFeeds(int height, int width) {
         if (crop != height || crop != width) {
             throw new IllegalArgumentException("a crop of " + crop + " cannot feed a " + height + "x" + width
-                    + " input: give the same --image-size");
+                    + " input: give both the same image size");
         }
     }
 

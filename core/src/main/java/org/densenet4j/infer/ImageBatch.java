@@ -46,7 +46,7 @@ final class ImageBatch {
         for (float v : p) {
             if (!Float.isFinite(v)) {
                 throw new NonFiniteOutputException("the model's output is NaN or infinite: its weights hold NaN "
-                        + "or infinite values (loaded with --non-strict, or from a diverged run)");
+                        + "or infinite values (loaded non-strictly, or from a diverged run)");
             }
         }
         int k = spec.classNames().size();

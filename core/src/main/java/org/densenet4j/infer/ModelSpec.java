@@ -68,6 +68,14 @@ public record ModelSpec(
     }
 
     /**
+     * The same model retrained for {@code classNames}: its input and preprocessing, the network {@code config}
+     * (which differs in its class count), for fine-tuning pretrained weights on a new dataset.
+     */
+    public ModelSpec forClasses(DenseNetConfig config, List<String> classNames) {
+        return new ModelSpec(modelName, config, height, width, classNames, normalization, resizeAndCrop);
+    }
+
+    /**
      * This description as JSON objects, the one form every model file stores (checkpoints under these keys in
      * {@code checkpoint.json}, TorchScript archives one file per key in {@code extra/}): {@code model} ({@link
      * #describeModel}), {@code input} ({@link #describeInput}), {@code classes} and {@code normalization} ({@link

@@ -1,6 +1,8 @@
 package org.densenet4j.infer;
 
 import java.util.Locale;
+import org.densenet4j.base.MissingSettingException;
+import org.densenet4j.base.Setting;
 
 /**
  * The number format a model computes in: float32 everywhere, bfloat16 convolutions with float32 at the edges, or int8
@@ -37,8 +39,10 @@ public enum Precision {
         try {
             flags = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
         } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalArgumentException(this + " needs a CPU with " + instructions() + ", and /proc/cpuinfo "
-                    + "cannot be read to check (" + e.getMessage() + ")");
+            throw new MissingSettingException(
+                    Setting.PRECISION,
+                    this + " needs a CPU with " + instructions() + ", and /proc/cpuinfo " + "cannot be read to check ("
+                            + e.getMessage() + ")");
         }
         requireSupport(flags);
         if (this == BF16) {
@@ -67,8 +71,10 @@ public enum Precision {
         }
         String pattern = this == BF16 ? "avx512_bf16|amx_bf16" : "avx512_vnni|amx_int8";
         if (!cpuinfo.matches("(?s).*\\b(" + pattern + ")\\b.*")) {
-            throw new IllegalArgumentException(this + " needs a CPU with " + instructions() + " instructions; this "
-                    + "one has neither: use --precision fp32");
+            throw new MissingSettingException(
+                    Setting.PRECISION,
+                    this + " needs a CPU with " + instructions() + " instructions; this "
+                            + "one has neither: use fp32 precision");
         }
     }
 
@@ -90,9 +96,11 @@ public enum Precision {
         }
         String isa = maxIsa.trim().toUpperCase(Locale.ROOT);
         if (!isa.matches("ALL|DEFAULT|.*(BF16|FP16|AMX|AVX10).*")) {
-            throw new IllegalArgumentException("bf16 is refused: ONEDNN_MAX_CPU_ISA=" + maxIsa.trim() + " keeps "
-                    + "libtorch from its bfloat16 kernels (densenet4j sets SSE41 where the CPU reports no caches, "
-                    + "because oneDNN's faster kernels compute wrong there); use --precision fp32");
+            throw new MissingSettingException(
+                    Setting.PRECISION,
+                    "bf16 is refused: ONEDNN_MAX_CPU_ISA=" + maxIsa.trim() + " keeps "
+                            + "libtorch from its bfloat16 kernels (densenet4j sets SSE41 where the CPU reports no caches, "
+                            + "because oneDNN's faster kernels compute wrong there); use fp32 precision");
         }
     }
 

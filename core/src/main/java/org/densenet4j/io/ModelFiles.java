@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import org.densenet4j.base.MissingSettingException;
+import org.densenet4j.base.Setting;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
@@ -87,7 +89,7 @@ public final class ModelFiles {
         if (model instanceof ScriptedModel scripted) {
             if (scripted.precision() != precision) {
                 throw new IllegalArgumentException(file + " is a " + scripted.precision() + " TorchScript archive, not "
-                        + precision + "; export the checkpoint again with --precision " + precision);
+                        + precision + "; export the checkpoint again in " + precision);
             }
             return scripted;
         }
@@ -121,8 +123,10 @@ public final class ModelFiles {
         if (TorchImport.isTorchFile(file)) {
             if (options.preset() == null) {
                 requireZip(file); // a damaged archive says so before it is asked what it holds
-                throw new IllegalArgumentException(file + " is a PyTorch file: say which network it holds (--model "
-                        + "NAME, or the criteria argument 'model') and, if needed, its layout");
+                throw new MissingSettingException(
+                        Setting.MODEL,
+                        file + " is a PyTorch file: say which network it holds (its preset "
+                                + "name) and, if needed, its layout");
             }
             TrainedModel model = TorchImport.load(
                     file, options.preset(), options.classes(), options.layout(), options.strict(), manager, warnings);

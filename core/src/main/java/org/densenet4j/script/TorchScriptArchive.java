@@ -193,7 +193,7 @@ public final class TorchScriptArchive {
             throw new TorchFormatException(
                     file,
                     "has no " + String.join(", ", missing)
-                            + "; only archives written by `densenet4j export --format torchscript` are read");
+                            + "; only TorchScript archives densenet4j exported are read");
         }
         return root;
     }

@@ -87,7 +87,7 @@ public final class TorchImport {
         MemoryBudget.require(
                 config.storedValues() * Float.BYTES,
                 file + " as " + preset.name() + " with " + k + " classes",
-                "give --classes, or check that the file holds " + preset.name());
+                "give the class count, or check that the file holds " + preset.name());
         DenseNet net = new DenseNet(config);
         net.initialize(manager, DataType.FLOAT32, spec.batchShape(1));
         TorchWeights.ImportReport report = TorchWeights.load(net, stateDict, layout(preset, layout), strict);
@@ -131,9 +131,10 @@ public final class TorchImport {
                         "tensor " + e.getKey() + " holds " + bad + " NaN or infinite value(s) of " + t.data().length;
                 if (strict) {
                     throw new TorchFormatException(
-                            file, problem + "; refusing it (--non-strict loads it anyway, " + "with this warning)");
+                            file,
+                            problem + "; refusing it (non-strict loading loads it anyway, " + "with this warning)");
                 }
-                warnings.accept(file + ": " + problem + "; loaded anyway (--non-strict)");
+                warnings.accept(file + ": " + problem + "; loaded anyway (non-strict loading)");
             }
         }
     }

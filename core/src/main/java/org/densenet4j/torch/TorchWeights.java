@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.densenet4j.base.MissingSettingException;
+import org.densenet4j.base.Setting;
 import org.densenet4j.model.DenseNet;
 
 /** Moves weights between a densenet4j network and a PyTorch state dict in a given {@link TorchLayout}. */
@@ -104,8 +106,10 @@ public final class TorchWeights {
         }
         ImportReport report = new ImportReport(plan.size(), missing, unexpected, mismatched);
         if (strict && !report.isClean()) {
-            throw new IllegalArgumentException("the weights do not fit this model in the " + layout.cliName()
-                    + " layout: " + report.describe() + " (pass --non-strict to load what fits)");
+            throw new MissingSettingException(
+                    Setting.NON_STRICT,
+                    "the weights do not fit this model in the " + layout.cliName() + " layout: " + report.describe()
+                            + " (non-strict loading loads what fits)");
         }
         for (Map.Entry<Parameter, TorchTensor> e : plan.entrySet()) {
             NDArray array = e.getKey().getArray();

@@ -2,27 +2,19 @@ package org.densenet4j.train;
 
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import org.densenet4j.base.AtomicFile;
-import org.densenet4j.data.Augmentation;
-import org.densenet4j.data.Batch;
-import org.densenet4j.data.BatchLoader;
-import org.densenet4j.data.Batches;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.densenet4j.data.DatasetSplits;
-import org.densenet4j.data.Normalization;
-import org.densenet4j.data.Seeds;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
@@ -33,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a DenseNet with a {@link TrainingRecipe}, evaluating on the test split and writing an atomic
- * checkpoint and the metrics after every epoch; {@code resume} continues from the run's checkpoint.
+ * Trains a DenseNet with a {@link TrainingRecipe}: opens the {@link RunFolder}, chooses the {@link TrainingStart}
+ * (the run's own checkpoint, pretrained weights or a random initialisation), then runs the remaining epochs
+ * ({@link EpochRunner}), each evaluated on the test split and followed by an atomic checkpoint and the metrics.
  *
  * <pre>{@code
  * TrainingResult r = new DenseNetTrainer(TrainingRecipe.paper(40), Path.of("runs/c10"), listener)
@@ -43,16 +36,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class DenseNetTrainer {
 
-    /** The checkpoint file inside a run folder. */
-    public static final String CHECKPOINT = "checkpoint.d4j";
-
     private static final Logger LOG = LoggerFactory.getLogger(DenseNetTrainer.class);
 
     private final TrainingRecipe recipe;
-    private final Path runDir;
+    private final RunFolder runFolder;
     private final TrainingListener listener;
     private final TrainingStep step;
-    private java.util.function.BooleanSupplier stopRequested = () -> false;
+    private BooleanSupplier stopRequested = () -> false;
     private PretrainedStart pretrained;
     private boolean cacheFeatures = true;
 
@@ -68,7 +58,7 @@ public final class DenseNetTrainer {
     /** A trainer computing gradients with {@code step}; both steps give the same gradients. */
     public DenseNetTrainer(TrainingRecipe recipe, Path runDir, TrainingListener listener, TrainingStep step) {
         this.recipe = recipe;
-        this.runDir = runDir;
+        this.runFolder = new RunFolder(runDir);
         this.listener = listener == null ? new LoggingTrainingListener() : listener;
         this.step = step;
     }
@@ -78,7 +68,7 @@ public final class DenseNetTrainer {
      * training then ends with a {@link StopRequestedException} that names the last checkpoint. The step in
      * progress finishes first, so no native work is abandoned mid-way.
      */
-    public DenseNetTrainer stopWhen(java.util.function.BooleanSupplier stopRequested) {
+    public DenseNetTrainer stopWhen(BooleanSupplier stopRequested) {
         this.stopRequested = stopRequested;
         return this;
     }
@@ -103,19 +93,9 @@ public final class DenseNetTrainer {
         return this;
     }
 
-    /** A few words on the run a checkpoint holds, for messages; a damaged one is still named. */
-    private static String describe(Path checkpoint) {
-        try {
-            Checkpoint c = CheckpointFile.readDescription(checkpoint);
-            return c.spec().modelName() + ", " + c.epochsCompleted() + " of "
-                    + c.recipe().epochs() + " epochs done";
-        } catch (IOException | RuntimeException e) {
-            return checkpoint.getFileName() + ", unreadable: " + e.getMessage();
-        }
-    }
-
+    /** Where this run's checkpoint is written. */
     public Path checkpointPath() {
-        return runDir.resolve(CHECKPOINT);
+        return runFolder.checkpoint();
     }
 
     /**
@@ -139,63 +119,29 @@ public final class DenseNetTrainer {
             throw new IllegalArgumentException("freezing " + recipe.freeze().cliName() + " and the memory-efficient "
                     + "step do not go together: the memory-efficient pass recomputes every layer in training mode");
         }
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
-        }
-        Files.createDirectories(runDir);
-        Path checkpoint = checkpointPath();
-        if (!resume && Files.exists(checkpoint)) {
-            throw new RunExistsException(runDir, describe(checkpoint));
-        }
-        int leftovers = AtomicFile.removeLeftovers(runDir);
-        if (leftovers > 0) {
-            LOG.info("removed {} temporary file(s) an interrupted write left in {}", leftovers, runDir);
-        }
-        Checkpoint previous = null;
-        if (resume && Files.exists(checkpoint)) {
-            previous = CheckpointFile.readDescription(checkpoint);
-            checkResumable(previous, config, data);
-        } else if (resume) {
-            LOG.warn("resuming: no checkpoint at {}, starting a new run", checkpoint);
-        }
-        Normalization normalization;
-        if (previous != null) {
-            normalization = previous.spec().normalization();
-        } else if (pretrained != null && !pretrained.refitNormalization()) {
-            normalization = pretrained.weights().spec().normalization();
-        } else {
-            normalization = Normalization.fit(data.train());
-        }
+        TrainingStart start = TrainingStart.choose(runFolder, runFolder.open(resume), pretrained);
+        start.checkContinues(config, data.name(), recipe);
         ModelSpec spec = new ModelSpec(
                 modelName,
                 config,
                 data.train().height(),
                 data.train().width(),
                 data.train().classNames(),
-                normalization,
+                start.normalization(data.train()),
                 data.train().resizeAndCrop());
-        List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
 
         Engine.getInstance().setRandomSeed((int) recipe.seed());
-        NesterovSgd optimizer = NesterovSgd.builder()
-                .optLearningRate((float) recipe.learningRate())
-                .optMomentum((float) recipe.momentum())
-                .optWeightDecays((float) recipe.weightDecay())
-                .build();
+        NesterovSgd optimizer = recipe.optimizer();
         DenseNet network = new DenseNet(config);
         try (Model model = Model.newInstance(modelName)) {
             model.setBlock(network);
             network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
-            if (previous != null) {
-                CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
-            } else if (pretrained != null) {
-                listener.onPretrainedLoaded(pretrained.copyInto(network, spec.classNames()));
-            }
+            start.fill(network, spec.classNames(), model.getNDManager(), listener);
             network.freeze(recipe.freeze());
             try (MixedPrecisionPass mixed =
                     recipe.precision() == Precision.BF16 ? MixedPrecisionPass.compile(network) : null) {
                 TrainingPass forward = mixed != null ? mixed : TrainingPass.FLOAT32;
-                return train(model, network, forward, optimizer, spec, data, history, previous);
+                return train(model, network, forward, optimizer, spec, data, start);
             }
         }
     }
@@ -208,10 +154,10 @@ public final class DenseNetTrainer {
             NesterovSgd optimizer,
             ModelSpec spec,
             DatasetSplits data,
-            List<EpochMetrics> history,
-            Checkpoint previous)
+            TrainingStart start)
             throws IOException {
-        Path checkpoint = checkpointPath();
+        Path checkpoint = runFolder.checkpoint();
+        List<EpochMetrics> history = new ArrayList<>(start.history());
         DefaultTrainingConfig trainingConfig =
                 new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
         try (Trainer trainer = model.newTrainer(trainingConfig)) {
@@ -219,41 +165,32 @@ public final class DenseNetTrainer {
             scaleBackboneRate(network, optimizer);
             FeatureCache probe = null;
             if (cacheFeatures && recipe.freeze().features() && !recipe.augment()) {
-                long start = System.nanoTime();
+                long began = System.nanoTime();
                 probe = FeatureCache.compute(
                         network, data.train(), spec.normalization(), recipe.batchSize(), model.getNDManager());
-                listener.onFeaturesCached(data.train().size(), (System.nanoTime() - start) / 1e9);
+                listener.onFeaturesCached(data.train().size(), (System.nanoTime() - began) / 1e9);
                 if (recipe.precision() == Precision.BF16) {
                     LOG.info("freezing the features trains only the classifier, on features computed once: it runs in "
                             + "float32 (bf16 would save nothing measurable on one linear layer)");
                 }
             }
-            if (previous != null) {
-                CheckpointFile.restoreMomentum(checkpoint, network, optimizer, model.getNDManager());
-                LOG.info("resuming {} after epoch {}", checkpoint, previous.epochsCompleted());
+            if (start.resumes()) {
+                start.restoreOptimizer(network, optimizer, model.getNDManager());
+                LOG.info("resuming {} after epoch {}", checkpoint, history.size());
             }
+            EpochRunner epochs = new EpochRunner(recipe, step, listener, stopRequested, checkpoint);
             double seconds = 0;
             EvaluationReport report = null;
             for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
-                EpochMetrics m = runEpoch(trainer, forward, optimizer, spec, data, epoch, probe);
+                EpochMetrics m = epochs.run(trainer, forward, optimizer, spec, data.train(), epoch, probe);
                 seconds += m.seconds();
                 report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
-                m = new EpochMetrics(
-                        m.epoch(),
-                        m.learningRate(),
-                        m.trainLoss(),
-                        m.trainAccuracy(),
-                        report.loss(),
-                        report.top1(),
-                        report.top5(),
-                        m.seconds(),
-                        m.imagesPerSecond(),
-                        m.skippedImages());
+                m = m.withTest(report);
                 history.add(m);
                 listener.onEpochEnd(m);
                 CheckpointFile.write(
                         checkpoint, new Checkpoint(spec, epoch + 1, data.name(), recipe, history), network, optimizer);
-                MetricsReport.write(runDir, history);
+                MetricsReport.write(runFolder.dir(), history);
                 listener.onCheckpoint(checkpoint, epoch + 1);
             }
             if (report == null) {
@@ -268,100 +205,12 @@ public final class DenseNetTrainer {
         if (recipe.backboneLrScale() == 1) {
             return;
         }
-        java.util.Set<Parameter> classifier = new java.util.HashSet<>(
-                network.head().classifier().getParameters().values());
+        Set<Parameter> classifier =
+                new HashSet<>(network.head().classifier().getParameters().values());
         for (Parameter p : network.getParameters().values()) {
             if (!classifier.contains(p)) {
                 optimizer.scaleLearningRate(p.getId(), (float) recipe.backboneLrScale());
             }
-        }
-    }
-
-    /** One epoch over the training images, or over their cached features when {@code probe} is not null. */
-    private EpochMetrics runEpoch(
-            Trainer trainer,
-            TrainingPass forward,
-            NesterovSgd optimizer,
-            ModelSpec spec,
-            DatasetSplits data,
-            int epoch,
-            FeatureCache probe) {
-        double lr = recipe.learningRate(epoch);
-        optimizer.setLearningRate((float) lr);
-        // Dropout draws from the engine's generator: seeding it per epoch makes a resumed epoch
-        // identical to the uninterrupted one.
-        Engine.getInstance().setRandomSeed((int) Seeds.mix(recipe.seed(), epoch + 1_000_003L));
-        Augmentation augmentation = Augmentation.of(recipe.augmentation());
-        long start = System.nanoTime();
-        double lossSum = 0;
-        long correct = 0;
-        long seen = 0;
-        int batchIndex = 0;
-        try (Batches loader = probe != null
-                ? probe.epoch(recipe.batchSize(), recipe.seed(), epoch)
-                : BatchLoader.training(
-                        data.train(), recipe.batchSize(), spec.normalization(), augmentation, recipe.seed(), epoch)) {
-            listener.onEpochStart(epoch + 1, recipe.epochs(), loader.batchCount(), lr);
-            while (loader.hasNext()) {
-                if (stopRequested.getAsBoolean()) {
-                    throw new StopRequestedException(
-                            "training stopped on request at epoch " + (epoch + 1) + ", batch " + (batchIndex + 1)
-                                    + ". "
-                                    + (epoch > 0
-                                            ? "The checkpoint after epoch " + epoch + " is kept at "
-                                                    + checkpointPath() + "; resuming the run with the same settings "
-                                                    + "continues from it."
-                                            : "No epoch had finished, so there is no checkpoint."),
-                            epoch > 0);
-                }
-                Batch b = loader.next();
-                batchIndex++;
-                if (b.count() == 0) {
-                    continue;
-                }
-                // Every array of the step lives in this scope, so memory stays flat across batches.
-                try (NDManager scope = trainer.getManager().newSubManager()) {
-                    NDArray y = scope.create(b.labels());
-                    TrainingStep.Pass pass = probe != null
-                            ? LinearProbe.forwardBackward(
-                                    trainer, scope.create(b.data(), new Shape(b.count(), probe.dimension())), y)
-                            : step.forwardBackward(
-                                    trainer, forward, scope.create(b.data(), spec.batchShape(b.count())), y);
-                    float loss = pass.loss();
-                    if (!Float.isFinite(loss)) { // checked before the step, so the weights stay good
-                        throw new DivergedException("loss became " + loss + " at epoch " + (epoch + 1)
-                                + ", batch " + batchIndex + " (learning rate " + lr + "); training stopped. "
-                                + (epoch > 0
-                                        ? "The last good checkpoint (after epoch " + epoch + ") is kept at "
-                                                + checkpointPath() + ". "
-                                        : "No epoch finished, so no checkpoint was written. ")
-                                + "Lower the learning rate and start again.");
-                    }
-                    trainer.step();
-                    correct += pass.logits()
-                            .argMax(1)
-                            .toType(DataType.INT32, false)
-                            .eq(y.toType(DataType.INT32, false))
-                            .sum()
-                            .getLong();
-                    lossSum += (double) loss * b.count();
-                    seen += b.count();
-                }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                listener.onBatch(batchIndex, lossSum / seen, correct / (double) seen, seen / elapsed);
-            }
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            return new EpochMetrics(
-                    epoch + 1,
-                    lr,
-                    seen == 0 ? Double.NaN : lossSum / seen,
-                    seen == 0 ? 0 : correct / (double) seen,
-                    Double.NaN,
-                    Double.NaN,
-                    Double.NaN,
-                    elapsed,
-                    seen / elapsed,
-                    loader.skippedImages());
         }
     }
 
@@ -375,22 +224,5 @@ public final class DenseNetTrainer {
                     + data.name() + " images have " + data.train().channels());
         }
         config.checkInputSize(data.train().height(), data.train().width());
-    }
-
-    private void checkResumable(Checkpoint previous, DenseNetConfig config, DatasetSplits data) throws IOException {
-        Path file = checkpointPath();
-        if (!previous.spec().config().equals(config)) {
-            throw new IOException(
-                    file + ": holds another model (" + previous.spec().modelName() + ", "
-                            + previous.spec().config().describe() + "); this run builds " + config.describe()
-                            + ". Use another run folder or the same model settings.");
-        }
-        if (!previous.dataset().equals(data.name())) {
-            throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());
-        }
-        if (!previous.recipe().equals(recipe)) {
-            throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
-                    + "settings, got " + recipe);
-        }
     }
 }

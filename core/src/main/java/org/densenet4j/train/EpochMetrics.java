@@ -1,5 +1,7 @@
 package org.densenet4j.train;
 
+import org.densenet4j.infer.EvaluationReport;
+
 /**
  * What one epoch did.
  *
@@ -25,6 +27,43 @@ public record EpochMetrics(
         double seconds,
         double imagesPerSecond,
         int skippedImages) {
+
+    /** An epoch's training figures, before its evaluation on the test split. */
+    public static EpochMetrics training(
+            int epoch,
+            double learningRate,
+            double trainLoss,
+            double trainAccuracy,
+            double seconds,
+            double imagesPerSecond,
+            int skippedImages) {
+        return new EpochMetrics(
+                epoch,
+                learningRate,
+                trainLoss,
+                trainAccuracy,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                seconds,
+                imagesPerSecond,
+                skippedImages);
+    }
+
+    /** These figures with the test split's loss and accuracies from {@code test}. */
+    public EpochMetrics withTest(EvaluationReport test) {
+        return new EpochMetrics(
+                epoch,
+                learningRate,
+                trainLoss,
+                trainAccuracy,
+                test.loss(),
+                test.top1(),
+                test.top5(),
+                seconds,
+                imagesPerSecond,
+                skippedImages);
+    }
 
     /** The epoch's figures as one line of a log: losses, accuracies, time and throughput. */
     public String summary() {

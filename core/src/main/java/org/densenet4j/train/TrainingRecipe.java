@@ -122,6 +122,15 @@ public record TrainingRecipe(
                 augmentation);
     }
 
+    /** The recipe's optimizer: Nesterov SGD at its initial learning rate, momentum and weight decay. */
+    public NesterovSgd optimizer() {
+        return NesterovSgd.builder()
+                .optLearningRate((float) learningRate)
+                .optMomentum((float) momentum)
+                .optWeightDecays((float) weightDecay)
+                .build();
+    }
+
     /** The paper's recipe for {@code epochs} epochs (300 for CIFAR), with augmentation. */
     public static TrainingRecipe paper(int epochs) {
         return new TrainingRecipe(epochs, 64, 0.1, 0.9, 1e-4, LearningRateSchedule.STEP, true, 42);

@@ -234,11 +234,9 @@ public final class DenseNetModelLoader implements ModelLoader {
         } catch (IllegalArgumentException e) {
             throw new ModelNotFoundException(e.getMessage(), e);
         }
-        arguments.put(
-                "weights",
-                pretrained
-                        .fetch(entry, DownloadProgress.of(criteria.getProgress(), entry.fileName()))
-                        .toString());
+        try (DownloadProgress progress = DownloadProgress.of(criteria.getProgress(), entry.fileName())) {
+            arguments.put("weights", pretrained.fetch(entry, progress).toString());
+        }
         arguments.put("pretrained", entry);
         return arguments;
     }

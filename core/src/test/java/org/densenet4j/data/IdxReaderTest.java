@@ -108,7 +108,7 @@ class IdxReaderTest {
                 InvalidDatasetException.class, () -> IdxReader.read(images, labels, DatasetCatalog.DIGITS));
         assertTrue(
                 all.getMessage().contains("3000000 images of 28x28")
-                        && all.getMessage().contains("--train-limit"),
+                        && all.getMessage().contains("train or test limit"),
                 all.getMessage());
         // A limit caps what is read: only the first 50 images (which the file really holds) are.
         InMemoryDataset first = IdxReader.read(images, labels, DatasetCatalog.DIGITS, 50);

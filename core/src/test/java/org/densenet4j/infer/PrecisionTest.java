@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.densenet4j.base.Setting;
+import org.densenet4j.base.SettingRemedy;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,8 +21,9 @@ class PrecisionTest {
                 assertThrows(IllegalArgumentException.class, () -> Precision.BF16.requireSupport(old));
         assertTrue(
                 e.getMessage().contains("avx512_bf16 or amx_bf16")
-                        && e.getMessage().contains("--precision fp32"),
+                        && e.getMessage().contains("use fp32 precision"),
                 e.getMessage());
+        assertEquals(Setting.PRECISION, SettingRemedy.of(e), "the command line names the flag that gets past it");
         Precision.BF16.requireSupport("flags\t\t: fpu avx512f avx512_bf16\n");
         Precision.BF16.requireSupport("flags\t\t: fpu amx_bf16 amx_tile\n");
         Precision.FP32.requireSupport(old);
@@ -33,7 +36,7 @@ class PrecisionTest {
                 assertThrows(IllegalArgumentException.class, () -> Precision.INT8.requireSupport(bf16Only));
         assertTrue(
                 e.getMessage().contains("avx512_vnni or amx_int8")
-                        && e.getMessage().contains("--precision fp32"),
+                        && e.getMessage().contains("use fp32 precision"),
                 e.getMessage());
         Precision.INT8.requireSupport("flags\t\t: fpu avx512f avx512_vnni\n");
         Precision.INT8.requireSupport("flags\t\t: fpu amx_int8 amx_tile\n");

@@ -66,8 +66,7 @@ class TrainingRunTest {
                 r.finalEvaluation().top1() > 0.70,
                 "test accuracy " + r.finalEvaluation().top1());
         assertEquals(1000, r.finalEvaluation().images());
-        for (String f :
-                List.of(MetricsReport.CSV, MetricsReport.JSON, MetricsReport.PLOT, DenseNetTrainer.CHECKPOINT)) {
+        for (String f : List.of(MetricsReport.CSV, MetricsReport.JSON, MetricsReport.PLOT, RunFolder.CHECKPOINT)) {
             assertTrue(Files.size(tmp.resolve("run").resolve(f)) > 0, f);
         }
     }
@@ -90,16 +89,14 @@ class TrainingRunTest {
                 .train("tiny", tiny(), data, false));
         assertEquals(
                 1,
-                CheckpointFile.readDescription(killed.resolve(DenseNetTrainer.CHECKPOINT))
+                CheckpointFile.readDescription(killed.resolve(RunFolder.CHECKPOINT))
                         .epochsCompleted());
         TrainingResult resumed = new DenseNetTrainer(recipe(3, 0.05), killed, null).train("tiny", tiny(), data, true);
         assertEquals(3, resumed.history().size());
 
         try (NDManager m = NDManager.newBaseManager()) {
-            var a = ModelFiles.open(straight.resolve(DenseNetTrainer.CHECKPOINT), m)
-                    .network();
-            var b = ModelFiles.open(killed.resolve(DenseNetTrainer.CHECKPOINT), m)
-                    .network();
+            var a = ModelFiles.open(straight.resolve(RunFolder.CHECKPOINT), m).network();
+            var b = ModelFiles.open(killed.resolve(RunFolder.CHECKPOINT), m).network();
             var pb = b.getParameters();
             for (Pair<String, Parameter> p : a.getParameters()) {
                 float[] x = p.getValue().getArray().toFloatArray();
@@ -157,9 +154,8 @@ class TrainingRunTest {
                 .train("tiny", tiny(), data, false));
         new DenseNetTrainer(bf16, killed, null).train("tiny", tiny(), data, true);
         try (NDManager m = NDManager.newBaseManager()) {
-            var a = ModelFiles.open(straight.resolve(DenseNetTrainer.CHECKPOINT), m)
-                    .network();
-            var pb = ModelFiles.open(killed.resolve(DenseNetTrainer.CHECKPOINT), m)
+            var a = ModelFiles.open(straight.resolve(RunFolder.CHECKPOINT), m).network();
+            var pb = ModelFiles.open(killed.resolve(RunFolder.CHECKPOINT), m)
                     .network()
                     .getParameters();
             for (Pair<String, Parameter> p : a.getParameters()) {
@@ -211,7 +207,7 @@ class TrainingRunTest {
         DatasetSplits data = FashionMnist.splits(256, 32);
         Path run = tmp.resolve("run");
         new DenseNetTrainer(recipe(1, 0.05), run, null).train("tiny", tiny(), data, false);
-        byte[] before = Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT));
+        byte[] before = Files.readAllBytes(run.resolve(RunFolder.CHECKPOINT));
         RunExistsException e =
                 assertThrows(RunExistsException.class, () -> new DenseNetTrainer(recipe(1, 1e8), run, null)
                         .train("tiny", tiny(), data, false));
@@ -220,7 +216,7 @@ class TrainingRunTest {
                         && e.getMessage().contains("resume it")
                         && !e.getMessage().contains("--"),
                 e.getMessage());
-        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve(DenseNetTrainer.CHECKPOINT))));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(run.resolve(RunFolder.CHECKPOINT))));
 
         Path killed = tmp.resolve("killed");
         Files.createDirectories(killed);
@@ -243,7 +239,7 @@ class TrainingRunTest {
         assertTrue(
                 e.getMessage().contains("loss became") && e.getMessage().contains("no checkpoint was written"),
                 e.getMessage());
-        assertTrue(Files.notExists(run.resolve(DenseNetTrainer.CHECKPOINT)));
+        assertTrue(Files.notExists(run.resolve(RunFolder.CHECKPOINT)));
     }
 
     /** An output stream that fails after a number of bytes, like a process killed mid-write. */

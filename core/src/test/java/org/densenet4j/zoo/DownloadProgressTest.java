@@ -1,12 +1,10 @@
 package org.densenet4j.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 
 import ai.djl.util.Progress;
 import java.util.ArrayList;
 import java.util.List;
-import org.densenet4j.data.Downloader;
 import org.junit.jupiter.api.Test;
 
 class DownloadProgressTest {
@@ -44,10 +42,11 @@ class DownloadProgressTest {
     @Test
     void aDownloadIsOneBarFromStartToEnd() {
         Recording bar = new Recording();
-        Downloader.Progress progress = DownloadProgress.of(bar, "densenet121-a639ec97.pth");
+        DownloadProgress progress = DownloadProgress.of(bar, "densenet121-a639ec97.pth");
         progress.transferred(100, 300);
         progress.transferred(200, 300);
         progress.transferred(300, 300);
+        progress.close();
         assertEquals(
                 List.of(
                         "reset Downloading densenet121-a639ec97.pth 300",
@@ -64,6 +63,17 @@ class DownloadProgressTest {
         Recording bar = new Recording();
         DownloadProgress.of(bar, "x.pth").transferred(100, -1);
         assertEquals(List.of(), bar.calls);
-        assertSame(Downloader.Progress.NONE, DownloadProgress.of(null, "x.pth"));
+        DownloadProgress none = DownloadProgress.of(null, "x.pth");
+        none.transferred(100, 300);
+        none.close(); // no bar to tell: nothing thrown
+    }
+
+    @Test
+    void aFailedDownloadEndsItsBar() {
+        Recording bar = new Recording();
+        try (DownloadProgress progress = DownloadProgress.of(bar, "x.pth")) {
+            progress.transferred(100, 300); // then the connection drops
+        }
+        assertEquals(List.of("reset Downloading x.pth 300", "start 0", "update 100", "end"), bar.calls);
     }
 }

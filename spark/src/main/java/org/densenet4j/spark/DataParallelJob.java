@@ -28,12 +28,12 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
-import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.DivergedException;
 import org.densenet4j.train.EpochMetrics;
 import org.densenet4j.train.MetricsReport;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.StopRequestedException;
 import org.densenet4j.train.TrainingRecipe;
 import org.slf4j.Logger;
@@ -98,7 +98,7 @@ final class DataParallelJob {
      */
     Result run(TrainingImages images, ModelSpec spec, PretrainedStart pretrained, boolean resume) throws IOException {
         DatasetSplits data = images.splits();
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         requireShardBatchFits(spec);
         if (resume && !Files.exists(checkpoint)) {
             throw new IOException(checkpoint + ": no checkpoint to resume from");
@@ -107,10 +107,6 @@ final class DataParallelJob {
         if (previous != null) {
             checkResumable(checkpoint, previous, spec, data);
             spec = previous.spec(); // what the run was trained with (its normalisation was fitted once)
-        }
-        int leftovers = org.densenet4j.base.AtomicFile.removeLeftovers(runDir);
-        if (leftovers > 0) {
-            LOG.info("removed {} temporary file(s) an interrupted write left in {}", leftovers, runDir);
         }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
         ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
@@ -123,11 +119,7 @@ final class DataParallelJob {
                 maxImageBytes);
         // The initial weights drawn from the seed, as train draws them: the network's, or a new classifier's.
         Engine.getInstance().setRandomSeed((int) recipe.seed());
-        NesterovSgd optimizer = NesterovSgd.builder()
-                .optLearningRate((float) recipe.learningRate())
-                .optMomentum((float) recipe.momentum())
-                .optWeightDecays((float) recipe.weightDecay())
-                .build();
+        NesterovSgd optimizer = recipe.optimizer();
         DenseNet network = new DenseNet(spec.config());
         try (Model model = Model.newInstance(spec.modelName())) {
             model.setBlock(network);
@@ -156,17 +148,7 @@ final class DataParallelJob {
             for (int epoch = history.size(); epoch < recipe.epochs(); epoch++) {
                 EpochMetrics m = epoch(epoch, data.train(), setup, layout, optimizer, model.getNDManager());
                 report = Evaluator.evaluate(network, spec, data.test(), recipe.batchSize(), model.getNDManager());
-                m = new EpochMetrics(
-                        m.epoch(),
-                        m.learningRate(),
-                        m.trainLoss(),
-                        m.trainAccuracy(),
-                        report.loss(),
-                        report.top1(),
-                        report.top5(),
-                        m.seconds(),
-                        m.imagesPerSecond(),
-                        m.skippedImages());
+                m = m.withTest(report);
                 history.add(m);
                 out.printf("epoch %d/%d: %s%n", epoch + 1, recipe.epochs(), m.summary());
                 out.flush();
@@ -257,14 +239,11 @@ final class DataParallelJob {
             out.flush();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        return new EpochMetrics(
+        return EpochMetrics.training(
                 epoch + 1,
                 lr,
                 seen == 0 ? Double.NaN : lossSum / seen,
                 seen == 0 ? 0 : correct / (double) seen,
-                Double.NaN,
-                Double.NaN,
-                Double.NaN,
                 elapsed,
                 seen / elapsed,
                 (int) Math.min(Integer.MAX_VALUE, skipped));

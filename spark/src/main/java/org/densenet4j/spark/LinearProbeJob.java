@@ -24,11 +24,11 @@ import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
 import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
-import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.EpochMetrics;
 import org.densenet4j.train.LearningRateSchedule;
 import org.densenet4j.train.MetricsReport;
 import org.densenet4j.train.PretrainedStart;
+import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.TrainingRecipe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -177,15 +177,7 @@ final class LinearProbeJob {
         List<String> classNames = images.classNames();
         PretrainedStart start = new PretrainedStart(pretrained, false);
         DenseNetConfig config = start.configFor(classNames.size(), 0);
-        ModelSpec from = pretrained.spec();
-        ModelSpec spec = new ModelSpec(
-                from.modelName(),
-                config,
-                from.height(),
-                from.width(),
-                classNames,
-                from.normalization(),
-                from.resizeAndCrop());
+        ModelSpec spec = pretrained.spec().forClasses(config, classNames);
         // What the run was: one fit of the classifier on frozen features. L-BFGS has no learning rate, momentum or
         // batches; the recipe records the weight decay and seed, and the usual values for the rest.
         TrainingRecipe recipe = new TrainingRecipe(
@@ -199,7 +191,7 @@ final class LinearProbeJob {
                         settings.seed())
                 .fineTuning(Freeze.FEATURES, 1)
                 .augmentedWith(AugmentationKind.NONE);
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         DenseNet network = new DenseNet(config);
         try (Model holder = Model.newInstance(spec.modelName())) {
             holder.setBlock(network);

@@ -22,9 +22,9 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Freeze;
 import org.densenet4j.model.Preset;
-import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.RunExistsException;
+import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.TrainingRecipe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -294,7 +294,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
         }
@@ -422,7 +422,7 @@ public final class SparkTrain implements Callable<Integer> {
                 .augmentedWith(augmentation)
                 .fineTuning(part, backboneLrScale)
                 .inPrecision(precision.precision());
-        Path checkpoint = runDir.resolve(DenseNetTrainer.CHECKPOINT);
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
         }
@@ -470,14 +470,8 @@ public final class SparkTrain implements Callable<Integer> {
                                 classes,
                                 Normalization.fit(splits.train()),
                                 pipeline)
-                        : new ModelSpec(
-                                from.modelName(),
-                                ExecutorTrainer.config(pretrained.weights(), classes.size(), dropout),
-                                from.height(),
-                                from.width(),
-                                classes,
-                                from.normalization(),
-                                from.resizeAndCrop());
+                        : from.forClasses(
+                                ExecutorTrainer.config(pretrained.weights(), classes.size(), dropout), classes);
                 Files.createDirectories(runDir);
                 int partitions = shards != null
                         ? shards
