@@ -105,7 +105,7 @@ final class DataParallelJob {
         }
         Checkpoint previous = resume ? CheckpointFile.readDescription(checkpoint) : null;
         if (previous != null) {
-            checkResumable(checkpoint, previous, spec, data);
+            previous.checkContinuedBy(checkpoint, spec.config(), spec.classNames(), data.name(), recipe);
             spec = previous.spec(); // what the run was trained with (its normalisation was fitted once)
         }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
@@ -309,24 +309,6 @@ final class DataParallelJob {
             if (!classifier.contains(p)) {
                 optimizer.scaleLearningRate(p.getId(), (float) recipe.backboneLrScale());
             }
-        }
-    }
-
-    private void checkResumable(Path file, Checkpoint previous, ModelSpec spec, DatasetSplits data) throws IOException {
-        if (!previous.spec().config().equals(spec.config())) {
-            throw new IOException(file + ": holds another model ("
-                    + previous.spec().modelName() + "); use another " + "--run-dir or the same settings");
-        }
-        if (!previous.spec().classNames().equals(spec.classNames())) {
-            throw new IOException(
-                    file + ": was trained on classes " + previous.spec().classNames() + ", not " + spec.classNames());
-        }
-        if (!previous.dataset().equals(data.name())) {
-            throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());
-        }
-        if (!previous.recipe().equals(recipe)) {
-            throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
-                    + "settings, got " + recipe);
         }
     }
 

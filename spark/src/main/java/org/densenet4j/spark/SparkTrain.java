@@ -23,7 +23,6 @@ import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Freeze;
 import org.densenet4j.model.Preset;
 import org.densenet4j.train.PretrainedStart;
-import org.densenet4j.train.RunExistsException;
 import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.TrainingRecipe;
 import picocli.CommandLine;
@@ -294,13 +293,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
-        }
-        if (Files.exists(checkpoint) && !overwrite) {
-            throw new RunExistsException(runDir, "a checkpoint");
-        }
+        prepareRunFolder(false);
         ModelRequest request = ModelRequest.of(weights, Precision.FP32);
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel pretrained = ModelFiles.open(
@@ -422,13 +415,7 @@ public final class SparkTrain implements Callable<Integer> {
                 .augmentedWith(augmentation)
                 .fineTuning(part, backboneLrScale)
                 .inPrecision(precision.precision());
-        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
-        }
-        if (Files.exists(checkpoint) && !resume && !overwrite) {
-            throw new RunExistsException(runDir, "a checkpoint");
-        }
+        prepareRunFolder(resume);
         try (NDManager manager = NDManager.newBaseManager()) {
             PretrainedStart pretrained = scratch
                     ? null
@@ -501,5 +488,18 @@ public final class SparkTrain implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * Applies the run-folder rule before Spark starts: a run the folder holds is refused unless resumed, or removed
+     * when --overwrite asks for it.
+     */
+    private void prepareRunFolder(boolean resume) throws IOException {
+        RunFolder folder = new RunFolder(runDir);
+        if (overwrite && folder.clear()) {
+            System.err.println(
+                    "densenet4j: --overwrite: removed the earlier run's checkpoint and metrics from " + runDir);
+        }
+        folder.checkAvailable(resume);
     }
 }
