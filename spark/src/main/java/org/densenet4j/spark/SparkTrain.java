@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.cli.CheckpointOption;
-import org.densenet4j.cli.FailureHandler;
 import org.densenet4j.cli.PrecisionOption;
 import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.data.DatasetSplits;
@@ -212,9 +211,7 @@ public final class SparkTrain implements Callable<Integer> {
 
     /** The command line with densenet4j's handling of failures: one line, exit 1, or 2 for a bad value or input. */
     static CommandLine commandLine(SparkTrain job) {
-        CommandLine cl = new CommandLine(job);
-        cl.setExecutionExceptionHandler(new FailureHandler());
-        return cl;
+        return SparkCommands.commandLine(job);
     }
 
     @Override
@@ -248,11 +245,8 @@ public final class SparkTrain implements Callable<Integer> {
         } catch (org.densenet4j.train.StopRequestedException e) {
             System.err.println("densenet4j spark-train: " + e.getMessage());
             return 130;
-        } catch (Exception e) { // Scala's exceptions are not declared: Spark's arrive here undeclared
-            if (e instanceof org.apache.spark.SparkException) {
-                throw new IOException("the Spark job failed: " + ParquetImageTable.oneLine(rootCause(e)), e);
-            }
-            throw e;
+        } catch (Exception e) {
+            throw SparkCommands.explained(e);
         }
     }
 
@@ -260,14 +254,6 @@ public final class SparkTrain implements Callable<Integer> {
         return spec == null
                 ? new PrintWriter(System.out, true)
                 : spec.commandLine().getOut();
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     LinearProbeJob.Result run() throws IOException {

@@ -4,7 +4,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.densenet4j.data.Augmentation;
 import org.densenet4j.data.ImageConverter;
-import org.densenet4j.data.ImageDataset;
+import org.densenet4j.data.LabelledImages;
 import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.data.UnreadableImageException;
 
@@ -13,14 +13,9 @@ import org.densenet4j.data.UnreadableImageException;
  * executors by {@link ImageRef}, and what the driver evaluates after each epoch, reading its rows through Hadoop's
  * file systems with the executors' limits. Images are prepared as an image folder's are.
  */
-final class TableImages implements ImageDataset {
+final class TableImages extends LabelledImages {
 
-    private final String source;
     private final ImageRef[] refs;
-    private final int[] labels;
-    private final List<String> classNames;
-    private final int channels;
-    private final int size;
     private final ResizeAndCrop resizeAndCrop;
     private final ImageConverter converter;
     private final Configuration hadoop;
@@ -43,12 +38,11 @@ final class TableImages implements ImageDataset {
             ResizeAndCrop resizeAndCrop,
             Configuration hadoop,
             long maxImageBytes) {
-        this.source = source;
+        super(source, channels, size, size, labels, classNames);
+        if (refs.length != labels.length) {
+            throw new IllegalArgumentException(refs.length + " rows but " + labels.length + " labels");
+        }
         this.refs = refs;
-        this.labels = labels;
-        this.classNames = List.copyOf(classNames);
-        this.channels = channels;
-        this.size = size;
         this.resizeAndCrop = resizeAndCrop;
         this.converter = new ImageConverter(channels, size, size, resizeAndCrop);
         this.hadoop = hadoop;
@@ -58,41 +52,6 @@ final class TableImages implements ImageDataset {
     /** Where row {@code index} is read from. */
     ImageRef ref(int index) {
         return refs[index];
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
-
-    @Override
-    public int size() {
-        return refs.length;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public int height() {
-        return size;
-    }
-
-    @Override
-    public int width() {
-        return size;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[index];
     }
 
     @Override
