@@ -333,7 +333,7 @@ final class CappedBinaryColumn {
             in.seek(data);
             byte[] raw = new byte[levelBytes];
             in.readFully(raw);
-            levels = new RunLengthBitPackingHybridDecoder(1, new ByteArrayInputStream(raw));
+            levels = levelDecoder(raw, data);
         }
         long valuesAt = data + levelBytes;
         int valuesCompressed = compressed - levelBytes;
@@ -344,7 +344,7 @@ final class CappedBinaryColumn {
             LimitedInputStream stream =
                     new LimitedInputStream(isCompressed ? decompressing(raw) : raw, valuesUncompressed);
             if (v1Levels != null && optional) {
-                levels = new RunLengthBitPackingHybridDecoder(1, new ByteArrayInputStream(v1LevelBytes(stream, cells)));
+                levels = levelDecoder(v1LevelBytes(stream, cells), data);
             }
             values = keep -> plainCell(stream, keep);
             return;
@@ -352,17 +352,39 @@ final class CappedBinaryColumn {
         byte[] page = wholePage(valuesAt, valuesCompressed, valuesUncompressed, isCompressed);
         ByteBufferInputStream stream = ByteBufferInputStream.wrap(ByteBuffer.wrap(page));
         if (v1Levels != null && optional) {
-            levels = new RunLengthBitPackingHybridDecoder(1, new ByteArrayInputStream(v1LevelBytes(stream, cells)));
+            levels = levelDecoder(v1LevelBytes(stream, cells), data);
         }
-        ValuesReader reader = encoding.usesDictionary()
-                ? encoding.getDictionaryBasedValuesReader(column, ValuesType.VALUES, dictionary)
-                : encoding.getValuesReader(column, ValuesType.VALUES);
+        int at = (int) stream.position();
         try {
+            if (encoding == Encoding.DELTA_BYTE_ARRAY) {
+                DeltaStrings delta = new DeltaStrings(page, at, cells, maxValueBytes);
+                values = keep -> deltaCell(delta, keep);
+                return;
+            }
+            // parquet-mr's decoders allocate what the page's run and block headers declare: checked first
+            if (encoding.usesDictionary() && at < page.length) {
+                EncodedCounts.checkRuns(page, at + 1, page.length, page[at] & 0xff);
+            } else if (encoding == Encoding.DELTA_LENGTH_BYTE_ARRAY) {
+                EncodedCounts.checkDeltaHeader(page, at, cells);
+            }
+            ValuesReader reader = encoding.usesDictionary()
+                    ? encoding.getDictionaryBasedValuesReader(column, ValuesType.VALUES, dictionary)
+                    : encoding.getValuesReader(column, ValuesType.VALUES);
             reader.initFromPage(cells, stream);
+            values = keep -> decodedCell(reader, keep);
         } catch (IOException | RuntimeException e) {
             throw new IOException(what + " page at byte " + data + " is malformed: " + ParquetImageTable.oneLine(e));
         }
-        values = keep -> decodedCell(reader, keep);
+    }
+
+    /** A page's definition levels, once their runs are known to declare no more than writers write. */
+    private RunLengthBitPackingHybridDecoder levelDecoder(byte[] raw, long data) throws IOException {
+        try {
+            EncodedCounts.checkRuns(raw, 0, raw.length, 1);
+        } catch (IOException e) {
+            throw new IOException(what + " page at byte " + data + " has malformed levels: " + e.getMessage());
+        }
+        return new RunLengthBitPackingHybridDecoder(1, new ByteArrayInputStream(raw));
     }
 
     /** A v1 page's definition levels: a 4-byte length, then that many bytes, at the start of the page's data. */
@@ -424,6 +446,19 @@ final class CappedBinaryColumn {
             return tooLarge(value.length());
         }
         return new Cell(value.getBytes(), null);
+    }
+
+    private Cell deltaCell(DeltaStrings delta, boolean keep) throws IOException {
+        byte[] value;
+        try {
+            value = delta.next();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(what + " page is malformed: " + ParquetImageTable.oneLine(e));
+        }
+        if (!keep) {
+            return null;
+        }
+        return value == null ? tooLarge(delta.length()) : new Cell(value, null);
     }
 
     private Cell tooLarge(long length) {

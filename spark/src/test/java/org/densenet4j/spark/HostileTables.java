@@ -17,6 +17,7 @@ import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -140,6 +141,84 @@ final class HostileTables {
         writer.end(Map.of());
     }
 
+    /** The shape of {@link #labelPage}'s tables: a path for each row and the crafted label column. */
+    static final MessageType LABELLED_PATHS = MessageTypeParser.parseMessageType(
+            "message t { optional binary path (STRING); optional binary label (STRING); }");
+
+    /**
+     * A table of one row group of {@code rows} rows: a path for each, and a 'label' column of one v1 data page whose
+     * bytes (definition levels, then values in {@code encoding}) are {@code page} as given, uncompressed, after a
+     * dictionary page of {@code entries} entries holding {@code dictionary} when that is not null.
+     */
+    static void labelPage(Path file, int rows, byte[] dictionary, int entries, Encoding encoding, byte[] page)
+            throws IOException {
+        ParquetFileWriter writer = new ParquetFileWriter(
+                HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), conf()),
+                LABELLED_PATHS,
+                ParquetFileWriter.Mode.CREATE,
+                128 << 20,
+                0);
+        ColumnDescriptor path = LABELLED_PATHS.getColumnDescription(new String[] {"path"});
+        ColumnDescriptor label = LABELLED_PATHS.getColumnDescription(new String[] {"label"});
+        writer.start();
+        writer.startBlock(rows);
+        ByteArrayOutputStream paths = new ByteArrayOutputStream();
+        paths.writeBytes(allPresent(rows));
+        for (int i = 0; i < rows; i++) {
+            byte[] name = ("x-" + i + ".png").getBytes(StandardCharsets.UTF_8);
+            paths.write(lengthPrefix(name.length));
+            paths.write(name);
+        }
+        writer.startColumn(path, rows, CompressionCodecName.UNCOMPRESSED);
+        writer.writeDataPage(
+                rows,
+                paths.size(),
+                BytesInput.from(paths.toByteArray()),
+                Statistics.createStats(path.getPrimitiveType()),
+                rows,
+                Encoding.RLE,
+                Encoding.RLE,
+                Encoding.PLAIN);
+        writer.endColumn();
+        writer.startColumn(label, rows, CompressionCodecName.UNCOMPRESSED);
+        if (dictionary != null) {
+            writer.writeDictionaryPage(
+                    new DictionaryPage(BytesInput.from(dictionary), entries, Encoding.PLAIN_DICTIONARY));
+        }
+        writer.writeDataPage(
+                rows,
+                page.length,
+                BytesInput.from(page),
+                Statistics.createStats(label.getPrimitiveType()),
+                rows,
+                Encoding.RLE,
+                Encoding.RLE,
+                encoding);
+        writer.endColumn();
+        writer.endBlock();
+        writer.end(Map.of());
+    }
+
+    /** A v1 page's definition levels saying that all {@code rows} cells are present: one RLE run of ones. */
+    static byte[] allPresent(int rows) {
+        ByteArrayOutputStream run = new ByteArrayOutputStream();
+        varint(run, (long) rows << 1);
+        run.write(1);
+        ByteArrayOutputStream levels = new ByteArrayOutputStream();
+        levels.writeBytes(lengthPrefix(run.size()));
+        levels.writeBytes(run.toByteArray());
+        return levels.toByteArray();
+    }
+
+    /** Parquet's unsigned varint (ULEB128). */
+    static void varint(ByteArrayOutputStream out, long value) {
+        while ((value & ~0x7FL) != 0) {
+            out.write((int) ((value & 0x7F) | 0x80));
+            value >>>= 7;
+        }
+        out.write((int) value);
+    }
+
     /** A plain-encoded cell of zeros (its length, then the bytes), compressed with zstd as a stream. */
     private static byte[] zstdZeroCell(long zeros) throws IOException {
         ByteArrayOutputStream compressed = new ByteArrayOutputStream();
@@ -178,7 +257,7 @@ final class HostileTables {
         out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
-    private static byte[] lengthPrefix(int length) {
+    static byte[] lengthPrefix(int length) {
         return ByteBuffer.allocate(4)
                 .order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(length)
