@@ -8,6 +8,8 @@ import java.io.InputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
 
@@ -82,10 +84,14 @@ final class ImageRefReader implements Closeable {
         org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(cell.path());
         FileSystem fs = file.getFileSystem(hadoop);
         FileStatus status = fs.getFileStatus(file);
-        if (!status.isFile()) {
-            throw new IOException(cell.path() + ": not a file");
+        if (!status.isFile() || !regular(fs, file)) {
+            throw new IOException(cell.path() + ": not a regular file");
         }
         long length = status.getLen();
+        if (length < 0) { // http(s): Hadoop's HttpFileSystem answers -1 and would read without a time limit
+            throw new IOException(cell.path() + ": its file system (" + fs.getScheme() + ") does not tell the file's "
+                    + "length, which is checked before an image is read");
+        }
         if (length > maxImageBytes) {
             throw new IOException(cell.path() + ": file of " + length + " bytes is over the limit of " + maxImageBytes
                     + " bytes (--max-image-bytes)");
@@ -94,6 +100,17 @@ final class ImageRefReader implements Closeable {
             // The file may grow after its length was read: never read more than the limit.
             return ImageFiles.decode(new LimitedInputStream(in, maxImageBytes), name);
         }
+    }
+
+    /**
+     * Whether a local file is a regular one: Hadoop's local file system calls a named pipe or a device a file, and
+     * reading one would block or never end. Other file systems hold only files and directories.
+     */
+    private static boolean regular(FileSystem fs, org.apache.hadoop.fs.Path file) {
+        java.io.File local = fs instanceof LocalFileSystem checksummed
+                ? checksummed.pathToFile(file)
+                : fs instanceof RawLocalFileSystem raw ? raw.pathToFile(file) : null;
+        return local == null || java.nio.file.Files.isRegularFile(local.toPath());
     }
 
     @Override

@@ -2,10 +2,15 @@ package org.densenet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -68,6 +73,42 @@ class ImageRefReaderTest {
                     () -> small.read(
                             ImageRef.file(SAMPLE.toAbsolutePath().toUri().toString())));
             assertTrue(e.getMessage().contains("over the limit of 100 bytes (--max-image-bytes)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void pipesDevicesAndFilesOfNoKnownLengthAreRefusedBeforeTheyAreOpened() throws Exception {
+        Path fifo = tmp.resolve("pipe.png");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
+        // A server that accepts connections and never answers: reading from it would never end.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String http = "http://127.0.0.1:" + silent.getLocalPort() + "/image.png";
+            Path table = tmp.resolve("paths.parquet");
+            HostileTables.write(
+                    table,
+                    HostileTables.IMAGES,
+                    HostileTables.Layout.of(CompressionCodecName.ZSTD),
+                    List.of(new Object[] {fifo.toString(), null}, new Object[] {http, null}));
+            Configuration hadoop = new Configuration();
+            ParquetImageTable.Slice slice =
+                    ParquetImageTable.plan(table.toString(), hadoop).get(0);
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                try (ImageRefReader reader = new ImageRefReader(hadoop, 1 << 20)) {
+                    for (ImageRef ref : List.of(
+                            ImageRef.file(fifo.toUri().toString()),
+                            ImageRef.row(slice, 0),
+                            ImageRef.file("/dev/zero"))) {
+                        UnreadableImageException e =
+                                assertThrows(UnreadableImageException.class, () -> reader.read(ref));
+                        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+                    }
+                    UnreadableImageException e =
+                            assertThrows(UnreadableImageException.class, () -> reader.read(ImageRef.row(slice, 1)));
+                    assertTrue(
+                            e.getMessage().contains(http) && e.getMessage().contains("does not tell the file's length"),
+                            e.getMessage());
+                }
+            });
         }
     }
 }
