@@ -2,6 +2,8 @@ package org.densenet4j.spark;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,11 +83,7 @@ final class TrainingTable {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         List<ParquetImageTable.Slice> slices =
                 ParquetImageTable.plan(input, hadoop, ParquetImageTable::checkTrainingSchema);
-        long declared = slices.stream().mapToLong(ParquetImageTable.Slice::rows).sum();
-        if (declared > MAX_ROWS) {
-            throw new IllegalArgumentException(input + ": declares " + declared + " rows; spark-train takes at most "
-                    + MAX_ROWS + " images from a table (the driver holds each image's class and place)");
-        }
+        checkRows(input, slices);
         if (slices.isEmpty()) {
             throw new IllegalArgumentException(input + ": the table has no rows");
         }
@@ -102,6 +100,21 @@ final class TrainingTable {
                 .collect());
         listed.sort(java.util.Comparator.comparingInt(Labels::slice));
         return gather(input, planned, listed, channels, size, resizeAndCrop, holdout, seed, hadoop, maxImageBytes);
+    }
+
+    /**
+     * Refuses a table declaring more rows than the driver holds. Each file declares its row groups' rows, and many
+     * declared near 2^63 would wrap a plain sum around to a small one: the sum stops counting past the limit.
+     */
+    static void checkRows(String input, List<ParquetImageTable.Slice> slices) {
+        long declared = 0;
+        for (ParquetImageTable.Slice slice : slices) {
+            declared = Math.min(MAX_ROWS + 1, declared + Math.min(slice.rows(), MAX_ROWS + 1));
+        }
+        if (declared > MAX_ROWS) {
+            throw new IllegalArgumentException(input + ": declares more than " + MAX_ROWS + " rows; spark-train takes "
+                    + "at most " + MAX_ROWS + " images from a table (the driver holds each image's class and place)");
+        }
     }
 
     /** The driver's half: classes sorted, rows in table order, skipped rows reported, the splits made. */
@@ -242,11 +255,12 @@ final class TrainingTable {
             for (; row < rows; row++) {
                 CappedBinaryColumn.Cell label = labels.next();
                 CappedBinaryColumn.Cell split = splitColumn == null ? null : splitColumn.next();
-                String problem = problem(label, "label");
+                String name = text(label);
+                String problem = problem(label, name, "label");
                 byte part = UNSPLIT;
                 if (problem == null && split != null) {
-                    problem = problem(split, "split");
-                    String value = problem == null ? new String(split.bytes(), StandardCharsets.UTF_8) : null;
+                    String value = text(split);
+                    problem = problem(split, value, "split");
                     if (problem == null && !value.equals("train") && !value.equals("test")) {
                         problem = "split '" + abbreviate(value) + "' is neither train nor test";
                     }
@@ -260,14 +274,15 @@ final class TrainingTable {
                     }
                     continue;
                 }
-                String name = new String(label.bytes(), StandardCharsets.UTF_8);
                 Integer c = names.get(name);
                 if (c == null) {
-                    if (names.size() == MAX_CLASSES) {
-                        throw new IOException("more than " + MAX_CLASSES + " distinct labels");
-                    }
                     c = names.size();
                     names.put(name, c);
+                    if (names.size() > MAX_CLASSES) {
+                        // The driver refuses a table of this many classes: the rest is not worth reading.
+                        Arrays.fill(splits, row, rows, SKIPPED);
+                        break;
+                    }
                 }
                 classes[row] = c;
                 splits[row] = part;
@@ -289,11 +304,32 @@ final class TrainingTable {
         return new Labels(index, names.keySet().toArray(String[]::new), classes, splits, skipped, problems);
     }
 
-    private static String problem(CappedBinaryColumn.Cell cell, String column) {
+    /**
+     * A cell's text, or null for a cell without bytes or whose bytes are not UTF-8: decoded leniently, two different
+     * malformed labels would both become U+FFFD, one class.
+     */
+    private static String text(CappedBinaryColumn.Cell cell) {
+        if (cell.bytes() == null) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(cell.bytes()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static String problem(CappedBinaryColumn.Cell cell, String text, String column) {
         if (cell.problem() != null) {
             return cell.problem();
         }
-        return cell.bytes() == null ? "no " + column + " (null)" : null;
+        if (cell.bytes() == null) {
+            return "no " + column + " (null)";
+        }
+        return text == null ? "the " + column + " is not UTF-8 text" : null;
     }
 
     private static String abbreviate(String value) {

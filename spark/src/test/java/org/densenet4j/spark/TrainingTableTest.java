@@ -193,4 +193,59 @@ class TrainingTableTest {
                 () -> ParquetImageTable.plan(noImages.toString(), hadoop, ParquetImageTable::checkTrainingSchema));
         assertTrue(e.getMessage().contains("'path' column (string) or a 'content' column"), e.getMessage());
     }
+
+    @Test
+    void moreThanTheMostClassesInOneRowGroupRefuseTheTable() throws Exception {
+        Path table = tmp.resolve("classes.parquet");
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i <= TrainingTable.MAX_CLASSES; i++) {
+            rows.add(new Object[] {"x.png", null, "class-" + i});
+        }
+        HostileTables.write(table, UNSPLIT, HostileTables.Layout.of(CompressionCodecName.SNAPPY), rows);
+        Configuration hadoop = new Configuration();
+        List<ParquetImageTable.Slice> slices =
+                ParquetImageTable.plan(table.toString(), hadoop, ParquetImageTable::checkTrainingSchema);
+        assertEquals(1, slices.size());
+        TrainingTable.Labels labels = TrainingTable.read(0, slices.get(0), hadoop);
+        // Not a network of the first 100,000 classes with the rest of the table skipped.
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainingTable.gather(
+                        table.toString(), slices, List.of(labels), 1, 4, null, 0.25, 3, hadoop, 1 << 20));
+        assertTrue(e.getMessage().contains("more than 100000 distinct labels"), e.getMessage());
+    }
+
+    @Test
+    void labelsThatAreNotUtf8AreSkippedNotMergedIntoOneClass() throws Exception {
+        Path table = tmp.resolve("bytes.parquet");
+        List<Object[]> rows = new ArrayList<>();
+        rows.add(new Object[] {"a.png", null, new byte[] {(byte) 0xff}}); // both would decode to U+FFFD
+        rows.add(new Object[] {"b.png", null, new byte[] {(byte) 0xfe}});
+        rows.add(new Object[] {"c.png", null, "cat"});
+        rows.add(new Object[] {"d.png", null, "dog"});
+        HostileTables.write(table, UNSPLIT, HostileTables.Layout.of(CompressionCodecName.SNAPPY), rows);
+        Configuration hadoop = new Configuration();
+        List<ParquetImageTable.Slice> slices =
+                ParquetImageTable.plan(table.toString(), hadoop, ParquetImageTable::checkTrainingSchema);
+        TrainingTable.Labels labels = TrainingTable.read(0, slices.get(0), hadoop);
+        assertEquals(List.of("cat", "dog"), List.of(labels.names()));
+        assertEquals(2, labels.skipped());
+        assertTrue(
+                labels.problems().get(0).contains("row 0 of ")
+                        && labels.problems().get(0).contains("the label is not UTF-8 text"),
+                labels.problems().toString());
+    }
+
+    @Test
+    void rowCountsThatWrapAroundWhenSummedAreRefused() {
+        List<ParquetImageTable.Slice> slices = new ArrayList<>();
+        for (long rows : new long[] {1L << 62, 1L << 62, 1L << 62, (1L << 62) + 10}) { // sums to 10, modulo 2^64
+            slices.add(new ParquetImageTable.Slice("file:/t.parquet", slices.size(), 0, rows));
+        }
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> TrainingTable.checkRows("t.parquet", slices));
+        assertTrue(e.getMessage().contains("declares more than 67108864 rows"), e.getMessage());
+        TrainingTable.checkRows(
+                "t.parquet", List.of(new ParquetImageTable.Slice("file:/t.parquet", 0, 0, TrainingTable.MAX_ROWS)));
+    }
 }
