@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.BatchLoader;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageDataset;
@@ -208,7 +209,7 @@ final class DataParallelJob {
                 weights.destroy();
             }
             for (String name : sum.unreadableNames()) {
-                LOG.warn("skipped unreadable image {}", name);
+                LOG.warn("skipped unreadable image {}", TerminalText.escape(name)); // a table's paths may hold controls
             }
             skipped += sum.unreadable();
             if (sum.images() == 0) {

@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.AugmentationKind;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
@@ -155,7 +156,7 @@ final class LinearProbeJob {
         long count = failed.count();
         if (count > 0) {
             for (Row r : failed.select("error").takeAsList(NAMED_FAILURES)) {
-                LOG.warn("skipped: {}", r.getString(0));
+                LOG.warn("skipped: {}", TerminalText.escape(r.getString(0))); // a table's paths may hold controls
             }
             LOG.warn(
                     "skipped {} unreadable image(s){}",

@@ -21,6 +21,7 @@ import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.data.SubsetDataset;
@@ -152,7 +153,7 @@ final class TrainingTable {
             }
         }
         for (String p : problems) {
-            LOG.warn("skipped: {}", p);
+            LOG.warn("skipped: {}", TerminalText.escape(p)); // a table's text: it may hold terminal controls
         }
         if (skipped > 0) {
             LOG.warn(

@@ -248,4 +248,31 @@ class TrainingTableTest {
         TrainingTable.checkRows(
                 "t.parquet", List.of(new ParquetImageTable.Slice("file:/t.parquet", 0, 0, TrainingTable.MAX_ROWS)));
     }
+
+    @Test
+    void skippedRowsAreNamedInTheLogWithoutTerminalControls() throws Exception {
+        Path table = tmp.resolve("escapes.parquet");
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rows.add(new Object[] {"x-" + i + ".png", null, i % 2 == 0 ? "cat" : "dog", "train"});
+        }
+        rows.add(new Object[] {"y.png", null, "cat", "test"});
+        rows.add(new Object[] {"z.png", null, "cat", "\u001b[2J\u001b]0;owned\u0007"}); // clear screen, retitle
+        HostileTables.write(table, LABELLED, HostileTables.Layout.of(CompressionCodecName.SNAPPY), rows);
+        Configuration hadoop = new Configuration();
+        List<ParquetImageTable.Slice> slices =
+                ParquetImageTable.plan(table.toString(), hadoop, ParquetImageTable::checkTrainingSchema);
+        TrainingTable.Labels labels = TrainingTable.read(0, slices.get(0), hadoop);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        System.setErr(new java.io.PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            TrainingTable.gather(table.toString(), slices, List.of(labels), 1, 4, null, 0.25, 3, hadoop, 1 << 20);
+        } finally {
+            System.setErr(err);
+        }
+        String logged = log.toString(StandardCharsets.UTF_8);
+        assertTrue(logged.contains("split '\\x1b[2J\\x1b]0;owned\\x07' is neither"), logged);
+        assertTrue(logged.chars().noneMatch(c -> c == 0x1b || c == 0x07), logged);
+    }
 }
