@@ -43,6 +43,8 @@ final class CappedBinaryColumn {
 
     /** A page header longer than this is malformed: real ones are tens of bytes. */
     private static final int MAX_HEADER_BYTES = 1 << 20;
+    /** What parquet-mr holds for each dictionary entry besides its bytes: a Binary and its reference (36.5 measured). */
+    private static final int DICTIONARY_ENTRY_BYTES = 40;
     /** What a one-cell page holds besides the cell: its definition levels and the cell's length. */
     private static final int ONE_CELL_OVERHEAD = 64;
 
@@ -253,9 +255,11 @@ final class CappedBinaryColumn {
         }
         int entries = header.getDictionary_page_header().getNum_values();
         int uncompressed = header.getUncompressed_page_size();
-        if (uncompressed > maxPageBytes) {
-            dictionaryProblem = what + " cell is encoded with a Parquet dictionary page of " + uncompressed
-                    + " bytes, over the limit of " + maxPageBytes + " bytes for pages read whole";
+        // parquet-mr holds an object for each entry: a page of empty entries would take ten times its size.
+        if (uncompressed > maxPageBytes || (long) entries * DICTIONARY_ENTRY_BYTES > maxPageBytes) {
+            dictionaryProblem = what + " cell is encoded with a Parquet dictionary page of " + entries + " entries in "
+                    + uncompressed + " bytes, over the limit of " + maxPageBytes + " bytes for pages read whole (each "
+                    + "entry held counts " + DICTIONARY_ENTRY_BYTES + ")";
             return;
         }
         if (entries < 0 || (long) entries * 4 > uncompressed) {

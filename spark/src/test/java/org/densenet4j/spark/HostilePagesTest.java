@@ -58,6 +58,25 @@ class HostilePagesTest {
     }
 
     @Test
+    void aDictionaryOfMillionsOfEmptyEntriesCountsWhatItsEntriesHold() throws Exception {
+        // 8 MB of empty entries is within the 64 MB a label page may take, but held as 2 million objects takes 85 MB.
+        int entries = 1 << 21;
+        ByteArrayOutputStream page = new ByteArrayOutputStream();
+        page.writeBytes(HostileTables.allPresent(1));
+        page.write(21); // the indices' bit width
+        HostileTables.varint(page, 1 << 1); // a run of one index, 0
+        page.write(new byte[3], 0, 3);
+        TrainingTable.Labels labels =
+                read(new byte[entries * 4], entries, Encoding.PLAIN_DICTIONARY, page.toByteArray());
+        assertEquals(1, labels.skipped());
+        assertTrue(
+                labels.problems()
+                        .get(0)
+                        .contains("dictionary page of 2097152 entries in 8388608 bytes, over the limit"),
+                labels.problems().toString());
+    }
+
+    @Test
     void deltaLengthsDeclaringTwoBillionValuesAreMalformed() throws Exception {
         byte[] page = deltaPage(new long[] {128, 4, (1L << 31) - 200, 0});
         assertSkipped(
