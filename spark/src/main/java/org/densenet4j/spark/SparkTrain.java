@@ -279,7 +279,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        prepareRunFolder(false);
+        checkRunFolder(false);
         ModelRequest request = ModelRequest.of(weights, Precision.FP32);
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel pretrained = ModelFiles.open(
@@ -298,8 +298,9 @@ public final class SparkTrain implements Callable<Integer> {
                         holdout,
                         seed,
                         maxImageBytes);
-                Files.createDirectories(runDir);
                 SparkClassify.checkModelReachable(spark, request);
+                clearWhenOverwriting();
+                Files.createDirectories(runDir);
                 LinearProbeJob.Settings settings = new LinearProbeJob.Settings(
                         weightDecay,
                         maxIterations,
@@ -401,7 +402,7 @@ public final class SparkTrain implements Callable<Integer> {
                 .augmentedWith(augmentation)
                 .fineTuning(part, backboneLrScale)
                 .inPrecision(precision.precision());
-        prepareRunFolder(resume);
+        checkRunFolder(resume);
         try (NDManager manager = NDManager.newBaseManager()) {
             PretrainedStart pretrained = scratch
                     ? null
@@ -445,6 +446,7 @@ public final class SparkTrain implements Callable<Integer> {
                                 pipeline)
                         : from.forClasses(
                                 ExecutorTrainer.config(pretrained.weights(), classes.size(), dropout), classes);
+                clearWhenOverwriting();
                 Files.createDirectories(runDir);
                 int partitions = shards != null
                         ? shards
@@ -477,15 +479,21 @@ public final class SparkTrain implements Callable<Integer> {
     }
 
     /**
-     * Applies the run-folder rule before Spark starts: a run the folder holds is refused unless resumed, or removed
-     * when --overwrite asks for it.
+     * Applies the run-folder rule before Spark starts: a run the folder holds is refused unless resumed or replaced
+     * (--overwrite), and so is a file where the folder should be.
      */
-    private void prepareRunFolder(boolean resume) throws IOException {
-        RunFolder folder = new RunFolder(runDir);
-        if (overwrite && folder.clear()) {
+    private void checkRunFolder(boolean resume) {
+        new RunFolder(runDir).checkAvailable(resume || overwrite);
+    }
+
+    /**
+     * With --overwrite, removes the earlier run once the new one has its images and weights, as train does: a run
+     * refused for its input (a wrong path, a table without labels) leaves the earlier one as it was.
+     */
+    private void clearWhenOverwriting() throws IOException {
+        if (overwrite && new RunFolder(runDir).clear()) {
             System.err.println(
                     "densenet4j: --overwrite: removed the earlier run's checkpoint and metrics from " + runDir);
         }
-        folder.checkAvailable(resume);
     }
 }

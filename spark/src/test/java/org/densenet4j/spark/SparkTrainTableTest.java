@@ -135,4 +135,40 @@ class SparkTrainTableTest {
             return ParameterLayout.flatten(new ParameterLayout(m.network()).all());
         }
     }
+
+    @Test
+    void overwriteKeepsTheEarlierRunWhenTheNewOneIsRefusedForItsTable() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(run.resolve("checkpoint.d4j"), "the earlier run");
+        Files.writeString(run.resolve("metrics.csv"), "its metrics");
+        Path table = tmp.resolve("unlabelled.parquet");
+        byte[] image = Files.readAllBytes(Path.of("../models/fashion-mnist/samples/test-0.png"));
+        HostileTables.write(
+                table,
+                CONTENT_AND_SPLIT,
+                HostileTables.Layout.of(CompressionCodecName.ZSTD),
+                List.of(new Object[] {image, null, "train"}, new Object[] {image, null, "test"}));
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = SparkTrain.commandLine(new SparkTrain());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        int exit = cl.execute(
+                "--master",
+                "local[1]",
+                "--input",
+                table.toString(),
+                "--run-dir",
+                run.toString(),
+                "--model",
+                "densenet-bc-40-12",
+                "--channels",
+                "1",
+                "--image-size",
+                "28",
+                "--overwrite");
+        assertEquals(2, exit, err.toString());
+        assertTrue(err.toString().contains("a classifier needs at least 2"), err.toString());
+        assertEquals("the earlier run", Files.readString(run.resolve("checkpoint.d4j")));
+        assertEquals("its metrics", Files.readString(run.resolve("metrics.csv")));
+    }
 }
