@@ -8,8 +8,6 @@ import java.io.InputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.densenet4j.data.ImageFiles;
 import org.densenet4j.data.UnreadableImageException;
 
@@ -107,10 +105,8 @@ final class ImageRefReader implements Closeable {
      * reading one would block or never end. Other file systems hold only files and directories.
      */
     private static boolean regular(FileSystem fs, org.apache.hadoop.fs.Path file) {
-        java.io.File local = fs instanceof LocalFileSystem checksummed
-                ? checksummed.pathToFile(file)
-                : fs instanceof RawLocalFileSystem raw ? raw.pathToFile(file) : null;
-        return local == null || java.nio.file.Files.isRegularFile(local.toPath());
+        java.nio.file.Path local = LocalPaths.of(fs, file);
+        return local == null || java.nio.file.Files.isRegularFile(local);
     }
 
     @Override

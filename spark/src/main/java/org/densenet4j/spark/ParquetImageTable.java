@@ -68,7 +68,7 @@ final class ParquetImageTable {
             throw new IOException(input + ": no such file or directory");
         }
         List<FileStatus> files = new ArrayList<>();
-        collect(fs, status, files);
+        collect(fs, status, files, new java.util.HashSet<>());
         if (files.isEmpty()) {
             throw new IOException(input + ": no Parquet files in this directory");
         }
@@ -95,10 +95,17 @@ final class ParquetImageTable {
 
     /**
      * The file itself, or the files under a directory in name order, skipping Spark's hidden names (_SUCCESS, .crc).
+     * A directory is listed once: through a symbolic link to itself it would nest 40 deep, and through two, 2^40.
+     *
+     * @param listed the directories listed so far, by {@link #identity}
      */
-    private static void collect(FileSystem fs, FileStatus status, List<FileStatus> into) throws IOException {
+    private static void collect(FileSystem fs, FileStatus status, List<FileStatus> into, java.util.Set<String> listed)
+            throws IOException {
         if (status.isFile()) {
             into.add(status);
+            return;
+        }
+        if (!listed.add(identity(fs, status.getPath()))) {
             return;
         }
         FileStatus[] children = fs.listStatus(status.getPath());
@@ -108,9 +115,15 @@ final class ParquetImageTable {
         for (FileStatus child : children) {
             String name = child.getPath().getName();
             if (!name.startsWith("_") && !name.startsWith(".")) {
-                collect(fs, child, into);
+                collect(fs, child, into, listed);
             }
         }
+    }
+
+    /** A directory's identity: on the local disk its real path (symbolic links resolved), elsewhere its path. */
+    private static String identity(FileSystem fs, Path dir) throws IOException {
+        java.nio.file.Path local = LocalPaths.of(fs, dir);
+        return local == null ? dir.toString() : local.toRealPath().toString();
     }
 
     /**

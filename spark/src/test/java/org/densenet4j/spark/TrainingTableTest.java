@@ -275,4 +275,22 @@ class TrainingTableTest {
         assertTrue(logged.contains("split '\\x1b[2J\\x1b]0;owned\\x07' is neither"), logged);
         assertTrue(logged.chars().noneMatch(c -> c == 0x1b || c == 0x07), logged);
     }
+
+    @Test
+    void aTableDirectoryIsListedOnceThroughSymbolicLinksToItself() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("linked.parquet"));
+        HostileTables.write(
+                dir.resolve("part-0.parquet"),
+                UNSPLIT,
+                HostileTables.Layout.of(CompressionCodecName.ZSTD),
+                List.<Object[]>of(new Object[] {"x.png", null, "cat"}));
+        // One link back nested 40 deep (the kernel's limit) and listed the file 41 times; two listed it 2^41 - 1.
+        Files.createSymbolicLink(dir.resolve("again"), dir);
+        Files.createSymbolicLink(dir.resolve("more"), Path.of("."));
+        List<ParquetImageTable.Slice> slices = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(30),
+                () -> ParquetImageTable.plan(
+                        dir.toString(), new Configuration(), ParquetImageTable::checkTrainingSchema));
+        assertEquals(1, slices.size(), slices.toString());
+    }
 }
