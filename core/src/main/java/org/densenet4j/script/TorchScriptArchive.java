@@ -26,6 +26,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.densenet4j.base.MemoryBudget;
+import org.densenet4j.base.StrictJson;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
@@ -185,7 +187,7 @@ public final class TorchScriptArchive {
                 Int8Calibration calibration;
                 try {
                     calibration = Int8Calibration.fromDescription(
-                            GSON.fromJson(text(file, zip, root + CALIBRATION), Object.class),
+                            StrictJson.parse(text(file, zip, root + CALIBRATION)),
                             d.spec().config());
                 } catch (JsonParseException | IllegalArgumentException e) {
                     throw new TorchFormatException(file, CALIBRATION + ": " + e.getMessage(), e);
@@ -261,7 +263,8 @@ public final class TorchScriptArchive {
                     GSON.fromJson(extra.get("model.json"), new TypeToken<Map<String, Object>>() {}.getType());
             Object format = model.getOrDefault("format", 1.0);
             if (!(format instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < 1) {
-                throw new TorchFormatException(file, "model.json: format " + format + " is not a version number");
+                throw new TorchFormatException(
+                        file, "model.json: format " + TerminalText.excerpt(format, 40) + " is not a version number");
             }
             if (n.intValue() > FORMAT) {
                 throw new TorchFormatException(
@@ -278,7 +281,9 @@ public final class TorchScriptArchive {
                     GSON.fromJson(extra.get("normalization.json"), Object.class));
             return new Description(spec, p, n.intValue());
         } catch (JsonParseException | ClassCastException | NullPointerException | IllegalArgumentException e) {
-            throw new TorchFormatException(file, "malformed extra files (" + e.getMessage() + ")", e);
+            // messages quote the files' values, which may be megabytes long
+            throw new TorchFormatException(
+                    file, "malformed extra files (" + TerminalText.excerpt(e.getMessage(), 300) + ")", e);
         }
     }
 

@@ -114,6 +114,24 @@ class Int8ArchiveTest {
         String calibration = "densenet4j/extra/calibration.json";
         assertRefused(
                 tamper(file, e -> {
+                    e.put(calibration, text(e.get(calibration)).replace("\"method\":", "\"method\":\"x\",\"method\":"));
+                    return e;
+                }),
+                "calibration.json: duplicate key: method");
+        // What model.json says is quoted shortly: an error stays a line, not megabytes.
+        String huge = "x".repeat(1_000_000);
+        for (String field : List.of("\"precision\":\"int8\"", "\"format\":2")) {
+            Path tampered = tamper(file, e -> {
+                String model = "densenet4j/extra/model.json";
+                e.put(model, text(e.get(model)).replace(field, field.replaceFirst(":.*", ":\"" + huge + "\"")));
+                return e;
+            });
+            IOException e = assertThrows(IOException.class, () -> TorchScriptArchive.read(tampered));
+            assertTrue(e.getMessage().startsWith(tampered.toString()), e.getMessage());
+            assertTrue(e.getMessage().length() < 500, e.getMessage().length() + " characters for " + field);
+        }
+        assertRefused(
+                tamper(file, e -> {
                     e.put(calibration, text(e.get(calibration)).replaceFirst("\"max\":\\[[-0-9.eE]+", "\"max\":[NaN"));
                     return e;
                 }),
