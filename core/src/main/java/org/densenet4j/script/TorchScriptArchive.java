@@ -184,6 +184,10 @@ public final class TorchScriptArchive {
                 Int8Weights weights = int8Weights(file, state);
                 checkStorageCount(file, storages, weights.flat().size());
                 checkInt8Shapes(file, weights, expectedInt8(d));
+                String fault = weights.fault();
+                if (fault != null) {
+                    throw new TorchFormatException(file, fault + "; densenet4j exports finite weights only");
+                }
                 Int8Calibration calibration;
                 try {
                     calibration = Int8Calibration.fromDescription(
