@@ -122,6 +122,9 @@ public final class TorchScriptArchive {
 
     /** True if {@code file} looks like a TorchScript archive (a zip with a code folder), not a state dict. */
     public static boolean isArchive(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false; // not even opened: a pipe's open waits for a writer
+        }
         try (ZipFile zip = new ZipFile(file.toFile())) {
             return Collections.list(zip.entries()).stream()
                     .anyMatch(e -> e.getName().contains("/code/"));
