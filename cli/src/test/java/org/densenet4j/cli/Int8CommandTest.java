@@ -58,6 +58,44 @@ class Int8CommandTest {
     }
 
     @Test
+    void theBundledModelNamedByItsPathKeepsTheCalibrationItShipsWith() throws Exception {
+        assumeInt8();
+        // An installation as the launcher sees it (densenet4j.home), its model named by a path of its own
+        Path models = Files.createDirectories(dir.resolve("home/models/fashion-mnist"));
+        Path model = Files.copy(BundledModel.path(), models.resolve("densenet-bc-40-12.d4j"));
+        Path shipped = Files.copy(bundledCalibration(), models.resolve("densenet-bc-40-12.d4j.int8.json"));
+        byte[] before = Files.readAllBytes(shipped);
+        String home = System.getProperty("densenet4j.home");
+        System.setProperty("densenet4j.home", dir.resolve("home").toString());
+        try {
+            CliRunner run = CliRunner.run(
+                    "predict",
+                    SAMPLES,
+                    "--precision",
+                    "int8",
+                    "--checkpoint",
+                    dir.resolve("home/models/../models/fashion-mnist/densenet-bc-40-12.d4j")
+                            .toString(),
+                    "--calibrate",
+                    SAMPLES,
+                    "--calibrate-images",
+                    "4");
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(run.err().contains("int8 calibrated on 4 image(s)"), run.err());
+            assertTrue(
+                    run.err().contains("not stored: the bundled model keeps the calibration it ships with"), run.err());
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(shipped)), "the shipped calibration changed");
+            assertTrue(Files.exists(model));
+        } finally {
+            if (home == null) {
+                System.clearProperty("densenet4j.home");
+            } else {
+                System.setProperty("densenet4j.home", home);
+            }
+        }
+    }
+
+    @Test
     void aModelIsCalibratedOnceAndAStaleCalibrationIsRefused() throws Exception {
         assumeInt8();
         Path file = dir.resolve("imported.d4j");
