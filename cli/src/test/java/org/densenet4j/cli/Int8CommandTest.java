@@ -293,6 +293,13 @@ class Int8CommandTest {
                 CliRunner.run("explain", SAMPLES, "--precision", "int8", "--method", "gradcam", "--out", "unused");
         assertEquals(2, gradCam.exitCode());
         assertTrue(gradCam.err().contains("--method gradcam needs the float32 network's gradients"), gradCam.err());
+        if (Precision.INT8.isSupported()) {
+            CliRunner layer =
+                    CliRunner.run("explain", SAMPLES, "--precision", "int8", "--layer", "block1", "--out", "unused");
+            assertEquals(2, layer.exitCode());
+            assertTrue(layer.err().contains("explains the final feature maps (block3) only"), layer.err());
+            assertFalse(layer.err().contains("use --method gradcam"), "refused in int8: " + layer.err());
+        }
         CliRunner bf16 = CliRunner.run("explain", SAMPLES, "--precision", "bf16", "--out", "unused");
         assertEquals(2, bf16.exitCode());
         assertTrue(bf16.err().contains("explain runs in fp32 or int8"), bf16.err());
