@@ -142,6 +142,29 @@ class Int8CommandTest {
     }
 
     @Test
+    void inferTakesTheCalibrationOptionsItsErrorsName() throws Exception {
+        assumeInt8();
+        Path file = dir.resolve("imported.d4j");
+        Path x = dir.resolve("x.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            CheckpointArchive.write(file, ModelFiles.open(BundledModel.path(), m), "imported from a test");
+            org.densenet4j.io.NpyFile.writeFloat32(m.randomNormal(new ai.djl.ndarray.types.Shape(2, 1, 28, 28)), x);
+        }
+        String[] infer = {"infer", "--weights", file.toString(), "--precision", "int8", "--input", x.toString()};
+        CliRunner none =
+                CliRunner.run(concat(infer, "--output", dir.resolve("none.npy").toString()));
+        assertEquals(2, none.exitCode(), none.err());
+        assertTrue(none.err().contains("(--precision int8 --calibrate DIR|DATASET)"), none.err());
+
+        Path y = dir.resolve("y.npy");
+        CliRunner calibrated = CliRunner.run(
+                concat(infer, "--output", y.toString(), "--calibrate", SAMPLES, "--calibrate-images", "4"));
+        assertEquals(0, calibrated.exitCode(), calibrated.err());
+        assertTrue(calibrated.err().contains("stored in " + file + ".int8.json"), calibrated.err());
+        assertTrue(Files.exists(y));
+    }
+
+    @Test
     void anExportedInt8ArchivePredictsAsTheModelDoesAndExplainByCamAgreesWithPredict() throws Exception {
         assumeInt8();
         CliRunner int8 = CliRunner.run("predict", SAMPLES, "--topk", "1", "--precision", "int8", "--json");
