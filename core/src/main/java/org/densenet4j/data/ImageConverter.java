@@ -52,6 +52,28 @@ public final class ImageConverter {
     }
 
     /**
+     * The image as an augmented training epoch sees it: {@code augmentation} (the paper's "+") applied to
+     * {@link #toPixels}; with {@code resizeAndCrop} (the ImageNet pipeline), a {@link RandomResizedCrop} and flip
+     * drawn from the full image instead, as torchvision trains those models, or, without crops, the evaluation
+     * pipeline's resize and center crop mirrored with probability 1/2.
+     *
+     * @param random a generator seeded per image, which keeps the result independent of thread timing
+     */
+    public byte[] augmentedPixels(BufferedImage image, Augmentation augmentation, java.util.SplittableRandom random) {
+        if (resizeAndCrop == null) {
+            return augmentation.apply(toPixels(image), channels, height, width, random);
+        }
+        if (!augmentation.crops()) {
+            byte[] pixels = toPixels(image);
+            return random.nextBoolean()
+                    ? RandomResizedCrop.mirrored(pixels, channels, resizeAndCrop.crop(), resizeAndCrop.crop())
+                    : pixels;
+        }
+        return new RandomResizedCrop(resizeAndCrop.crop(), augmentation.flips())
+                .apply(planar(image, channels), channels, image.getHeight(), image.getWidth(), random);
+    }
+
+    /**
      * The image at its own size as planar 8-bit pixels (C, H, W): grey images as their stored levels, colour ones as
      * R, G, B planes, or as ITU-R 601 luma for {@code channels} 1.
      */

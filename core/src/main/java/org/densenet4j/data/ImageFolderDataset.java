@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -162,16 +161,7 @@ public final class ImageFolderDataset extends LabelledImages {
      * @param heldOut the fraction of images for the test split, in (0, 1)
      */
     public DatasetSplits split(String name, double heldOut, long seed) {
-        if (!(heldOut > 0 && heldOut < 1)) {
-            throw new IllegalArgumentException("held-out fraction must be in (0, 1), got " + heldOut);
-        }
-        int[] order = Seeds.shuffledIndices(size(), new Random(seed));
-        int testCount = Math.max(1, (int) Math.round(heldOut * order.length));
-        int[] test = java.util.Arrays.copyOfRange(order, 0, testCount);
-        int[] train = java.util.Arrays.copyOfRange(order, testCount, order.length);
-        java.util.Arrays.sort(test);
-        java.util.Arrays.sort(train);
-        return new DatasetSplits(name, new SubsetDataset(this, train), new SubsetDataset(this, test));
+        return DatasetSplits.heldOut(name, this, heldOut, seed);
     }
 
     /**
@@ -218,23 +208,6 @@ public final class ImageFolderDataset extends LabelledImages {
     @Override
     public byte[] augmentedPixels(int index, Augmentation augmentation, java.util.SplittableRandom random)
             throws UnreadableImageException {
-        if (resizeAndCrop == null) {
-            return super.augmentedPixels(index, augmentation, random);
-        }
-        java.awt.image.BufferedImage image = ImageFiles.read(files.get(index));
-        if (!augmentation.crops()) {
-            // Flips only: the evaluation pipeline's resize and center crop, mirrored with probability 1/2.
-            byte[] pixels = converter.toPixels(image);
-            return random.nextBoolean()
-                    ? RandomResizedCrop.mirrored(pixels, channels(), resizeAndCrop.crop(), resizeAndCrop.crop())
-                    : pixels;
-        }
-        return new RandomResizedCrop(resizeAndCrop.crop(), augmentation.flips())
-                .apply(
-                        ImageConverter.planar(image, channels()),
-                        channels(),
-                        image.getHeight(),
-                        image.getWidth(),
-                        random);
+        return converter.augmentedPixels(ImageFiles.read(files.get(index)), augmentation, random);
     }
 }

@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * What every dataset that owns its images has: where they come from, their fixed size, the class names and
- * one label per image. Subclasses say how to get an image's pixels.
+ * one label per image. Subclasses say how to get an image's pixels (here, or in other modules: the Spark jobs'
+ * table rows).
  */
-abstract class LabelledImages implements ImageDataset {
+public abstract class LabelledImages implements ImageDataset {
 
     private final String source;
     private final int channels;
@@ -15,7 +16,12 @@ abstract class LabelledImages implements ImageDataset {
     private final int[] labels;
     private final List<String> classNames;
 
-    LabelledImages(String source, int channels, int height, int width, int[] labels, List<String> classNames) {
+    /**
+     * @param source where the images come from, for messages
+     * @param labels one class per image, indexing {@code classNames} (kept, not copied)
+     */
+    protected LabelledImages(
+            String source, int channels, int height, int width, int[] labels, List<String> classNames) {
         this.source = source;
         this.channels = channels;
         this.height = height;
@@ -60,7 +66,7 @@ abstract class LabelledImages implements ImageDataset {
     }
 
     /** Bytes in one image: channels * height * width. */
-    int imageSize() {
+    protected int imageSize() {
         return channels * height * width;
     }
 }

@@ -13,6 +13,16 @@ public final class SubsetDataset implements ImageDataset {
         this.indices = indices.clone();
     }
 
+    /** The dataset this is a view of. */
+    public ImageDataset base() {
+        return base;
+    }
+
+    /** The index in {@link #base()} of this view's image {@code index}. */
+    public int baseIndex(int index) {
+        return indices[index];
+    }
+
     @Override
     public String source() {
         return base.source();

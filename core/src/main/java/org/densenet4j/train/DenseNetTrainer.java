@@ -120,7 +120,7 @@ public final class DenseNetTrainer {
                     + "step do not go together: the memory-efficient pass recomputes every layer in training mode");
         }
         TrainingStart start = TrainingStart.choose(runFolder, runFolder.open(resume), pretrained);
-        start.checkContinues(config, data.name(), recipe);
+        start.checkContinues(config, data.train().classNames(), data.name(), recipe);
         ModelSpec spec = new ModelSpec(
                 modelName,
                 config,

@@ -55,13 +55,8 @@ public final class RunFolder {
      * @throws IOException if the folder cannot be created or the held checkpoint cannot be read
      */
     public Checkpoint open(boolean resume) throws IOException {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(dir + " is a file, not a run folder: choose a folder for the run");
-        }
+        checkAvailable(resume);
         Files.createDirectories(dir);
-        if (!resume && holdsRun()) {
-            throw new RunExistsException(dir, describe(checkpoint()));
-        }
         int leftovers = AtomicFile.removeLeftovers(dir);
         if (leftovers > 0) {
             LOG.info("removed {} temporary file(s) an interrupted write left in {}", leftovers, dir);
@@ -73,6 +68,22 @@ public final class RunFolder {
             return null;
         }
         return CheckpointFile.readDescription(checkpoint());
+    }
+
+    /**
+     * Refuses, before any work starts, what {@link #open} would: a file where the folder should be and, unless
+     * resuming, a folder that holds a run.
+     *
+     * @throws RunExistsException if {@code resume} is false and the folder holds a run
+     * @throws IllegalArgumentException if the path is a file
+     */
+    public void checkAvailable(boolean resume) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + " is a file, not a run folder: choose a folder for the run");
+        }
+        if (!resume && holdsRun()) {
+            throw new RunExistsException(dir, describe(checkpoint()));
+        }
     }
 
     /**

@@ -34,26 +34,14 @@ final class TrainingStart {
     }
 
     /**
-     * Checks that a resumed run continues what this run would train: the same network, dataset and recipe.
+     * Checks that a resumed run continues what this run would train: the same network, classes, dataset and recipe.
      *
      * @throws IOException naming the checkpoint and what differs
      */
-    void checkContinues(DenseNetConfig config, String dataset, TrainingRecipe recipe) throws IOException {
-        if (previous == null) {
-            return;
-        }
-        if (!previous.spec().config().equals(config)) {
-            throw new IOException(
-                    checkpoint + ": holds another model (" + previous.spec().modelName() + ", "
-                            + previous.spec().config().describe() + "); this run builds " + config.describe()
-                            + ". Use another run folder or the same model settings.");
-        }
-        if (!previous.dataset().equals(dataset)) {
-            throw new IOException(checkpoint + ": was trained on " + previous.dataset() + ", not " + dataset);
-        }
-        if (!previous.recipe().equals(recipe)) {
-            throw new IOException(checkpoint + ": was trained with " + previous.recipe() + "; resuming needs the same "
-                    + "settings, got " + recipe);
+    void checkContinues(DenseNetConfig config, List<String> classNames, String dataset, TrainingRecipe recipe)
+            throws IOException {
+        if (previous != null) {
+            previous.checkContinuedBy(checkpoint, config, classNames, dataset, recipe);
         }
     }
 

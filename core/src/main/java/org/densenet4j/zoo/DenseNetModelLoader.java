@@ -24,6 +24,7 @@ import org.densenet4j.infer.DenseNetTranslator;
 import org.densenet4j.infer.Explanation;
 import org.densenet4j.infer.ExplanationTranslator;
 import org.densenet4j.infer.FeaturesTranslator;
+import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
@@ -150,14 +151,11 @@ public final class DenseNetModelLoader implements ModelLoader {
                 model.setBlock(new FeaturesBlock(loaded.network()));
                 translator = (Translator<I, O>) new FeaturesTranslator(loaded.spec());
             } else if (explains) {
-                Object target = arguments.get("class");
                 model.setBlock(new ExplainingBlock(
                         folded::logitsAndClassActivationMaps,
                         loaded.spec().config().classes()));
-                translator = (Translator<I, O>) new ExplanationTranslator(
-                        loaded.spec(),
-                        target == null ? "top" : target.toString(),
-                        loaded.network().denseBlocks().size());
+                translator = (Translator<I, O>) explanations(
+                        loaded.spec(), arguments, loaded.network().denseBlocks().size());
             } else {
                 model.setBlock(folded);
                 translator = (Translator<I, O>) new DenseNetTranslator(loaded.spec());
@@ -165,9 +163,20 @@ public final class DenseNetModelLoader implements ModelLoader {
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {
             model.close();
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw new MalformedModelException(message.contains(file.toString()) ? message : file + ": " + message, e);
+            throw malformed(file, e);
         }
+    }
+
+    /** Explanations of the target the criteria's argument {@code class} names (default: the top class). */
+    private static ExplanationTranslator explanations(ModelSpec spec, Map<String, Object> arguments, int blocks) {
+        Object target = arguments.get("class");
+        return new ExplanationTranslator(spec, target == null ? "top" : target.toString(), blocks);
+    }
+
+    /** A failure to load {@code file}, as DJL's criteria report it, naming the file once. */
+    private static MalformedModelException malformed(Path file, Exception e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return new MalformedModelException(message.contains(file.toString()) ? message : file + ": " + message, e);
     }
 
     /**
@@ -188,13 +197,10 @@ public final class DenseNetModelLoader implements ModelLoader {
             Int8Model int8 = ModelFiles.openInt8(file, options(arguments), null, model.getNDManager(), w -> {});
             Translator<I, O> translator;
             if (explains) {
-                Object target = arguments.get("class");
                 model.setBlock(new ExplainingBlock(
                         int8::logitsAndClassActivationMaps, int8.spec().config().classes()));
-                translator = (Translator<I, O>) new ExplanationTranslator(
-                        int8.spec(),
-                        target == null ? "top" : target.toString(),
-                        int8.spec().config().blockLayers().length);
+                translator = (Translator<I, O>) explanations(
+                        int8.spec(), arguments, int8.spec().config().blockLayers().length);
             } else {
                 model.setBlock(int8.inferenceBlock(model.getNDManager()));
                 translator = (Translator<I, O>) new DenseNetTranslator(int8.spec());
@@ -202,8 +208,7 @@ public final class DenseNetModelLoader implements ModelLoader {
             return new ZooModel<>(model, translator);
         } catch (IOException | RuntimeException e) {
             model.close();
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw new MalformedModelException(message.contains(file.toString()) ? message : file + ": " + message, e);
+            throw malformed(file, e);
         }
     }
 

@@ -57,6 +57,9 @@ final class CappedBinaryColumn {
     private final ColumnDescriptor column;
     private final CompressionCodecName codec;
     private final String what;
+    /** The option that sets the cell limit, for messages: images have one, labels a fixed limit. */
+    private final String limitOption;
+
     private final long maxValueBytes;
     private final long maxPageBytes;
     private final long end;
@@ -78,7 +81,8 @@ final class CappedBinaryColumn {
 
     /** Where a page's values come from. */
     private interface Values {
-        Cell next() throws IOException;
+        /** The next cell, or with {@code keep} false, null after passing over it without holding it. */
+        Cell next(boolean keep) throws IOException;
     }
 
     /**
@@ -102,6 +106,7 @@ final class CappedBinaryColumn {
         this.column = column;
         this.codec = chunk.getCodec();
         this.what = what;
+        this.limitOption = what.equals("content") ? " (--max-image-bytes)" : "";
         this.maxValueBytes = maxValueBytes;
         this.maxPageBytes = maxPageBytes;
         this.position = chunk.getStartingPos();
@@ -118,21 +123,49 @@ final class CappedBinaryColumn {
 
     /** The next row's cell. */
     Cell next() throws IOException {
+        return next(true);
+    }
+
+    /**
+     * Passes over the next {@code rows} rows without holding their cells: a data page whose cells all lie in them is
+     * passed over by its header, never read or decompressed; within a page, cells are read past.
+     */
+    void skip(long rows) throws IOException {
+        if (rows < 0 || rows > rowsLeft) {
+            throw new IllegalStateException("cannot skip " + rows + " of the " + rowsLeft + " rows left in " + what);
+        }
+        while (rows > 0) {
+            if (pageLeft == 0) {
+                rows -= nextPage(rows);
+            } else {
+                next(false);
+                rows--;
+            }
+        }
+    }
+
+    private Cell next(boolean keep) throws IOException {
         if (rowsLeft <= 0) {
             throw new IllegalStateException("no rows left in " + what);
         }
         while (pageLeft == 0) {
-            nextPage();
+            nextPage(0);
         }
         pageLeft--;
         rowsLeft--;
         if (levels != null && levels.readInt() == 0) {
             return NULL;
         }
-        return values.next();
+        return values.next(keep);
     }
 
-    private void nextPage() throws IOException {
+    /**
+     * Reads the next page's header and starts the page, unless it is a data page of at most {@code skippable} cells:
+     * then it is passed over whole.
+     *
+     * @return the rows passed over
+     */
+    private long nextPage(long skippable) throws IOException {
         if (position >= end) {
             throw new IOException(what + " column chunk ends with " + rowsLeft + " rows unread");
         }
@@ -153,6 +186,16 @@ final class CappedBinaryColumn {
                     + uncompressed + " bytes, past its column chunk");
         }
         position = data + compressed;
+        int cells = header.getType() == PageType.DATA_PAGE && header.getData_page_header() != null
+                ? header.getData_page_header().getNum_values()
+                : header.getType() == PageType.DATA_PAGE_V2 && header.getData_page_header_v2() != null
+                        ? header.getData_page_header_v2().getNum_values()
+                        : 0;
+        if (cells > 0 && cells <= skippable && cells <= rowsLeft) {
+            dataSeen = true;
+            rowsLeft -= cells;
+            return cells;
+        }
         if (header.getType() == PageType.DICTIONARY_PAGE) {
             readDictionary(header, data);
         } else if (header.getType() == PageType.DATA_PAGE) {
@@ -194,6 +237,7 @@ final class CappedBinaryColumn {
                     null);
         }
         // Index pages and pages of unknown types carry no cells: skipped.
+        return 0;
     }
 
     private static Encoding encoding(org.apache.parquet.format.Encoding encoding) throws IOException {
@@ -268,7 +312,7 @@ final class CappedBinaryColumn {
         if (cells == 1 && uncompressed > maxValueBytes + ONE_CELL_OVERHEAD) {
             // Decided from the page header: the one cell is over the limit, and not a byte of it is read.
             values = problem(what + " cell of about " + uncompressed + " bytes is over the limit of " + maxValueBytes
-                    + " bytes (--max-image-bytes)");
+                    + " bytes" + limitOption);
             return;
         }
         boolean streamed = encoding == Encoding.PLAIN
@@ -302,7 +346,7 @@ final class CappedBinaryColumn {
             if (v1Levels != null && optional) {
                 levels = new RunLengthBitPackingHybridDecoder(1, new ByteArrayInputStream(v1LevelBytes(stream, cells)));
             }
-            values = () -> plainCell(stream);
+            values = keep -> plainCell(stream, keep);
             return;
         }
         byte[] page = wholePage(valuesAt, valuesCompressed, valuesUncompressed, isCompressed);
@@ -318,7 +362,7 @@ final class CappedBinaryColumn {
         } catch (IOException | RuntimeException e) {
             throw new IOException(what + " page at byte " + data + " is malformed: " + ParquetImageTable.oneLine(e));
         }
-        values = () -> decodedCell(reader);
+        values = keep -> decodedCell(reader, keep);
     }
 
     /** A v1 page's definition levels: a 4-byte length, then that many bytes, at the start of the page's data. */
@@ -340,7 +384,7 @@ final class CappedBinaryColumn {
     }
 
     /** The next plain-encoded cell of a streamed page: a cell over the limit is skipped, never held. */
-    private Cell plainCell(LimitedInputStream stream) throws IOException {
+    private Cell plainCell(LimitedInputStream stream, boolean keep) throws IOException {
         byte[] prefix = stream.readNBytes(4);
         if (prefix.length < 4) {
             throw new IOException(what + " page ends before its cells do");
@@ -350,13 +394,13 @@ final class CappedBinaryColumn {
         if (length > stream.left()) {
             throw new IOException(what + " cell declares " + length + " bytes, past the end of its page");
         }
-        if (length > maxValueBytes) {
+        if (length > maxValueBytes || !keep) {
             try {
                 stream.skipNBytes(length);
             } catch (IOException e) {
                 throw new IOException(what + " page ends inside a cell: " + ParquetImageTable.oneLine(e));
             }
-            return tooLarge(length);
+            return keep ? tooLarge(length) : null;
         }
         byte[] bytes = stream.readNBytes((int) length);
         if (bytes.length < length) {
@@ -365,9 +409,13 @@ final class CappedBinaryColumn {
         return new Cell(bytes, null);
     }
 
-    private Cell decodedCell(ValuesReader reader) throws IOException {
+    private Cell decodedCell(ValuesReader reader, boolean keep) throws IOException {
         Binary value;
         try {
+            if (!keep) {
+                reader.skip();
+                return null;
+            }
             value = reader.readBytes();
         } catch (RuntimeException e) {
             throw new IOException(what + " page is malformed: " + ParquetImageTable.oneLine(e));
@@ -381,13 +429,12 @@ final class CappedBinaryColumn {
     private Cell tooLarge(long length) {
         return new Cell(
                 null,
-                what + " cell of " + length + " bytes is over the limit of " + maxValueBytes
-                        + " bytes (--max-image-bytes)");
+                what + " cell of " + length + " bytes is over the limit of " + maxValueBytes + " bytes" + limitOption);
     }
 
     private static Values problem(String problem) {
         Cell cell = new Cell(null, problem);
-        return () -> cell;
+        return keep -> keep ? cell : null;
     }
 
     private InputStream decompressing(InputStream compressed) throws IOException {

@@ -1,18 +1,13 @@
 package org.densenet4j.spark;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.densenet4j.data.ImageFiles;
 import org.densenet4j.infer.BatchClassification;
 import org.densenet4j.infer.FeatureExtractor;
 import org.densenet4j.infer.ImageClassifier;
@@ -76,7 +71,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         new BatchClassification<ImageCell, FeatureExtractor.Classified>(forward::apply, batchSize)
                 .run(
                         cells(rows, hadoop),
-                        cell -> decode(cell, hadoop),
+                        cell -> ImageRefReader.decode(cell, hadoop, maxImageBytes),
                         new BatchClassification.Results<>() {
                             @Override
                             public void classified(ImageCell cell, FeatureExtractor.Classified c) {
@@ -155,26 +150,5 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
     /** The largest Parquet page decompressed whole (snappy, lz4, dictionaries): a few images' worth. */
     static long maxPageBytes(long maxImageBytes) {
         return Math.min(Integer.MAX_VALUE - 16, 4 * maxImageBytes);
-    }
-
-    private BufferedImage decode(ImageCell cell, Configuration hadoop) throws IOException {
-        if (cell.problem() != null) {
-            throw new IOException(cell.problem());
-        }
-        java.nio.file.Path name = java.nio.file.Path.of(cell.path());
-        if (cell.content() != null) {
-            return ImageFiles.decode(new ByteArrayInputStream(cell.content()), name);
-        }
-        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(cell.path());
-        FileSystem fs = file.getFileSystem(hadoop);
-        long length = fs.getFileStatus(file).getLen();
-        if (length > maxImageBytes) {
-            throw new IOException(cell.path() + ": file of " + length + " bytes is over the limit of " + maxImageBytes
-                    + " bytes (--max-image-bytes)");
-        }
-        try (InputStream in = fs.open(file)) {
-            // The file may grow after its length was read: never read more than the limit.
-            return ImageFiles.decode(new LimitedInputStream(in, maxImageBytes), name);
-        }
     }
 }

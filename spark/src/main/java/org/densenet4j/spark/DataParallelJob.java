@@ -25,9 +25,7 @@ import org.densenet4j.data.ImageDataset;
 import org.densenet4j.infer.EvaluationReport;
 import org.densenet4j.infer.Evaluator;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DivergedException;
@@ -92,44 +90,46 @@ final class DataParallelJob {
     record Result(Path checkpoint, List<EpochMetrics> history, EvaluationReport finalEvaluation) {}
 
     /**
-     * Fine-tunes {@code pretrained} (which executors open as {@code request}) on {@code data}.
+     * Trains the network {@code spec} describes on {@code images}: fine-tunes {@code pretrained}, or, without it,
+     * starts from the preset's random initialisation drawn from the seed, as {@code train} does.
      *
+     * @param pretrained the weights to start from, or null to train from scratch
      * @param resume continue from the run folder's checkpoint
      */
-    Result run(DatasetSplits data, ModelRequest request, TrainedModel pretrained, boolean resume) throws IOException {
+    Result run(TrainingImages images, ModelSpec spec, PretrainedStart pretrained, boolean resume) throws IOException {
+        DatasetSplits data = images.splits();
         Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
-        List<String> classNames = data.train().classNames();
-        DenseNetConfig config = ExecutorTrainer.config(pretrained, classNames.size());
-        ModelSpec spec = pretrained.spec().forClasses(config, classNames);
         requireShardBatchFits(spec);
         if (resume && !Files.exists(checkpoint)) {
             throw new IOException(checkpoint + ": no checkpoint to resume from");
         }
         Checkpoint previous = resume ? CheckpointFile.readDescription(checkpoint) : null;
         if (previous != null) {
-            checkResumable(checkpoint, previous, spec, data);
+            previous.checkContinuedBy(checkpoint, spec.config(), spec.classNames(), data.name(), recipe);
+            spec = previous.spec(); // what the run was trained with (its normalisation was fitted once)
         }
         List<EpochMetrics> history = new ArrayList<>(previous != null ? previous.history() : List.of());
         ExecutorTrainer.Setup setup = new ExecutorTrainer.Setup(
-                request,
-                classNames,
+                spec,
                 recipe.freeze().cliName(),
+                recipe.precision() == org.densenet4j.infer.Precision.BF16,
                 recipe.augmentation(),
                 recipe.seed(),
                 threads,
                 maxImageBytes);
-        Engine.getInstance().setRandomSeed((int) recipe.seed()); // the new classifier's initial weights
+        // The initial weights drawn from the seed, as train draws them: the network's, or a new classifier's.
+        Engine.getInstance().setRandomSeed((int) recipe.seed());
         NesterovSgd optimizer = recipe.optimizer();
-        DenseNet network = new DenseNet(config);
+        DenseNet network = new DenseNet(spec.config());
         try (Model model = Model.newInstance(spec.modelName())) {
             model.setBlock(network);
             network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
             if (previous != null) {
                 CheckpointFile.loadInto(checkpoint, network, model.getNDManager());
+            } else if (pretrained != null) {
+                out.println(pretrained.copyInto(network, spec.classNames()).describe());
             } else {
-                out.println(new PretrainedStart(pretrained, false)
-                        .copyInto(network, classNames)
-                        .describe());
+                out.printf("from scratch: %s initialised from seed %d%n", spec.modelName(), recipe.seed());
             }
             network.freeze(recipe.freeze());
             ParameterLayout layout = new ParameterLayout(network);
@@ -259,15 +259,15 @@ final class DataParallelJob {
         for (int p = 0; p < count; p++) {
             int n = (to - from - p + count - 1) / count;
             int[] indices = new int[n];
-            String[] paths = new String[n];
+            ImageRef[] refs = new ImageRef[n];
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) {
                 int index = order[from + p + i * count];
                 indices[i] = index;
-                paths[i] = train.file(index).toAbsolutePath().toString();
+                refs[i] = TrainingImages.ref(train, index);
                 labels[i] = train.label(index);
             }
-            out.add(new TrainingShard(indices, paths, labels));
+            out.add(new TrainingShard(indices, refs, labels));
         }
         return out;
     }
@@ -309,24 +309,6 @@ final class DataParallelJob {
             if (!classifier.contains(p)) {
                 optimizer.scaleLearningRate(p.getId(), (float) recipe.backboneLrScale());
             }
-        }
-    }
-
-    private void checkResumable(Path file, Checkpoint previous, ModelSpec spec, DatasetSplits data) throws IOException {
-        if (!previous.spec().config().equals(spec.config())) {
-            throw new IOException(file + ": holds another model ("
-                    + previous.spec().modelName() + "); use another " + "--run-dir or the same settings");
-        }
-        if (!previous.spec().classNames().equals(spec.classNames())) {
-            throw new IOException(
-                    file + ": was trained on classes " + previous.spec().classNames() + ", not " + spec.classNames());
-        }
-        if (!previous.dataset().equals(data.name())) {
-            throw new IOException(file + ": was trained on " + previous.dataset() + ", not " + data.name());
-        }
-        if (!previous.recipe().equals(recipe)) {
-            throw new IOException(file + ": was trained with " + previous.recipe() + "; resuming needs the same "
-                    + "settings, got " + recipe);
         }
     }
 

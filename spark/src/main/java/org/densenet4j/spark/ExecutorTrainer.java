@@ -9,25 +9,29 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import com.google.gson.Gson;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.hadoop.conf.Configuration;
 import org.densenet4j.data.Augmentation;
 import org.densenet4j.data.AugmentationKind;
-import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.Seeds;
+import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
-import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
+import org.densenet4j.train.MixedPrecisionPass;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingPass;
 import org.densenet4j.train.TrainingStep;
@@ -42,24 +46,58 @@ final class ExecutorTrainer {
     /**
      * What every replica is built from.
      *
-     * @param weights the pretrained weights the run starts from (their architecture and preprocessing)
-     * @param classNames the classes trained
+     * @param spec the network and its input, as {@link ModelSpec#describe} in JSON (the form checkpoints store): the
+     *     weights come with every step, so executors need no model file
      * @param freeze the part kept fixed, by its command-line name
+     * @param bf16 compute the pass in bf16 mixed precision ({@link MixedPrecisionPass}), as {@code train} does
      * @param augmentation the training augmentation
      * @param seed the run's seed
      * @param threads libtorch threads per executor
+     * @param maxImageBytes the largest image read
      */
     record Setup(
-            ModelRequest weights,
-            List<String> classNames,
+            String spec,
             String freeze,
+            boolean bf16,
             AugmentationKind augmentation,
             long seed,
             int threads,
             long maxImageBytes)
-            implements Serializable {}
+            implements Serializable {
+
+        Setup(
+                ModelSpec spec,
+                String freeze,
+                boolean bf16,
+                AugmentationKind augmentation,
+                long seed,
+                int threads,
+                long maxImageBytes) {
+            this(new Gson().toJson(spec.describe()), freeze, bf16, augmentation, seed, threads, maxImageBytes);
+        }
+
+        /** The network and its input, read back as a checkpoint's description is. */
+        ModelSpec modelSpec() {
+            Map<?, ?> d = new Gson().fromJson(spec, Map.class);
+            return ModelSpec.fromDescription(
+                    d.get(ModelSpec.MODEL),
+                    d.get(ModelSpec.INPUT),
+                    d.get(ModelSpec.CLASSES),
+                    d.get(ModelSpec.NORMALIZATION));
+        }
+    }
 
     private static final ConcurrentLinkedQueue<Replica> IDLE = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Tests only: a system property "EPOCH:STEP" (0-based) makes the first attempt of each of that step's tasks fail
+     * once its gradient is computed, as a task whose executor is lost mid-step; Spark then retries it.
+     */
+    static final String FAIL_FIRST_ATTEMPT = "densenet4j.spark.test.failFirstAttempt";
+
+    /** Tests only: the task attempts {@link #FAIL_FIRST_ATTEMPT} failed in this JVM. */
+    static final java.util.concurrent.atomic.AtomicInteger INJECTED_FAILURES =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private ExecutorTrainer() {}
 
@@ -76,19 +114,28 @@ final class ExecutorTrainer {
             }
             replica = new Replica(setup);
         }
+        ShardGradient g;
         try {
-            ShardGradient g = replica.gradient(weights, shard, epoch, step);
-            IDLE.add(replica);
-            return g;
+            g = replica.gradient(weights, shard, epoch, step);
         } catch (RuntimeException e) {
             replica.close(); // its state is unknown: build another next time
             throw e;
         }
+        IDLE.add(replica);
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (task != null
+                && task.attemptNumber() == 0
+                && (epoch + ":" + step).equals(System.getProperty(FAIL_FIRST_ATTEMPT))) {
+            INJECTED_FAILURES.incrementAndGet();
+            throw new IllegalStateException("injected failure of the first attempt at epoch " + epoch + ", step " + step
+                    + " (" + FAIL_FIRST_ATTEMPT + ")");
+        }
+        return g;
     }
 
-    /** The network of the run as both sides build it: the pretrained one with the run's classes and freeze. */
-    static DenseNetConfig config(TrainedModel pretrained, int classes) {
-        return new PretrainedStart(pretrained, false).configFor(classes, 0);
+    /** The network of a run from pretrained weights: theirs, with the run's classes and dropout. */
+    static DenseNetConfig config(TrainedModel pretrained, int classes, float dropRate) {
+        return new PretrainedStart(pretrained, false).configFor(classes, dropRate);
     }
 
     /** One network with its trainer, used by one task at a time. */
@@ -98,75 +145,75 @@ final class ExecutorTrainer {
         private final Trainer trainer;
         private final ParameterLayout layout;
         private final ModelSpec spec;
+        private final ImageConverter converter;
+        /** The forward pass: float32, or bf16 mixed precision. */
+        private final TrainingPass forward;
+
+        private final Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once
 
         Replica(Setup setup) {
             this.setup = setup;
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(setup.threads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-            try (NDManager scratch = NDManager.newBaseManager()) {
-                ModelRequest request = setup.weights();
-                Path file =
-                        request.pretrained() != null ? request.pretrainedFile() : ExecutorModel.locate(request.file());
-                TrainedModel pretrained = ModelFiles.open(file, request.options(), scratch, warning -> {});
-                DenseNetConfig config = config(pretrained, setup.classNames().size());
-                spec = pretrained.spec().forClasses(config, setup.classNames());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            spec = setup.modelSpec();
             DenseNet network = new DenseNet(spec.config());
             model = Model.newInstance(spec.modelName());
             model.setBlock(network);
             network.initialize(model.getNDManager(), DataType.FLOAT32, spec.batchShape(1));
             network.freeze(Freeze.parse(setup.freeze()));
+            try {
+                // Compiled for the network as frozen; it reads the network's parameters, which each step loads.
+                forward = setup.bf16() ? MixedPrecisionPass.compile(network) : TrainingPass.FLOAT32;
+            } catch (IOException e) {
+                model.close();
+                throw new UncheckedIOException(e);
+            }
             trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
             trainer.initialize(spec.batchShape(1));
             layout = new ParameterLayout(network);
+            converter = new ImageConverter(spec.channels(), spec.height(), spec.width(), spec.resizeAndCrop());
         }
 
         ShardGradient gradient(float[] weights, TrainingShard shard, int epoch, int step) {
             ParameterLayout.load(layout.all(), weights, 1);
             long epochSeed = Seeds.mix(setup.seed(), epoch);
             Augmentation augmentation = Augmentation.of(setup.augmentation());
-            List<Path> files = new ArrayList<>();
-            for (String p : shard.paths()) {
-                files.add(Path.of(p));
+            // Read in the order rows read fastest (a table's row group in one pass); batched in the shard's order.
+            Integer[] readOrder = new Integer[shard.size()];
+            Arrays.setAll(readOrder, i -> i);
+            Arrays.sort(readOrder, java.util.Comparator.comparing(i -> shard.refs()[i], ImageRefReader.ORDER));
+            byte[][] pixels = new byte[shard.size()][];
+            List<String> unreadable = new ArrayList<>();
+            long skipped = 0;
+            try (ImageRefReader reader = new ImageRefReader(hadoop, setup.maxImageBytes())) {
+                for (int i : readOrder) {
+                    try {
+                        BufferedImage image = reader.read(shard.refs()[i]);
+                        // Seeded as train's batch loader seeds the image: (seed, epoch) then its index.
+                        pixels[i] = augmentation == null
+                                ? converter.toPixels(image)
+                                : converter.augmentedPixels(
+                                        image,
+                                        augmentation,
+                                        new SplittableRandom(Seeds.mix(epochSeed, shard.indices()[i])));
+                    } catch (UnreadableImageException | RuntimeException e) { // unreadable, too large, or gone
+                        skipped++;
+                        if (unreadable.size() < ShardGradient.NAMED) {
+                            unreadable.add((e instanceof UnreadableImageException ? "" : shard.refs()[i].name() + ": ")
+                                    + ParquetImageTable.oneLine(e));
+                        }
+                    }
+                }
             }
-            ImageFolderDataset data = ImageFolderDataset.of(
-                    Path.of("."),
-                    files,
-                    shard.labels(),
-                    setup.classNames(),
-                    spec.channels(),
-                    spec.height(),
-                    spec.resizeAndCrop());
             int imageSize = spec.channels() * spec.height() * spec.width();
             float[] x = new float[shard.size() * imageSize];
             int[] y = new int[shard.size()];
             int n = 0;
-            List<String> unreadable = new ArrayList<>();
-            long skipped = 0;
             for (int i = 0; i < shard.size(); i++) {
-                byte[] pixels;
-                try {
-                    long bytes = java.nio.file.Files.size(files.get(i));
-                    if (bytes > setup.maxImageBytes()) {
-                        throw new java.io.IOException("file of " + bytes + " bytes is over the limit of "
-                                + setup.maxImageBytes() + " (--max-image-bytes)");
-                    }
-                    // Seeded as train's batch loader seeds the image: (seed, epoch) then its index.
-                    pixels = augmentation == null
-                            ? data.pixels(i)
-                            : data.augmentedPixels(
-                                    i, augmentation, new SplittableRandom(Seeds.mix(epochSeed, shard.indices()[i])));
-                } catch (java.io.IOException | RuntimeException e) { // unreadable, too large, or gone
-                    skipped++;
-                    if (unreadable.size() < ShardGradient.NAMED) {
-                        unreadable.add(shard.paths()[i] + ": " + ParquetImageTable.oneLine(e));
-                    }
-                    continue;
+                if (pixels[i] != null) {
+                    spec.normalization().apply(pixels[i], x, n * imageSize);
+                    y[n++] = shard.labels()[i];
                 }
-                spec.normalization().apply(pixels, x, n * imageSize);
-                y[n++] = shard.labels()[i];
             }
             if (n == 0) {
                 return new ShardGradient(null, null, 0, 0, 0, skipped, List.copyOf(unreadable));
@@ -185,8 +232,7 @@ final class ExecutorTrainer {
             try (NDManager scope = trainer.getManager().newSubManager()) {
                 NDArray images = scope.create(Arrays.copyOf(x, n * imageSize), spec.batchShape(n));
                 NDArray labels = scope.create(Arrays.copyOf(y, n));
-                TrainingStep.Pass pass =
-                        TrainingStep.PLAIN.forwardBackward(trainer, TrainingPass.FLOAT32, images, labels);
+                TrainingStep.Pass pass = TrainingStep.PLAIN.forwardBackward(trainer, forward, images, labels);
                 long correct = pass.logits()
                         .argMax(1)
                         .toType(DataType.INT32, false)
@@ -226,6 +272,9 @@ final class ExecutorTrainer {
 
         @Override
         public void close() {
+            if (forward instanceof MixedPrecisionPass mixed) {
+                mixed.close();
+            }
             trainer.close();
             model.close();
         }

@@ -12,7 +12,6 @@ import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -94,19 +93,11 @@ final class LinearProbeJob {
             Path runDir)
             throws IOException {
         long start = System.nanoTime();
-        Dataset<Row> files = images.rows(spark, settings.partitions());
-        Dataset<Row> features = files.select("path")
-                .mapPartitions(
-                        new ClassifyPartition(
-                                request,
-                                settings.batchSize(),
-                                settings.threads(),
-                                1,
-                                true,
-                                false,
-                                settings.maxImageBytes()),
-                        Encoders.row(ImageRows.WITH_FEATURES))
-                .join(files, "path")
+        Dataset<Row> features = spark.createDataFrame(
+                        images.labelled(spark, settings.partitions())
+                                .mapPartitions(new FeaturePartition(
+                                        request, settings.batchSize(), settings.threads(), settings.maxImageBytes())),
+                        FeaturePartition.SCHEMA)
                 .persist(StorageLevel.MEMORY_AND_DISK()); // one forward pass, whatever reads them
         try {
             long unreadable = reportUnreadable(features);

@@ -49,6 +49,16 @@ final class ParquetImageTable {
      * @throws IOException when the input is missing or empty, or a file is not a readable Parquet file (named)
      */
     static List<Slice> plan(String input, Configuration hadoop) throws IOException {
+        return plan(input, hadoop, ParquetImageTable::checkSchema);
+    }
+
+    /**
+     * As {@link #plan(String, Configuration)}, checking each file's schema with {@code schemaCheck} (which throws an
+     * {@link IllegalArgumentException} naming the file).
+     */
+    static List<Slice> plan(
+            String input, Configuration hadoop, java.util.function.BiConsumer<String, MessageType> schemaCheck)
+            throws IOException {
         Path root = new Path(input);
         FileSystem fs = root.getFileSystem(hadoop);
         FileStatus status;
@@ -65,7 +75,8 @@ final class ParquetImageTable {
         List<Slice> slices = new ArrayList<>();
         for (FileStatus file : files) {
             ParquetMetadata footer = footer(file, hadoop);
-            checkSchema(file.getPath().toString(), footer.getFileMetaData().getSchema());
+            schemaCheck.accept(
+                    file.getPath().toString(), footer.getFileMetaData().getSchema());
             long firstRow = 0;
             List<BlockMetaData> groups = footer.getBlocks();
             for (int g = 0; g < groups.size(); g++) {
@@ -82,13 +93,19 @@ final class ParquetImageTable {
         return slices;
     }
 
-    /** The file itself, or the files under a directory, skipping Spark's hidden names (_SUCCESS, .crc). */
+    /**
+     * The file itself, or the files under a directory in name order, skipping Spark's hidden names (_SUCCESS, .crc).
+     */
     private static void collect(FileSystem fs, FileStatus status, List<FileStatus> into) throws IOException {
         if (status.isFile()) {
             into.add(status);
             return;
         }
-        for (FileStatus child : fs.listStatus(status.getPath())) {
+        FileStatus[] children = fs.listStatus(status.getPath());
+        // In name order: file systems list in any order, and a table's row order decides its held-out rows.
+        java.util.Arrays.sort(
+                children, java.util.Comparator.comparing(c -> c.getPath().getName()));
+        for (FileStatus child : children) {
             String name = child.getPath().getName();
             if (!name.startsWith("_") && !name.startsWith(".")) {
                 collect(fs, child, into);
@@ -129,16 +146,54 @@ final class ParquetImageTable {
         }
     }
 
-    /** Checks that a file's schema is a table of images. */
+    /** Checks that a file's schema is a table of images to classify: a path, and maybe the image's bytes. */
     static void checkSchema(String file, MessageType schema) {
         if (!schema.containsField("path")) {
-            throw new IllegalArgumentException(file + ": the Parquet input needs a 'path' column (string), has "
-                    + schema.getFields().stream().map(Type::getName).toList());
+            throw new IllegalArgumentException(
+                    file + ": the Parquet input needs a 'path' column (string), has " + columns(schema));
         }
-        checkBinary(file, schema.getType("path"), true);
+        checkImageColumns(file, schema);
+    }
+
+    /** Checks a table's image columns: a string {@code path}, a binary {@code content}, or both. */
+    static void checkImageColumns(String file, MessageType schema) {
+        if (!schema.containsField("path") && !schema.containsField("content")) {
+            throw new IllegalArgumentException(file + ": the Parquet input needs a 'path' column (string) or a "
+                    + "'content' column (binary), has " + columns(schema));
+        }
+        if (schema.containsField("path")) {
+            checkBinary(file, schema.getType("path"), true);
+        }
         if (schema.containsField("content")) {
             checkBinary(file, schema.getType("content"), false);
         }
+    }
+
+    /**
+     * Checks that a file's schema is a table of labelled images: its image columns, a string {@code label} (the class
+     * name) and optionally a string {@code split} (train or test).
+     */
+    static void checkTrainingSchema(String file, MessageType schema) {
+        checkImageColumns(file, schema);
+        if (!schema.containsField("label")) {
+            throw new IllegalArgumentException(file + ": a table to train on needs a 'label' column (string: the class "
+                    + "name), has " + columns(schema));
+        }
+        Type label = schema.getType("label");
+        if (label.isPrimitive()
+                && label.asPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.BINARY) {
+            throw new IllegalArgumentException(file + ": column 'label' is "
+                    + label.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase()
+                    + ", expected a string (the class name; write numbers as strings, e.g. CAST(label AS STRING))");
+        }
+        checkBinary(file, label, true);
+        if (schema.containsField("split")) {
+            checkBinary(file, schema.getType("split"), true);
+        }
+    }
+
+    private static List<String> columns(MessageType schema) {
+        return schema.getFields().stream().map(Type::getName).toList();
     }
 
     private static void checkBinary(String file, Type column, boolean string) {

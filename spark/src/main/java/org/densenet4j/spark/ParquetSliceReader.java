@@ -17,10 +17,11 @@ import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * The images of one row group of a Parquet table ({@link ParquetImageTable.Slice}): its {@code path} and, when the
- * table has one, {@code content} column, read with {@link CappedBinaryColumn}. A null path, a path or cell over its
- * limit, is a cell with a problem; a row group that turns out malformed ends in one cell naming the file and the rows
- * not read.
+ * The images of one row group of a Parquet table ({@link ParquetImageTable.Slice}): its {@code path} and
+ * {@code content} columns, either of which a table may lack, read with {@link CappedBinaryColumn}. A null path
+ * without content, a path or cell over its limit, is a cell with a problem; a row group that turns out malformed ends
+ * in one cell naming the file and the rows not read. Rows are read in order, all of them ({@link #open}) or those
+ * asked for ({@link #at}), passing over the others without holding them.
  */
 final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
 
@@ -56,6 +57,21 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
      */
     static Iterator<ImageCell> open(
             ParquetImageTable.Slice slice, Configuration hadoop, long maxImageBytes, long maxPageBytes) {
+        try {
+            return reader(slice, hadoop, maxImageBytes, maxPageBytes);
+        } catch (IOException | RuntimeException e) {
+            return java.util.List.of(unreadRows(slice, 0, e)).iterator();
+        }
+    }
+
+    /**
+     * A reader of a slice's rows, for {@link #at}.
+     *
+     * @throws IOException when the slice cannot be opened (the file is gone, changed or malformed)
+     */
+    static ParquetSliceReader reader(
+            ParquetImageTable.Slice slice, Configuration hadoop, long maxImageBytes, long maxPageBytes)
+            throws IOException {
         SeekableInputStream pathStream = null;
         SeekableInputStream contentStream = null;
         try {
@@ -63,16 +79,18 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
             FileStatus status = file.getFileSystem(hadoop).getFileStatus(file);
             ParquetMetadata footer = ParquetImageTable.footer(status, hadoop);
             MessageType schema = footer.getFileMetaData().getSchema();
-            ParquetImageTable.checkSchema(slice.file(), schema);
+            ParquetImageTable.checkImageColumns(slice.file(), schema);
             if (slice.rowGroup() >= footer.getBlocks().size()
                     || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
                 throw new IOException("the file changed since the job started");
             }
             BlockMetaData group = footer.getBlocks().get(slice.rowGroup());
             HadoopInputFile input = HadoopInputFile.fromStatus(status, hadoop);
-            pathStream = input.newStream();
-            CappedBinaryColumn paths =
-                    column(pathStream, status, group, schema, "path", slice.rows(), MAX_PATH_BYTES, maxPageBytes);
+            CappedBinaryColumn paths = null;
+            if (schema.containsField("path")) {
+                pathStream = input.newStream();
+                paths = column(pathStream, status, group, schema, "path", slice.rows(), MAX_PATH_BYTES, maxPageBytes);
+            }
             CappedBinaryColumn contents = null;
             if (schema.containsField("content")) {
                 contentStream = input.newStream();
@@ -83,11 +101,50 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
         } catch (IOException | RuntimeException e) {
             closeQuietly(pathStream);
             closeQuietly(contentStream);
-            return java.util.List.of(unreadRows(slice, 0, e)).iterator();
+            throw e;
         }
     }
 
-    private static CappedBinaryColumn column(
+    /** The row group this reader reads. */
+    ParquetImageTable.Slice slice() {
+        return slice;
+    }
+
+    /** The row after the last one read: rows before it can no longer be read by this reader. */
+    long position() {
+        return row;
+    }
+
+    /**
+     * Row {@code index} of the slice (counted from its first row), at or after {@link #position()}; the rows before it
+     * are passed over without being held. Once the row group turns out malformed, every row is a cell saying so.
+     */
+    ImageCell at(long index) {
+        if (index < row || index >= slice.rows()) {
+            throw new IllegalArgumentException(
+                    "row " + index + " of a slice of " + slice.rows() + " rows, read up to " + row);
+        }
+        if (broken == null && index > row) {
+            try {
+                if (paths != null) {
+                    paths.skip(index - row);
+                }
+                if (contents != null) {
+                    contents.skip(index - row);
+                }
+                row = index;
+            } catch (IOException | RuntimeException e) {
+                broken = unreadRows(slice, row, e).problem();
+            }
+        }
+        if (broken != null) {
+            row = index + 1;
+            return new ImageCell(null, null, broken);
+        }
+        return next();
+    }
+
+    static CappedBinaryColumn column(
             SeekableInputStream stream,
             FileStatus file,
             BlockMetaData group,
@@ -125,19 +182,22 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
         }
         long at = row;
         try {
-            CappedBinaryColumn.Cell path = paths.next();
+            CappedBinaryColumn.Cell path = paths == null ? null : paths.next();
             CappedBinaryColumn.Cell content = contents == null ? null : contents.next();
             row++;
             String where = "row " + (slice.firstRow() + at) + " of " + slice.file();
-            if (path.problem() != null) {
+            if (path != null && path.problem() != null) {
                 return new ImageCell(null, null, where + ": " + path.problem());
             }
-            if (path.bytes() == null) {
+            if (path != null && path.bytes() == null) {
                 return new ImageCell(null, null, where + " has a null path");
             }
-            String name = new String(path.bytes(), StandardCharsets.UTF_8);
+            String name = path == null ? null : new String(path.bytes(), StandardCharsets.UTF_8);
             if (content != null && content.problem() != null) {
-                return new ImageCell(name, null, content.problem());
+                return new ImageCell(name, null, (name == null ? where + ": " : "") + content.problem());
+            }
+            if (name == null && content.bytes() == null) {
+                return new ImageCell(null, null, where + " has null content"); // a table without paths
             }
             return new ImageCell(name, content == null ? null : content.bytes(), null);
         } catch (IOException | RuntimeException e) {
@@ -160,7 +220,9 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
 
     @Override
     public void close() {
-        paths.closePage();
+        if (paths != null) {
+            paths.closePage();
+        }
         if (contents != null) {
             contents.closePage();
         }

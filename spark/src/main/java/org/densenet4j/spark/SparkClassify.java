@@ -8,7 +8,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.densenet4j.cli.CalibrationOption;
 import org.densenet4j.cli.CheckpointOption;
-import org.densenet4j.cli.FailureHandler;
 import org.densenet4j.cli.PrecisionOption;
 import org.densenet4j.io.Int8CalibrationFile;
 import picocli.CommandLine;
@@ -107,9 +106,7 @@ public final class SparkClassify implements Callable<Integer> {
 
     /** The command line with densenet4j's handling of failures: one line, exit 1, or 2 for a bad value or input. */
     static CommandLine commandLine(SparkClassify job) {
-        CommandLine cl = new CommandLine(job);
-        cl.setExecutionExceptionHandler(new FailureHandler());
-        return cl;
+        return SparkCommands.commandLine(job);
     }
 
     /** What a run did. */
@@ -120,15 +117,8 @@ public final class SparkClassify implements Callable<Integer> {
         Summary s;
         try {
             s = run();
-        } catch (Exception e) { // Scala's exceptions are not declared: Spark's arrive here undeclared
-            if (e instanceof org.apache.spark.SparkException) {
-                // A failed job's message quotes every failed task's stack trace: its root cause says what happened.
-                throw new java.io.IOException("the Spark job failed: " + ParquetImageTable.oneLine(rootCause(e)), e);
-            }
-            if (e instanceof org.apache.spark.sql.AnalysisException) {
-                throw new java.io.IOException(ParquetImageTable.oneLine(e), e); // e.g. an input that does not exist
-            }
-            throw e;
+        } catch (Exception e) {
+            throw SparkCommands.explained(e);
         }
         System.out.printf("classified %d images (%d errors) into %s%n", s.images(), s.errors(), output);
         System.out.printf(
@@ -138,14 +128,6 @@ public final class SparkClassify implements Callable<Integer> {
                 s.executorRunSeconds(),
                 s.images() / Math.max(s.executorRunSeconds(), 1e-9));
         return s.errors() == s.images() && s.images() > 0 ? 1 : 0;
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     Summary run() throws java.io.IOException {

@@ -5,19 +5,25 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.cli.CheckpointOption;
-import org.densenet4j.cli.FailureHandler;
-import org.densenet4j.data.ImageFolderDataset;
+import org.densenet4j.cli.PrecisionOption;
+import org.densenet4j.data.AugmentationKind;
+import org.densenet4j.data.DatasetSplits;
+import org.densenet4j.data.Normalization;
+import org.densenet4j.data.ResizeAndCrop;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Freeze;
-import org.densenet4j.train.RunExistsException;
+import org.densenet4j.model.Preset;
+import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.RunFolder;
+import org.densenet4j.train.TrainingRecipe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,16 +45,25 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(
             names = "--input",
             required = true,
-            paramLabel = "DIR",
+            paramLabel = "DIR|TABLE",
             description = "A folder with one sub-folder per class (train/ and test/, or split by --holdout), on a "
-                    + "filesystem every executor sees.")
+                    + "filesystem every executor sees; or a Parquet table with a string 'label' column (the class "
+                    + "name), a 'path' (string) or 'content' (binary) column, and optionally a 'split' column "
+                    + "(train or test).")
     String input;
+
+    @Option(
+            names = "--input-format",
+            defaultValue = "auto",
+            description = "images (a class folder), parquet, or auto: parquet when the input ends in .parquet "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String inputFormat;
 
     @Option(
             names = "--holdout",
             defaultValue = "0.1",
-            description = "Without train/ and test/: the fraction held out for testing, chosen by --seed as train "
-                    + "chooses it (default: ${DEFAULT-VALUE}).")
+            description = "Without train/ and test/ (or a table's split column): the fraction held out for "
+                    + "testing, chosen by --seed as train chooses it (default: ${DEFAULT-VALUE}).")
     double holdout;
 
     @Option(names = "--run-dir", required = true, paramLabel = "DIR", description = "Where the run folder goes.")
@@ -60,6 +75,31 @@ public final class SparkTrain implements Callable<Integer> {
     /** The weights to start from: --weights FILE (a shared path, or shipped with --files) or NAME with --model. */
     @Mixin
     CheckpointOption weights = new CheckpointOption();
+
+    @Option(
+            names = "--channels",
+            paramLabel = "1|3",
+            description = "From scratch: 1 for grey, 3 for colour (default: 3).")
+    Integer channels;
+
+    @Option(
+            names = "--image-size",
+            paramLabel = "PIXELS",
+            description = "From scratch: the side of the images the network takes (default: 32).")
+    Integer imageSize;
+
+    @Option(
+            names = "--resize",
+            paramLabel = "PIXELS",
+            description = "From scratch: resize each image's shorter side to PIXELS, then keep the central "
+                    + "--image-size square, as train does (default: squash to --image-size).")
+    Integer resize;
+
+    @Option(
+            names = "--dropout",
+            defaultValue = "0",
+            description = "Dropout after each conv, as train's (default: ${DEFAULT-VALUE}).")
+    float dropout;
 
     @Option(
             names = "--freeze",
@@ -155,6 +195,10 @@ public final class SparkTrain implements Callable<Integer> {
             description = "The largest image file read; a larger one is skipped (default: ${DEFAULT-VALUE}, 64 MiB).")
     long maxImageBytes;
 
+    /** --precision: bf16 runs each partition's pass in bf16 mixed precision, as train's. */
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -167,9 +211,7 @@ public final class SparkTrain implements Callable<Integer> {
 
     /** The command line with densenet4j's handling of failures: one line, exit 1, or 2 for a bad value or input. */
     static CommandLine commandLine(SparkTrain job) {
-        CommandLine cl = new CommandLine(job);
-        cl.setExecutionExceptionHandler(new FailureHandler());
-        return cl;
+        return SparkCommands.commandLine(job);
     }
 
     @Override
@@ -203,11 +245,8 @@ public final class SparkTrain implements Callable<Integer> {
         } catch (org.densenet4j.train.StopRequestedException e) {
             System.err.println("densenet4j spark-train: " + e.getMessage());
             return 130;
-        } catch (Exception e) { // Scala's exceptions are not declared: Spark's arrive here undeclared
-            if (e instanceof org.apache.spark.SparkException) {
-                throw new IOException("the Spark job failed: " + ParquetImageTable.oneLine(rootCause(e)), e);
-            }
-            throw e;
+        } catch (Exception e) {
+            throw SparkCommands.explained(e);
         }
     }
 
@@ -215,14 +254,6 @@ public final class SparkTrain implements Callable<Integer> {
         return spec == null
                 ? new PrintWriter(System.out, true)
                 : spec.commandLine().getOut();
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     LinearProbeJob.Result run() throws IOException {
@@ -233,41 +264,41 @@ public final class SparkTrain implements Callable<Integer> {
             throw new IllegalArgumentException("--freeze features trains a classifier on pretrained features: give "
                     + "the weights with --weights FILE, or --model NAME --weights imagenet");
         }
+        requirePrecision();
+        if (precision.precision() != Precision.FP32) {
+            throw new IllegalArgumentException("--freeze features fits the classifier with MLlib on features computed "
+                    + "once in fp32: --precision " + precision.precision() + " would change nothing; leave it out");
+        }
         if (batchSize < 1 || threads < 1 || maxIterations < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --max-iterations must be at least 1");
         }
         if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
             throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
         }
-        if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException(
-                    "--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16) + ", got " + maxImageBytes);
-        }
+        checkMaxImageBytes();
         if (partitions != null && partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
-        }
-        if (Files.exists(checkpoint) && !overwrite) {
-            throw new RunExistsException(runDir, "a checkpoint");
-        }
+        prepareRunFolder(false);
         ModelRequest request = ModelRequest.of(weights, Precision.FP32);
         try (NDManager manager = NDManager.newBaseManager()) {
             TrainedModel pretrained = ModelFiles.open(
                     weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
             ModelSpec from = pretrained.spec();
-            TrainingImages images = new TrainingImages(ImageFolderDataset.splits(
-                    Path.of(input), from.channels(), from.height(), from.resizeAndCrop(), holdout, seed));
-            Files.createDirectories(runDir);
-            SparkSession.Builder builder =
-                    ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
-            if (master != null) {
-                builder.master(master);
-            }
-            SparkSession spark = builder.getOrCreate();
+            boolean table = tableInput();
+            SparkSession spark = session();
             try {
+                TrainingImages images = TrainingImages.load(
+                        spark,
+                        input,
+                        table,
+                        from.channels(),
+                        from.height(),
+                        from.resizeAndCrop(),
+                        holdout,
+                        seed,
+                        maxImageBytes);
+                Files.createDirectories(runDir);
                 SparkClassify.checkModelReachable(spark, request);
                 LinearProbeJob.Settings settings = new LinearProbeJob.Settings(
                         weightDecay,
@@ -296,66 +327,138 @@ public final class SparkTrain implements Callable<Integer> {
         }
     }
 
-    /** Synchronous data-parallel SGD from pretrained weights (every --freeze but features). */
+    /** Refuses int8 (inference only) and a precision this machine cannot train in, as train refuses them. */
+    private void requirePrecision() {
+        if (precision.precision() == Precision.INT8) {
+            throw new IllegalArgumentException("int8 is for inference (predict, eval, bench): train in fp32 or bf16");
+        }
+        precision.precision().requireSupport();
+    }
+
+    private void checkMaxImageBytes() {
+        if (maxImageBytes < 1 || maxImageBytes > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(
+                    "--max-image-bytes must be between 1 and " + (Integer.MAX_VALUE - 16) + ", got " + maxImageBytes);
+        }
+    }
+
+    /** Whether --input is a Parquet table (by --input-format, or its name). */
+    private boolean tableInput() {
+        if (!inputFormat.equals("images") && !inputFormat.equals("parquet") && !inputFormat.equals("auto")) {
+            throw new IllegalArgumentException("--input-format must be images, parquet or auto, got " + inputFormat);
+        }
+        return inputFormat.equals("parquet") || (inputFormat.equals("auto") && input.endsWith(".parquet"));
+    }
+
+    /** The Spark session: local mode with --master, otherwise the one spark-submit configured. */
+    private SparkSession session() {
+        SparkSession.Builder builder =
+                ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
+        if (master != null) {
+            builder.master(master);
+        }
+        return builder.getOrCreate();
+    }
+
+    /**
+     * Synchronous data-parallel SGD (every --freeze but features): from pretrained weights, or, with --model and no
+     * --weights, from the preset's random initialisation drawn from --seed.
+     */
     DataParallelJob.Result runDataParallel() throws IOException {
         Freeze part = Freeze.parse(freeze);
-        if (weights.given() == null) {
-            throw new IllegalArgumentException("spark-train fine-tunes pretrained weights: give them with --weights "
-                    + "FILE, or --model NAME --weights imagenet (from scratch: train)");
+        requirePrecision();
+        boolean scratch = weights.given() == null;
+        Preset preset = weights.options().preset();
+        if (scratch && preset == null) {
+            throw new IllegalArgumentException("give the weights to fine-tune with --weights FILE, or --model NAME "
+                    + "--weights imagenet; or train from scratch with --model NAME alone");
+        }
+        if (scratch && !part.isNone()) {
+            throw new IllegalArgumentException(
+                    "--freeze " + part.cliName() + " keeps pretrained layers fixed: give the "
+                            + "weights with --weights (from scratch, everything trains)");
+        }
+        if (!scratch && (channels != null || imageSize != null || resize != null)) {
+            throw new IllegalArgumentException("--channels, --image-size and --resize prepare images for a network "
+                    + "trained from scratch: with --weights, images are prepared as the weights expect");
         }
         if (batchSize < 1 || threads < 1 || epochs < 1) {
             throw new IllegalArgumentException("--batch-size, --threads and --epochs must be at least 1");
         }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        }
+        checkMaxImageBytes();
         if (shards != null && shards < 1) {
             throw new IllegalArgumentException("--shards must be at least 1, got " + shards);
         }
         if (resume && overwrite) {
             throw new IllegalArgumentException("--resume continues a run and --overwrite replaces it: give one");
         }
-        org.densenet4j.data.AugmentationKind augmentation = noAugment
-                ? org.densenet4j.data.AugmentationKind.NONE
-                : org.densenet4j.data.AugmentationKind.parse(augment);
-        org.densenet4j.train.TrainingRecipe recipe = new org.densenet4j.train.TrainingRecipe(
+        AugmentationKind augmentation = noAugment ? AugmentationKind.NONE : AugmentationKind.parse(augment);
+        TrainingRecipe recipe = new TrainingRecipe(
                         epochs, batchSize, learningRate, momentum, weightDecay, schedule, true, seed)
                 .augmentedWith(augmentation)
-                .fineTuning(part, backboneLrScale);
-        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
-            throw new IllegalArgumentException(runDir + " is a file, not a run folder: choose a folder for the run");
-        }
-        if (Files.exists(checkpoint) && !resume && !overwrite) {
-            throw new RunExistsException(runDir, "a checkpoint");
-        }
-        ModelRequest request = ModelRequest.of(weights, Precision.FP32);
+                .fineTuning(part, backboneLrScale)
+                .inPrecision(precision.precision());
+        prepareRunFolder(resume);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TrainedModel pretrained = ModelFiles.open(
-                    weights.resolve(), weights.options(), manager, w -> System.err.println("densenet4j: " + w));
-            ModelSpec from = pretrained.spec();
-            org.densenet4j.data.DatasetSplits splits = ImageFolderDataset.splits(
-                    Path.of(input), from.channels(), from.height(), from.resizeAndCrop(), holdout, seed);
-            new TrainingImages(splits); // every image is a file executors can read
-            part.checkFits(from.config());
-            Files.createDirectories(runDir);
-            SparkSession.Builder builder =
-                    ExecutorEnvironment.propagate(SparkSession.builder().appName("densenet4j spark-train"));
-            if (master != null) {
-                builder.master(master);
+            PretrainedStart pretrained = scratch
+                    ? null
+                    : new PretrainedStart(
+                            ModelFiles.open(
+                                    weights.resolve(),
+                                    weights.options(),
+                                    manager,
+                                    w -> System.err.println("densenet4j: " + w)),
+                            false);
+            ModelSpec from = scratch ? null : pretrained.weights().spec();
+            if (!scratch) {
+                part.checkFits(from.config());
             }
-            SparkSession spark = builder.getOrCreate();
+            int side = scratch ? (imageSize != null ? imageSize : 32) : from.height();
+            int inputChannels = scratch ? (channels != null ? channels : 3) : from.channels();
+            if (inputChannels != 1 && inputChannels != 3) {
+                throw new IllegalArgumentException("--channels must be 1 or 3, got " + inputChannels);
+            }
+            ResizeAndCrop pipeline =
+                    scratch ? (resize != null ? new ResizeAndCrop(resize, side) : null) : from.resizeAndCrop();
+            boolean table = tableInput();
+            SparkSession spark = session();
             try {
-                SparkClassify.checkModelReachable(spark, request);
+                TrainingImages images = TrainingImages.load(
+                        spark, input, table, inputChannels, side, pipeline, holdout, seed, maxImageBytes);
+                DatasetSplits splits = images.splits();
+                List<String> classes = images.classNames();
+                ModelSpec spec = scratch
+                        ? new ModelSpec(
+                                preset.name(),
+                                preset.builder()
+                                        .optInputChannels(inputChannels)
+                                        .optClasses(classes.size())
+                                        .optDropRate(dropout)
+                                        .build(),
+                                side,
+                                side,
+                                classes,
+                                Normalization.fit(splits.train()),
+                                pipeline)
+                        : from.forClasses(
+                                ExecutorTrainer.config(pretrained.weights(), classes.size(), dropout), classes);
+                Files.createDirectories(runDir);
                 int partitions = shards != null
                         ? shards
                         : Math.max(1, spark.sparkContext().defaultParallelism());
                 PrintWriter out = out();
                 out.printf(
-                        "fine-tuning %s on %s with Spark: %d training and %d test images, %d classes, global batch "
+                        "%s %s on %s with Spark: %d training and %d test images, %d classes, global batch "
                                 + "%d over %d partitions, %d epochs, freeze %s%n",
-                        TerminalText.escape(from.modelName()),
+                        scratch ? "training" : "fine-tuning",
+                        TerminalText.escape(spec.modelName()),
                         TerminalText.escape(splits.name()),
                         splits.train().size(),
                         splits.test().size(),
-                        splits.train().classCount(),
+                        classes.size(),
                         batchSize,
                         partitions,
                         epochs,
@@ -364,12 +467,25 @@ public final class SparkTrain implements Callable<Integer> {
                 return new DataParallelJob(spark, recipe, partitions, threads, runDir, out)
                         .maxImageBytes(maxImageBytes)
                         .stopWhen(stopRequested)
-                        .run(splits, request, pretrained, resume);
+                        .run(images, spec, pretrained, resume);
             } finally {
                 if (master != null) {
                     spark.stop();
                 }
             }
         }
+    }
+
+    /**
+     * Applies the run-folder rule before Spark starts: a run the folder holds is refused unless resumed, or removed
+     * when --overwrite asks for it.
+     */
+    private void prepareRunFolder(boolean resume) throws IOException {
+        RunFolder folder = new RunFolder(runDir);
+        if (overwrite && folder.clear()) {
+            System.err.println(
+                    "densenet4j: --overwrite: removed the earlier run's checkpoint and metrics from " + runDir);
+        }
+        folder.checkAvailable(resume);
     }
 }

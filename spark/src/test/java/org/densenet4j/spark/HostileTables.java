@@ -53,6 +53,12 @@ final class HostileTables {
      * column, an Integer for int32, null for a null.
      */
     static void write(Path file, MessageType schema, Layout layout, List<Object[]> rows) throws IOException {
+        write(file, schema, layout, rows, ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT);
+    }
+
+    /** As {@link #write(Path, MessageType, Layout, List)}, with at most {@code pageRows} rows in a page. */
+    static void write(Path file, MessageType schema, Layout layout, List<Object[]> rows, int pageRows)
+            throws IOException {
         SimpleGroupFactory groups = new SimpleGroupFactory(schema);
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
                         HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), conf()))
@@ -61,6 +67,8 @@ final class HostileTables {
                 .withCompressionCodec(layout.codec())
                 .withDictionaryEncoding(layout.dictionary())
                 .withWriterVersion(layout.version())
+                .withPageRowCountLimit(pageRows)
+                .withMinRowCountForPageSizeCheck(1)
                 .build()) {
             for (Object[] values : rows) {
                 Group row = groups.newGroup();
@@ -143,6 +151,31 @@ final class HostileTables {
             }
         }
         return compressed.toByteArray();
+    }
+
+    /**
+     * A PNG of a few dozen bytes whose header declares {@code width} x {@code height} grey pixels (a decompression
+     * bomb's header): decoding it would allocate width x height bytes before finding that its data is missing.
+     */
+    static byte[] pngDeclaring(int width, int height) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        ByteBuffer header = ByteBuffer.allocate(13).putInt(width).putInt(height);
+        header.put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0); // 8-bit grey, no interlace
+        pngChunk(out, "IHDR", header.array());
+        pngChunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void pngChunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(name);
+        out.writeBytes(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(name);
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     private static byte[] lengthPrefix(int length) {

@@ -2,6 +2,7 @@ package org.densenet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,14 +23,19 @@ import org.densenet4j.data.BatchLoader;
 import org.densenet4j.data.DatasetSplits;
 import org.densenet4j.data.ImageFolderDataset;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.DenseNetConfig;
+import org.densenet4j.model.Presets;
+import org.densenet4j.train.DenseNetTrainer;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingPass;
+import org.densenet4j.train.TrainingRecipe;
 import org.densenet4j.train.TrainingStep;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,9 +56,20 @@ class SparkTrainDataParallelTest {
         data = SparkTrainProbeTest.writeImages(tmp.resolve("data"));
     }
 
-    /** The job on {@code data} into {@code run} with {@code extra} options. */
+    /** The job on {@code data} into {@code run} with {@code extra} options, in local[2]. */
     private SparkTrain job(Path run, String... extra) {
+        return jobOn("local[2]", run, extra);
+    }
+
+    /** The job on {@code data} into {@code run} with {@code extra} options, on {@code master}. */
+    private SparkTrain jobOn(String master, Path run, String... extra) {
         SparkTrain job = new SparkTrain();
+        SparkTrain.commandLine(job).parseArgs(arguments(run, master, extra).toArray(String[]::new));
+        return job;
+    }
+
+    /** The command line of {@link #job}. */
+    private List<String> arguments(Path run, String master, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--input",
                 data.toString(),
@@ -65,14 +82,13 @@ class SparkTrainDataParallelTest {
                 "--seed",
                 Long.toString(SEED),
                 "--master",
-                "local[2]",
+                master,
                 "--shards",
                 "2",
                 "--lr",
                 "0.05"));
         args.addAll(List.of(extra));
-        SparkTrain.commandLine(job).parseArgs(args.toArray(String[]::new));
-        return job;
+        return args;
     }
 
     @Test
@@ -89,7 +105,7 @@ class SparkTrainDataParallelTest {
                     ImageFolderDataset.splits(data, from.channels(), from.height(), from.resizeAndCrop(), 0.25, SEED);
             assertEquals(18, splits.train().size());
             DenseNetConfig config =
-                    ExecutorTrainer.config(pretrained, splits.train().classCount());
+                    ExecutorTrainer.config(pretrained, splits.train().classCount(), 0);
 
             // The starting point, as the driver builds it: the same seed for the new classifier.
             Engine.getInstance().setRandomSeed((int) SEED);
@@ -167,6 +183,185 @@ class SparkTrainDataParallelTest {
         resumed.add("--resume");
         job(tmp.resolve("c"), resumed.toArray(String[]::new)).runDataParallel();
         assertArrayEquals(a, weights(tmp.resolve("c")), "a resumed run ends where an uninterrupted one does");
+    }
+
+    @Test
+    void aTaskThatFailsAndIsRetriedComputesTheSameStep() throws Exception {
+        String[] settings = {"--epochs", "1", "--batch-size", "8", "--augment", "crop,flip"};
+        job(tmp.resolve("a"), settings).runDataParallel();
+        int failures = ExecutorTrainer.INJECTED_FAILURES.get();
+        System.setProperty(ExecutorTrainer.FAIL_FIRST_ATTEMPT, "0:1");
+        try {
+            // local[2,2]: two task slots, and a task is tried twice before the job fails.
+            jobOn("local[2,2]", tmp.resolve("b"), settings).runDataParallel();
+        } finally {
+            System.clearProperty(ExecutorTrainer.FAIL_FIRST_ATTEMPT);
+        }
+        assertEquals(2, ExecutorTrainer.INJECTED_FAILURES.get() - failures, "both partitions of step 2 failed once");
+        assertArrayEquals(weights(tmp.resolve("a")), weights(tmp.resolve("b")), "the retried tasks changed nothing");
+    }
+
+    @Test
+    void aRunKilledMidEpochResumesExactly() throws Exception {
+        String[] settings = {"--epochs", "2", "--batch-size", "4", "--augment", "crop,flip"};
+        job(tmp.resolve("a"), settings).runDataParallel();
+
+        // Another JVM runs the job and is killed (SIGKILL) once it has taken a step of epoch 2.
+        Path run = tmp.resolve("killed");
+        List<String> command = new ArrayList<>(SparkParquetInputTest.childJava());
+        // With libtorch's thread counts of this JVM (whichever test started its engine): a convolution's gradient
+        // sums in an order that depends on them, and one seed gives one checkpoint on the same counts.
+        command.add(1, "-Dai.djl.pytorch.num_threads=" + ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        command.add(1, "-Dai.djl.pytorch.num_interop_threads=" + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+        command.add(SparkTrain.class.getName());
+        command.addAll(arguments(run, "local[2]", settings));
+        Process child = new ProcessBuilder(command)
+                .redirectError(tmp.resolve("killed.log").toFile())
+                .start();
+        List<String> seen = new ArrayList<>();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                seen.add(line);
+                if (line.startsWith("epoch 2/2 step 1/")) {
+                    child.destroyForcibly();
+                    break;
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+        assertTrue(seen.stream().anyMatch(l -> l.startsWith("epoch 2/2 step 1/")), "killed in epoch 2: " + seen);
+        assertEquals(
+                1,
+                org.densenet4j.train.CheckpointFile.readDescription(run.resolve("checkpoint.d4j"))
+                        .epochsCompleted(),
+                "killed before epoch 2 ended");
+
+        List<String> resumed = new ArrayList<>(List.of(settings));
+        resumed.add("--resume");
+        job(run, resumed.toArray(String[]::new)).runDataParallel();
+        assertArrayEquals(
+                weights(tmp.resolve("a")), weights(run), "a killed run resumed ends where an uninterrupted one does");
+    }
+
+    @Test
+    void int8IsRefusedAndBf16WhereThisMachineCannotTrainInIt() {
+        Run int8 = execute("--precision", "int8");
+        assertEquals(2, int8.exit(), int8.err());
+        assertEquals(
+                "densenet4j spark-train: int8 is for inference (predict, eval, bench): train in fp32 or bf16",
+                int8.err().strip());
+        Assumptions.assumeFalse(Precision.BF16.isSupported(), "this machine trains in bf16: see trainsInBf16");
+        Run bf16 = execute("--precision", "bf16");
+        assertEquals(2, bf16.exit(), bf16.err());
+        String why = bf16.err().strip();
+        assertEquals(1, why.lines().count(), why);
+        assertTrue(why.startsWith("densenet4j spark-train: bf16 ") && why.contains("fp32"), why);
+        assertFalse(Files.exists(tmp.resolve("bf16")), "refused before anything is written");
+    }
+
+    @Test
+    void trainsInBf16WhereThisMachineCan() throws Exception {
+        Assumptions.assumeTrue(Precision.BF16.isSupported(), "no native bf16 here (or oneDNN is capped below it)");
+        DataParallelJob.Result result = job(
+                        tmp.resolve("bf16"),
+                        "--epochs",
+                        "1",
+                        "--batch-size",
+                        "8",
+                        "--no-augment",
+                        "--precision",
+                        "bf16")
+                .runDataParallel();
+        assertTrue(
+                Double.isFinite(result.history().get(0).trainLoss()),
+                result.history().toString());
+        assertEquals(
+                Precision.BF16,
+                org.densenet4j.train.CheckpointFile.readDescription(result.checkpoint())
+                        .recipe()
+                        .precision());
+    }
+
+    /** What the command line answers, with the test's data and weights, before any Spark job. */
+    private Run execute(String... extra) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = SparkTrain.commandLine(new SparkTrain());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        int exit = cl.execute(arguments(tmp.resolve(extra[extra.length - 1]), "local[2]", extra)
+                .toArray(String[]::new));
+        return new Run(exit, err.toString());
+    }
+
+    private record Run(int exit, String err) {}
+
+    @Test
+    void fromScratchTheNetworkStartsAsTrainsAndOneSeedGivesOneCheckpoint() throws Exception {
+        String[] scratch = {
+            "--input", data.toString(),
+            "--holdout", "0.25",
+            "--model", "densenet-bc-40-12",
+            "--channels", "1",
+            "--image-size", "28",
+            "--seed", Long.toString(SEED),
+            "--master", "local[2]",
+            "--shards", "2",
+            "--batch-size", "8"
+        };
+        // A learning rate too small to move a weight: the checkpoint holds the initial weights.
+        scratchJob(tmp.resolve("start"), scratch, "--epochs", "1", "--lr", "1e-12")
+                .runDataParallel();
+        DatasetSplits splits = ImageFolderDataset.splits(data, 1, 28, null, 0.25, SEED);
+        TrainingRecipe recipe =
+                new TrainingRecipe(1, 8, 1e-12, 0.9, 1e-4, org.densenet4j.train.LearningRateSchedule.STEP, true, SEED);
+        new DenseNetTrainer(recipe, tmp.resolve("train"), null)
+                .train(
+                        "densenet-bc-40-12",
+                        Presets.named("densenet-bc-40-12")
+                                .builder()
+                                .optInputChannels(1)
+                                .optClasses(3)
+                                .build(),
+                        splits,
+                        false);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrainedModel spark = ModelFiles.open(tmp.resolve("start").resolve("checkpoint.d4j"), manager);
+            TrainedModel train = ModelFiles.open(tmp.resolve("train").resolve("checkpoint.d4j"), manager);
+            assertEquals(train.spec().describeModel(), spark.spec().describeModel());
+            assertEquals(train.spec().describeInput(), spark.spec().describeInput());
+            assertEquals(train.spec().classNames(), spark.spec().classNames());
+            assertArrayEquals(
+                    train.spec().normalization().mean(),
+                    spark.spec().normalization().mean());
+            assertArrayEquals(
+                    train.spec().normalization().std(),
+                    spark.spec().normalization().std());
+            float[] expected = ParameterLayout.flatten(new ParameterLayout(train.network()).trainable());
+            float[] got = ParameterLayout.flatten(new ParameterLayout(spark.network()).trainable());
+            assertEquals(expected.length, got.length);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(
+                        expected[i], got[i], 1e-6, "initial value " + i + ", drawn from the seed as train draws it");
+            }
+        }
+
+        scratchJob(tmp.resolve("a"), scratch, "--epochs", "2", "--lr", "0.1").runDataParallel();
+        DataParallelJob.Result b = scratchJob(tmp.resolve("b"), scratch, "--epochs", "2", "--lr", "0.1")
+                .runDataParallel();
+        float[] a = weights(tmp.resolve("a"));
+        assertArrayEquals(a, weights(tmp.resolve("b")), "the same seed gives the same weights from scratch");
+        assertTrue(b.history().get(1).trainLoss() < b.history().get(0).trainLoss(), "it learns: " + b.history());
+    }
+
+    private static SparkTrain scratchJob(Path run, String[] settings, String... extra) {
+        SparkTrain job = new SparkTrain();
+        List<String> args = new ArrayList<>(List.of(settings));
+        args.addAll(List.of("--run-dir", run.toString()));
+        args.addAll(List.of(extra));
+        SparkTrain.commandLine(job).parseArgs(args.toArray(String[]::new));
+        return job;
     }
 
     private static float[] weights(Path run) throws Exception {

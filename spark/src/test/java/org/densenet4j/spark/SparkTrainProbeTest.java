@@ -56,7 +56,7 @@ class SparkTrainProbeTest {
                         "--batch-size", "8");
         LinearProbeJob.Result result = job.run();
 
-        assertEquals(1, result.unreadable(), "the broken file is counted and skipped");
+        assertEquals(2, result.unreadable(), "the broken file and the huge one are counted and skipped");
         for (String file : List.of("checkpoint.d4j", "metrics.csv", "metrics.json", "curves.png")) {
             assertTrue(Files.isRegularFile(run.resolve(file)), file);
         }
@@ -75,7 +75,8 @@ class SparkTrainProbeTest {
             try (var files = Files.walk(data)) {
                 for (Path file :
                         files.filter(f -> f.toString().endsWith(".png")).toList()) {
-                    if (file.getFileName().toString().equals("broken.png")) {
+                    if (List.of("broken.png", "huge.png")
+                            .contains(file.getFileName().toString())) {
                         continue;
                     }
                     BufferedImage image = ImageFiles.read(file);
@@ -144,10 +145,14 @@ class SparkTrainProbeTest {
         }
     }
 
-    /** Three classes of 28x28 grey images, 8 each, seeded noise on blobs, columns and rows; one broken file. */
+    /**
+     * Three classes of 28x28 grey images, 8 each, seeded noise on blobs, columns and rows; one broken file, and one
+     * whose header declares 100,000 x 100,000 pixels (decoding it would take 10 GB: refused from its header).
+     */
     static Path writeDataset(Path root) throws Exception {
         writeImages(root);
         Files.write(root.resolve("rows").resolve("broken.png"), new byte[] {1, 2, 3});
+        Files.write(root.resolve("columns").resolve("huge.png"), HostileTables.pngDeclaring(100_000, 100_000));
         return root;
     }
 
