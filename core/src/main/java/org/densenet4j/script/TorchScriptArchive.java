@@ -32,6 +32,7 @@ import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.torch.TorchFileReader;
 import org.densenet4j.torch.TorchFormatException;
 import org.densenet4j.torch.TorchTensor;
@@ -186,6 +187,7 @@ public final class TorchScriptArchive {
             if (d.precision() == Precision.INT8) {
                 Int8Weights weights = int8Weights(file, state);
                 checkStorageCount(file, storages, weights.flat().size());
+                checkHolds(file, weights.flat(), d.spec().config());
                 checkInt8Shapes(file, weights, expectedInt8(d));
                 String fault = weights.fault();
                 if (fault != null) {
@@ -203,11 +205,35 @@ public final class TorchScriptArchive {
             }
             ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
             checkStorageCount(file, storages, weights.flat().size());
+            checkHolds(
+                    file,
+                    weights.flat().stream().map(ScriptedWeights.Entry::tensor).toList(),
+                    d.spec().config());
             ScriptedWeights layout = expected(d);
             checkShapes(file, weights, layout);
             return new Contents(d.spec(), d.precision(), d.format(), weights.storedAs(layout), null, null);
         } catch (ZipException e) {
             throw new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Refuses an archive whose tensors hold far fewer values than the network its description names, before that
+     * network is built to compare shapes: a small file cannot make densenet4j allocate a large network. Every
+     * variant stores at least the convolution and classifier weights, nearly all of a DenseNet's values (folding
+     * drops only BN statistics), so half the description's count is a bound no exported archive falls under.
+     */
+    private static void checkHolds(Path file, List<TorchTensor> tensors, DenseNetConfig config) throws IOException {
+        double held = 0;
+        for (TorchTensor t : tensors) {
+            held += t.data().length;
+        }
+        if (held < config.storedValues() / 2) {
+            throw new TorchFormatException(
+                    file,
+                    "describes a network of " + String.format("%,.0f", config.storedValues()) + " weights but "
+                            + "holds " + String.format("%,.0f", held) + ": the description does not match the "
+                            + "stored tensors");
         }
     }
 
