@@ -238,7 +238,7 @@ public final class CalibrationOption {
                         "int8 calibrated on %d image(s) of %s (%s ranges)",
                         calibration.images(), source, Int8Calibration.METHOD));
         Int8CalibrationFile.Stored measured = Int8CalibrationFile.Stored.of(model, calibration, source);
-        store(checkpoint.given() == null, file, measured, err);
+        store(checkpoint.isBundled(), file, measured, err);
         return measured;
     }
 

@@ -3,6 +3,7 @@ package org.densenet4j.cli;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.InferenceModel;
@@ -51,6 +52,21 @@ public final class CheckpointOption {
     /** The file given with --checkpoint or --weights, or null for the bundled model. */
     public Path given() {
         return checkpoint;
+    }
+
+    /**
+     * True for the bundled model, by default or named by a path to the installation's copy: the files it ships with
+     * are never replaced.
+     */
+    boolean isBundled() throws IOException {
+        if (checkpoint == null) {
+            return true;
+        }
+        try {
+            return Files.isSameFile(resolve(), bundledModel());
+        } catch (IOException e) { // either file missing: not the same
+            return false;
+        }
     }
 
     /** What the file alone does not say: the preset, classes, layout and strictness given, or a registry entry's. */

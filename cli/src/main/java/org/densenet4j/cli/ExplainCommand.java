@@ -106,6 +106,11 @@ final class ExplainCommand implements Callable<Integer> {
                 NDManager manager = NDManager.newBaseManager()) {
             Explainer explainer = explainer(m, manager);
             int block = block(explainer.blocks());
+            if (m == Explainer.Method.CAM && block != explainer.blocks() && !explainer.hasGradCam()) {
+                throw new IllegalArgumentException("--precision int8 explains the final feature maps (block"
+                        + explainer.blocks() + ") only, by CAM: explain --layer " + layer + " with --method gradcam "
+                        + "in fp32");
+            }
             if (m == Explainer.Method.CAM && block != explainer.blocks()) {
                 throw new IllegalArgumentException("--method cam explains the final feature maps (block"
                         + explainer.blocks() + "); use --method gradcam for --layer " + layer);

@@ -14,8 +14,9 @@ import org.densenet4j.data.ImageFiles;
  * The image arguments of predict, explain, embed and int8 calibration: files and folders of JPEG and PNG images.
  *
  * <p>A folder is searched without following symbolic links to folders (a link may point anywhere, or back up the
- * tree), at most {@value #MAX_DEPTH} folders deep, and at most {@value #MAX_FILES} images are listed: a tree beyond
- * either is refused, naming the folder, rather than walked without end.
+ * tree), at most {@value #MAX_DEPTH} folders deep, at most {@value #MAX_ENTRIES} entries of any kind are looked at
+ * and at most {@value #MAX_FILES} images are listed: a tree beyond any is refused, naming the folder, rather than
+ * walked without end (a folder recorded in a model file, say {@code /}, is walked only that far).
  */
 final class ImageInputs {
 
@@ -25,14 +26,22 @@ final class ImageInputs {
     /** The most images a run lists: the paths alone of more would take hundreds of megabytes. */
     static final int MAX_FILES = 1_000_000;
 
+    /** The most files and folders a search looks at, images or not: a whole file system is refused quickly. */
+    static final int MAX_ENTRIES = 4 * MAX_FILES;
+
     private ImageInputs() {}
 
     /** Files as given, folders replaced by their JPEG and PNG files in sorted order. */
     static List<Path> expand(List<Path> inputs) throws IOException {
+        return expand(inputs, MAX_ENTRIES);
+    }
+
+    /** As {@link #expand(List)}, looking at no more than {@code maxEntries} entries per folder (tests). */
+    static List<Path> expand(List<Path> inputs, int maxEntries) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
-                List<Path> found = imagesIn(p, MAX_FILES - files.size());
+                List<Path> found = imagesIn(p, MAX_FILES - files.size(), maxEntries);
                 found.sort(null);
                 files.addAll(found);
             } else if (Files.isRegularFile(p)) {
@@ -56,18 +65,29 @@ final class ImageInputs {
 
     /**
      * The JPEG and PNG files under {@code folder} (regular files, or links to them), not following links to folders,
-     * refusing a tree deeper than {@link #MAX_DEPTH} or holding more than {@code room} images.
+     * refusing a tree deeper than {@link #MAX_DEPTH}, holding more than {@code room} images or more than {@code
+     * maxEntries} entries.
      */
-    private static List<Path> imagesIn(Path folder, int room) throws IOException {
+    private static List<Path> imagesIn(Path folder, int room, int maxEntries) throws IOException {
         List<Path> found = new ArrayList<>();
         // The folder named is entered even if it is a link (the user chose it); links below it are not.
         Path start = Files.isSymbolicLink(folder) ? folder.toRealPath() : folder;
         // walkFileTree without FOLLOW_LINKS reports a link to a folder as a file, never entering it
         Files.walkFileTree(start, new SimpleFileVisitor<>() {
             private int depth;
+            private int entries;
+
+            /** Counts one more entry looked at, refusing the tree past {@code maxEntries}. */
+            private void count() {
+                if (++entries > maxEntries) {
+                    throw new IllegalArgumentException("more than " + maxEntries + " files and folders under " + folder
+                            + ": give the folder that holds the images");
+                }
+            }
 
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                count();
                 if (++depth > MAX_DEPTH + 1) {
                     throw new IllegalArgumentException(folder + " nests folders more than " + MAX_DEPTH + " deep (at "
                             + dir + "): give a shallower folder");
@@ -86,6 +106,7 @@ final class ImageInputs {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                count();
                 if (ImageFiles.isImageName(file)
                         && (attrs.isRegularFile() || attrs.isSymbolicLink() && Files.isRegularFile(file))) {
                     if (found.size() >= room) {

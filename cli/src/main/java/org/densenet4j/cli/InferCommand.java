@@ -33,6 +33,9 @@ final class InferCommand implements Callable<Integer> {
     @Mixin
     PrecisionOption precision;
 
+    @Mixin
+    CalibrationOption calibration;
+
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "float32 NCHW batch.")
     Path input;
 
@@ -54,8 +57,8 @@ final class InferCommand implements Callable<Integer> {
         overwrite.check(output);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = NpyFile.read(input, manager).toType(DataType.FLOAT32, false);
-            InferenceModel loaded = weights.loadForInference(
-                    precision.precision(), manager, spec.commandLine().getErr());
+            InferenceModel loaded = calibration.open(
+                    weights, precision.precision(), manager, spec.commandLine().getErr());
             ModelSpec model = loaded.spec();
             Shape shape = x.getShape();
             if (shape.dimension() != 4 || shape.get(1) != model.channels()) {

@@ -56,4 +56,18 @@ class ImageInputsTest {
         Files.write(at.getParent().resolve("x.png"), new byte[] {1});
         assertEquals(1, ImageInputs.expand(List.of(deep)).size(), "32 levels are searched");
     }
+
+    @Test
+    void aTreeOfMoreEntriesThanTheCapIsRefusedImagesOrNot() throws Exception {
+        Path big = tmp.resolve("big");
+        Files.createDirectories(big.resolve("sub"));
+        for (int i = 0; i < 10; i++) {
+            Files.write(big.resolve("sub/notes-" + i + ".txt"), new byte[] {1}); // not images: they count too
+        }
+        Files.write(big.resolve("x.png"), new byte[] {1});
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImageInputs.expand(List.of(big), 8));
+        assertTrue(e.getMessage().startsWith("more than 8 files and folders under " + big), e.getMessage());
+        assertEquals(1, ImageInputs.expand(List.of(big), 13).size(), "13 entries: the folders and the files");
+    }
 }

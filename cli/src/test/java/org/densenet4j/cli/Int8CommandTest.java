@@ -58,6 +58,44 @@ class Int8CommandTest {
     }
 
     @Test
+    void theBundledModelNamedByItsPathKeepsTheCalibrationItShipsWith() throws Exception {
+        assumeInt8();
+        // An installation as the launcher sees it (densenet4j.home), its model named by a path of its own
+        Path models = Files.createDirectories(dir.resolve("home/models/fashion-mnist"));
+        Path model = Files.copy(BundledModel.path(), models.resolve("densenet-bc-40-12.d4j"));
+        Path shipped = Files.copy(bundledCalibration(), models.resolve("densenet-bc-40-12.d4j.int8.json"));
+        byte[] before = Files.readAllBytes(shipped);
+        String home = System.getProperty("densenet4j.home");
+        System.setProperty("densenet4j.home", dir.resolve("home").toString());
+        try {
+            CliRunner run = CliRunner.run(
+                    "predict",
+                    SAMPLES,
+                    "--precision",
+                    "int8",
+                    "--checkpoint",
+                    dir.resolve("home/models/../models/fashion-mnist/densenet-bc-40-12.d4j")
+                            .toString(),
+                    "--calibrate",
+                    SAMPLES,
+                    "--calibrate-images",
+                    "4");
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(run.err().contains("int8 calibrated on 4 image(s)"), run.err());
+            assertTrue(
+                    run.err().contains("not stored: the bundled model keeps the calibration it ships with"), run.err());
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(shipped)), "the shipped calibration changed");
+            assertTrue(Files.exists(model));
+        } finally {
+            if (home == null) {
+                System.clearProperty("densenet4j.home");
+            } else {
+                System.setProperty("densenet4j.home", home);
+            }
+        }
+    }
+
+    @Test
     void aModelIsCalibratedOnceAndAStaleCalibrationIsRefused() throws Exception {
         assumeInt8();
         Path file = dir.resolve("imported.d4j");
@@ -101,6 +139,29 @@ class Int8CommandTest {
         assertTrue(
                 stale.err().contains("calibrate again on images of its kind (--precision int8 --calibrate"),
                 stale.err());
+    }
+
+    @Test
+    void inferTakesTheCalibrationOptionsItsErrorsName() throws Exception {
+        assumeInt8();
+        Path file = dir.resolve("imported.d4j");
+        Path x = dir.resolve("x.npy");
+        try (NDManager m = NDManager.newBaseManager()) {
+            CheckpointArchive.write(file, ModelFiles.open(BundledModel.path(), m), "imported from a test");
+            org.densenet4j.io.NpyFile.writeFloat32(m.randomNormal(new ai.djl.ndarray.types.Shape(2, 1, 28, 28)), x);
+        }
+        String[] infer = {"infer", "--weights", file.toString(), "--precision", "int8", "--input", x.toString()};
+        CliRunner none =
+                CliRunner.run(concat(infer, "--output", dir.resolve("none.npy").toString()));
+        assertEquals(2, none.exitCode(), none.err());
+        assertTrue(none.err().contains("(--precision int8 --calibrate DIR|DATASET)"), none.err());
+
+        Path y = dir.resolve("y.npy");
+        CliRunner calibrated = CliRunner.run(
+                concat(infer, "--output", y.toString(), "--calibrate", SAMPLES, "--calibrate-images", "4"));
+        assertEquals(0, calibrated.exitCode(), calibrated.err());
+        assertTrue(calibrated.err().contains("stored in " + file + ".int8.json"), calibrated.err());
+        assertTrue(Files.exists(y));
     }
 
     @Test
@@ -255,6 +316,13 @@ class Int8CommandTest {
                 CliRunner.run("explain", SAMPLES, "--precision", "int8", "--method", "gradcam", "--out", "unused");
         assertEquals(2, gradCam.exitCode());
         assertTrue(gradCam.err().contains("--method gradcam needs the float32 network's gradients"), gradCam.err());
+        if (Precision.INT8.isSupported()) {
+            CliRunner layer =
+                    CliRunner.run("explain", SAMPLES, "--precision", "int8", "--layer", "block1", "--out", "unused");
+            assertEquals(2, layer.exitCode());
+            assertTrue(layer.err().contains("explains the final feature maps (block3) only"), layer.err());
+            assertFalse(layer.err().contains("use --method gradcam"), "refused in int8: " + layer.err());
+        }
         CliRunner bf16 = CliRunner.run("explain", SAMPLES, "--precision", "bf16", "--out", "unused");
         assertEquals(2, bf16.exitCode());
         assertTrue(bf16.err().contains("explain runs in fp32 or int8"), bf16.err());

@@ -1,11 +1,16 @@
 package org.densenet4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.densenet4j.infer.Precision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +74,28 @@ class MessagesTest {
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("not a regular file"), r.err());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(60));
+    }
+
+    @Test
+    void aNamedPipeGivenAsTheModelIsRefusedInsteadOfWaitedOn() throws Exception {
+        String image = "../models/fashion-mnist/samples/test-0.png";
+        List<List<String>> runs = new ArrayList<>();
+        for (String name : List.of("pipe.d4j", "pipe.pth", "pipe.pt")) {
+            Path fifo = tmp.resolve(name);
+            assertEquals(
+                    0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+            runs.add(List.of("predict", "--checkpoint", fifo.toString(), "--model", "densenet121", image));
+        }
+        if (Precision.INT8.isSupported()) {
+            runs.add(List.of(
+                    "predict", "--checkpoint", tmp.resolve("pipe.d4j").toString(), "--precision", "int8", image));
+        }
+        for (List<String> args : runs) {
+            // a pipe's open waits for a writer that never comes: the run must not get that far
+            CliRunner r = assertTimeoutPreemptively(
+                    Duration.ofSeconds(60), () -> CliRunner.run(args.toArray(String[]::new)), args.toString());
+            assertTrue(r.exitCode() == 1 || r.exitCode() == 2, r.exitCode() + ": " + r.err());
+            assertTrue(r.err().contains(args.get(2) + ": not a regular file"), r.err());
+        }
     }
 }

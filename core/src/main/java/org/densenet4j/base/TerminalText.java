@@ -43,6 +43,15 @@ public final class TerminalText {
     }
 
     /**
+     * A value from a file as a message quotes it: its text cut to {@code max} characters, "..." marking the cut, so
+     * that a field of megabytes still makes a one-line message ("null" for null).
+     */
+    public static String excerpt(Object value, int max) {
+        String s = String.valueOf(value);
+        return s.length() > max ? s.substring(0, max) + "..." : s;
+    }
+
+    /**
      * JSON as Gson writes it, with the characters Gson leaves raw but a terminal acts on (DEL, the C1 controls,
      * bidirectional overrides) written as {@code \}{@code uXXXX} escapes. Gson already escapes the C0 controls, so
      * such characters can only stand inside strings, where the escape means the same character: a JSON reader sees

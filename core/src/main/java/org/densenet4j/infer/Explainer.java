@@ -185,8 +185,11 @@ public final class Explainer {
                     "layer block" + block + " does not exist: valid layers are block1.." + "block" + blocks());
         }
         if (method == Method.CAM && block != blocks()) {
-            throw new IllegalArgumentException("CAM explains the final feature maps (block" + blocks() + "); use "
-                    + "gradcam to explain block" + block);
+            throw new IllegalArgumentException("CAM explains the final feature maps (block" + blocks() + "); "
+                    + (hasGradCam()
+                            ? "use gradcam to explain block" + block
+                            : "this model runs in int8, which has no gradcam: explain block" + block
+                                    + " with gradcam in fp32"));
         }
         if (method == Method.GRAD_CAM && !hasGradCam()) {
             throw new IllegalArgumentException(GRAD_CAM_NEEDS_FLOAT);

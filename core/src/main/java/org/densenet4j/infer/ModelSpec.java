@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.data.ResizeAndCrop;
@@ -106,6 +107,9 @@ public record ModelSpec(
         return norm;
     }
 
+    /** The longest model name a description may give: names are preset names or a user's short label. */
+    static final int MAX_NAME = 256;
+
     /**
      * Reads the parts of a description ({@link #describe}) as JSON parsed them (maps, lists, numbers and strings);
      * any part may come from a hostile file.
@@ -116,6 +120,10 @@ public record ModelSpec(
         Map<?, ?> m = object(MODEL, model);
         if (!(m.get("name") instanceof String name)) {
             throw new IllegalArgumentException("the model has no name");
+        }
+        if (name.length() > MAX_NAME) {
+            throw new IllegalArgumentException("the model's name is " + name.length() + " characters long ("
+                    + TerminalText.excerpt(name, 40) + "); a name has at most " + MAX_NAME);
         }
         @SuppressWarnings("unchecked")
         Map<String, ?> described = (Map<String, ?>) object("model.config", m.get("config"));

@@ -3,6 +3,7 @@ package org.densenet4j.infer;
 import java.util.Locale;
 import org.densenet4j.base.MissingSettingException;
 import org.densenet4j.base.Setting;
+import org.densenet4j.base.TerminalText;
 
 /**
  * The number format a model computes in: float32 everywhere, bfloat16 convolutions with float32 at the edges, or int8
@@ -18,7 +19,8 @@ public enum Precision {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown precision '" + name + "'; valid: fp32, bf16, int8");
+            throw new IllegalArgumentException(
+                    "unknown precision '" + TerminalText.excerpt(name, 40) + "'; valid: fp32, bf16, int8");
         }
     }
 

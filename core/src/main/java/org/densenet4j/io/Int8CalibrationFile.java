@@ -3,7 +3,6 @@ package org.densenet4j.io;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
-import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,8 @@ import java.util.regex.Pattern;
 import org.densenet4j.base.AtomicFile;
 import org.densenet4j.base.Setting;
 import org.densenet4j.base.SettingRemedy;
+import org.densenet4j.base.StrictJson;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.script.Int8Calibration;
@@ -142,21 +143,20 @@ public final class Int8CalibrationFile {
      * @throws IllegalArgumentException saying what is missing or malformed
      */
     public static Stored fromJson(String json, DenseNetConfig config) {
-        Map<String, Object> m;
+        Object parsed;
         try {
-            m = GSON.fromJson(json, new TypeToken<Map<String, Object>>() {}.getType());
-        } catch (JsonParseException | ClassCastException e) {
+            parsed = StrictJson.parse(json);
+        } catch (JsonParseException e) {
             throw new IllegalArgumentException("not JSON of a calibration (" + e.getMessage() + ")", e);
-        } catch (StackOverflowError e) {
-            throw new IllegalArgumentException("JSON nested too deeply to be a calibration");
         }
+        Map<?, ?> m = parsed instanceof Map<?, ?> object ? object : null;
         if (m == null || !FORMAT.equals(m.get("format"))) {
             throw new IllegalArgumentException(
-                    "format is " + (m == null ? "missing" : m.get("format")) + ", not " + FORMAT);
+                    "format is " + (m == null ? "missing" : shown(m.get("format"))) + ", not " + FORMAT);
         }
         if (!(m.get("version") instanceof Number v) || v.doubleValue() != VERSION) {
             throw new IllegalArgumentException(
-                    "version " + m.get("version") + "; this densenet4j reads version " + VERSION);
+                    "version " + shown(m.get("version")) + "; this densenet4j reads version " + VERSION);
         }
         if (!(m.get("model_sha256") instanceof String digest)
                 || !SHA256.matcher(digest).matches()) {
@@ -167,5 +167,10 @@ public final class Int8CalibrationFile {
                     "images_from is not a string of at most " + MAX_SOURCE_CHARS + " characters");
         }
         return new Stored(Int8Calibration.fromDescription(m.get("calibration"), config), digest, from);
+    }
+
+    /** A value from the file as a message shows it: at most 40 characters. */
+    private static String shown(Object value) {
+        return TerminalText.excerpt(value, 40);
     }
 }

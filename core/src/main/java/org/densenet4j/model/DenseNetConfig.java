@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.densenet4j.base.TerminalText;
 
 /**
  * An immutable description of one DenseNet: everything needed to build it, nothing else.
@@ -240,13 +241,16 @@ public final class DenseNetConfig {
         for (Setting setting : SETTINGS) {
             Object value = m.get(setting.name());
             if (value == null) {
-                throw new IllegalArgumentException("incomplete model description: no " + setting.name() + " in " + m);
+                throw new IllegalArgumentException(
+                        "incomplete model description: no " + setting.name() + " in " + TerminalText.excerpt(m, 200));
             }
             try {
                 setting.set().accept(b, value);
             } catch (ClassCastException | IllegalArgumentException e) {
                 throw new IllegalArgumentException(
-                        "malformed model description: " + setting.name() + " = " + value + " in " + m, e);
+                        "malformed model description: " + setting.name() + " = " + TerminalText.excerpt(value, 40)
+                                + " in " + TerminalText.excerpt(m, 200),
+                        e);
             }
         }
         return b.build();

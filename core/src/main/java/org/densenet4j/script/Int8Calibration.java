@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.model.DenseNetConfig;
 
@@ -114,8 +115,7 @@ public record Int8Calibration(List<String> points, double[] min, double[] max, l
 
     /** A value from a file as a message shows it: at most 40 characters. */
     private static String shown(Object value) {
-        String s = String.valueOf(value);
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        return TerminalText.excerpt(value, 40);
     }
 
     /** The points of {@code config}'s int8 network, by name, in the order a calibration of it holds them. */

@@ -16,6 +16,7 @@ import org.densenet4j.data.ImageDataset;
 import org.densenet4j.data.SubsetDataset;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.torch.TorchTensor;
@@ -176,6 +177,11 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
             throws IOException {
         Precision.INT8.requireSupport();
         requirePoints(spec, calibration);
+        String fault = weights.fault();
+        if (fault != null) {
+            throw new NonFiniteOutputException("the int8 network's " + fault + ": the model's weights are damaged "
+                    + "(loaded non-strictly, or from a diverged run)");
+        }
         String code = Int8Code.int8(spec.config(), calibration);
         QuantizedEngine.selectFbgemm(); // before the module prepacks: the engine decides the kernels
         Model loaded = load(spec, file -> Int8Archive.write(spec, weights, code, calibration, file));

@@ -74,6 +74,46 @@ public record Int8Weights(
         return out;
     }
 
+    /**
+     * What keeps these weights from being quantized faithfully, naming the first tensor at fault as an archive names
+     * it ("conv_weights tensor 3 holds NaN or infinite values"); null if nothing does. Quantized, a NaN or infinite
+     * value, or a BN's negative running variance, becomes a finite int8 value that means nothing: the network would
+     * answer confidently where float32 answers NaN and is refused.
+     */
+    public String fault() {
+        String fault = nonFinite("conv_weights", convWeights);
+        if (fault == null) {
+            fault = nonFinite("conv_biases", convBiases);
+        }
+        for (int i = 0; i < norms.size() && fault == null; i++) {
+            fault = nonFinite("norms[" + i + "]", norms.get(i));
+            if (fault == null && hasNegative(norms.get(i).get(3))) { // the running variance
+                fault = "norms[" + i + "] tensor 3 holds a negative variance";
+            }
+        }
+        return fault != null ? fault : nonFinite("classifier", classifier);
+    }
+
+    private static String nonFinite(String list, List<TorchTensor> tensors) {
+        for (int t = 0; t < tensors.size(); t++) {
+            for (float v : tensors.get(t).data()) {
+                if (!Float.isFinite(v)) {
+                    return list + " tensor " + t + " holds NaN or infinite values";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasNegative(TorchTensor tensor) {
+        for (float v : tensor.data()) {
+            if (v < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void add(List<TorchTensor> weights, List<TorchTensor> biases, NDArray weight) {
         TorchTensor w = tensor(weight);
         weights.add(w);

@@ -26,10 +26,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.densenet4j.base.MemoryBudget;
+import org.densenet4j.base.StrictJson;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.torch.TorchFileReader;
 import org.densenet4j.torch.TorchFormatException;
 import org.densenet4j.torch.TorchTensor;
@@ -120,6 +123,9 @@ public final class TorchScriptArchive {
 
     /** True if {@code file} looks like a TorchScript archive (a zip with a code folder), not a state dict. */
     public static boolean isArchive(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false; // not even opened: a pipe's open waits for a writer
+        }
         try (ZipFile zip = new ZipFile(file.toFile())) {
             return Collections.list(zip.entries()).stream()
                     .anyMatch(e -> e.getName().contains("/code/"));
@@ -181,11 +187,16 @@ public final class TorchScriptArchive {
             if (d.precision() == Precision.INT8) {
                 Int8Weights weights = int8Weights(file, state);
                 checkStorageCount(file, storages, weights.flat().size());
+                checkHolds(file, weights.flat(), d.spec().config());
                 checkInt8Shapes(file, weights, expectedInt8(d));
+                String fault = weights.fault();
+                if (fault != null) {
+                    throw new TorchFormatException(file, fault + "; densenet4j exports finite weights only");
+                }
                 Int8Calibration calibration;
                 try {
                     calibration = Int8Calibration.fromDescription(
-                            GSON.fromJson(text(file, zip, root + CALIBRATION), Object.class),
+                            StrictJson.parse(text(file, zip, root + CALIBRATION)),
                             d.spec().config());
                 } catch (JsonParseException | IllegalArgumentException e) {
                     throw new TorchFormatException(file, CALIBRATION + ": " + e.getMessage(), e);
@@ -194,11 +205,35 @@ public final class TorchScriptArchive {
             }
             ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
             checkStorageCount(file, storages, weights.flat().size());
+            checkHolds(
+                    file,
+                    weights.flat().stream().map(ScriptedWeights.Entry::tensor).toList(),
+                    d.spec().config());
             ScriptedWeights layout = expected(d);
             checkShapes(file, weights, layout);
             return new Contents(d.spec(), d.precision(), d.format(), weights.storedAs(layout), null, null);
         } catch (ZipException e) {
             throw new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Refuses an archive whose tensors hold far fewer values than the network its description names, before that
+     * network is built to compare shapes: a small file cannot make densenet4j allocate a large network. Every
+     * variant stores at least the convolution and classifier weights, nearly all of a DenseNet's values (folding
+     * drops only BN statistics), so half the description's count is a bound no exported archive falls under.
+     */
+    private static void checkHolds(Path file, List<TorchTensor> tensors, DenseNetConfig config) throws IOException {
+        double held = 0;
+        for (TorchTensor t : tensors) {
+            held += t.data().length;
+        }
+        if (held < config.storedValues() / 2) {
+            throw new TorchFormatException(
+                    file,
+                    "describes a network of " + String.format("%,.0f", config.storedValues()) + " weights but "
+                            + "holds " + String.format("%,.0f", held) + ": the description does not match the "
+                            + "stored tensors");
         }
     }
 
@@ -261,7 +296,8 @@ public final class TorchScriptArchive {
                     GSON.fromJson(extra.get("model.json"), new TypeToken<Map<String, Object>>() {}.getType());
             Object format = model.getOrDefault("format", 1.0);
             if (!(format instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < 1) {
-                throw new TorchFormatException(file, "model.json: format " + format + " is not a version number");
+                throw new TorchFormatException(
+                        file, "model.json: format " + TerminalText.excerpt(format, 40) + " is not a version number");
             }
             if (n.intValue() > FORMAT) {
                 throw new TorchFormatException(
@@ -278,7 +314,9 @@ public final class TorchScriptArchive {
                     GSON.fromJson(extra.get("normalization.json"), Object.class));
             return new Description(spec, p, n.intValue());
         } catch (JsonParseException | ClassCastException | NullPointerException | IllegalArgumentException e) {
-            throw new TorchFormatException(file, "malformed extra files (" + e.getMessage() + ")", e);
+            // messages quote the files' values, which may be megabytes long
+            throw new TorchFormatException(
+                    file, "malformed extra files (" + TerminalText.excerpt(e.getMessage(), 300) + ")", e);
         }
     }
 

@@ -99,6 +99,7 @@ public final class TorchFileReader {
      * most {@code maxStoredBytes} (what the model the caller expects can hold), checked before any is read.
      */
     public static Object read(Path file, Dialect dialect, double maxStoredBytes) throws IOException {
+        ZipNames.requireNoSpecialFile(file);
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file + ": no such file");
         }
@@ -192,6 +193,7 @@ public final class TorchFileReader {
 
     /** The file as a zip, or an error naming it: the legacy (pre-1.6) format, or not a zip at all. */
     public static ZipFile openZip(Path file) throws IOException {
+        ZipNames.requireNoSpecialFile(file);
         byte[] head = new byte[2];
         try (InputStream in = Files.newInputStream(file)) {
             int n = in.readNBytes(head, 0, 2);

@@ -1,6 +1,7 @@
 package org.densenet4j.infer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,7 @@ import org.densenet4j.model.LayerType;
 import org.densenet4j.model.StemType;
 import org.densenet4j.model.TestFamilies;
 import org.densenet4j.model.TestNetworks;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -155,6 +157,34 @@ class ExplainerTest {
                     IllegalArgumentException.class, () -> explainer.explain(x, "top", Explainer.Method.GRAD_CAM, 5));
             assertTrue(layer.getMessage().contains("block1..block2"), layer.getMessage());
             assertThrows(IllegalArgumentException.class, () -> explainer.explain(x, "top", Explainer.Method.CAM, 1));
+        }
+    }
+
+    @Test
+    void aModelExplainedByCamAloneIsNotSentToGradCamForAnEarlierBlock() {
+        DenseNetConfig config = DenseNetConfig.builder()
+                .setGrowthRate(4)
+                .setBlockLayers(2, 2)
+                .optStemWidth(8)
+                .optInputChannels(1)
+                .optClasses(3)
+                .build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            ModelSpec spec = new ModelSpec(
+                    "t", config, 16, 16, List.of("cat", "dog", "fox"), new Normalization(new float[1], new float[] {1
+                    }));
+            Explainer explainer = Explainer.camOnly(
+                    spec,
+                    images -> {
+                        throw new AssertionError("an earlier block is refused before the model runs");
+                    },
+                    m);
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> explainer.explain(m.zeros(new Shape(1, 1, 16, 16)), "top", Explainer.Method.CAM, 1));
+            assertTrue(e.getMessage().contains("final feature maps (block2)"), e.getMessage());
+            assertTrue(e.getMessage().contains("gradcam in fp32"), e.getMessage());
+            assertFalse(e.getMessage().contains("use gradcam"), "gradcam is refused on this model: " + e.getMessage());
         }
     }
 }

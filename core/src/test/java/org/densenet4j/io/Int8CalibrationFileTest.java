@@ -82,6 +82,15 @@ class Int8CalibrationFileTest {
             assertRefused(good.replaceFirst("-1\\.0,", "-1e300,"), "magnitude at most");
             assertRefused(good.replaceFirst("\"block1\",", ""), "made for another network");
             assertRefused("[[[[[[[[", "not JSON");
+            // A key given twice would mean one thing to this reader and another to the next (last or first wins).
+            assertRefused(
+                    good.replace("\"method\": \"min-max\",", "\"method\": \"min-max\", \"method\": \"x\","),
+                    "duplicate key: method");
+            assertRefused(good.replace("\"min\": [", "\"min\": [], \"min\": ["), "duplicate key: min");
+            // A value a file says is quoted shortly: an error stays a line, not megabytes.
+            String huge = "x".repeat(1_000_000);
+            assertRefused(good.replace("densenet4j-int8-calibration", huge), "format is xxxx", 500);
+            assertRefused(good.replace("\"version\": 1", "\"version\": \"" + huge + "\""), "version xxxx", 500);
             assertRefused("{\"format\": \"densenet4j-int8-calibration\", \"version\": 2}", "version 2");
 
             Path file = dir.resolve("big.d4j");
@@ -99,11 +108,19 @@ class Int8CalibrationFileTest {
     }
 
     private void assertRefused(String json, String expected) throws IOException {
+        assertRefused(json, expected, Integer.MAX_VALUE);
+    }
+
+    private void assertRefused(String json, String expected, int maxMessage) throws IOException {
         Path file = dir.resolve("hostile.d4j");
         Files.writeString(Int8CalibrationFile.of(file), json, StandardCharsets.UTF_8);
         IOException e = assertThrows(IOException.class, () -> Int8CalibrationFile.read(file, CONFIG), json);
-        assertTrue(e.getMessage().startsWith(Int8CalibrationFile.of(file).toString()), e.getMessage());
-        assertTrue(e.getMessage().contains(expected), expected + " in: " + e.getMessage());
+        String message = e.getMessage();
+        assertTrue(
+                message.length() <= maxMessage,
+                message.length() + " characters: " + message.substring(0, Math.min(200, message.length())));
+        assertTrue(message.startsWith(Int8CalibrationFile.of(file).toString()), message);
+        assertTrue(message.contains(expected), expected + " in: " + message);
     }
 
     private static TrainedModel model(NDManager m) {

@@ -283,6 +283,28 @@ class HostileTorchScriptTest {
     }
 
     @Test
+    void aSmallArchiveDescribingALargeNetworkIsRefusedBeforeItIsBuilt() throws Exception {
+        // The golden archive's tensors, its description changed to a network about a hundred times larger (it
+        // would fit in memory, so only the count of stored values can refuse it before it is built).
+        Map<String, byte[]> large = new LinkedHashMap<>(entries(genuine("fp32")));
+        large.put(
+                "densenet4j/extra/model.json",
+                replace(
+                        large.get("densenet4j/extra/model.json"),
+                        ascii("\"growthRate\":4,\"blockLayers\":[2,3,2]"),
+                        ascii("\"growthRate\":40,\"blockLayers\":[20,30,20]"),
+                        false));
+        Path file = write(tmp.resolve("large.pt"), large);
+        try (NDManager m = NDManager.newBaseManager()) {
+            IOException e = assertThrows(
+                    IOException.class, () -> ModelFiles.openForInference(file, ModelFiles.Options.none(), m, w -> {}));
+            assertTrue(
+                    e.getMessage().contains(file.toString()) && e.getMessage().contains("describes a network of"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void foreignCodeBesideTheGenuineStateNeverRuns() throws Exception {
         Map<String, byte[]> code = entries(genuine("fp32"));
         code.put("densenet4j/code/__torch__.py", hostileCode().getBytes(StandardCharsets.UTF_8));

@@ -29,6 +29,7 @@ import org.densenet4j.data.ImageDataset;
 import org.densenet4j.data.InMemoryDataset;
 import org.densenet4j.data.Normalization;
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.ConcatOrder;
@@ -107,11 +108,40 @@ class Int8ArchiveTest {
     @Test
     void tamperedArchivesAreRefusedAndTheirCodeNeverRuns() throws IOException {
         Path file = tmp.resolve("int8.pt");
+        int convolutions;
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel model = model(m);
             Int8Model.export(model, Int8Model.calibrate(model, images(8), 8), file);
+            convolutions = Int8Weights.of(model.network()).convWeights().size();
         }
         String calibration = "densenet4j/extra/calibration.json";
+        assertRefused(
+                tamper(file, e -> {
+                    e.put(calibration, text(e.get(calibration)).replace("\"method\":", "\"method\":\"x\",\"method\":"));
+                    return e;
+                }),
+                "calibration.json: duplicate key: method");
+        // Quantized, a NaN or infinite weight (or a negative variance) becomes a finite, meaningless int8 value: the
+        // network would answer confidently instead of failing as float32 does.
+        assertRefused(tamper(file, e -> fill(e, "densenet4j/data/0", Float.NaN)), "conv_weights tensor 0 holds NaN");
+        assertRefused(
+                tamper(file, e -> fill(e, "densenet4j/data/" + convolutions, Float.POSITIVE_INFINITY)),
+                "conv_biases tensor 0 holds NaN or infinite values");
+        assertRefused(
+                tamper(file, e -> fill(e, "densenet4j/data/" + (2 * convolutions + 3), -1f)),
+                "norms[0] tensor 3 holds a negative variance");
+        // What model.json says is quoted shortly: an error stays a line, not megabytes.
+        String huge = "x".repeat(1_000_000);
+        for (String field : List.of("\"precision\":\"int8\"", "\"format\":2")) {
+            Path tampered = tamper(file, e -> {
+                String model = "densenet4j/extra/model.json";
+                e.put(model, text(e.get(model)).replace(field, field.replaceFirst(":.*", ":\"" + huge + "\"")));
+                return e;
+            });
+            IOException e = assertThrows(IOException.class, () -> TorchScriptArchive.read(tampered));
+            assertTrue(e.getMessage().startsWith(tampered.toString()), e.getMessage());
+            assertTrue(e.getMessage().length() < 500, e.getMessage().length() + " characters for " + field);
+        }
         assertRefused(
                 tamper(file, e -> {
                     e.put(calibration, text(e.get(calibration)).replaceFirst("\"max\":\\[[-0-9.eE]+", "\"max\":[NaN"));
@@ -160,6 +190,22 @@ class Int8ArchiveTest {
         assertTrue(Files.notExists(marker), "the archive's own code ran");
     }
 
+    @Test
+    void aModelWhoseWeightsHoldNaNIsNotCompiledIntoMeaninglessInt8() throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel model = model(m);
+            // A calibration that fits the weights' shapes (here measured before they were damaged).
+            Int8Calibration calibration = Int8Model.calibrate(model, images(8), 8);
+            NDArray weight = model.network().tensors().get(0);
+            float[] values = weight.toFloatArray();
+            values[0] = Float.NaN;
+            weight.set(values);
+            NonFiniteOutputException e =
+                    assertThrows(NonFiniteOutputException.class, () -> Int8Model.compile(model, calibration));
+            assertTrue(e.getMessage().contains("conv_weights tensor 0 holds NaN or infinite values"), e.getMessage());
+        }
+    }
+
     private Path tamper(Path file, UnaryOperator<Map<String, Object>> change) throws IOException {
         Map<String, Object> entries = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -179,6 +225,17 @@ class Int8ArchiveTest {
             }
         }
         return out;
+    }
+
+    /** {@code entries} with the storage {@code name} holding {@code value} everywhere (as many float32 values). */
+    private static Map<String, Object> fill(Map<String, Object> entries, String name, float value) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(((byte[]) entries.get(name)).length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) {
+            b.putFloat(value);
+        }
+        entries.put(name, b.array());
+        return entries;
     }
 
     private static String text(Object bytes) {
