@@ -63,10 +63,7 @@ final class EpochRunner {
         // identical to the uninterrupted one.
         Engine.getInstance().setRandomSeed((int) Seeds.mix(recipe.seed(), epoch + 1_000_003L));
         Augmentation augmentation = Augmentation.of(recipe.augmentation());
-        long start = System.nanoTime();
-        double lossSum = 0;
-        long correct = 0;
-        long seen = 0;
+        EpochTally tally = new EpochTally();
         int batchIndex = 0;
         try (Batches loader = probe != null
                 ? probe.epoch(recipe.batchSize(), recipe.seed(), epoch)
@@ -108,27 +105,17 @@ final class EpochRunner {
                                 + "Lower the learning rate and start again.");
                     }
                     trainer.step();
-                    correct += pass.logits()
+                    long correct = pass.logits()
                             .argMax(1)
                             .toType(DataType.INT32, false)
                             .eq(y.toType(DataType.INT32, false))
                             .sum()
                             .getLong();
-                    lossSum += (double) loss * b.count();
-                    seen += b.count();
+                    tally.add((double) loss * b.count(), correct, b.count());
                 }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                listener.onBatch(batchIndex, lossSum / seen, correct / (double) seen, seen / elapsed);
+                listener.onBatch(batchIndex, tally.meanLoss(), tally.accuracy(), tally.imagesPerSecond());
             }
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            return EpochMetrics.training(
-                    epoch + 1,
-                    lr,
-                    seen == 0 ? Double.NaN : lossSum / seen,
-                    seen == 0 ? 0 : correct / (double) seen,
-                    elapsed,
-                    seen / elapsed,
-                    loader.skippedImages());
+            return tally.metrics(epoch + 1, lr, loader.skippedImages());
         }
     }
 }

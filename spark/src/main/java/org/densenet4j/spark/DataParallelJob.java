@@ -31,6 +31,7 @@ import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.CheckpointFile;
 import org.densenet4j.train.DivergedException;
 import org.densenet4j.train.EpochMetrics;
+import org.densenet4j.train.EpochTally;
 import org.densenet4j.train.MetricsReport;
 import org.densenet4j.train.NesterovSgd;
 import org.densenet4j.train.PretrainedStart;
@@ -178,10 +179,7 @@ final class DataParallelJob {
         int batch = recipe.batchSize();
         int steps = (order.length + batch - 1) / batch;
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        long start = System.nanoTime();
-        double lossSum = 0;
-        long correct = 0;
-        long seen = 0;
+        EpochTally tally = new EpochTally();
         long skipped = 0;
         requireDriverMemory(layout);
         for (int step = 0; step < steps; step++) {
@@ -223,10 +221,8 @@ final class DataParallelJob {
                         + "Lower the learning rate and start again.");
             }
             apply(sum, layout, optimizer, manager);
-            lossSum += sum.lossSum();
-            correct += sum.correct();
-            seen += sum.images();
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            tally.add(sum.lossSum(), sum.correct(), sum.images());
+            double elapsed = tally.seconds();
             out.printf(
                     Locale.ROOT,
                     "epoch %d/%d step %d/%d: loss %.4f, %.1f images/s, ETA %s%n",
@@ -234,20 +230,12 @@ final class DataParallelJob {
                     recipe.epochs(),
                     step + 1,
                     steps,
-                    lossSum / seen,
-                    seen / elapsed,
+                    tally.meanLoss(),
+                    tally.imagesPerSecond(),
                     eta(elapsed / (step + 1) * (steps - step - 1)));
             out.flush();
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        return EpochMetrics.training(
-                epoch + 1,
-                lr,
-                seen == 0 ? Double.NaN : lossSum / seen,
-                seen == 0 ? 0 : correct / (double) seen,
-                elapsed,
-                seen / elapsed,
-                (int) Math.min(Integer.MAX_VALUE, skipped));
+        return tally.metrics(epoch + 1, lr, skipped);
     }
 
     /**
