@@ -66,7 +66,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
                     .map(c -> new FeatureExtractor.Classified(c, null))
                     .toList();
         }
-        Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once per partition
+        Configuration hadoop = ExecutorHadoop.configuration(); // once per partition
         List<Row> out = new ArrayList<>();
         new BatchClassification<ImageCell, FeatureExtractor.Classified>(forward::apply, batchSize)
                 .run(

@@ -149,7 +149,7 @@ final class ExecutorTrainer {
         /** The forward pass: float32, or bf16 mixed precision. */
         private final TrainingPass forward;
 
-        private final Configuration hadoop = new Configuration(); // reads Hadoop's default resources: once
+        private final Configuration hadoop = ExecutorHadoop.configuration(); // once
 
         Replica(Setup setup) {
             this.setup = setup;

@@ -3,7 +3,6 @@ package org.densenet4j.spark;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -49,7 +48,7 @@ final class FeaturePartition implements FlatMapFunction<Iterator<TrainingImages.
         images.forEachRemaining(sorted::add);
         sorted.sort(java.util.Comparator.comparing(TrainingImages.Labelled::ref, ImageRefReader.ORDER));
         List<Row> out = new ArrayList<>(sorted.size());
-        try (ImageRefReader reader = new ImageRefReader(new Configuration(), maxImageBytes)) {
+        try (ImageRefReader reader = new ImageRefReader(ExecutorHadoop.configuration(), maxImageBytes)) {
             new BatchClassification<TrainingImages.Labelled, FeatureExtractor.Classified>(
                             batch -> ExecutorModel.classifyWithFeatures(extractor, batch), batchSize)
                     .run(

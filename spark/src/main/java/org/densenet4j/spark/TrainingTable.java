@@ -97,7 +97,7 @@ final class TrainingTable {
                 .parallelize(
                         indices,
                         Math.max(1, Math.min(slices.size(), spark.sparkContext().defaultParallelism() * 4)))
-                .map(i -> read(i, planned.get(i), new Configuration()))
+                .map(i -> read(i, planned.get(i), ExecutorHadoop.configuration()))
                 .collect());
         listed.sort(java.util.Comparator.comparingInt(Labels::slice));
         return gather(input, planned, listed, channels, size, resizeAndCrop, holdout, seed, hadoop, maxImageBytes);
