@@ -93,14 +93,37 @@ final class TrainingTable {
             indices.add(i);
         }
         List<ParquetImageTable.Slice> planned = List.copyOf(slices);
-        List<Labels> listed = new ArrayList<>(JavaSparkContext.fromSparkContext(spark.sparkContext())
+        // Fetched a partition at a time, each row group's names shared with the ones seen before: compressed labels
+        // of a small file could otherwise fill the driver before the class count is checked.
+        java.util.Iterator<Labels> fetched = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(
                         indices,
                         Math.max(1, Math.min(slices.size(), spark.sparkContext().defaultParallelism() * 4)))
                 .map(i -> read(i, planned.get(i), ExecutorHadoop.configuration()))
-                .collect());
+                .toLocalIterator();
+        List<Labels> listed = new ArrayList<>();
+        Map<String, String> seen = new java.util.HashMap<>();
+        while (fetched.hasNext()) {
+            listed.add(shareNames(input, fetched.next(), seen));
+        }
         listed.sort(java.util.Comparator.comparingInt(Labels::slice));
         return gather(input, planned, listed, channels, size, resizeAndCrop, holdout, seed, hadoop, maxImageBytes);
+    }
+
+    /**
+     * {@code labels} with each class name replaced by the equal one {@code seen} already holds, so that a name many
+     * row groups repeat is held once; refuses the table once the names seen pass {@link #MAX_CLASSES}.
+     */
+    static Labels shareNames(String input, Labels labels, Map<String, String> seen) {
+        String[] names = labels.names().clone();
+        for (int i = 0; i < names.length; i++) {
+            names[i] = seen.computeIfAbsent(names[i], n -> n);
+            if (seen.size() > MAX_CLASSES) {
+                throw new IllegalArgumentException(input + ": more than " + MAX_CLASSES + " distinct labels");
+            }
+        }
+        return new Labels(
+                labels.slice(), names, labels.classes(), labels.splits(), labels.skipped(), labels.problems());
     }
 
     /**

@@ -293,4 +293,25 @@ class TrainingTableTest {
                         dir.toString(), new Configuration(), ParquetImageTable::checkTrainingSchema));
         assertEquals(1, slices.size(), slices.toString());
     }
+
+    @Test
+    void aClassNameRepeatedByManyRowGroupsIsHeldOnceAndTooManyAreRefused() {
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        TrainingTable.Labels first = TrainingTable.shareNames("t", labels(0, new String("cat"), "dog"), seen);
+        TrainingTable.Labels second = TrainingTable.shareNames("t", labels(1, new String("cat")), seen);
+        org.junit.jupiter.api.Assertions.assertSame(first.names()[0], second.names()[0], "one String for one name");
+
+        java.util.Map<String, String> many = new java.util.HashMap<>();
+        String[] names = new String[TrainingTable.MAX_CLASSES + 1];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "c" + i;
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> TrainingTable.shareNames("t", labels(0, names), many));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("more than 100000 distinct labels"));
+    }
+
+    private static TrainingTable.Labels labels(int slice, String... names) {
+        return new TrainingTable.Labels(slice, names, new int[0], new byte[0], 0, java.util.List.of());
+    }
 }
