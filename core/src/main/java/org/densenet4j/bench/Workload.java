@@ -33,31 +33,6 @@ public record Workload(
         Precision precision,
         java.nio.file.Path calibration) {
 
-    /** A workload in {@code precision}, an int8 one calibrated on its own input batch. */
-    public Workload(
-            String name,
-            DenseNetConfig config,
-            Shape batch,
-            Mode mode,
-            MemoryFormat memoryFormat,
-            TrainingStep step,
-            boolean plainInference,
-            Precision precision) {
-        this(name, config, batch, mode, memoryFormat, step, plainInference, precision, null);
-    }
-
-    /** A float32 workload. */
-    public Workload(
-            String name,
-            DenseNetConfig config,
-            Shape batch,
-            Mode mode,
-            MemoryFormat memoryFormat,
-            TrainingStep step,
-            boolean plainInference) {
-        this(name, config, batch, mode, memoryFormat, step, plainInference, Precision.FP32);
-    }
-
     /** What is timed. */
     public enum Mode {
         /** Eval-mode forward pass. */
