@@ -42,8 +42,8 @@ import picocli.CommandLine.Option;
  */
 public final class CalibrationOption {
 
-    /** The most calibration images: ranges settle after a few hundred; this bounds time and memory. */
-    static final int MAX_IMAGES = 10_000;
+    /** The most calibration images ({@link Int8Model#MAX_CALIBRATION_IMAGES}). */
+    static final int MAX_IMAGES = Int8Model.MAX_CALIBRATION_IMAGES;
 
     /** The most memory a folder's prepared calibration images may take. */
     static final long MAX_FOLDER_BYTES = 512L << 20;

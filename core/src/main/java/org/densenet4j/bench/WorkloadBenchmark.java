@@ -40,9 +40,6 @@ import org.densenet4j.train.TrainingPass;
  */
 public final class WorkloadBenchmark {
 
-    /** The most calibration images a workload takes, as the command line's --calibrate-images. */
-    private static final int MAX_CALIBRATION_IMAGES = 10_000;
-
     private WorkloadBenchmark() {}
 
     public static BenchmarkResult run(Workload w, int warmup, int iterations) {
@@ -200,12 +197,13 @@ public final class WorkloadBenchmark {
         long[] input = w.batch().getShape();
         if (shape.length != 4
                 || shape[0] < 1
-                || shape[0] > MAX_CALIBRATION_IMAGES
+                || shape[0] > Int8Model.MAX_CALIBRATION_IMAGES
                 || shape[1] != input[1]
                 || shape[2] != input[2]
                 || shape[3] != input[3]) {
             throw new IllegalArgumentException(w.calibration() + ": calibration images must be shaped (N, " + input[1]
-                    + ", " + input[2] + ", " + input[3] + ") with N from 1 to " + MAX_CALIBRATION_IMAGES + ", not "
+                    + ", " + input[2] + ", " + input[3] + ") with N from 1 to " + Int8Model.MAX_CALIBRATION_IMAGES
+                    + ", not "
                     + images.getShape());
         }
         if (!images.isInfinite().logicalOr(images.isNaN()).none().getBoolean()) {

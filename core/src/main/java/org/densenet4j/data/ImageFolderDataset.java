@@ -120,42 +120,6 @@ public final class ImageFolderDataset extends LabelledImages {
     }
 
     /**
-     * Some files of an image folder already listed elsewhere (a Spark job's driver), read and augmented as the
-     * folder's own images are; {@code labels} index {@code classNames}.
-     */
-    public static ImageFolderDataset of(
-            Path root,
-            List<Path> files,
-            int[] labels,
-            List<String> classNames,
-            int channels,
-            int size,
-            ResizeAndCrop resizeAndCrop) {
-        if (files.size() != labels.length) {
-            throw new IllegalArgumentException(files.size() + " files but " + labels.length + " labels");
-        }
-        for (int label : labels) {
-            if (label < 0 || label >= classNames.size()) {
-                throw new IllegalArgumentException(
-                        "label " + label + " is outside the " + classNames.size() + " classes of " + root);
-            }
-        }
-        if (resizeAndCrop != null) {
-            resizeAndCrop.checkFeeds(size, size);
-        }
-        return new ImageFolderDataset(
-                root,
-                List.copyOf(files),
-                labels.clone(),
-                List.copyOf(classNames),
-                channels,
-                size,
-                size,
-                0,
-                resizeAndCrop);
-    }
-
-    /**
      * Splits off a held-out fraction, chosen by a seeded shuffle so that the split is repeatable.
      *
      * @param heldOut the fraction of images for the test split, in (0, 1)

@@ -34,20 +34,21 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
     /** Calibration images by default: a few hundred, as PyTorch's post-training quantization recipes use. */
     public static final int DEFAULT_CALIBRATION_IMAGES = 256;
 
+    /** The most images a calibration takes: ranges settle long before, and each image is decoded and run once. */
+    public static final int MAX_CALIBRATION_IMAGES = 10_000;
+
     private static final int CALIBRATION_BATCH = 32;
 
     /** How DJL's {@code IValueUtils} is told to run another method than {@code forward}. */
     private static final String EXPLAIN_METHOD = "module_method:explain";
 
     private final ModelSpec spec;
-    private final Int8Calibration calibration;
     private final Model model;
     /** The classifier's weight (classes, C), for class activation maps. */
     private final TorchTensor classifier;
 
-    private Int8Model(ModelSpec spec, Int8Calibration calibration, Model model, TorchTensor classifier) {
+    private Int8Model(ModelSpec spec, Model model, TorchTensor classifier) {
         this.spec = spec;
-        this.calibration = calibration;
         this.model = model;
         this.classifier = classifier;
     }
@@ -196,7 +197,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
                             + e.getMessage() + ")",
                     e);
         }
-        return new Int8Model(spec, calibration, loaded, weights.classifier().get(0));
+        return new Int8Model(spec, loaded, weights.classifier().get(0));
     }
 
     /**
@@ -228,11 +229,6 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
     /** Loads the module {@code writer} writes (densenet4j's own, {@link OwnModule}). */
     private static Model load(ModelSpec spec, OwnModule.Writer writer) throws IOException {
         return OwnModule.load("int8 module for " + spec.modelName(), writer);
-    }
-
-    /** The ranges the module's scales came from. */
-    public Int8Calibration calibration() {
-        return calibration;
     }
 
     @Override
