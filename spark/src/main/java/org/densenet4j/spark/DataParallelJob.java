@@ -318,7 +318,7 @@ final class DataParallelJob {
 
     /** The driver holds one gradient (and BN statistics) per partition each step: refuse what its heap cannot. */
     private void requireDriverMemory(ParameterLayout layout) {
-        long perShard = 4L * ParameterLayout.flatten(layout.all()).length;
+        long perShard = 4L * ParameterLayout.count(layout.all());
         long needed = perShard * shards;
         long available = Runtime.getRuntime().maxMemory() / 2;
         if (needed > available) {

@@ -27,12 +27,9 @@ import org.densenet4j.data.ImageConverter;
 import org.densenet4j.data.Seeds;
 import org.densenet4j.data.UnreadableImageException;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.Freeze;
 import org.densenet4j.train.MixedPrecisionPass;
-import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.TrainingPass;
 import org.densenet4j.train.TrainingStep;
 
@@ -131,11 +128,6 @@ final class ExecutorTrainer {
                     + " (" + FAIL_FIRST_ATTEMPT + ")");
         }
         return g;
-    }
-
-    /** The network of a run from pretrained weights: theirs, with the run's classes and dropout. */
-    static DenseNetConfig config(TrainedModel pretrained, int classes, float dropRate) {
-        return new PretrainedStart(pretrained, false).configFor(classes, dropRate);
     }
 
     /** One network with its trainer, used by one task at a time. */

@@ -444,8 +444,7 @@ public final class SparkTrain implements Callable<Integer> {
                                 classes,
                                 Normalization.fit(splits.train()),
                                 pipeline)
-                        : from.forClasses(
-                                ExecutorTrainer.config(pretrained.weights(), classes.size(), dropout), classes);
+                        : from.forClasses(pretrained.configFor(classes.size(), dropout), classes);
                 clearWhenOverwriting();
                 Files.createDirectories(runDir);
                 int partitions = shards != null

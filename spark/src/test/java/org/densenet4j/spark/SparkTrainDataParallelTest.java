@@ -104,8 +104,8 @@ class SparkTrainDataParallelTest {
             DatasetSplits splits =
                     ImageFolderDataset.splits(data, from.channels(), from.height(), from.resizeAndCrop(), 0.25, SEED);
             assertEquals(18, splits.train().size());
-            DenseNetConfig config =
-                    ExecutorTrainer.config(pretrained, splits.train().classCount(), 0);
+            DenseNetConfig config = new PretrainedStart(pretrained, false)
+                    .configFor(splits.train().classCount(), 0);
 
             // The starting point, as the driver builds it: the same seed for the new classifier.
             Engine.getInstance().setRandomSeed((int) SEED);
