@@ -81,4 +81,13 @@ class HostileCheckpointMessageTest {
             }
         }
     }
+
+    @Test
+    void aMegabyteTrainingSettingMakesAShortMessage() throws IOException {
+        Path file = edited("precision.d4j", j -> once(j, "\"seed\":", "\"precision\": \"" + HUGE + "\", \"seed\":"));
+        IOException e = assertThrows(IOException.class, () -> CheckpointFile.readDescription(file));
+        String head = e.getMessage().substring(0, Math.min(300, e.getMessage().length()));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("recipe.precision"), head);
+        assertTrue(e.getMessage().length() < 1000, e.getMessage().length() + " characters: " + head);
+    }
 }
