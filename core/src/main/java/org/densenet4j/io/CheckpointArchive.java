@@ -27,6 +27,7 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.densenet4j.base.AtomicFile;
 import org.densenet4j.base.MemoryBudget;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNet;
@@ -247,7 +248,7 @@ public final class CheckpointArchive {
                     new String(json, StandardCharsets.UTF_8), new TypeToken<Map<String, Object>>() {}.getType());
             if (m == null || !FORMAT.equals(m.get("format"))) {
                 throw new IOException(file + ": not a densenet4j checkpoint (format field is "
-                        + (m == null ? "missing" : m.get("format")) + ")");
+                        + (m == null ? "missing" : TerminalText.excerpt(m.get("format"), 40)) + ")");
             }
             Number version = (Number) m.get("version");
             if (version == null || version.intValue() != VERSION) {
@@ -256,7 +257,9 @@ public final class CheckpointArchive {
             }
             return m;
         } catch (JsonParseException | ClassCastException e) {
-            throw new IOException(file + ": corrupt checkpoint.json: " + e.getMessage(), e);
+            // messages quote the file's keys and values, which may be megabytes long
+            throw new IOException(
+                    file + ": corrupt checkpoint.json: " + firstLine(e.getMessage()), e);
         }
     }
 
@@ -268,8 +271,17 @@ public final class CheckpointArchive {
                     m.get(ModelSpec.CLASSES),
                     m.get(ModelSpec.NORMALIZATION));
         } catch (RuntimeException e) {
-            throw new IOException(file + ": incomplete or corrupt checkpoint.json (" + e.getMessage() + ")", e);
+            throw new IOException(
+                    file + ": incomplete or corrupt checkpoint.json (" + firstLine(e.getMessage()) + ")",
+                    e);
         }
+    }
+
+    /** A parser's message cut to its first line (Gson adds a second, a link) and 300 characters. */
+    private static String firstLine(String message) {
+        String s = String.valueOf(message);
+        int newline = s.indexOf('\n');
+        return TerminalText.excerpt(newline < 0 ? s : s.substring(0, newline), 300);
     }
 
     /** Lets DJL's writers close their stream without closing the zip entry under it. */

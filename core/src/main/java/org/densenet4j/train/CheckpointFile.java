@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.densenet4j.base.TerminalText;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.TrainingState;
@@ -66,7 +67,7 @@ public final class CheckpointFile {
             if (precision != null
                     && java.util.Arrays.stream(Precision.values())
                             .noneMatch(p -> p.name().equals(precision))) {
-                throw new IllegalArgumentException("recipe.precision is " + precision + ", expected FP32 or BF16");
+                throw new IllegalArgumentException("recipe.precision is " + TerminalText.excerpt(precision, 40) + ", expected FP32 or BF16");
             }
             TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.recipe()), TrainingRecipe.class);
             List<EpochMetrics> history = GSON.fromJson(
@@ -74,7 +75,9 @@ public final class CheckpointFile {
             return new Checkpoint(d.spec(), training.epochsCompleted(), training.dataset(), recipe, history);
         } catch (RuntimeException e) {
             throw new IOException(
-                    file + ": incomplete or corrupt training state in checkpoint.json (" + e.getMessage() + ")", e);
+                    file + ": incomplete or corrupt training state in checkpoint.json ("
+                            + TerminalText.excerpt(e.getMessage(), 300) + ")",
+                    e);
         }
     }
 
