@@ -258,8 +258,7 @@ public final class CheckpointArchive {
             return m;
         } catch (JsonParseException | ClassCastException e) {
             // messages quote the file's keys and values, which may be megabytes long
-            throw new IOException(
-                    file + ": corrupt checkpoint.json: " + firstLine(e.getMessage()), e);
+            throw new IOException(file + ": corrupt checkpoint.json: " + firstLine(e.getMessage()), e);
         }
     }
 
@@ -272,8 +271,7 @@ public final class CheckpointArchive {
                     m.get(ModelSpec.NORMALIZATION));
         } catch (RuntimeException e) {
             throw new IOException(
-                    file + ": incomplete or corrupt checkpoint.json (" + firstLine(e.getMessage()) + ")",
-                    e);
+                    file + ": incomplete or corrupt checkpoint.json (" + firstLine(e.getMessage()) + ")", e);
         }
     }
 

@@ -67,7 +67,8 @@ public final class CheckpointFile {
             if (precision != null
                     && java.util.Arrays.stream(Precision.values())
                             .noneMatch(p -> p.name().equals(precision))) {
-                throw new IllegalArgumentException("recipe.precision is " + TerminalText.excerpt(precision, 40) + ", expected FP32 or BF16");
+                throw new IllegalArgumentException(
+                        "recipe.precision is " + TerminalText.excerpt(precision, 40) + ", expected FP32 or BF16");
             }
             TrainingRecipe recipe = GSON.fromJson(GSON.toJsonTree(training.recipe()), TrainingRecipe.class);
             List<EpochMetrics> history = GSON.fromJson(

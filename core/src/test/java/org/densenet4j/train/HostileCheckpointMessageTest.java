@@ -59,7 +59,7 @@ class HostileCheckpointMessageTest {
 
     @Test
     void aMegabyteFieldAnywhereMakesAShortOneLineMessage() throws IOException {
-        String zeros = "0," .repeat(1_500_000) + "0";
+        String zeros = "0,".repeat(1_500_000) + "0";
         Map<String, UnaryOperator<String>> variants = new LinkedHashMap<>();
         variants.put("name", j -> once(j, "\"densenet-bc-40-12\"", "\"" + HUGE + "\""));
         variants.put("stem", j -> once(j, "\"CIFAR\"", "\"" + HUGE + "\""));
