@@ -131,11 +131,11 @@ public final class CalibrationOption {
 
     /**
      * The calibration of {@code model}, the checkpoint's, resolved as {@link #compile} does (for export, which writes
-     * it into an int8 archive).
+     * it into an int8 archive or ONNX). It needs no int8 kernels here: the float32 network measures the ranges, and the
+     * file written runs elsewhere.
      */
     Int8CalibrationFile.Stored resolve(CheckpointOption checkpoint, TrainedModel model, PrintWriter err)
             throws IOException {
-        Precision.INT8.requireSupport();
         return resolve(checkpoint, model, count(), null, true, err);
     }
 

@@ -31,8 +31,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Export weights as a .pth that torch.load and the layout's PyTorch class accept, or as "
                 + "safetensors, with the layout's key names; or the whole model as ONNX (opset 17) or a TorchScript "
-                + "archive, which ONNX Runtime, PyTorch and LibTorch run without densenet4j; an int8 TorchScript "
-                + "archive (--precision int8) holds densenet4j's int8 module and its calibration.")
+                + "archive, which ONNX Runtime, PyTorch and LibTorch run without densenet4j; with --precision int8, "
+                + "densenet4j's int8 network: a TorchScript archive holding its int8 module and calibration, or ONNX "
+                + "in QDQ form (QuantizeLinear/DequantizeLinear at the calibrated points, int8 weights per output "
+                + "channel), which ONNX Runtime runs with int8 kernels.")
 final class ExportCommand implements Callable<Integer> {
 
     /** Output formats. */
@@ -59,7 +61,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(
             names = "--fold",
             description = "With --format onnx: fold each BN that follows a conv into it and pool before transition "
-                    + "convs (fewer nodes; the default keeps every BN so that the graph can be fine-tuned).")
+                    + "convs (fewer nodes; the default keeps every BN so that the graph can be fine-tuned; int8 "
+                    + "ONNX is always folded).")
     boolean fold;
 
     @Mixin
@@ -78,12 +81,11 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         calibration.checkUsedWith(precision.precision());
-        if (precision.precision() == Precision.INT8 && format != Format.TORCHSCRIPT) {
-            throw new IllegalArgumentException("--precision int8 exports --format torchscript only: densenet4j does "
-                    + "not write ONNX's int8 operators (QuantizeLinear, DequantizeLinear, QLinearConv); export ONNX "
-                    + "in fp32 and quantize it with ONNX Runtime's tools");
+        if (precision.precision() == Precision.INT8 && format != Format.TORCHSCRIPT && format != Format.ONNX) {
+            throw new IllegalArgumentException(
+                    "--precision int8 exports --format torchscript or onnx only: a weights file holds float32 weights");
         }
-        if (!precision.precision().equals(Precision.FP32) && format != Format.TORCHSCRIPT) {
+        if (precision.precision() == Precision.BF16 && format != Format.TORCHSCRIPT) {
             throw new IllegalArgumentException("--precision bf16 applies to --format torchscript only");
         }
         if (fold && format != Format.ONNX) {
@@ -96,15 +98,22 @@ final class ExportCommand implements Callable<Integer> {
             String model = loaded.spec().modelName();
             String shown = TerminalText.escape(model);
             Object target = TerminalText.escape(out);
-            if (format == Format.TORCHSCRIPT && precision.precision() == Precision.INT8) {
+            if (precision.precision() == Precision.INT8) {
                 Int8CalibrationFile.Stored calibrated =
                         calibration.resolve(weights, loaded, spec.commandLine().getErr());
-                Int8Model.export(loaded, calibrated.calibration(), out);
+                String written;
+                if (format == Format.ONNX) {
+                    int nodes = OnnxExport.writeInt8(loaded, calibrated.calibration(), out);
+                    written = String.format("int8 ONNX opset %d in QDQ form, %d nodes", OnnxExport.OPSET, nodes);
+                } else {
+                    Int8Model.export(loaded, calibrated.calibration(), out);
+                    written = "an int8 TorchScript archive";
+                }
                 spec.commandLine()
                         .getOut()
                         .printf(
-                                "%s as an int8 TorchScript archive (%s) -> %s%n",
-                                shown, TerminalText.escape(calibrated.describe()), target);
+                                "%s as %s (%s) -> %s%n",
+                                shown, written, TerminalText.escape(calibrated.describe()), target);
                 spec.commandLine().getOut().flush();
                 return 0;
             }

@@ -217,6 +217,32 @@ class Int8CommandTest {
         }
     }
 
+    /**
+     * int8 ONNX carries the bundled model's stored calibration in QDQ form (ONNX Runtime's parity and accuracy on it
+     * are core's {@code OnnxInt8ExportTest}); it is written on any CPU, the file running elsewhere.
+     */
+    @Test
+    void int8OnnxHoldsTheStoredCalibration() throws Exception {
+        Path onnx = dir.resolve("int8.onnx");
+        CliRunner export = CliRunner.run("export", "--format", "onnx", "--precision", "int8", "--out", onnx.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        assertTrue(export.out().contains("as int8 ONNX opset 17 in QDQ form, "), export.out());
+        assertTrue(export.out().contains("(256 image(s) of fashion-mnist"), export.out());
+        org.densenet4j.onnx.Onnx.ModelProto model =
+                org.densenet4j.onnx.Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx));
+        java.util.Map<String, String> meta = new java.util.HashMap<>();
+        model.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
+        assertEquals("int8", meta.get("precision"));
+        assertTrue(meta.get("quantization").contains("\"images\": 256"), meta.get("quantization"));
+        java.util.Map<String, Long> ops = new java.util.TreeMap<>();
+        model.getGraph().getNodeList().forEach(n -> ops.merge(n.getOpType(), 1L, Long::sum));
+        // every map the int8 module quantizes is quantized here: input, 3 blocks' outputs, BN-ReLUs, bottlenecks...
+        assertTrue(ops.get("QuantizeLinear") > ops.get("Conv"), ops.toString());
+        assertEquals(2 * ops.get("Conv") + ops.get("QuantizeLinear"), ops.get("DequantizeLinear"), ops.toString());
+        CliRunner again = CliRunner.run("export", "--format", "onnx", "--precision", "int8", "--out", onnx.toString());
+        assertEquals(2, again.exitCode(), "never overwritten without --overwrite: " + again.err());
+    }
+
     @Test
     void benchCalibratesOnTheImagesItIsGiven() throws Exception {
         assumeInt8();
@@ -309,9 +335,12 @@ class Int8CommandTest {
                 "0");
         assertEquals(2, train.exitCode());
         assertTrue(train.err().contains("int8 is for inference"), train.err());
-        CliRunner onnx = CliRunner.run("export", "--format", "onnx", "--precision", "int8", "--out", "unused.onnx");
-        assertEquals(2, onnx.exitCode());
-        assertTrue(onnx.err().contains("--precision int8 exports --format torchscript only"), onnx.err());
+        CliRunner pth = CliRunner.run("export", "--format", "pth", "--precision", "int8", "--out", "unused.pth");
+        assertEquals(2, pth.exitCode());
+        assertTrue(pth.err().contains("--precision int8 exports --format torchscript or onnx only"), pth.err());
+        CliRunner onnxBf16 = CliRunner.run("export", "--format", "onnx", "--precision", "bf16", "--out", "unused.onnx");
+        assertEquals(2, onnxBf16.exitCode());
+        assertTrue(onnxBf16.err().contains("--precision bf16 applies to --format torchscript only"), onnxBf16.err());
         CliRunner gradCam =
                 CliRunner.run("explain", SAMPLES, "--precision", "int8", "--method", "gradcam", "--out", "unused");
         assertEquals(2, gradCam.exitCode());

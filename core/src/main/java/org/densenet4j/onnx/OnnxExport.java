@@ -16,6 +16,7 @@ import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseBlock;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
+import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.FoldedNorm;
 import org.densenet4j.model.Head;
 import org.densenet4j.model.LayerType;
@@ -25,6 +26,7 @@ import org.densenet4j.model.Transition;
 import org.densenet4j.onnx.Onnx.ModelProto;
 import org.densenet4j.onnx.Onnx.OperatorSetIdProto;
 import org.densenet4j.onnx.Onnx.StringStringEntryProto;
+import org.densenet4j.script.Int8Calibration;
 
 /**
  * Writes a trained DenseNet as an ONNX model (opset 17) that ONNX Runtime, TensorRT, OpenVINO and other runtimes
@@ -36,6 +38,9 @@ import org.densenet4j.onnx.Onnx.StringStringEntryProto;
  * fine-tune the graph. With {@code fold}, each BN that follows a convolution (the ImageNet stem's, the bottleneck's
  * second) is folded into that convolution and transitions pool before their 1x1 convolution (they commute), as
  * densenet4j's own inference network does; a BN-ReLU before a convolution stays (a ReLU sits between them).
+ *
+ * <p>{@link #writeInt8} writes densenet4j's int8 network instead, folded, with QuantizeLinear/DequantizeLinear pairs
+ * at its calibrated points and int8 convolution weights ({@link OnnxQuantization}); the input and output stay float32.
  */
 public final class OnnxExport {
 
@@ -46,23 +51,58 @@ public final class OnnxExport {
 
     private final OnnxGraph graph;
     private final boolean fold;
+    /** The int8 network's quantization points and weights; null for the float32 graph. */
+    private final OnnxQuantization int8;
 
-    private OnnxExport(String name, boolean fold) {
+    private OnnxExport(String name, boolean fold, Int8Calibration calibration, DenseNetConfig config) {
         this.graph = new OnnxGraph(name);
         this.fold = fold;
+        this.int8 =
+                calibration == null ? null : new OnnxQuantization(graph, calibration, Int8Calibration.pointsOf(config));
     }
 
     /**
-     * Writes {@code model} to {@code file} atomically.
+     * Writes {@code model} to {@code file} atomically, in float32.
      *
      * @return the number of nodes in the graph
      */
     public static int write(TrainedModel model, boolean fold, Path file) throws IOException {
+        return write(model, new OnnxExport(model.spec().modelName(), fold, null, null), file);
+    }
+
+    /**
+     * Writes {@code model} to {@code file} atomically as densenet4j's int8 network in QDQ form ({@link
+     * OnnxQuantization}), with the activation ranges of {@code calibration}; BNs that follow a convolution are folded
+     * into it and transitions pool first, as in the int8 module.
+     *
+     * @return the number of nodes in the graph
+     * @throws IllegalArgumentException if {@code calibration} was made for another network
+     */
+    public static int writeInt8(TrainedModel model, Int8Calibration calibration, Path file) throws IOException {
         ModelSpec spec = model.spec();
-        OnnxExport export = new OnnxExport(spec.modelName(), fold);
+        return write(model, new OnnxExport(spec.modelName(), true, calibration, spec.config()), file);
+    }
+
+    private static int write(TrainedModel model, OnnxExport export, Path file) throws IOException {
+        ModelSpec spec = model.spec();
+        boolean fold = export.fold;
         String logits = export.network(model.network(), spec);
         export.graph.output(logits, spec.config().classes());
         Gson gson = new Gson();
+        Map<String, String> metadata = new LinkedHashMap<>(Map.of(
+                "model", spec.modelName(),
+                "classes", gson.toJson(spec.classNames()),
+                "mean", gson.toJson(spec.normalization().mean()),
+                "std", gson.toJson(spec.normalization().std()),
+                "input", spec.channels() + "x" + spec.height() + "x" + spec.width(),
+                "preprocessing",
+                        "resize to HxW, scale pixels to [0, 1], subtract mean, divide by std; "
+                                + (spec.channels() == 1 ? "grey" : "RGB") + " NCHW float32",
+                "folded", Boolean.toString(fold),
+                "precision", export.int8 == null ? "fp32" : "int8"));
+        if (export.int8 != null) {
+            metadata.put("quantization", export.int8.describe());
+        }
         ModelProto onnx = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
@@ -70,18 +110,10 @@ public final class OnnxExport {
                 .setProducerVersion("0.1.0")
                 .setModelVersion(1)
                 .setDocString(spec.modelName() + ": DenseNet (Huang et al., CVPR 2017), eval-mode logits"
-                        + (fold ? ", BN folded into the convolutions it follows" : ""))
+                        + (fold ? ", BN folded into the convolutions it follows" : "")
+                        + (export.int8 != null ? ", int8 in QDQ form (float32 in and out)" : ""))
                 .setGraph(export.graph.build())
-                .addAllMetadataProps(metadata(Map.of(
-                        "model", spec.modelName(),
-                        "classes", gson.toJson(spec.classNames()),
-                        "mean", gson.toJson(spec.normalization().mean()),
-                        "std", gson.toJson(spec.normalization().std()),
-                        "input", spec.channels() + "x" + spec.height() + "x" + spec.width(),
-                        "preprocessing",
-                                "resize to HxW, scale pixels to [0, 1], subtract mean, divide by std; "
-                                        + (spec.channels() == 1 ? "grey" : "RGB") + " NCHW float32",
-                        "folded", Boolean.toString(fold))))
+                .addAllMetadataProps(metadata(metadata))
                 .build();
         AtomicFile.write(file, onnx::writeTo);
         return export.graph.nodeCount();
@@ -98,12 +130,12 @@ public final class OnnxExport {
     }
 
     private String network(DenseNet net, ModelSpec spec) {
-        String x = graph.input("images", spec.channels(), spec.height(), spec.width());
+        String x = quantized(graph.input("images", spec.channels(), spec.height(), spec.width()), "input");
         x = stem(net.stem(), x);
-        for (int b = 0; b < net.denseBlocks().size(); b++) {
-            x = block(net.denseBlocks().get(b), "features.denseblock" + (b + 1), x);
-            if (b < net.transitions().size()) {
-                x = transition(net.transitions().get(b), "features.transition" + (b + 1), x);
+        for (int b = 1; b <= net.denseBlocks().size(); b++) {
+            x = block(net.denseBlocks().get(b - 1), b, x);
+            if (b <= net.transitions().size()) {
+                x = transition(net.transitions().get(b - 1), b, x);
             }
         }
         return head(net.head(), x);
@@ -116,7 +148,7 @@ public final class OnnxExport {
         int stride = imagenet ? 2 : 1;
         int padding = imagenet ? 3 : 1;
         if (!imagenet) {
-            return conv("features.conv0", x, t.get("conv0.weight"), null, kernel, stride, padding);
+            return quantized(conv("features.conv0", x, t.get("conv0.weight"), null, kernel, stride, padding), "block1");
         }
         String y = fold
                 ? convThenNorm("features.conv0", x, t.get("conv0.weight"), stem.norm(), kernel, stride, padding)
@@ -125,26 +157,33 @@ public final class OnnxExport {
                         conv("features.conv0", x, t.get("conv0.weight"), null, kernel, stride, padding),
                         t,
                         "norm0");
-        y = graph.node("Relu", "features.relu0", new String[] {y});
-        return graph.node(
-                "MaxPool",
-                "features.pool0",
-                new String[] {y},
-                OnnxGraph.ints("kernel_shape", 3, 3),
-                OnnxGraph.ints("strides", 2, 2),
-                OnnxGraph.ints("pads", 1, 1, 1, 1));
+        y = quantized(graph.node("Relu", "features.relu0", new String[] {y}), "block1");
+        return quantized(
+                graph.node(
+                        "MaxPool",
+                        "features.pool0",
+                        new String[] {y},
+                        OnnxGraph.ints("kernel_shape", 3, 3),
+                        OnnxGraph.ints("strides", 2, 2),
+                        OnnxGraph.ints("pads", 1, 1, 1, 1)),
+                "block1");
     }
 
-    private String block(DenseBlock block, String name, String input) {
+    /** Dense block {@code b} (from 1); in int8, the block's maps share the block's point, as its buffer does. */
+    private String block(DenseBlock block, int b, String input) {
+        String name = "features.denseblock" + b;
+        String point = "block" + b;
         String features = input;
         int j = 1;
         for (DenseLayer layer : block.layers()) {
+            String layerPoint = point + ".layer" + j;
             String prefix = name + ".denselayer" + j++;
             Map<String, NDArray> t = named(
                     DenseLayer.tensorNames(layer.isBottleneck() ? LayerType.BOTTLENECK : LayerType.BASIC),
                     layer.tensors());
-            String y =
-                    graph.node("Relu", prefix + ".relu1", new String[] {norm(prefix + ".norm1", features, t, "norm1")});
+            String y = quantized(
+                    graph.node("Relu", prefix + ".relu1", new String[] {norm(prefix + ".norm1", features, t, "norm1")}),
+                    layerPoint + ".norm");
             if (layer.isBottleneck()) {
                 y = fold
                         ? convThenNorm(prefix + ".conv1", y, t.get("conv1.weight"), layer.norm2(), 1, 1, 0)
@@ -153,26 +192,37 @@ public final class OnnxExport {
                                 conv(prefix + ".conv1", y, t.get("conv1.weight"), null, 1, 1, 0),
                                 t,
                                 "norm2");
-                y = graph.node("Relu", prefix + ".relu2", new String[] {y});
+                y = quantized(graph.node("Relu", prefix + ".relu2", new String[] {y}), layerPoint + ".bottleneck");
                 y = conv(prefix + ".conv2", y, t.get("conv2.weight"), null, 3, 1, 1);
             } else {
                 y = conv(prefix + ".conv1", y, t.get("conv1.weight"), null, 3, 1, 1);
             }
+            y = quantized(y, point);
             String[] pieces = block.concatOrder() == ConcatOrder.INPUT_FIRST
                     ? new String[] {features, y}
                     : new String[] {y, features};
-            features = graph.node("Concat", prefix + ".concat", pieces, OnnxGraph.integer("axis", 1));
+            features = quantized(graph.node("Concat", prefix + ".concat", pieces, OnnxGraph.integer("axis", 1)), point);
         }
         return features;
     }
 
-    private String transition(Transition transition, String name, String x) {
+    /** The transition after dense block {@code b} (from 1); in int8 its output is on block b + 1's point. */
+    private String transition(Transition transition, int b, String x) {
+        String name = "features.transition" + b;
+        String point = "transition" + b + ".norm";
         Map<String, NDArray> t = named(Transition.tensorNames(), transition.tensors());
-        String y = graph.node("Relu", name + ".relu", new String[] {norm(name + ".norm", x, t, "norm")});
+        String y =
+                quantized(graph.node("Relu", name + ".relu", new String[] {norm(name + ".norm", x, t, "norm")}), point);
         if (fold) { // pooling first: the 1x1 conv then sees a quarter of the pixels
-            return conv(name + ".conv", pool(name + ".pool", y), t.get("conv.weight"), null, 1, 1, 0);
+            String pooled = quantized(pool(name + ".pool", y), point);
+            return quantized(conv(name + ".conv", pooled, t.get("conv.weight"), null, 1, 1, 0), "block" + (b + 1));
         }
         return pool(name + ".pool", conv(name + ".conv", y, t.get("conv.weight"), null, 1, 1, 0));
+    }
+
+    /** {@code x} on the uint8 grid of the int8 network's {@code point}; {@code x} itself in float32. */
+    private String quantized(String x, String point) {
+        return int8 == null ? x : int8.at(x, point);
     }
 
     private String pool(String name, String x) {
@@ -186,8 +236,10 @@ public final class OnnxExport {
 
     private String head(Head head, String x) {
         Map<String, NDArray> t = named(Head.tensorNames(), head.tensors());
-        String y = graph.node("Relu", "features.relu5", new String[] {norm("features.norm5", x, t, "norm5")});
-        y = graph.node("GlobalAveragePool", "pool", new String[] {y});
+        String y = quantized(
+                graph.node("Relu", "features.relu5", new String[] {norm("features.norm5", x, t, "norm5")}),
+                "head.norm");
+        y = quantized(graph.node("GlobalAveragePool", "pool", new String[] {y}), "head.norm");
         y = graph.node("Flatten", "flatten", new String[] {y}, OnnxGraph.integer("axis", 1));
         NDArray w = t.get("classifier.weight");
         NDArray b = t.get("classifier.bias");
@@ -215,10 +267,15 @@ public final class OnnxExport {
 
     private String conv(String name, String x, NDArray weight, float[] bias, int kernel, int stride, int padding) {
         long[] dims = weight.getShape().getShape();
-        String w = graph.initializer(name + ".weight", weight.toFloatArray(), dims);
-        String[] inputs = bias == null
-                ? new String[] {x, w}
-                : new String[] {x, w, graph.initializer(name + ".bias", bias, dims[0])};
+        String[] inputs;
+        if (int8 != null) {
+            inputs = int8.convolutionInputs(name, x, weight.toFloatArray(), dims, bias);
+        } else {
+            String w = graph.initializer(name + ".weight", weight.toFloatArray(), dims);
+            inputs = bias == null
+                    ? new String[] {x, w}
+                    : new String[] {x, w, graph.initializer(name + ".bias", bias, dims[0])};
+        }
         return graph.node(
                 "Conv",
                 name,

@@ -51,11 +51,32 @@ final class OnnxGraph {
     String initializer(String name, float[] values, long... dims) {
         ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(values);
+        return constant(name, TensorProto.DataType.FLOAT_VALUE, bytes.array(), dims);
+    }
+
+    /** An int32 constant (a quantized bias), stored little-endian in raw_data. */
+    String int32Initializer(String name, int[] values, long... dims) {
+        ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asIntBuffer().put(values);
+        return constant(name, TensorProto.DataType.INT32_VALUE, bytes.array(), dims);
+    }
+
+    /** An int8 constant (quantized weights or their zero points). */
+    String int8Initializer(String name, byte[] values, long... dims) {
+        return constant(name, TensorProto.DataType.INT8_VALUE, values, dims);
+    }
+
+    /** A uint8 constant (an activation's zero point). */
+    String uint8Initializer(String name, byte[] values, long... dims) {
+        return constant(name, TensorProto.DataType.UINT8_VALUE, values, dims);
+    }
+
+    private String constant(String name, int dataType, byte[] raw, long... dims) {
         graph.addInitializer(TensorProto.newBuilder()
                 .setName(name)
-                .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setDataType(dataType)
                 .addAllDims(java.util.Arrays.stream(dims).boxed().toList())
-                .setRawData(ByteString.copyFrom(bytes.array())));
+                .setRawData(ByteString.copyFrom(raw)));
         return name;
     }
 
