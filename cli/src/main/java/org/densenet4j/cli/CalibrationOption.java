@@ -24,9 +24,11 @@ import org.densenet4j.infer.Precision;
 import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.CheckpointArchive;
 import org.densenet4j.io.Int8CalibrationFile;
+import org.densenet4j.io.ModelDigest;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.script.Int8Calibration;
 import org.densenet4j.script.Int8Model;
+import org.densenet4j.script.Int8Source;
 import org.densenet4j.script.TorchScriptArchive;
 import org.densenet4j.torch.TorchImport;
 import picocli.CommandLine.Option;
@@ -118,13 +120,21 @@ public final class CalibrationOption {
             throws IOException {
         Precision.INT8.requireSupport();
         int count = count();
-        if (isInt8Archive(checkpoint)) {
-            return ModelFiles.openInt8(
-                    checkpoint.resolve(), checkpoint.options(), null, manager, w -> CheckpointOption.warn(err, w));
+        Path file = checkpoint.resolve();
+        Int8Model int8;
+        // An archive is opened once: to learn its precision, then to read it.
+        try (TorchScriptArchive.Opened archive = TorchScriptArchive.openIfArchive(file)) {
+            if (isInt8(file, archive)) {
+                int8 = Int8Model.compile(archive.read());
+            } else {
+                TrainedModel model = load(checkpoint, file, archive, manager, err);
+                // folded once, for the calibration (if one is measured) and the int8 module
+                Int8Source source = Int8Source.of(model);
+                Int8CalibrationFile.Stored calibration =
+                        resolve(checkpoint, model, source, count, dataDir, download, err);
+                int8 = Int8Model.compile(source, calibration.calibration());
+            }
         }
-        TrainedModel model = checkpoint.load(manager, err);
-        Int8CalibrationFile.Stored calibration = resolve(checkpoint, model, count, dataDir, download, err);
-        Int8Model int8 = Int8Model.compile(model, calibration.calibration());
         manager.attachInternal(java.util.UUID.randomUUID().toString(), int8);
         return int8;
     }
@@ -136,16 +146,15 @@ public final class CalibrationOption {
      */
     Int8CalibrationFile.Stored resolve(CheckpointOption checkpoint, TrainedModel model, PrintWriter err)
             throws IOException {
-        return resolve(checkpoint, model, count(), null, true, err);
+        return resolve(checkpoint, model, Int8Source.of(model), count(), null, true, err);
     }
 
     /**
-     * True if the checkpoint is an int8 TorchScript archive, which holds its calibration: then the calibration options
-     * are refused, having nothing to calibrate.
+     * True if {@code archive}, {@code file} opened (null if it is not a TorchScript archive), is an int8 archive,
+     * which holds its calibration: then the calibration options are refused, having nothing to calibrate.
      */
-    boolean isInt8Archive(CheckpointOption checkpoint) throws IOException {
-        Path file = checkpoint.resolve();
-        if (!TorchScriptArchive.isArchive(file) || TorchScriptArchive.precision(file) != Precision.INT8) {
+    private boolean isInt8(Path file, TorchScriptArchive.Opened archive) {
+        if (archive == null || archive.precision() != Precision.INT8) {
             return false;
         }
         if (calibrate != null || images != null) {
@@ -163,12 +172,28 @@ public final class CalibrationOption {
             CheckpointOption checkpoint, Path dataDir, boolean download, PrintWriter err) throws IOException {
         Precision.INT8.requireSupport();
         int count = count();
-        if (isInt8Archive(checkpoint)) {
-            return null;
+        Path file = checkpoint.resolve();
+        try (TorchScriptArchive.Opened archive = TorchScriptArchive.openIfArchive(file);
+                NDManager manager = NDManager.newBaseManager()) {
+            if (isInt8(file, archive)) {
+                return null;
+            }
+            TrainedModel model = load(checkpoint, file, archive, manager, err);
+            return resolve(checkpoint, model, Int8Source.of(model), count, dataDir, download, err);
         }
-        try (NDManager manager = NDManager.newBaseManager()) {
-            return resolve(checkpoint, checkpoint.load(manager, err), count, dataDir, download, err);
-        }
+    }
+
+    /** The checkpoint's model; a TorchScript archive already open ({@code archive}, else null) is read from it. */
+    private static TrainedModel load(
+            CheckpointOption checkpoint,
+            Path file,
+            TorchScriptArchive.Opened archive,
+            NDManager manager,
+            PrintWriter err)
+            throws IOException {
+        return archive != null
+                ? ModelFiles.open(file, archive.read(), checkpoint.options(), manager)
+                : checkpoint.load(manager, err);
     }
 
     private int count() {
@@ -182,22 +207,34 @@ public final class CalibrationOption {
     /**
      * The calibration to use: measured on --calibrate's images when given; else the stored one if it was measured on
      * these weights; else measured on the training set the model records. A calibration measured here is stored
-     * beside the model (not beside the bundled one, which keeps the calibration it ships with).
+     * beside the model (not beside the bundled one, which keeps the calibration it ships with). The model is hashed
+     * ({@link ModelDigest}) once, and {@code int8}, the model on its way to int8, folded only if a calibration is
+     * measured.
      */
     private Int8CalibrationFile.Stored resolve(
-            CheckpointOption checkpoint, TrainedModel model, int count, Path dataDir, boolean download, PrintWriter err)
+            CheckpointOption checkpoint,
+            TrainedModel model,
+            Int8Source int8,
+            int count,
+            Path dataDir,
+            boolean download,
+            PrintWriter err)
             throws IOException {
         Path file = checkpoint.resolve();
         Path storedIn = Int8CalibrationFile.of(file);
         String stale = null;
+        String digest = null;
         if (calibrate == null && images == null) {
             Int8CalibrationFile.Stored stored =
                     Int8CalibrationFile.read(file, model.spec().config());
-            if (stored != null && stored.fits(model)) {
-                note(err, "int8 calibration from " + storedIn + " (" + stored.describe() + ")");
-                return stored;
+            if (stored != null) {
+                digest = ModelDigest.of(model);
+                if (stored.fits(digest)) {
+                    note(err, "int8 calibration from " + storedIn + " (" + stored.describe() + ")");
+                    return stored;
+                }
+                stale = ModelFiles.staleMessage(file, true);
             }
-            stale = stored == null ? null : ModelFiles.staleMessage(file, true);
         }
         String source;
         if (calibrate != null) {
@@ -231,13 +268,14 @@ public final class CalibrationOption {
                                     + " records; give --calibrate DIR|DATASET for other images)",
                             e);
         }
-        Int8Calibration calibration = Int8Model.calibrate(model, set, count);
+        Int8Calibration calibration = Int8Model.calibrate(int8, set, count);
         note(
                 err,
                 String.format(
                         "int8 calibrated on %d image(s) of %s (%s ranges)",
                         calibration.images(), source, Int8Calibration.METHOD));
-        Int8CalibrationFile.Stored measured = Int8CalibrationFile.Stored.of(model, calibration, source);
+        Int8CalibrationFile.Stored measured =
+                new Int8CalibrationFile.Stored(calibration, digest != null ? digest : ModelDigest.of(model), source);
         store(checkpoint.isBundled(), file, measured, err);
         return measured;
     }

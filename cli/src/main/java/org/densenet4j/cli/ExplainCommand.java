@@ -189,12 +189,13 @@ final class ExplainCommand implements Callable<Integer> {
         if (p == Precision.BF16) {
             throw new IllegalArgumentException("explain runs in fp32 or int8, not bf16");
         }
+        // int8 is explained by CAM alone (Explainer.camOnly): Grad-CAM is refused before a model is calibrated
+        Explainer.refuseGradCam(
+                method,
+                p == Precision.INT8,
+                "--method gradcam needs the float32 network's gradients: with --precision int8 use --method cam (the "
+                        + "int8 network's own class activation map), or run gradcam in fp32");
         if (p == Precision.INT8) {
-            if (method == Explainer.Method.GRAD_CAM) {
-                throw new IllegalArgumentException("--method gradcam needs the float32 network's gradients: with "
-                        + "--precision int8 use --method cam (the int8 network's own class activation map), or run "
-                        + "gradcam in fp32");
-            }
             Int8Model int8 =
                     calibration.compile(checkpoint, manager, spec.commandLine().getErr());
             return Explainer.camOnly(int8.spec(), int8::logitsAndClassActivationMaps, manager);

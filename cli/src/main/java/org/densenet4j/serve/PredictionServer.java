@@ -259,8 +259,10 @@ public final class PredictionServer implements AutoCloseable {
                     Map.of("error", "method must be cam or gradcam and layer block1..block" + explainer.blocks()));
             return;
         }
-        if (method == Explainer.Method.GRAD_CAM && !explainer.hasGradCam()) {
-            json(ctx, 400, Map.of("error", Explainer.GRAD_CAM_NEEDS_FLOAT));
+        try {
+            explainer.refuseGradCam(method);
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, Map.of("error", e.getMessage()));
             return;
         }
         if (!explanations.hasRoom()) {

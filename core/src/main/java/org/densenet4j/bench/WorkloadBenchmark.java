@@ -28,6 +28,7 @@ import org.densenet4j.model.DenseNet;
 import org.densenet4j.model.FoldedDenseNet;
 import org.densenet4j.script.Int8Calibration;
 import org.densenet4j.script.Int8Model;
+import org.densenet4j.script.Int8Source;
 import org.densenet4j.script.ScriptedModel;
 import org.densenet4j.train.MixedPrecisionPass;
 import org.densenet4j.train.NesterovSgd;
@@ -168,7 +169,8 @@ public final class WorkloadBenchmark {
      */
     private static Block int8(DenseNet net, Workload w, NDArray x, NDManager manager) {
         try {
-            TrainedModel model = new TrainedModel(spec(w), net);
+            // folded once, for calibration and compilation
+            Int8Source model = Int8Source.of(new TrainedModel(spec(w), net));
             Int8Calibration calibration;
             if (w.calibration() == null) {
                 calibration = Int8Model.calibrate(model, x);

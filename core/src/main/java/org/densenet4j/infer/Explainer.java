@@ -112,6 +112,27 @@ public final class Explainer {
         return network != null;
     }
 
+    /**
+     * The rule "Grad-CAM is refused in int8; CAM runs on the int8 network": a model explained by CAM alone ({@link
+     * #camOnly}, densenet4j's int8 network) has no float32 network whose gradients Grad-CAM needs. The one check of
+     * it: {@link #explain} makes it, and the command line and the server before they load a model or queue a
+     * request, each wording the refusal for its users.
+     *
+     * @param camOnly true if only CAM explains the model
+     * @param refusal the message
+     * @throws IllegalArgumentException with {@code refusal} if {@code method} is Grad-CAM and {@code camOnly}
+     */
+    public static void refuseGradCam(Method method, boolean camOnly, String refusal) {
+        if (method == Method.GRAD_CAM && camOnly) {
+            throw new IllegalArgumentException(refusal);
+        }
+    }
+
+    /** {@link #refuseGradCam(Method, boolean, String)} for this model, with {@link #GRAD_CAM_NEEDS_FLOAT}. */
+    public void refuseGradCam(Method method) {
+        refuseGradCam(method, !hasGradCam(), GRAD_CAM_NEEDS_FLOAT);
+    }
+
     public ModelSpec spec() {
         return spec;
     }
@@ -191,9 +212,7 @@ public final class Explainer {
                             : "this model runs in int8, which has no gradcam: explain block" + block
                                     + " with gradcam in fp32"));
         }
-        if (method == Method.GRAD_CAM && !hasGradCam()) {
-            throw new IllegalArgumentException(GRAD_CAM_NEEDS_FLOAT);
-        }
+        refuseGradCam(method);
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = input.duplicate();
             x.attach(scope);

@@ -17,7 +17,6 @@ import org.densenet4j.base.Setting;
 import org.densenet4j.base.SettingRemedy;
 import org.densenet4j.base.StrictJson;
 import org.densenet4j.base.TerminalText;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.script.Int8Calibration;
 
@@ -71,14 +70,12 @@ public final class Int8CalibrationFile {
      */
     public record Stored(Int8Calibration calibration, String modelDigest, String imagesFrom) {
 
-        /** The calibration measured on {@code model} now. */
-        public static Stored of(TrainedModel model, Int8Calibration calibration, String imagesFrom) {
-            return new Stored(calibration, ModelDigest.of(model), imagesFrom);
-        }
-
-        /** True if it was measured on weights identical to {@code model}'s. */
-        public boolean fits(TrainedModel model) {
-            return modelDigest.equals(ModelDigest.of(model));
+        /**
+         * True if it was measured on weights identical to those of the model whose {@link ModelDigest} is {@code
+         * digest} (computed once by a caller that also stores a new calibration of that model).
+         */
+        public boolean fits(String digest) {
+            return modelDigest.equals(digest);
         }
 
         /** In words: "256 image(s) of fashion-mnist, min-max ranges". */

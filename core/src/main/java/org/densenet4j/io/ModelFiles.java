@@ -12,6 +12,7 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.model.Preset;
 import org.densenet4j.pretrained.PretrainedEntry;
 import org.densenet4j.script.Int8Model;
+import org.densenet4j.script.Int8Source;
 import org.densenet4j.script.ScriptedModel;
 import org.densenet4j.script.TorchScriptArchive;
 import org.densenet4j.torch.TorchFileReader;
@@ -61,8 +62,8 @@ public final class ModelFiles {
      */
     public static InferenceModel openForInference(
             Path file, Options options, NDManager manager, Consumer<String> warnings) throws IOException {
-        if (TorchScriptArchive.isArchive(file)) {
-            TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
+        TorchScriptArchive.Contents contents = TorchScriptArchive.readIfArchive(file);
+        if (contents != null) {
             return switch (contents.precision()) {
                 case FP32 -> contents.toTrainedModel(manager);
                 case BF16 -> attach(ScriptedModel.compile(contents), manager);
@@ -118,14 +119,19 @@ public final class ModelFiles {
             Path file, Options options, String calibration, NDManager manager, Consumer<String> warnings)
             throws IOException {
         Precision.INT8.requireSupport();
-        if (TorchScriptArchive.isArchive(file) && TorchScriptArchive.precision(file) == Precision.INT8) {
-            if (calibration != null) {
-                throw new IllegalArgumentException(file + " is an int8 TorchScript archive: it holds the "
-                        + "calibration it was exported with, and takes no other");
+        TrainedModel model;
+        try (TorchScriptArchive.Opened archive = TorchScriptArchive.openIfArchive(file)) {
+            if (archive != null && archive.precision() == Precision.INT8) {
+                if (calibration != null) {
+                    throw new IllegalArgumentException(file + " is an int8 TorchScript archive: it holds the "
+                            + "calibration it was exported with, and takes no other");
+                }
+                return attach(Int8Model.compile(archive.read()), manager);
             }
-            return attach(Int8Model.compile(TorchScriptArchive.read(file)), manager);
+            model = archive != null
+                    ? open(file, archive.read(), options, manager)
+                    : open(file, options, manager, warnings);
         }
-        TrainedModel model = open(file, options, manager, warnings);
         Int8CalibrationFile.Stored stored = calibration != null
                 ? Int8CalibrationFile.fromJson(calibration, model.spec().config())
                 : Int8CalibrationFile.read(file, model.spec().config());
@@ -135,10 +141,10 @@ public final class ModelFiles {
                     file + " has no int8 calibration (" + Int8CalibrationFile.of(file) + "): calibrate it once on "
                             + "images of its kind, which stores the calibration there");
         }
-        if (!stored.fits(model)) {
+        if (!stored.fits(ModelDigest.of(model))) {
             throw new MissingSettingException(Setting.CALIBRATION, staleMessage(file, calibration == null));
         }
-        return attach(Int8Model.compile(model, stored.calibration()), manager);
+        return attach(Int8Model.compile(Int8Source.of(model), stored.calibration()), manager);
     }
 
     /** Why a calibration is not used: it was measured on other weights than {@code file} holds now. */
@@ -168,8 +174,9 @@ public final class ModelFiles {
      */
     public static TrainedModel open(Path file, Options options, NDManager manager, Consumer<String> warnings)
             throws IOException {
-        if (TorchScriptArchive.isArchive(file)) {
-            return open(file, TorchScriptArchive.read(file), options, manager);
+        TorchScriptArchive.Contents contents = TorchScriptArchive.readIfArchive(file);
+        if (contents != null) {
+            return open(file, contents, options, manager);
         }
         if (TorchImport.isTorchFile(file)) {
             if (options.preset() == null) {

@@ -44,13 +44,19 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
 
     private final ModelSpec spec;
     private final Model model;
-    /** The classifier's weight (classes, C), for class activation maps. */
-    private final TorchTensor classifier;
+    /** Holds {@link #classifierColumns}, closed with the model. */
+    private final NDManager arrays;
+    /**
+     * The classifier's weight transposed (C, classes), for class activation maps: made once, read by every call
+     * (concurrent calls only read it).
+     */
+    private final NDArray classifierColumns;
 
-    private Int8Model(ModelSpec spec, Model model, TorchTensor classifier) {
+    private Int8Model(ModelSpec spec, Model model, NDManager arrays, NDArray classifierColumns) {
         this.spec = spec;
         this.model = model;
-        this.classifier = classifier;
+        this.arrays = arrays;
+        this.classifierColumns = classifierColumns;
     }
 
     /**
@@ -59,7 +65,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
      *
      * @throws IllegalArgumentException if the images do not fit the model or none can be read
      */
-    public static Int8Calibration calibrate(TrainedModel model, ImageDataset images, int count) throws IOException {
+    public static Int8Calibration calibrate(Int8Source model, ImageDataset images, int count) throws IOException {
         ModelSpec spec = model.spec();
         if (count < 1) {
             throw new IllegalArgumentException("the number of calibration images must be at least 1, got " + count);
@@ -101,7 +107,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
      * The ranges of {@code model}'s maps over {@code images}, images (N, C, H, W) already normalised as the model
      * expects (for benchmarks, which have no image set), fed in batches of 32.
      */
-    public static Int8Calibration calibrate(TrainedModel model, NDArray images) throws IOException {
+    public static Int8Calibration calibrate(Int8Source model, NDArray images) throws IOException {
         long n = images.getShape().get(0);
         long[] next = {0};
         return calibrate(model, manager -> {
@@ -117,12 +123,12 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
     }
 
     /** Feeds every batch {@code batches} gives (null when done) to the float32 twin and widens the ranges by it. */
-    private static Int8Calibration calibrate(TrainedModel model, Function<NDManager, NDArray> batches)
+    private static Int8Calibration calibrate(Int8Source model, Function<NDManager, NDArray> batches)
             throws IOException {
         ModelSpec spec = model.spec();
         Int8Code.Calibration code = Int8Code.calibration(spec.config());
         Int8Calibration ranges = Int8Calibration.empty(Int8Code.points(spec.config()));
-        Int8Weights weights = Int8Weights.of(model.network());
+        Int8Weights weights = model.weights();
         try (Model twin = load(spec, file -> Int8Archive.write(spec, weights, code.source(), null, file));
                 NDManager manager = NDManager.newBaseManager()) {
             Block block = twin.getBlock();
@@ -143,9 +149,12 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
         }
     }
 
-    /** {@code model} compiled for libtorch's int8 operators with the scales of {@code calibration}. */
-    public static Int8Model compile(TrainedModel model, Int8Calibration calibration) throws IOException {
-        return compile(model.spec(), Int8Weights.of(model.network()), calibration);
+    /**
+     * {@code model} compiled for libtorch's int8 operators with the scales of {@code calibration}, from the weights
+     * its calibration folded if it was calibrated.
+     */
+    public static Int8Model compile(Int8Source model, Int8Calibration calibration) throws IOException {
+        return compile(model.spec(), model.weights(), calibration);
     }
 
     /** An int8 archive's weights and calibration, checked by {@link TorchScriptArchive#read}, compiled again. */
@@ -197,7 +206,29 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
                             + e.getMessage() + ")",
                     e);
         }
-        return new Int8Model(spec, loaded, weights.classifier().get(0));
+        NDManager arrays = NDManager.newBaseManager();
+        try {
+            return new Int8Model(
+                    spec, loaded, arrays, columns(arrays, weights.classifier().get(0)));
+        } catch (RuntimeException e) {
+            arrays.close();
+            loaded.close();
+            throw e;
+        }
+    }
+
+    /** {@code weight} (classes, C) transposed on {@code manager}: (C, classes), contiguous. */
+    private static NDArray columns(NDManager manager, TorchTensor weight) {
+        int classes = (int) weight.shape()[0];
+        int channels = (int) weight.shape()[1];
+        float[] rows = weight.data();
+        float[] columns = new float[rows.length];
+        for (int k = 0; k < classes; k++) {
+            for (int c = 0; c < channels; c++) {
+                columns[c * classes + k] = rows[k * channels + c];
+            }
+        }
+        return manager.create(columns, new Shape(channels, classes));
     }
 
     /**
@@ -214,14 +245,12 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
         method.close();
         NDArray maps = both.get(1);
         Shape s = maps.getShape();
-        NDArray weight = m.create(classifier.data(), new Shape(classifier.shape()));
         NDArray perPosition = maps.transpose(0, 2, 3, 1).reshape(-1, s.get(1)); // (N*h*w, C)
         NDArray cams = perPosition
-                .matMul(weight.transpose())
+                .matMul(classifierColumns)
                 .reshape(s.get(0), s.get(2), s.get(3), -1)
                 .transpose(0, 3, 1, 2);
         perPosition.close();
-        weight.close();
         maps.close();
         return new NDList(both.get(0), cams);
     }
@@ -244,6 +273,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
 
     @Override
     public void close() {
+        arrays.close();
         model.close();
     }
 }

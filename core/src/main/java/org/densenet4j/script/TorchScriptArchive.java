@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -127,9 +128,17 @@ public final class TorchScriptArchive {
             return false; // not even opened: a pipe's open waits for a writer
         }
         try (ZipFile zip = new ZipFile(file.toFile())) {
+            return hasCode(zip);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static boolean hasCode(ZipFile zip) {
+        try {
             return Collections.list(zip.entries()).stream()
                     .anyMatch(e -> e.getName().contains("/code/"));
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return false;
         }
     }
@@ -141,13 +150,8 @@ public final class TorchScriptArchive {
      * @throws IOException naming the file and what is wrong with it
      */
     public static Precision precision(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file + ": no such file");
-        }
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            return describe(file, zip, checkEntries(file, zip)).precision();
-        } catch (ZipException e) {
-            throw new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
+        try (Opened archive = open(file)) {
+            return archive.precision();
         }
     }
 
@@ -157,64 +161,175 @@ public final class TorchScriptArchive {
      * @throws IOException naming the file and what is wrong with it
      */
     public static Contents read(Path file) throws IOException {
+        try (Opened archive = open(file)) {
+            return archive.read();
+        }
+    }
+
+    /**
+     * Opens an archive densenet4j wrote, once: its entry names and description are checked now, its tensors read by
+     * {@link Opened#read} from the same open file.
+     *
+     * @throws IOException naming the file and what is wrong with it
+     */
+    public static Opened open(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file + ": no such file");
         }
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            String root = checkEntries(file, zip);
-            requireBytes(file, zip, root + "version", TorchScriptExport.VERSION.getBytes(StandardCharsets.UTF_8));
-            requireBytes(file, zip, root + "constants.pkl", TorchScriptExport.CONSTANTS);
-            text(file, zip, root + "code/__torch__.py"); // bounded, never run
-            Description d = describe(file, zip, root);
-            // Checked before the weights are read or a network of that size is built.
-            double bytes = d.spec().config().storedValues() * Float.BYTES;
-            MemoryBudget.require(
-                    bytes,
-                    file + " (" + String.format("%,.0f", d.spec().config().storedValues()) + " weights)",
-                    "is the archive damaged?");
-            boolean calibrated = zip.getEntry(root + CALIBRATION) != null;
-            if (calibrated != (d.precision() == Precision.INT8)) {
-                throw new TorchFormatException(
-                        file,
-                        calibrated
-                                ? "holds " + CALIBRATION + " but is a " + d.precision() + " archive"
-                                : "is an int8 archive without its " + CALIBRATION);
-            }
-            Object state = TorchFileReader.read(file, TorchFileReader.Dialect.DENSENET4J_MODULE, bytes + (1 << 20));
-            long storages = Collections.list(zip.entries()).stream()
-                    .filter(e -> e.getName().startsWith(root + "data/"))
-                    .count();
-            if (d.precision() == Precision.INT8) {
-                Int8Weights weights = int8Weights(file, state);
-                checkStorageCount(file, storages, weights.flat().size());
-                checkHolds(file, weights.flat(), d.spec().config());
-                checkInt8Shapes(file, weights, expectedInt8(d));
-                String fault = weights.fault();
-                if (fault != null) {
-                    throw new TorchFormatException(file, fault + "; densenet4j exports finite weights only");
-                }
-                Int8Calibration calibration;
-                try {
-                    calibration = Int8Calibration.fromDescription(
-                            StrictJson.parse(text(file, zip, root + CALIBRATION)),
-                            d.spec().config());
-                } catch (JsonParseException | IllegalArgumentException e) {
-                    throw new TorchFormatException(file, CALIBRATION + ": " + e.getMessage(), e);
-                }
-                return new Contents(d.spec(), d.precision(), d.format(), null, weights, calibration);
-            }
-            ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
-            checkStorageCount(file, storages, weights.flat().size());
-            checkHolds(
-                    file,
-                    weights.flat().stream().map(ScriptedWeights.Entry::tensor).toList(),
-                    d.spec().config());
-            ScriptedWeights layout = expected(d);
-            checkShapes(file, weights, layout);
-            return new Contents(d.spec(), d.precision(), d.format(), weights.storedAs(layout), null, null);
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
         } catch (ZipException e) {
-            throw new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
+            throw notAnArchive(file, e);
         }
+        return opened(file, zip);
+    }
+
+    /**
+     * As {@link #read}, or null if {@code file} is not a TorchScript archive at all ({@link #isArchive} is false), the
+     * file opened once.
+     *
+     * @throws IOException naming the file and what is wrong with it, if it is an archive
+     */
+    public static Contents readIfArchive(Path file) throws IOException {
+        try (Opened archive = openIfArchive(file)) {
+            return archive == null ? null : archive.read();
+        }
+    }
+
+    /**
+     * As {@link #open}, or null if {@code file} is not a TorchScript archive at all ({@link #isArchive} is false):
+     * for callers that take any model file, which then open the archive once.
+     *
+     * @throws IOException naming the file and what is wrong with it, if it is an archive
+     */
+    public static Opened openIfArchive(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return null; // not even opened: a pipe's open waits for a writer
+        }
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        if (!hasCode(zip)) {
+            zip.close();
+            return null;
+        }
+        return opened(file, zip);
+    }
+
+    /** {@code zip}, {@code file} opened, with its entries and description checked; closed if they are refused. */
+    private static Opened opened(Path file, ZipFile zip) throws IOException {
+        try {
+            String root = checkEntries(file, zip);
+            return new Opened(file, zip, root, describe(file, zip, root));
+        } catch (ZipException e) {
+            zip.close();
+            throw notAnArchive(file, e);
+        } catch (IOException | RuntimeException e) {
+            zip.close();
+            throw e;
+        }
+    }
+
+    private static TorchFormatException notAnArchive(Path file, ZipException e) {
+        return new TorchFormatException(file, "not a TorchScript archive (" + e.getMessage() + ")", e);
+    }
+
+    /**
+     * An archive densenet4j wrote, open: its entry names checked and its description read; its tensors are read by
+     * {@link #read}, from this open file. Closing it closes the file.
+     */
+    public static final class Opened implements Closeable {
+
+        private final Path file;
+        private final ZipFile zip;
+        private final String root;
+        private final Description description;
+
+        private Opened(Path file, ZipFile zip, String root, Description description) {
+            this.file = file;
+            this.zip = zip;
+            this.root = root;
+            this.description = description;
+        }
+
+        /** The precision the archive computes in, from its description. */
+        public Precision precision() {
+            return description.precision();
+        }
+
+        /**
+         * Reads and checks the archive's tensors (and an int8 archive's calibration) from the open file.
+         *
+         * @throws IOException naming the file and what is wrong with it
+         */
+        public Contents read() throws IOException {
+            try {
+                return TorchScriptArchive.read(file, zip, root, description);
+            } catch (ZipException e) {
+                throw notAnArchive(file, e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            zip.close();
+        }
+    }
+
+    private static Contents read(Path file, ZipFile zip, String root, Description d) throws IOException {
+        requireBytes(file, zip, root + "version", TorchScriptExport.VERSION.getBytes(StandardCharsets.UTF_8));
+        requireBytes(file, zip, root + "constants.pkl", TorchScriptExport.CONSTANTS);
+        text(file, zip, root + "code/__torch__.py"); // bounded, never run
+        // Checked before the weights are read or a network of that size is built.
+        double bytes = d.spec().config().storedValues() * Float.BYTES;
+        MemoryBudget.require(
+                bytes,
+                file + " (" + String.format("%,.0f", d.spec().config().storedValues()) + " weights)",
+                "is the archive damaged?");
+        boolean calibrated = zip.getEntry(root + CALIBRATION) != null;
+        if (calibrated != (d.precision() == Precision.INT8)) {
+            throw new TorchFormatException(
+                    file,
+                    calibrated
+                            ? "holds " + CALIBRATION + " but is a " + d.precision() + " archive"
+                            : "is an int8 archive without its " + CALIBRATION);
+        }
+        Object state = TorchFileReader.read(file, zip, TorchFileReader.Dialect.DENSENET4J_MODULE, bytes + (1 << 20));
+        long storages = Collections.list(zip.entries()).stream()
+                .filter(e -> e.getName().startsWith(root + "data/"))
+                .count();
+        if (d.precision() == Precision.INT8) {
+            Int8Weights weights = int8Weights(file, state);
+            checkStorageCount(file, storages, weights.flat().size());
+            checkHolds(file, weights.flat(), d.spec().config());
+            checkInt8Shapes(file, weights, expectedInt8(d));
+            String fault = weights.fault();
+            if (fault != null) {
+                throw new TorchFormatException(file, fault + "; densenet4j exports finite weights only");
+            }
+            Int8Calibration calibration;
+            try {
+                calibration = Int8Calibration.fromDescription(
+                        StrictJson.parse(text(file, zip, root + CALIBRATION)),
+                        d.spec().config());
+            } catch (JsonParseException | IllegalArgumentException e) {
+                throw new TorchFormatException(file, CALIBRATION + ": " + e.getMessage(), e);
+            }
+            return new Contents(d.spec(), d.precision(), d.format(), null, weights, calibration);
+        }
+        ScriptedWeights weights = weights(file, state, d.spec().config().blockLayers().length);
+        checkStorageCount(file, storages, weights.flat().size());
+        checkHolds(
+                file,
+                weights.flat().stream().map(ScriptedWeights.Entry::tensor).toList(),
+                d.spec().config());
+        ScriptedWeights layout = expected(d);
+        checkShapes(file, weights, layout);
+        return new Contents(d.spec(), d.precision(), d.format(), weights.storedAs(layout), null, null);
     }
 
     /**

@@ -104,49 +104,63 @@ public final class TorchFileReader {
             throw new NoSuchFileException(file + ": no such file");
         }
         try (ZipFile zip = openZip(file)) {
-            ZipEntry pickle = findEntry(file, zip, "data.pkl");
-            if (pickle == null) {
-                throw new TorchFormatException(file, "zip archive without data.pkl: not a torch.save file");
-            }
-            String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
-            requireOneRoot(file, zip, prefix);
-            Object root;
-            SafeUnpickler unpickler = new SafeUnpickler(dialect);
-            byte[] pickled;
-            try (InputStream in = zip.getInputStream(pickle)) {
-                pickled = in.readNBytes(MAX_PICKLE_BYTES + 1);
-            }
-            if (pickled.length <= MAX_PICKLE_BYTES) {
-                checkCrc(file, pickle, pickled, pickled.length);
-            }
-            if (pickled.length > MAX_PICKLE_BYTES) {
-                throw new TorchFormatException(
-                        file,
-                        "data.pkl is larger than " + (MAX_PICKLE_BYTES >> 20)
-                                + " MB; a state dict's is a few hundred kilobytes");
-            }
-            try {
-                root = unpickler.load(new java.io.ByteArrayInputStream(pickled));
-            } catch (SafeUnpickler.Refused e) {
-                throw new TorchFormatException(file, e.getMessage(), e);
-            } catch (PickleException
-                    | ClassCastException
-                    | IndexOutOfBoundsException
-                    | NullPointerException
-                    | IllegalArgumentException e) {
-                throw new TorchFormatException(
-                        file, "malformed pickle: " + e.getClass().getSimpleName(), e);
-            } catch (IOException e) { // the unpickler's own: data.pkl ends early
-                throw new TorchFormatException(file, "malformed pickle: " + e.getMessage(), e);
-            } catch (StackOverflowError e) {
-                // A self-referencing list hashed as a dict key: no state dict refers to itself.
-                throw new TorchFormatException(file, "malformed pickle: objects that contain themselves");
-            }
-            boolean exact = dialect == Dialect.DENSENET4J_MODULE;
-            checkStorageSizes(root, file, zip, prefix, exact, maxStoredBytes);
-            Map<String, byte[]> storages = new HashMap<>();
-            return materialise(root, file, zip, prefix, storages, 0, exact, new int[1]);
+            return readOpen(file, zip, dialect, maxStoredBytes);
         }
+    }
+
+    /**
+     * As {@link #read(Path, Dialect, double)}, from {@code zip}, the caller's open zip of {@code file}, which stays
+     * open: for readers that check other entries of the same file and open it once. Its entry names are checked to be
+     * unique here as {@link ZipNames#open} checks them.
+     */
+    public static Object read(Path file, ZipFile zip, Dialect dialect, double maxStoredBytes) throws IOException {
+        ZipNames.requireUnique(file, zip);
+        return readOpen(file, zip, dialect, maxStoredBytes);
+    }
+
+    private static Object readOpen(Path file, ZipFile zip, Dialect dialect, double maxStoredBytes) throws IOException {
+        ZipEntry pickle = findEntry(file, zip, "data.pkl");
+        if (pickle == null) {
+            throw new TorchFormatException(file, "zip archive without data.pkl: not a torch.save file");
+        }
+        String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
+        requireOneRoot(file, zip, prefix);
+        Object root;
+        SafeUnpickler unpickler = new SafeUnpickler(dialect);
+        byte[] pickled;
+        try (InputStream in = zip.getInputStream(pickle)) {
+            pickled = in.readNBytes(MAX_PICKLE_BYTES + 1);
+        }
+        if (pickled.length <= MAX_PICKLE_BYTES) {
+            checkCrc(file, pickle, pickled, pickled.length);
+        }
+        if (pickled.length > MAX_PICKLE_BYTES) {
+            throw new TorchFormatException(
+                    file,
+                    "data.pkl is larger than " + (MAX_PICKLE_BYTES >> 20)
+                            + " MB; a state dict's is a few hundred kilobytes");
+        }
+        try {
+            root = unpickler.load(new java.io.ByteArrayInputStream(pickled));
+        } catch (SafeUnpickler.Refused e) {
+            throw new TorchFormatException(file, e.getMessage(), e);
+        } catch (PickleException
+                | ClassCastException
+                | IndexOutOfBoundsException
+                | NullPointerException
+                | IllegalArgumentException e) {
+            throw new TorchFormatException(
+                    file, "malformed pickle: " + e.getClass().getSimpleName(), e);
+        } catch (IOException e) { // the unpickler's own: data.pkl ends early
+            throw new TorchFormatException(file, "malformed pickle: " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            // A self-referencing list hashed as a dict key: no state dict refers to itself.
+            throw new TorchFormatException(file, "malformed pickle: objects that contain themselves");
+        }
+        boolean exact = dialect == Dialect.DENSENET4J_MODULE;
+        checkStorageSizes(root, file, zip, prefix, exact, maxStoredBytes);
+        Map<String, byte[]> storages = new HashMap<>();
+        return materialise(root, file, zip, prefix, storages, 0, exact, new int[1]);
     }
 
     /**

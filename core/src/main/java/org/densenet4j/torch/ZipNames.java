@@ -46,7 +46,7 @@ public final class ZipNames {
     }
 
     /** Refuses a zip that holds an entry name twice, naming the file and the entry (at most 80 characters of it). */
-    private static void requireUnique(Path file, ZipFile zip) throws IOException {
+    public static void requireUnique(Path file, ZipFile zip) throws IOException {
         Set<String> seen = new HashSet<>();
         for (ZipEntry e : Collections.list(zip.entries())) {
             if (!seen.add(e.getName())) {

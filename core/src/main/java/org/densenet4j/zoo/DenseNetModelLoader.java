@@ -131,7 +131,7 @@ public final class DenseNetModelLoader implements ModelLoader {
         if (precision == Precision.INT8) {
             return int8(file, arguments, explains, embeds);
         }
-        TorchScriptArchive.Contents archive = TorchScriptArchive.isArchive(file) ? TorchScriptArchive.read(file) : null;
+        TorchScriptArchive.Contents archive = TorchScriptArchive.readIfArchive(file);
         if (archive != null && archive.precision() == Precision.INT8) {
             throw new MalformedModelException(
                     file + " is an int8 TorchScript archive, not " + precision + ": load it with precision int8");

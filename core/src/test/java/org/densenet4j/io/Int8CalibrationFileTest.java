@@ -45,7 +45,8 @@ class Int8CalibrationFileTest {
             Path file = dir.resolve("model.d4j");
             assertNull(Int8CalibrationFile.read(file, CONFIG), "no calibration stored yet");
             Int8Calibration ranges = calibration();
-            Int8CalibrationFile.write(file, Int8CalibrationFile.Stored.of(model, ranges, "some/folder"));
+            Int8CalibrationFile.write(
+                    file, new Int8CalibrationFile.Stored(ranges, ModelDigest.of(model), "some/folder"));
             assertEquals(dir.resolve("model.d4j.int8.json"), Int8CalibrationFile.of(file));
 
             Int8CalibrationFile.Stored back = Int8CalibrationFile.read(file, CONFIG);
@@ -54,13 +55,13 @@ class Int8CalibrationFileTest {
             assertArrayEquals(ranges.max(), back.calibration().max());
             assertEquals(64, back.calibration().images());
             assertEquals("some/folder", back.imagesFrom());
-            assertTrue(back.fits(model));
+            assertTrue(back.fits(ModelDigest.of(model)));
 
             NDArray weight = model.network().tensors().get(0);
             float[] changed = weight.toFloatArray();
             changed[0] += 1e-3f;
             weight.set(changed);
-            assertFalse(back.fits(model), "a calibration of other weights is stale");
+            assertFalse(back.fits(ModelDigest.of(model)), "a calibration of other weights is stale");
 
             DenseNetConfig other = TestNetworks.small(LayerType.BASIC, ConcatOrder.INPUT_FIRST, StemType.CIFAR, 1, 10);
             IOException e = assertThrows(IOException.class, () -> Int8CalibrationFile.read(file, other));
@@ -71,8 +72,7 @@ class Int8CalibrationFileTest {
     @Test
     void hostileFilesAreRefusedNamingTheFile() throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
-            String good =
-                    Int8CalibrationFile.Stored.of(model(m), calibration(), "x").toJson();
+            String good = new Int8CalibrationFile.Stored(calibration(), ModelDigest.of(model(m)), "x").toJson();
             assertRefused(good.replace("\"min-max\"", "\"entropy\""), "calibration method entropy");
             assertRefused(good.replace("densenet4j-int8-calibration", "other"), "format is other");
             assertRefused(good.replaceFirst("\"model_sha256\": \"[0-9a-f]+\"", "\"model_sha256\": \"zz\""), "hex");

@@ -2,6 +2,7 @@ package org.densenet4j.script;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,11 +17,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -66,7 +71,7 @@ class Int8ArchiveTest {
     void anExportedArchiveComputesWhatItsModuleComputesAndExplainsItsOwnLogits() throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel model = model(m);
-            Int8Calibration calibration = Int8Model.calibrate(model, images(32), 32);
+            Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(model), images(32), 32);
             Path file = tmp.resolve("int8.pt");
             Int8Model.export(model, calibration, file);
 
@@ -75,7 +80,7 @@ class Int8ArchiveTest {
             assertEquals(Precision.INT8, TorchScriptArchive.precision(file));
             assertArrayEquals(calibration.min(), contents.calibration().min());
             NDArray x = m.randomNormal(new Shape(4, 1, 16, 16));
-            try (Int8Model direct = Int8Model.compile(model, calibration);
+            try (Int8Model direct = Int8Model.compile(Int8Source.of(model), calibration);
                     Int8Model archived = Int8Model.compile(contents)) {
                 ParameterStore ps = new ParameterStore(m, false);
                 float[] expected = direct.inferenceBlock(m)
@@ -111,7 +116,7 @@ class Int8ArchiveTest {
         int convolutions;
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel model = model(m);
-            Int8Model.export(model, Int8Model.calibrate(model, images(8), 8), file);
+            Int8Model.export(model, Int8Model.calibrate(Int8Source.of(model), images(8), 8), file);
             convolutions = Int8Weights.of(model.network()).convWeights().size();
         }
         String calibration = "densenet4j/extra/calibration.json";
@@ -195,14 +200,103 @@ class Int8ArchiveTest {
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel model = model(m);
             // A calibration that fits the weights' shapes (here measured before they were damaged).
-            Int8Calibration calibration = Int8Model.calibrate(model, images(8), 8);
+            Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(model), images(8), 8);
             NDArray weight = model.network().tensors().get(0);
             float[] values = weight.toFloatArray();
             values[0] = Float.NaN;
             weight.set(values);
-            NonFiniteOutputException e =
-                    assertThrows(NonFiniteOutputException.class, () -> Int8Model.compile(model, calibration));
+            NonFiniteOutputException e = assertThrows(
+                    NonFiniteOutputException.class, () -> Int8Model.compile(Int8Source.of(model), calibration));
             assertTrue(e.getMessage().contains("conv_weights tensor 0 holds NaN or infinite values"), e.getMessage());
+        }
+    }
+
+    @Test
+    void calibrationAndCompilationOfOneSourceShareOneFold() throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel model = model(m);
+            Int8Source source = Int8Source.of(model);
+            Int8Calibration calibration = Int8Model.calibrate(source, images(8), 8);
+            // Damaged after calibration: compiling the same source takes the weights calibration folded, not these.
+            NDArray weight = model.network().tensors().get(0);
+            float[] values = weight.toFloatArray();
+            values[0] = Float.NaN;
+            weight.set(values);
+            try (Int8Model compiled = Int8Model.compile(source, calibration)) {
+                float[] logits = compiled.inferenceBlock(m)
+                        .forward(
+                                new ParameterStore(m, false),
+                                new NDList(m.randomNormal(new Shape(2, 1, 16, 16))),
+                                false)
+                        .singletonOrThrow()
+                        .toFloatArray();
+                for (float v : logits) {
+                    assertTrue(Float.isFinite(v), "compiled from the weights calibration folded");
+                }
+            }
+            assertThrows(
+                    NonFiniteOutputException.class,
+                    () -> Int8Model.compile(Int8Source.of(model), calibration),
+                    "a new source folds the weights as they are now");
+        }
+    }
+
+    @Test
+    void anArchiveIsReadFromTheOneOpenOfItsFile() throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel model = model(m);
+            Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(model), images(8), 8);
+            Path file = tmp.resolve("int8.pt");
+            Int8Model.export(model, calibration, file);
+            TorchScriptArchive.Contents expected = TorchScriptArchive.read(file);
+            try (TorchScriptArchive.Opened archive = TorchScriptArchive.openIfArchive(file)) {
+                assertEquals(Precision.INT8, archive.precision());
+                // Gone from the folder, the file is still read: its tensors and calibration come from this open.
+                Files.delete(file);
+                TorchScriptArchive.Contents contents = archive.read();
+                assertArrayEquals(calibration.max(), contents.calibration().max());
+                assertEquals(
+                        expected.int8Weights().flat().size(),
+                        contents.int8Weights().flat().size());
+                for (int i = 0; i < expected.int8Weights().flat().size(); i++) {
+                    assertArrayEquals(
+                            expected.int8Weights().flat().get(i).data(),
+                            contents.int8Weights().flat().get(i).data(),
+                            "tensor " + i);
+                }
+            }
+            Path notAnArchive = Files.writeString(tmp.resolve("plain.txt"), "not a zip");
+            assertNull(TorchScriptArchive.openIfArchive(notAnArchive));
+        }
+    }
+
+    @Test
+    void concurrentClassActivationMapsShareTheModelsClassifier() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainedModel model = model(m);
+            Int8Source source = Int8Source.of(model);
+            NDArray x = m.randomNormal(new Shape(2, 1, 16, 16));
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try (Int8Model int8 = Int8Model.compile(source, Int8Model.calibrate(source, images(8), 8))) {
+                float[] expected = int8.logitsAndClassActivationMaps(x).get(1).toFloatArray();
+                List<Future<float[]>> maps = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    maps.add(pool.submit(() -> {
+                        try (NDManager request = m.newSubManager()) {
+                            NDArray mine = x.duplicate();
+                            mine.attach(request);
+                            return int8.logitsAndClassActivationMaps(mine)
+                                    .get(1)
+                                    .toFloatArray();
+                        }
+                    }));
+                }
+                for (Future<float[]> f : maps) {
+                    assertArrayEquals(expected, f.get(), "the same maps from every request");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

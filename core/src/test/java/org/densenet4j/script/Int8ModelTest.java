@@ -61,9 +61,9 @@ class Int8ModelTest {
                 .load("fashion-mnist", null);
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel bundled = ModelFiles.open(org.densenet4j.zoo.BundledModel.path(), m);
-            Int8Calibration calibration = Int8Model.calibrate(bundled, fashion.train(), 256);
+            Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(bundled), fashion.train(), 256);
             assertEquals(256, calibration.images());
-            try (Int8Model int8 = Int8Model.compile(bundled, calibration)) {
+            try (Int8Model int8 = Int8Model.compile(Int8Source.of(bundled), calibration)) {
                 Comparison c = compare(bundled, int8.inferenceBlock(m), fashion.test(), bundled.spec(), m);
                 assertEquals(10_000, c.images);
                 double fp32 = 100.0 * c.rightFloat / c.images;
@@ -117,7 +117,8 @@ class Int8ModelTest {
                     "test", config, side, side, classNames(), new Normalization(new float[channels], ones(channels)));
             TrainedModel model = new TrainedModel(spec, net);
             ImageDataset images = randomImages(64, channels, side);
-            try (Int8Model int8 = Int8Model.compile(model, Int8Model.calibrate(model, images, 64))) {
+            Int8Source source = Int8Source.of(model);
+            try (Int8Model int8 = Int8Model.compile(source, Int8Model.calibrate(source, images, 64))) {
                 Comparison c = compare(model, int8.inferenceBlock(m), images, spec, m);
                 assertTrue(
                         c.worst <= 0.08 * c.largest,

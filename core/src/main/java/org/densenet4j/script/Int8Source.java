@@ -1,0 +1,38 @@
+package org.densenet4j.script;
+
+import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.TrainedModel;
+
+/**
+ * A trained model on its way to densenet4j's int8 module: its spec and its tensors as the module reads them ({@link
+ * Int8Weights}), folded at the first use and never again, so that a run that calibrates and then compiles ({@link
+ * Int8Model#calibrate}, {@link Int8Model#compile}) folds the weights once. The model's weights must not change while
+ * it is in use: make a new one for new weights.
+ */
+public final class Int8Source {
+
+    private final TrainedModel model;
+    private Int8Weights weights;
+
+    private Int8Source(TrainedModel model) {
+        this.model = model;
+    }
+
+    /** {@code model}, its weights not folded yet. */
+    public static Int8Source of(TrainedModel model) {
+        return new Int8Source(model);
+    }
+
+    /** What the model is and takes. */
+    public ModelSpec spec() {
+        return model.spec();
+    }
+
+    /** The model's tensors as the int8 module reads them, folded at the first call. */
+    synchronized Int8Weights weights() {
+        if (weights == null) {
+            weights = Int8Weights.of(model.network());
+        }
+        return weights;
+    }
+}
