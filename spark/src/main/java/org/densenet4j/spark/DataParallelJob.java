@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * statistics in partition order (so that the sum is the same every run), and the driver applies the same {@link NesterovSgd} step as {@code train}. BN statistics are
  * per partition, as PyTorch's DDP without SyncBN; the driver keeps their image-weighted mean. The order of images
  * and their augmentation derive from the seed and epoch as in {@code train}, so one seed gives one checkpoint and a
- * retried task changes nothing. A checkpoint is written after every epoch; {@code resume} continues from it.
+ * retried task changes nothing. A checkpoint is written after every epoch; a run resumed from it continues exactly.
  */
 final class DataParallelJob {
 
@@ -96,16 +96,13 @@ final class DataParallelJob {
      * starts from the preset's random initialisation drawn from the seed, as {@code train} does.
      *
      * @param pretrained the weights to start from, or null to train from scratch
-     * @param resume continue from the run folder's checkpoint
+     * @param previous the description of the run folder's checkpoint to continue from ({@link #resumed}), or null
      */
-    Result run(TrainingImages images, ModelSpec spec, PretrainedStart pretrained, boolean resume) throws IOException {
+    Result run(TrainingImages images, ModelSpec spec, PretrainedStart pretrained, Checkpoint previous)
+            throws IOException {
         DatasetSplits data = images.splits();
         Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
         requireShardBatchFits(spec);
-        if (resume && !Files.exists(checkpoint)) {
-            throw new IOException(checkpoint + ": no checkpoint to resume from");
-        }
-        Checkpoint previous = resume ? CheckpointFile.readDescription(checkpoint) : null;
         if (previous != null) {
             previous.checkContinuedBy(checkpoint, spec.config(), spec.classNames(), data.name(), recipe);
             spec = previous.spec(); // what the run was trained with (its normalisation was fitted once)
@@ -163,6 +160,20 @@ final class DataParallelJob {
             }
             return new Result(checkpoint, List.copyOf(history), report);
         }
+    }
+
+    /**
+     * The description of the checkpoint in {@code runDir}, to resume: read before the run builds anything, since it
+     * holds what a new run would compute (the normalisation fitted once).
+     *
+     * @throws IOException when the folder holds no checkpoint, or it cannot be read
+     */
+    static Checkpoint resumed(Path runDir) throws IOException {
+        Path checkpoint = runDir.resolve(RunFolder.CHECKPOINT);
+        if (!Files.exists(checkpoint)) {
+            throw new IOException(checkpoint + ": no checkpoint to resume from");
+        }
+        return CheckpointFile.readDescription(checkpoint);
     }
 
     /** One epoch of synchronous steps over the training split, in train's order for the seed and epoch. */

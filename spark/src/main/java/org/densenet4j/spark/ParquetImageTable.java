@@ -126,17 +126,29 @@ final class ParquetImageTable {
         return local == null ? dir.toString() : local.toRealPath().toString();
     }
 
+    /** A file's footer, checked, and its size as stored in the file. */
+    record Footer(ParquetMetadata metadata, long bytes) {}
+
     /**
-     * A file's footer, read only once its length, declared in the file's last eight bytes, is known to fit in the
-     * file and under {@link #MAX_FOOTER_BYTES}.
+     * A file's footer, checked as {@link #readFooter} checks it: read once per JVM for the file as it is now (its
+     * length and modification time), then served from {@link FooterCache#SHARED}.
      */
     static ParquetMetadata footer(FileStatus file, Configuration hadoop) throws IOException {
+        return FooterCache.SHARED.footer(file, hadoop);
+    }
+
+    /**
+     * Reads a file's footer, only once its length, declared in the file's last eight bytes, is known to fit in the
+     * file and under {@link #MAX_FOOTER_BYTES}.
+     */
+    static Footer readFooter(FileStatus file, Configuration hadoop) throws IOException {
         String name = file.getPath().toString();
         long length = file.getLen();
         if (length < 12) {
             throw new IOException(name + ": not a Parquet file (" + length + " bytes)");
         }
         HadoopInputFile in = HadoopInputFile.fromStatus(file, hadoop);
+        long footerLength;
         try (SeekableInputStream stream = in.newStream()) {
             byte[] tail = new byte[8];
             stream.seek(length - 8);
@@ -145,7 +157,7 @@ final class ParquetImageTable {
                 throw new IOException(name + ": not a Parquet file (no PAR1 at its end"
                         + (tail[7] == 'E' ? "; encrypted footers are not supported" : "") + ")");
             }
-            long footerLength = Integer.toUnsignedLong(
+            footerLength = Integer.toUnsignedLong(
                     ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
             if (footerLength > length - 12 || footerLength > MAX_FOOTER_BYTES) {
                 throw new IOException(name + ": corrupt Parquet file: its footer claims " + footerLength
@@ -153,7 +165,7 @@ final class ParquetImageTable {
             }
         }
         try {
-            return ParquetFileReader.readFooter(in, ParquetMetadataConverter.NO_FILTER);
+            return new Footer(ParquetFileReader.readFooter(in, ParquetMetadataConverter.NO_FILTER), footerLength);
         } catch (IOException | RuntimeException e) {
             throw new IOException(name + ": corrupt Parquet footer: " + oneLine(e), e);
         }

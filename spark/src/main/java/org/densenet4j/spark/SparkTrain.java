@@ -21,6 +21,7 @@ import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.io.ModelFiles;
 import org.densenet4j.model.Freeze;
 import org.densenet4j.model.Preset;
+import org.densenet4j.train.Checkpoint;
 import org.densenet4j.train.PretrainedStart;
 import org.densenet4j.train.RunFolder;
 import org.densenet4j.train.TrainingRecipe;
@@ -403,6 +404,8 @@ public final class SparkTrain implements Callable<Integer> {
                 .fineTuning(part, backboneLrScale)
                 .inPrecision(precision.precision());
         checkRunFolder(resume);
+        // Before anything is computed: a resumed run's normalisation is its checkpoint's, never fitted again.
+        Checkpoint previous = resume ? DataParallelJob.resumed(runDir) : null;
         try (NDManager manager = NDManager.newBaseManager()) {
             PretrainedStart pretrained = scratch
                     ? null
@@ -442,7 +445,7 @@ public final class SparkTrain implements Callable<Integer> {
                                 side,
                                 side,
                                 classes,
-                                Normalization.fit(splits.train()),
+                                previous != null ? previous.spec().normalization() : Normalization.fit(splits.train()),
                                 pipeline)
                         : from.forClasses(pretrained.configFor(classes.size(), dropout), classes);
                 clearWhenOverwriting();
@@ -468,7 +471,7 @@ public final class SparkTrain implements Callable<Integer> {
                 return new DataParallelJob(spark, recipe, partitions, threads, runDir, out)
                         .maxImageBytes(maxImageBytes)
                         .stopWhen(stopRequested)
-                        .run(images, spec, pretrained, resume);
+                        .run(images, spec, pretrained, previous);
             } finally {
                 if (master != null) {
                     spark.stop();

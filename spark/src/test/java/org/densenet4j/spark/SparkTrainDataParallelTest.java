@@ -299,17 +299,7 @@ class SparkTrainDataParallelTest {
 
     @Test
     void fromScratchTheNetworkStartsAsTrainsAndOneSeedGivesOneCheckpoint() throws Exception {
-        String[] scratch = {
-            "--input", data.toString(),
-            "--holdout", "0.25",
-            "--model", "densenet-bc-40-12",
-            "--channels", "1",
-            "--image-size", "28",
-            "--seed", Long.toString(SEED),
-            "--master", "local[2]",
-            "--shards", "2",
-            "--batch-size", "8"
-        };
+        String[] scratch = scratchSettings();
         // A learning rate too small to move a weight: the checkpoint holds the initial weights.
         scratchJob(tmp.resolve("start"), scratch, "--epochs", "1", "--lr", "1e-12")
                 .runDataParallel();
@@ -353,6 +343,39 @@ class SparkTrainDataParallelTest {
         float[] a = weights(tmp.resolve("a"));
         assertArrayEquals(a, weights(tmp.resolve("b")), "the same seed gives the same weights from scratch");
         assertTrue(b.history().get(1).trainLoss() < b.history().get(0).trainLoss(), "it learns: " + b.history());
+    }
+
+    @Test
+    void aRunFromScratchResumesWithItsCheckpointsNormalisationWithoutFittingItAgain() throws Exception {
+        String[] scratch = scratchSettings();
+        Path run = tmp.resolve("scratch");
+        DataParallelJob.Result done = scratchJob(run, scratch, "--epochs", "1").runDataParallel();
+        byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.d4j"));
+        // Every training image made unreadable: fitting the normalisation again would find none and refuse the run.
+        DatasetSplits splits = ImageFolderDataset.splits(data, 1, 28, null, 0.25, SEED);
+        for (int i = 0; i < splits.train().size(); i++) {
+            Files.write(splits.train().file(i), new byte[] {1, 2, 3});
+        }
+        DataParallelJob.Result resumed =
+                scratchJob(run, scratch, "--epochs", "1", "--resume").runDataParallel();
+        assertEquals(done.history(), resumed.history());
+        assertEquals(done.finalEvaluation().top1(), resumed.finalEvaluation().top1());
+        assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.d4j")), "nothing left to train");
+    }
+
+    /** From scratch on the test's images: densenet-bc-40-12 for 28x28 grey images, 2 shards, batch 8. */
+    private String[] scratchSettings() {
+        return new String[] {
+            "--input", data.toString(),
+            "--holdout", "0.25",
+            "--model", "densenet-bc-40-12",
+            "--channels", "1",
+            "--image-size", "28",
+            "--seed", Long.toString(SEED),
+            "--master", "local[2]",
+            "--shards", "2",
+            "--batch-size", "8"
+        };
     }
 
     private static SparkTrain scratchJob(Path run, String[] settings, String... extra) {

@@ -32,7 +32,7 @@ class SparkTrainTableTest {
     Path tmp;
 
     @Test
-    void aTableOfTheFoldersImagesTrainsAsTheFolderDoes() throws Exception {
+    void aTableOfTheFoldersImagesTrainsAsTheFolderDoesReadingEachFooterOnce() throws Exception {
         Path data = SparkTrainProbeTest.writeImages(tmp.resolve("data"));
         // The folder's images in its order, in two files: most as bytes, every fifth by its path.
         ImageFolderDataset folder = ImageFolderDataset.scan(data, 1, 28, 28);
@@ -61,7 +61,11 @@ class SparkTrainTableTest {
 
         String[] settings = {"--epochs", "1", "--batch-size", "8", "--augment", "crop,flip"};
         dataParallel(data, tmp.resolve("from-folder"), settings);
+        long footersBefore = FooterCache.SHARED.reads();
         DataParallelJob.Result fromTable = dataParallel(table, tmp.resolve("from-table"), settings);
+        // local[2]: the driver and the executor are one JVM. Planned, labels listed, 3 steps of 2 tasks reading
+        // rows of both files, the test rows read to evaluate: each file's footer read once.
+        assertEquals(2, FooterCache.SHARED.reads() - footersBefore, "footers read");
         assertEquals(1, fromTable.history().size());
         assertEquals(0, fromTable.history().get(0).skippedImages());
         assertArrayEquals(
