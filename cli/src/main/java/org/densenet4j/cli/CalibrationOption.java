@@ -144,9 +144,9 @@ public final class CalibrationOption {
      * it into an int8 archive or ONNX). It needs no int8 kernels here: the float32 network measures the ranges, and the
      * file written runs elsewhere.
      */
-    Int8CalibrationFile.Stored resolve(CheckpointOption checkpoint, TrainedModel model, PrintWriter err)
-            throws IOException {
-        return resolve(checkpoint, model, Int8Source.of(model), count(), null, true, err);
+    Int8CalibrationFile.Stored resolve(
+            CheckpointOption checkpoint, TrainedModel model, Int8Source source, PrintWriter err) throws IOException {
+        return resolve(checkpoint, model, source, count(), null, true, err);
     }
 
     /**

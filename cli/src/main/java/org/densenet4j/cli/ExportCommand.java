@@ -12,6 +12,7 @@ import org.densenet4j.io.Int8CalibrationFile;
 import org.densenet4j.model.Presets;
 import org.densenet4j.onnx.OnnxExport;
 import org.densenet4j.script.Int8Model;
+import org.densenet4j.script.Int8Source;
 import org.densenet4j.script.TorchScriptExport;
 import org.densenet4j.torch.SafetensorsFile;
 import org.densenet4j.torch.TorchFileWriter;
@@ -99,14 +100,15 @@ final class ExportCommand implements Callable<Integer> {
             String shown = TerminalText.escape(model);
             Object target = TerminalText.escape(out);
             if (precision.precision() == Precision.INT8) {
-                Int8CalibrationFile.Stored calibrated =
-                        calibration.resolve(weights, loaded, spec.commandLine().getErr());
+                Int8Source source = Int8Source.of(loaded); // folded once, for the calibration and the archive
+                Int8CalibrationFile.Stored calibrated = calibration.resolve(
+                        weights, loaded, source, spec.commandLine().getErr());
                 String written;
                 if (format == Format.ONNX) {
                     int nodes = OnnxExport.writeInt8(loaded, calibrated.calibration(), out);
                     written = String.format("int8 ONNX opset %d in QDQ form, %d nodes", OnnxExport.OPSET, nodes);
                 } else {
-                    Int8Model.export(loaded, calibrated.calibration(), out);
+                    Int8Model.export(source, calibrated.calibration(), out);
                     written = "an int8 TorchScript archive";
                 }
                 spec.commandLine()

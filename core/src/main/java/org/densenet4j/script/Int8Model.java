@@ -18,7 +18,6 @@ import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
 import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.infer.Precision;
-import org.densenet4j.infer.TrainedModel;
 import org.densenet4j.torch.TorchTensor;
 
 /**
@@ -170,11 +169,10 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
      * atomically: the code, the float32 tensors it quantizes at its first forward, and the calibration in {@code
      * extra/calibration.json}; densenet4j reads it back as data ({@link TorchScriptArchive#read}).
      */
-    public static void export(TrainedModel model, Int8Calibration calibration, Path file) throws IOException {
+    public static void export(Int8Source model, Int8Calibration calibration, Path file) throws IOException {
         ModelSpec spec = model.spec();
         requirePoints(spec, calibration);
-        Int8Archive.write(
-                spec, Int8Weights.of(model.network()), Int8Code.int8(spec.config(), calibration), calibration, file);
+        Int8Archive.write(spec, model.weights(), Int8Code.int8(spec.config(), calibration), calibration, file);
     }
 
     private static void requirePoints(ModelSpec spec, Int8Calibration calibration) {

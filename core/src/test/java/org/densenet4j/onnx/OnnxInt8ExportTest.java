@@ -44,6 +44,7 @@ import org.densenet4j.model.TestFamilies;
 import org.densenet4j.model.TestNetworks;
 import org.densenet4j.script.Int8Calibration;
 import org.densenet4j.script.Int8Model;
+import org.densenet4j.script.Int8Source;
 import org.densenet4j.zoo.BundledModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +105,7 @@ class OnnxInt8ExportTest {
                     new Normalization(new float[channels], std));
             TrainedModel model = new TrainedModel(spec, net);
             ImageDataset images = randomImages(64, channels, side, config.classes());
-            Int8Calibration calibration = Int8Model.calibrate(model, images, 64);
+            Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(model), images, 64);
             Path file = tmp.resolve("int8.onnx");
             int nodes = OnnxExport.writeInt8(model, calibration, file);
             Onnx.ModelProto written = Onnx.ModelProto.parseFrom(Files.readAllBytes(file));
@@ -118,7 +119,9 @@ class OnnxInt8ExportTest {
             Comparison c = new Comparison();
             try (OrtSession session = session(file, OrtSession.SessionOptions.OptLevel.ALL_OPT);
                     BatchLoader loader = BatchLoader.evaluation(images, 32, spec.normalization());
-                    Int8Model int8 = Precision.INT8.isSupported() ? Int8Model.compile(model, calibration) : null) {
+                    Int8Model int8 = Precision.INT8.isSupported()
+                            ? Int8Model.compile(Int8Source.of(model), calibration)
+                            : null) {
                 Block float32 = model.inferenceBlock(m);
                 while (loader.hasNext()) {
                     Batch b = loader.next();
@@ -151,7 +154,7 @@ class OnnxInt8ExportTest {
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel model = randomModel(family, m);
             Int8Calibration calibration = Int8Model.calibrate(
-                    model, randomImages(16, family.channels(), family.side(), family.classes()), 16);
+                    Int8Source.of(model), randomImages(16, family.channels(), family.side(), family.classes()), 16);
             Path file = tmp.resolve("int8.onnx");
             OnnxExport.writeInt8(model, calibration, file);
             long convolutions = Onnx.ModelProto.parseFrom(Files.readAllBytes(file)).getGraph().getNodeList().stream()
@@ -180,7 +183,9 @@ class OnnxInt8ExportTest {
             TestFamilies.Family other = TestFamilies.all().get(1); // basic layers: no bottleneck points
             TrainedModel model = randomModel(one, m);
             Int8Calibration foreign = Int8Model.calibrate(
-                    randomModel(other, m), randomImages(4, other.channels(), other.side(), other.classes()), 4);
+                    Int8Source.of(randomModel(other, m)),
+                    randomImages(4, other.channels(), other.side(), other.classes()),
+                    4);
             Path file = tmp.resolve("refused.onnx");
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> OnnxExport.writeInt8(model, foreign, file));
@@ -206,7 +211,7 @@ class OnnxInt8ExportTest {
             TrainedModel bundled = ModelFiles.open(BundledModel.path(), m);
             ModelSpec spec = bundled.spec();
             Path file = tmp.resolve("bundled-int8.onnx");
-            OnnxExport.writeInt8(bundled, Int8Model.calibrate(bundled, fashion.train(), 256), file);
+            OnnxExport.writeInt8(bundled, Int8Model.calibrate(Int8Source.of(bundled), fashion.train(), 256), file);
             Comparison c = new Comparison();
             try (OrtSession session = session(file, OrtSession.SessionOptions.OptLevel.ALL_OPT);
                     BatchLoader loader = BatchLoader.evaluation(fashion.test(), 250, spec.normalization())) {

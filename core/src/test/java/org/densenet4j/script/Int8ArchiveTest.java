@@ -73,7 +73,7 @@ class Int8ArchiveTest {
             TrainedModel model = model(m);
             Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(model), images(32), 32);
             Path file = tmp.resolve("int8.pt");
-            Int8Model.export(model, calibration, file);
+            Int8Model.export(Int8Source.of(model), calibration, file);
 
             TorchScriptArchive.Contents contents = TorchScriptArchive.read(file);
             assertEquals(Precision.INT8, contents.precision());
@@ -116,7 +116,7 @@ class Int8ArchiveTest {
         int convolutions;
         try (NDManager m = NDManager.newBaseManager()) {
             TrainedModel model = model(m);
-            Int8Model.export(model, Int8Model.calibrate(Int8Source.of(model), images(8), 8), file);
+            Int8Model.export(Int8Source.of(model), Int8Model.calibrate(Int8Source.of(model), images(8), 8), file);
             convolutions = Int8Weights.of(model.network()).convWeights().size();
         }
         String calibration = "densenet4j/extra/calibration.json";
@@ -247,7 +247,7 @@ class Int8ArchiveTest {
             TrainedModel model = model(m);
             Int8Calibration calibration = Int8Model.calibrate(Int8Source.of(model), images(8), 8);
             Path file = tmp.resolve("int8.pt");
-            Int8Model.export(model, calibration, file);
+            Int8Model.export(Int8Source.of(model), calibration, file);
             TorchScriptArchive.Contents expected = TorchScriptArchive.read(file);
             try (TorchScriptArchive.Opened archive = TorchScriptArchive.openIfArchive(file)) {
                 assertEquals(Precision.INT8, archive.precision());
