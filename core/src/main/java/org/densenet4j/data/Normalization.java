@@ -17,8 +17,13 @@ public record Normalization(float[] mean, float[] std) {
                     + " and " + Arrays.toString(std));
         }
         for (float s : std) {
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("std must be positive, got " + Arrays.toString(std));
+            if (!(s > 0) || !Float.isFinite(s)) {
+                throw new IllegalArgumentException("std must be positive and finite, got " + Arrays.toString(std));
+            }
+        }
+        for (float m : mean) {
+            if (!Float.isFinite(m)) {
+                throw new IllegalArgumentException("mean must be finite, got " + Arrays.toString(mean));
             }
         }
         mean = mean.clone();

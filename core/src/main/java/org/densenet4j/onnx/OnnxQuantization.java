@@ -8,13 +8,12 @@ import java.util.Set;
 import org.densenet4j.script.Int8Calibration;
 
 /**
- * densenet4j's int8 network written into an ONNX graph in the QDQ form that ONNX Runtime, TensorRT and OpenVINO turn
- * into int8 kernels: at each of the int8 module's points ({@link Int8Calibration}) the map goes through {@code
+ * densenet4j's int8 network written into an ONNX graph in the QDQ form that ONNX Runtime turns into int8 kernels: at each of the int8 module's points ({@link Int8Calibration}) the map goes through {@code
  * QuantizeLinear} (uint8, the point's scale and zero point) and back through {@code DequantizeLinear}; each
  * convolution reads int8 weights, per output channel and symmetric ({@code scale = max |w| / 127}, zero point 0), and
- * an int32 bias at the input's scale times the weight's, each through {@code DequantizeLinear}. The same numbers as
- * densenet4j's own int8 TorchScript module, so a runtime's fused kernels ({@code QLinearConv} and kin) compute what it
- * computes.
+ * an int32 bias at the input's scale times the weight's, each through {@code DequantizeLinear}: the points, scales
+ * and weight rule of densenet4j's own int8 TorchScript module, so a runtime's fused kernels ({@code QLinearConv} and
+ * kin) compute what it computes, within int8 rounding.
  */
 final class OnnxQuantization {
 
@@ -30,9 +29,16 @@ final class OnnxQuantization {
     private final Set<Integer> declared = new HashSet<>();
 
     OnnxQuantization(OnnxGraph graph, Int8Calibration calibration, List<String> expectedPoints) {
-        if (!calibration.points().equals(expectedPoints)) {
-            throw new IllegalArgumentException("the calibration was made for another network: it holds "
-                    + calibration.points().size() + " points, this network's int8 form has " + expectedPoints.size());
+        List<String> held = calibration.points();
+        if (!held.equals(expectedPoints)) {
+            int i = 0;
+            while (i < Math.min(held.size(), expectedPoints.size())
+                    && held.get(i).equals(expectedPoints.get(i))) {
+                i++;
+            }
+            throw new IllegalArgumentException("the calibration was made for another network: its point " + (i + 1)
+                    + " is " + (i < held.size() ? held.get(i) : "missing") + " where this network's int8 form has "
+                    + (i < expectedPoints.size() ? expectedPoints.get(i) : "none"));
         }
         this.graph = graph;
         this.calibration = calibration;
@@ -89,6 +95,12 @@ final class OnnxQuantization {
             double bound = bias == null ? 0 : Math.abs(bias[o]) / ((double) inputScale * MAX_BIAS);
             if (s < bound) {
                 s = Math.nextUp((float) bound);
+            }
+            if (!(s > 0) || !Float.isFinite(s) || !(inputScale * s > 0) || !Float.isFinite(inputScale * s)) {
+                // NaN or infinite weights, or ranges so wide that the bias's scale leaves float32
+                throw new IllegalArgumentException("convolution " + name + ", output channel " + o + ": its int8 "
+                        + "weight scale " + s + " (input scale " + inputScale + ") is not a positive float32; the "
+                        + "weights or the calibration hold non-finite or extreme values");
             }
             scales[o] = s;
             for (int i = 0; i < per; i++) {

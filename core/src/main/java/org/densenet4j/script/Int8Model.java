@@ -16,7 +16,6 @@ import org.densenet4j.data.ImageDataset;
 import org.densenet4j.data.SubsetDataset;
 import org.densenet4j.infer.InferenceModel;
 import org.densenet4j.infer.ModelSpec;
-import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.infer.Precision;
 import org.densenet4j.torch.TorchTensor;
 
@@ -172,6 +171,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
     public static void export(Int8Source model, Int8Calibration calibration, Path file) throws IOException {
         ModelSpec spec = model.spec();
         requirePoints(spec, calibration);
+        model.requireQuantizable();
         Int8Archive.write(spec, model.weights(), Int8Code.int8(spec.config(), calibration), calibration, file);
     }
 
@@ -185,11 +185,7 @@ public final class Int8Model implements InferenceModel, AutoCloseable {
             throws IOException {
         Precision.INT8.requireSupport();
         requirePoints(spec, calibration);
-        String fault = weights.fault();
-        if (fault != null) {
-            throw new NonFiniteOutputException("the int8 network's " + fault + ": the model's weights are damaged "
-                    + "(loaded non-strictly, or from a diverged run)");
-        }
+        Int8Source.requireQuantizable(weights);
         String code = Int8Code.int8(spec.config(), calibration);
         QuantizedEngine.selectFbgemm(); // before the module prepacks: the engine decides the kernels
         Model loaded = load(spec, file -> Int8Archive.write(spec, weights, code, calibration, file));

@@ -1,6 +1,7 @@
 package org.densenet4j.script;
 
 import org.densenet4j.infer.ModelSpec;
+import org.densenet4j.infer.NonFiniteOutputException;
 import org.densenet4j.infer.TrainedModel;
 
 /**
@@ -26,6 +27,24 @@ public final class Int8Source {
     /** What the model is and takes. */
     public ModelSpec spec() {
         return model.spec();
+    }
+
+    /**
+     * Refuses weights that int8 cannot represent faithfully (NaN or infinite values, a negative BN variance): they
+     * would quantize to finite int8 values that answer confidently where float32 answers NaN.
+     *
+     * @throws NonFiniteOutputException naming the first tensor at fault
+     */
+    public void requireQuantizable() {
+        requireQuantizable(weights());
+    }
+
+    static void requireQuantizable(Int8Weights weights) {
+        String fault = weights.fault();
+        if (fault != null) {
+            throw new NonFiniteOutputException("the int8 network's " + fault + ": the model's weights are damaged "
+                    + "(loaded non-strictly, or from a diverged run)");
+        }
     }
 
     /** The model's tensors as the int8 module reads them, folded at the first call. */
