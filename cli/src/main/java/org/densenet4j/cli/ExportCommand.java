@@ -107,7 +107,7 @@ final class ExportCommand implements Callable<Integer> {
                 overwrite.check(out); // again: calibrating can take minutes, and the file must still be ours to write
                 String written;
                 if (format == Format.ONNX) {
-                    int nodes = OnnxExport.writeInt8(loaded, calibrated.calibration(), out);
+                    int nodes = OnnxExport.writeInt8(source, calibrated.calibration(), out);
                     written = String.format("int8 ONNX opset %d in QDQ form, %d nodes", OnnxExport.OPSET, nodes);
                 } else {
                     Int8Model.export(source, calibrated.calibration(), out);

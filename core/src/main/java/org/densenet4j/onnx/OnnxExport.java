@@ -16,7 +16,6 @@ import org.densenet4j.model.ConcatOrder;
 import org.densenet4j.model.DenseBlock;
 import org.densenet4j.model.DenseLayer;
 import org.densenet4j.model.DenseNet;
-import org.densenet4j.model.DenseNetConfig;
 import org.densenet4j.model.FoldedNorm;
 import org.densenet4j.model.Head;
 import org.densenet4j.model.LayerType;
@@ -27,6 +26,7 @@ import org.densenet4j.onnx.Onnx.ModelProto;
 import org.densenet4j.onnx.Onnx.OperatorSetIdProto;
 import org.densenet4j.onnx.Onnx.StringStringEntryProto;
 import org.densenet4j.script.Int8Calibration;
+import org.densenet4j.script.Int8Source;
 
 /**
  * Writes a trained DenseNet as an ONNX model (opset 17) that ONNX Runtime, TensorRT, OpenVINO and other runtimes
@@ -54,11 +54,10 @@ public final class OnnxExport {
     /** The int8 network's quantization points and weights; null for the float32 graph. */
     private final OnnxQuantization int8;
 
-    private OnnxExport(String name, boolean fold, Int8Calibration calibration, DenseNetConfig config) {
+    private OnnxExport(String name, boolean fold, OnnxQuantization.Factory int8) {
         this.graph = new OnnxGraph(name);
         this.fold = fold;
-        this.int8 =
-                calibration == null ? null : new OnnxQuantization(graph, calibration, Int8Calibration.pointsOf(config));
+        this.int8 = int8 == null ? null : int8.on(graph);
     }
 
     /**
@@ -67,20 +66,24 @@ public final class OnnxExport {
      * @return the number of nodes in the graph
      */
     public static int write(TrainedModel model, boolean fold, Path file) throws IOException {
-        return write(model, new OnnxExport(model.spec().modelName(), fold, null, null), file);
+        return write(model, new OnnxExport(model.spec().modelName(), fold, null), file);
     }
 
     /**
-     * Writes {@code model} to {@code file} atomically as densenet4j's int8 network in QDQ form ({@link
-     * OnnxQuantization}), with the activation ranges of {@code calibration}; BNs that follow a convolution are folded
-     * into it and transitions pool first, as in the int8 module.
+     * Writes {@code source}'s model to {@code file} atomically as densenet4j's int8 network in QDQ form ({@link
+     * OnnxQuantization}), with the activation ranges of {@code calibration} and the int8 module's own folded tensors
+     * ({@link Int8Source#weights}); transitions pool first, as in the int8 module.
      *
      * @return the number of nodes in the graph
-     * @throws IllegalArgumentException if {@code calibration} was made for another network
+     * @throws IllegalArgumentException if {@code calibration} was made for another network, or a scale leaves float32
+     * @throws org.densenet4j.infer.NonFiniteOutputException if a weight is NaN or infinite
      */
-    public static int writeInt8(TrainedModel model, Int8Calibration calibration, Path file) throws IOException {
-        ModelSpec spec = model.spec();
-        return write(model, new OnnxExport(spec.modelName(), true, calibration, spec.config()), file);
+    public static int writeInt8(Int8Source source, Int8Calibration calibration, Path file) throws IOException {
+        ModelSpec spec = source.spec();
+        source.requireQuantizable();
+        OnnxQuantization.Factory int8 =
+                new OnnxQuantization.Factory(calibration, Int8Calibration.pointsOf(spec.config()), source.weights());
+        return write(source.model(), new OnnxExport(spec.modelName(), true, int8), file);
     }
 
     private static int write(TrainedModel model, OnnxExport export, Path file) throws IOException {
@@ -269,7 +272,7 @@ public final class OnnxExport {
         long[] dims = weight.getShape().getShape();
         String[] inputs;
         if (int8 != null) {
-            inputs = int8.convolutionInputs(name, x, weight.toFloatArray(), dims, bias);
+            inputs = int8.convolutionInputs(name, x, dims);
         } else {
             String w = graph.initializer(name + ".weight", weight.toFloatArray(), dims);
             inputs = bias == null
@@ -285,9 +288,15 @@ public final class OnnxExport {
                 OnnxGraph.ints("pads", padding, padding, padding, padding));
     }
 
-    /** A convolution with the BN that follows it folded in, as the model folds it ({@link FoldedNorm}). */
+    /**
+     * A convolution with the BN that follows it folded in, as the model folds it ({@link FoldedNorm}); in int8 the
+     * int8 module's tensors, folded already.
+     */
     private String convThenNorm(
             String name, String x, NDArray weight, BatchNorm norm, int kernel, int stride, int padding) {
+        if (int8 != null) {
+            return conv(name, x, weight, null, kernel, stride, padding);
+        }
         try (NDManager scratch = weight.getManager().newSubManager()) {
             NDArray[] folded = FoldedNorm.intoPrecedingConv(norm, weight, null, scratch);
             return conv(name, x, folded[0], folded[1].toFloatArray(), kernel, stride, padding);

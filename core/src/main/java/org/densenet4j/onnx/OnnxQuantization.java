@@ -1,18 +1,20 @@
 package org.densenet4j.onnx;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.densenet4j.script.Int8Calibration;
+import org.densenet4j.script.Int8Weights;
 
 /**
  * densenet4j's int8 network written into an ONNX graph in the QDQ form that ONNX Runtime turns into int8 kernels: at each of the int8 module's points ({@link Int8Calibration}) the map goes through {@code
  * QuantizeLinear} (uint8, the point's scale and zero point) and back through {@code DequantizeLinear}; each
  * convolution reads int8 weights, per output channel and symmetric ({@code scale = max |w| / 127}, zero point 0), and
  * an int32 bias at the input's scale times the weight's, each through {@code DequantizeLinear}: the points, scales
- * and weight rule of densenet4j's own int8 TorchScript module, so a runtime's fused kernels ({@code QLinearConv} and
+ * and folded tensors of densenet4j's own int8 TorchScript module, quantized by its rule, so a runtime's fused kernels ({@code QLinearConv} and
  * kin) compute what it computes, within int8 rounding.
  */
 final class OnnxQuantization {
@@ -22,13 +24,31 @@ final class OnnxQuantization {
 
     private final OnnxGraph graph;
     private final Int8Calibration calibration;
+    /** The int8 module's tensors; convolutions take them in the module's order. */
+    private final Int8Weights weights;
+
+    private int nextConvolution;
     private final Map<String, Integer> pointIndex = new HashMap<>();
     /** Per dequantized value in the graph, the point whose scale it carries (a convolution's input scale). */
     private final Map<String, Integer> pointOfValue = new HashMap<>();
     /** Points whose scale and zero point are already constants of the graph. */
     private final Set<Integer> declared = new HashSet<>();
 
-    OnnxQuantization(OnnxGraph graph, Int8Calibration calibration, List<String> expectedPoints) {
+    /**
+     * What an int8 graph is written from.
+     *
+     * @param calibration the activation ranges
+     * @param points the points of the network's int8 module, which the calibration must hold
+     * @param weights the module's folded tensors
+     */
+    record Factory(Int8Calibration calibration, List<String> points, Int8Weights weights) {
+        OnnxQuantization on(OnnxGraph graph) {
+            return new OnnxQuantization(graph, calibration, points, weights);
+        }
+    }
+
+    private OnnxQuantization(
+            OnnxGraph graph, Int8Calibration calibration, List<String> expectedPoints, Int8Weights weights) {
         List<String> held = calibration.points();
         if (!held.equals(expectedPoints)) {
             int i = 0;
@@ -42,6 +62,7 @@ final class OnnxQuantization {
         }
         this.graph = graph;
         this.calibration = calibration;
+        this.weights = weights;
         for (int i = 0; i < expectedPoints.size(); i++) {
             pointIndex.put(expectedPoints.get(i), i);
         }
@@ -66,10 +87,17 @@ final class OnnxQuantization {
     }
 
     /**
-     * The weight and bias inputs of convolution {@code name} reading {@code x}: int8 weights per output channel and an
-     * int32 bias (zeros where {@code bias} is null), each dequantized.
+     * The weight and bias inputs of convolution {@code name} reading {@code x}, the int8 module's next convolution,
+     * of shape {@code dims}: int8 weights per output channel and an int32 bias, each dequantized.
      */
-    String[] convolutionInputs(String name, String x, float[] weight, long[] dims, float[] bias) {
+    String[] convolutionInputs(String name, String x, long[] dims) {
+        if (nextConvolution >= weights.convWeights().size()
+                || !Arrays.equals(weights.convWeights().get(nextConvolution).shape(), dims)) {
+            throw new IllegalStateException("convolution " + name + " of shape " + Arrays.toString(dims)
+                    + " is not the int8 module's convolution " + nextConvolution);
+        }
+        float[] weight = weights.convWeights().get(nextConvolution).data();
+        float[] bias = weights.convBiases().get(nextConvolution++).data();
         Integer p = pointOfValue.get(x);
         if (p == null) {
             throw new IllegalStateException("convolution " + name + " reads " + x + ", which no point quantized");
@@ -92,7 +120,7 @@ final class OnnxQuantization {
             // (nearly) zero, e.g. behind a BN with gamma 0, would need a bias beyond int32 there and lose it; fbgemm
             // adds the bias in float and keeps it. A coarser weight scale for that channel keeps it (its weights,
             // far below the bias, round to zero either way).
-            double bound = bias == null ? 0 : Math.abs(bias[o]) / ((double) inputScale * MAX_BIAS);
+            double bound = Math.abs(bias[o]) / ((double) inputScale * MAX_BIAS);
             if (s < bound) {
                 s = Math.nextUp((float) bound);
             }
@@ -103,11 +131,12 @@ final class OnnxQuantization {
                         + "weights or the calibration hold non-finite or extreme values");
             }
             scales[o] = s;
+            float inverse = 1f / s; // as torch.quantize_per_channel: nearbyint(w * (1 / scale)) in float32
             for (int i = 0; i < per; i++) {
-                q[o * per + i] = (byte) Math.max(-128, Math.min(127, Math.rint(weight[o * per + i] / s)));
+                q[o * per + i] = (byte) Math.max(-128, Math.min(127, Math.rint(weight[o * per + i] * inverse)));
             }
             biasScales[o] = inputScale * s;
-            biasQ[o] = bias == null ? 0 : (int) Math.rint(bias[o] / (double) biasScales[o]);
+            biasQ[o] = (int) Math.rint(bias[o] / (double) biasScales[o]);
         }
         String w = graph.node(
                 "DequantizeLinear",

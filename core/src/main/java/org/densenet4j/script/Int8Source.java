@@ -47,8 +47,13 @@ public final class Int8Source {
         }
     }
 
+    /** The model itself. */
+    public TrainedModel model() {
+        return model;
+    }
+
     /** The model's tensors as the int8 module reads them, folded at the first call. */
-    synchronized Int8Weights weights() {
+    public synchronized Int8Weights weights() {
         if (weights == null) {
             weights = Int8Weights.of(model.network());
         }

@@ -427,6 +427,9 @@ public final class SparkTrain implements Callable<Integer> {
             }
             ResizeAndCrop pipeline =
                     scratch ? (resize != null ? new ResizeAndCrop(resize, side) : null) : from.resizeAndCrop();
+            if (previous != null) {
+                checkSameInput(previous.spec(), inputChannels, side, pipeline);
+            }
             boolean table = tableInput();
             SparkSession spark = session();
             try {
@@ -484,6 +487,23 @@ public final class SparkTrain implements Callable<Integer> {
      * Applies the run-folder rule before Spark starts: a run the folder holds is refused unless resumed or replaced
      * (--overwrite), and so is a file where the folder should be.
      */
+    /** A resumed run reads its images as its checkpoint's network takes them, or is refused before any is read. */
+    private void checkSameInput(ModelSpec resumed, int inputChannels, int side, ResizeAndCrop pipeline) {
+        if (resumed.channels() != inputChannels
+                || resumed.height() != side
+                || resumed.width() != side
+                || !java.util.Objects.equals(resumed.resizeAndCrop(), pipeline)) {
+            throw new IllegalArgumentException("cannot resume " + runDir + ": its checkpoint's network takes "
+                    + describe(resumed.channels(), resumed.height(), resumed.resizeAndCrop()) + " images, this run "
+                    + "reads " + describe(inputChannels, side, pipeline) + "; give the run's --channels, --image-size "
+                    + "and --resize again");
+        }
+    }
+
+    private static String describe(int channels, int side, ResizeAndCrop pipeline) {
+        return channels + "x" + side + "x" + side + (pipeline == null ? "" : " (resized to " + pipeline.resize() + ")");
+    }
+
     private void checkRunFolder(boolean resume) {
         new RunFolder(runDir).checkAvailable(resume || overwrite);
     }

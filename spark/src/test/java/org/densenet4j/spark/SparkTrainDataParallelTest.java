@@ -361,6 +361,17 @@ class SparkTrainDataParallelTest {
         assertEquals(done.history(), resumed.history());
         assertEquals(done.finalEvaluation().top1(), resumed.finalEvaluation().top1());
         assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.d4j")), "nothing left to train");
+
+        // Resumed at another input size: refused, naming both, before any image is read.
+        String[] otherSize = scratch.clone();
+        otherSize[java.util.Arrays.asList(otherSize).indexOf("28")] = "32";
+        IllegalArgumentException refused = assertThrows(
+                IllegalArgumentException.class,
+                () -> scratchJob(run, otherSize, "--epochs", "2", "--resume").runDataParallel());
+        assertTrue(
+                refused.getMessage().contains("its checkpoint's network takes 1x28x28 images, this run reads 1x32x32"),
+                refused.getMessage());
+        assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.d4j")), "untouched");
     }
 
     /** From scratch on the test's images: densenet-bc-40-12 for 28x28 grey images, 2 shards, batch 8. */
