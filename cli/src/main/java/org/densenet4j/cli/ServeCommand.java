@@ -118,7 +118,9 @@ final class ServeCommand implements Callable<Integer> {
         checkOptions();
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        NDManager manager = NDManager.newBaseManager();
+        PredictionServer served = null;
+        try {
             InferenceModel loaded = calibration.open(
                     checkpoint,
                     precision.precision(),
@@ -148,6 +150,7 @@ final class ServeCommand implements Callable<Integer> {
                     maxBatch,
                     maxDelayMillis,
                     maxQueueLatencyMillis);
+            served = server;
             int actual;
             try {
                 actual = server.start(host, port);
@@ -170,6 +173,16 @@ final class ServeCommand implements Callable<Integer> {
                             TerminalText.escape(loaded.spec().modelName()), host, actual);
             spec.commandLine().getOut().flush();
             stopped.await();
+        } finally {
+            if (served == null || served.modelReleased()) {
+                manager.close();
+            } else { // freeing the model under a running forward pass could crash the JVM; the exit frees it
+                spec.commandLine()
+                        .getErr()
+                        .println("densenet4j serve: a request still runs on the model after the shutdown grace; "
+                                + "the model is left to the process exit");
+                spec.commandLine().getErr().flush();
+            }
         }
         return 0;
     }

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,8 @@ public final class PredictionServer implements AutoCloseable {
     static final int UPLOAD_GRACE_MS = 1_000;
     /** Room around the largest image for multipart framing and other fields. */
     static final int MULTIPART_FRAMING_BYTES = 1 << 16;
+    /** How long close() waits at each step: for the requests in flight, then for each worker's last job. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
     /** Memory for queued model inputs: bounds the prediction queue for models with large inputs. */
     static final long QUEUE_MEMORY_BYTES = 256L << 20;
     /** The most predictions ever queued, whatever the latency budget and speed. */
@@ -410,13 +413,19 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     /**
-     * Answers the uploads and predictions in flight (new ones get 503), then stops Jetty and the workers.
+     * Answers the uploads and predictions in flight (new ones get 503), then stops Jetty and the workers. A request
+     * that outlives the {@link #SHUTDOWN_GRACE} keeps running on the model: see {@link #modelReleased()}.
      */
     @Override
     public void close() {
+        close(SHUTDOWN_GRACE);
+    }
+
+    /** {@link #close()} with another grace (tests). */
+    void close(Duration grace) {
         closing = true;
-        // Uploads and predictions already admitted are answered (for at most 10 s), then Jetty stops.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // Uploads and predictions already admitted are answered (for at most the grace), then Jetty stops.
+        long deadline = System.nanoTime() + grace.toNanos();
         while (inFlight.get() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
@@ -428,9 +437,18 @@ public final class PredictionServer implements AutoCloseable {
         if (app != null) {
             app.stop();
         }
-        batcher.close();
-        explanations.close();
+        batcher.close(grace);
+        explanations.close(grace);
         decoders.shutdown();
         bodies.close();
+    }
+
+    /**
+     * True once {@link #close()} has stopped every thread that runs the model: only then may the model (its
+     * NDManager) be freed. False before, and while a forward pass or an explanation that outlived the close still
+     * runs in native code: freeing the model under it could crash the JVM.
+     */
+    public boolean modelReleased() {
+        return closing && batcher.stopped() && explanations.stopped();
     }
 }

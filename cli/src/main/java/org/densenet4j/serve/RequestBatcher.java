@@ -1,6 +1,7 @@
 package org.densenet4j.serve;
 
 import ai.djl.modality.Classifications;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -19,7 +20,7 @@ import java.util.function.Function;
  * refused, and only past the budget are they refused ({@link OverloadedException}). The queue holds the model's
  * inputs (a few kilobytes each), never decoded images.
  */
-public final class RequestBatcher implements AutoCloseable {
+public final class RequestBatcher {
 
     private record Job(float[] input, CompletableFuture<Classifications> result) {}
 
@@ -147,14 +148,21 @@ public final class RequestBatcher implements AutoCloseable {
         }
     }
 
-    /** Finishes the queued requests, then stops the worker. */
-    @Override
-    public void close() {
+    /**
+     * Finishes the queued requests (for at most {@code grace}), then stops the worker. A forward pass that outlives
+     * the grace keeps running: see {@link #stopped()}.
+     */
+    void close(Duration grace) {
         running = false;
         try {
-            worker.join(10_000);
+            worker.join(Math.max(1, grace.toMillis())); // join(0) would wait forever
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** True once {@link #close} has stopped the worker: no forward pass runs, and none will. */
+    boolean stopped() {
+        return !running && !worker.isAlive();
     }
 }

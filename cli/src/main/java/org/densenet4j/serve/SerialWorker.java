@@ -1,5 +1,6 @@
 package org.densenet4j.serve;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * One thread that runs jobs in arrival order (work that cannot run in parallel, such as explanations on one
  * network), admitting a job only while the jobs ahead fit a {@link LatencyBudget}; it records each job's time there.
  */
-final class SerialWorker implements AutoCloseable {
+final class SerialWorker {
 
     private final String what;
     private final LatencyBudget budget;
@@ -82,14 +83,21 @@ final class SerialWorker implements AutoCloseable {
         return result;
     }
 
-    /** Finishes the queued jobs (for at most 10 s), then stops the thread. */
-    @Override
-    public void close() {
+    /**
+     * Finishes the queued jobs (for at most {@code grace}), then stops the thread. A job that outlives the grace keeps
+     * running: see {@link #stopped()}.
+     */
+    void close(Duration grace) {
         thread.shutdown();
         try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
+            thread.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** True once {@link #close} has stopped the thread: no job runs, and none will. */
+    boolean stopped() {
+        return thread.isTerminated();
     }
 }

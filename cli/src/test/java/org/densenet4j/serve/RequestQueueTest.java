@@ -1,10 +1,12 @@
 package org.densenet4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.modality.Classifications;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -77,7 +79,41 @@ class RequestQueueTest {
             assertTrue(batcher.hasRoom());
         } finally {
             gate.countDown();
-            batcher.close();
+            batcher.close(PredictionServer.SHUTDOWN_GRACE);
+        }
+    }
+
+    @Test
+    void aForwardPassThatOutlivesCloseIsReportedRunningAndFinishes() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RequestBatcher batcher = new RequestBatcher(
+                inputs -> {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return List.of(new Classifications(List.of("a", "b"), List.of(0.75, 0.25)));
+                },
+                1,
+                0,
+                new LatencyBudget(1000, 2, 10));
+        try {
+            CompletableFuture<Classifications> answer = batcher.submit(new float[] {0.75f});
+            assertTrue(entered.await(10, TimeUnit.SECONDS));
+
+            batcher.close(Duration.ofMillis(50));
+
+            assertFalse(batcher.stopped(), "the forward pass still runs past the grace: the model must stay open");
+            release.countDown();
+            assertEquals("a", answer.get(10, TimeUnit.SECONDS).best().getClassName());
+            batcher.close(Duration.ofSeconds(10));
+            assertTrue(batcher.stopped(), "the forward pass ended: the worker stopped");
+        } finally {
+            release.countDown();
+            batcher.close(PredictionServer.SHUTDOWN_GRACE);
         }
     }
 }

@@ -139,6 +139,8 @@ final class ServerFixture implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        manager.close();
+        if (server.modelReleased()) { // as serve does: never free the model under a running request
+            manager.close();
+        }
     }
 }
