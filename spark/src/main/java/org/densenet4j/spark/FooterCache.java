@@ -8,28 +8,36 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * The Parquet footers this JVM has read, so that an executor reads a table file's footer once, not every time a task
  * opens one of its row groups (spark-train's every step opens many). A footer is served only for the file it was read
- * from: it is keyed by the file's path, length and modification time, so a file rewritten since is read again. Only
- * footers that passed {@link ParquetImageTable#readFooter}'s checks are held; a failed read is not remembered (the
- * next caller reads again), and callers check the schema and the row group they read on every use, as before.
+ * from: it is keyed by the file's path, length and modification time, so a file rewritten since is read again; a file
+ * whose modification time is unknown (reported as 0) is read every time. A file rewritten at the same length with its
+ * modification time kept (cp -p, rsync -a) is not noticed: the footer held is served until it is evicted.
+ *
+ * <p>Only footers that passed {@link ParquetImageTable#readFooter}'s checks and the schema check of the caller that
+ * read them are held; a failed read or check is not remembered (the next caller reads again). Callers check the schema
+ * they need on every use (a footer held for one reader may be asked for by another that needs more columns); one that
+ * fails it is dropped.
  *
  * <p>Bounded, least recently used first out: at most {@link #MAX_ENTRIES} footers and {@link #MAX_BYTES} of their
- * stored size (parsed, they take a few times that); a footer larger than the whole budget is read every time, as
- * without the cache. Thread-safe: an executor runs tasks at once, and a task asking for a footer another is reading
- * waits for it rather than reading it too.
+ * weight ({@link ParquetImageTable.Footer#bytes}: their stored size and an estimate of each column chunk's parsed
+ * size); a footer weighing more than the whole budget is read every time, as without the cache. Thread-safe: an
+ * executor runs tasks at once, and a task asking for a footer another is reading waits for it rather than reading it
+ * too.
  */
 final class FooterCache {
 
     /** The most footers held: a table of a thousand files, each read once per executor. */
     static final int MAX_ENTRIES = 1024;
 
-    /** The most footer bytes held, as stored in their files: real footers are kilobytes. */
+    /** The most footer bytes held, weighed as {@link ParquetImageTable.Footer#bytes}: real footers are kilobytes. */
     static final long MAX_BYTES = 8L << 20;
 
     /** This JVM's: shared by an executor's tasks and, in local mode, the driver. */
@@ -69,11 +77,22 @@ final class FooterCache {
     }
 
     /**
-     * The footer of {@code file} as it is now (by its length and modification time), read unless held.
+     * The footer of {@code file} as it is now (by its length and modification time), read unless held, once its schema
+     * has passed {@code schemaCheck}.
      *
+     * @param schemaCheck the caller's check of the file's schema, run on every use: it throws (naming the file) when
+     *     the schema is not what the caller reads, and a footer that fails it is not held
      * @throws IOException as {@link ParquetImageTable#readFooter}, naming the file
      */
-    ParquetMetadata footer(FileStatus file, Configuration hadoop) throws IOException {
+    ParquetMetadata footer(FileStatus file, Configuration hadoop, Consumer<MessageType> schemaCheck)
+            throws IOException {
+        if (file.getModificationTime() == 0) {
+            // Unknown: the key could not tell a rewritten file from the one read.
+            reads.incrementAndGet();
+            ParquetMetadata footer = reader.read(file, hadoop).metadata();
+            schemaCheck.accept(footer.getFileMetaData().getSchema());
+            return footer;
+        }
         Key key = new Key(file.getPath().toString(), file.getLen(), file.getModificationTime());
         while (true) {
             Slot slot;
@@ -88,32 +107,41 @@ final class FooterCache {
                 }
             }
             if (mine) {
-                return read(key, slot, file, hadoop);
+                return read(key, slot, file, hadoop, schemaCheck);
             }
+            ParquetMetadata footer;
             try {
-                return slot.footer.get().metadata();
+                footer = slot.footer.get().metadata();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(file.getPath() + ": interrupted waiting for its footer");
             } catch (ExecutionException e) {
                 // Its reader failed (perhaps only its task was killed) and dropped the slot: this caller reads it,
                 // so that a file's problem reaches each caller as it would have without the cache.
+                continue;
             }
+            check(key, slot, footer, schemaCheck);
+            return footer;
         }
     }
 
-    private ParquetMetadata read(Key key, Slot slot, FileStatus file, Configuration hadoop) throws IOException {
+    private ParquetMetadata read(
+            Key key, Slot slot, FileStatus file, Configuration hadoop, Consumer<MessageType> schemaCheck)
+            throws IOException {
         ParquetImageTable.Footer footer;
         try {
             reads.incrementAndGet();
             footer = reader.read(file, hadoop);
         } catch (Throwable e) { // every failure: callers waiting on the slot must not wait for ever
-            synchronized (this) {
-                if (slots.get(key) == slot) {
-                    slots.remove(key);
-                }
-            }
+            drop(key, slot);
             slot.footer.completeExceptionally(e);
+            throw e;
+        }
+        try {
+            schemaCheck.accept(footer.metadata().getFileMetaData().getSchema());
+        } catch (Throwable e) {
+            drop(key, slot);
+            slot.footer.complete(footer); // those waiting check it for themselves: they may need fewer columns
             throw e;
         }
         synchronized (this) {
@@ -129,6 +157,26 @@ final class FooterCache {
         }
         slot.footer.complete(footer);
         return footer.metadata();
+    }
+
+    /** Runs a caller's schema check on a footer served from {@code slot}, dropping the slot if it fails. */
+    private void check(Key key, Slot slot, ParquetMetadata footer, Consumer<MessageType> schemaCheck) {
+        try {
+            schemaCheck.accept(footer.getFileMetaData().getSchema());
+        } catch (RuntimeException e) {
+            drop(key, slot);
+            throw e;
+        }
+    }
+
+    /** Stops holding {@code slot}, unless it has been replaced or evicted already. */
+    private synchronized void drop(Key key, Slot slot) {
+        if (slots.get(key) == slot) {
+            slots.remove(key);
+            if (slot.bytes >= 0) {
+                bytes -= slot.bytes;
+            }
+        }
     }
 
     /** Drops the least recently used footers until the cache is within its bounds. */

@@ -33,6 +33,15 @@ final class ParquetImageTable {
     /** A footer longer than this is refused before it is read: real footers are kilobytes. */
     static final int MAX_FOOTER_BYTES = 64 << 20;
 
+    /**
+     * The most column chunks (row groups x columns) a footer may list: real tables have thousands. Parsed, each takes
+     * hundreds of bytes, so a footer of many tiny row groups or columns could otherwise take many times its stored size.
+     */
+    static final long MAX_COLUMN_CHUNKS = 1 << 20;
+
+    /** The parsed size charged for each column chunk a held footer lists, on top of its stored size. */
+    static final long COLUMN_CHUNK_BYTES = 256;
+
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
 
     /** One row group of one file: what one executor reads at a time. */
@@ -74,9 +83,8 @@ final class ParquetImageTable {
         }
         List<Slice> slices = new ArrayList<>();
         for (FileStatus file : files) {
-            ParquetMetadata footer = footer(file, hadoop);
-            schemaCheck.accept(
-                    file.getPath().toString(), footer.getFileMetaData().getSchema());
+            String name = file.getPath().toString();
+            ParquetMetadata footer = footer(file, hadoop, schema -> schemaCheck.accept(name, schema));
             long firstRow = 0;
             List<BlockMetaData> groups = footer.getBlocks();
             for (int g = 0; g < groups.size(); g++) {
@@ -126,22 +134,34 @@ final class ParquetImageTable {
         return local == null ? dir.toString() : local.toRealPath().toString();
     }
 
-    /** A file's footer, checked, and its size as stored in the file. */
+    /**
+     * A file's footer, checked, and what holding it costs: its size as stored in the file and {@link
+     * #COLUMN_CHUNK_BYTES} for each column chunk it lists.
+     */
     record Footer(ParquetMetadata metadata, long bytes) {}
 
     /**
-     * A file's footer, checked as {@link #readFooter} checks it: read once per JVM for the file as it is now (its
-     * length and modification time), then served from {@link FooterCache#SHARED}.
+     * A file's footer, checked as {@link #readFooter} checks it and by {@code schemaCheck} (which throws an {@link
+     * IllegalArgumentException} naming the file): read once per JVM for the file as it is now (its length and
+     * modification time), then served from {@link FooterCache#SHARED}.
      */
-    static ParquetMetadata footer(FileStatus file, Configuration hadoop) throws IOException {
-        return FooterCache.SHARED.footer(file, hadoop);
+    static ParquetMetadata footer(
+            FileStatus file, Configuration hadoop, java.util.function.Consumer<MessageType> schemaCheck)
+            throws IOException {
+        return FooterCache.SHARED.footer(file, hadoop, schemaCheck);
     }
 
     /**
      * Reads a file's footer, only once its length, declared in the file's last eight bytes, is known to fit in the
-     * file and under {@link #MAX_FOOTER_BYTES}.
+     * file and under {@link #MAX_FOOTER_BYTES}; refused if it lists more than {@link #MAX_COLUMN_CHUNKS} column
+     * chunks.
      */
     static Footer readFooter(FileStatus file, Configuration hadoop) throws IOException {
+        return readFooter(file, hadoop, MAX_COLUMN_CHUNKS);
+    }
+
+    /** As {@link #readFooter(FileStatus, Configuration)}, with at most {@code maxChunks} column chunks. */
+    static Footer readFooter(FileStatus file, Configuration hadoop, long maxChunks) throws IOException {
         String name = file.getPath().toString();
         long length = file.getLen();
         if (length < 12) {
@@ -164,11 +184,22 @@ final class ParquetImageTable {
                         + " bytes, the file has " + length + " (limit " + MAX_FOOTER_BYTES + ")");
             }
         }
+        ParquetMetadata footer;
         try {
-            return new Footer(ParquetFileReader.readFooter(in, ParquetMetadataConverter.NO_FILTER), footerLength);
+            footer = ParquetFileReader.readFooter(in, ParquetMetadataConverter.NO_FILTER);
         } catch (IOException | RuntimeException e) {
             throw new IOException(name + ": corrupt Parquet footer: " + oneLine(e), e);
         }
+        long chunks = 0;
+        for (BlockMetaData group : footer.getBlocks()) {
+            chunks += group.getColumns().size();
+        }
+        if (chunks > maxChunks) {
+            throw new IOException(name + ": its footer lists " + chunks + " column chunks ("
+                    + footer.getBlocks().size() + " row groups), more than the " + maxChunks
+                    + " a table file may have");
+        }
+        return new Footer(footer, footerLength + chunks * COLUMN_CHUNK_BYTES);
     }
 
     /** Checks that a file's schema is a table of images to classify: a path, and maybe the image's bytes. */

@@ -77,9 +77,9 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
         try {
             Path file = new Path(slice.file());
             FileStatus status = file.getFileSystem(hadoop).getFileStatus(file);
-            ParquetMetadata footer = ParquetImageTable.footer(status, hadoop);
+            ParquetMetadata footer = ParquetImageTable.footer(
+                    status, hadoop, schema -> ParquetImageTable.checkImageColumns(slice.file(), schema));
             MessageType schema = footer.getFileMetaData().getSchema();
-            ParquetImageTable.checkImageColumns(slice.file(), schema);
             if (slice.rowGroup() >= footer.getBlocks().size()
                     || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
                 throw new IOException("the file changed since the job started");

@@ -258,9 +258,9 @@ final class TrainingTable {
         try {
             Path file = new Path(slice.file());
             FileStatus status = file.getFileSystem(hadoop).getFileStatus(file);
-            ParquetMetadata footer = ParquetImageTable.footer(status, hadoop);
+            ParquetMetadata footer = ParquetImageTable.footer(
+                    status, hadoop, schema -> ParquetImageTable.checkTrainingSchema(slice.file(), schema));
             MessageType schema = footer.getFileMetaData().getSchema();
-            ParquetImageTable.checkTrainingSchema(slice.file(), schema);
             if (slice.rowGroup() >= footer.getBlocks().size()
                     || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
                 throw new IOException("the file changed since the job started");

@@ -17,19 +17,29 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The footers a JVM holds: each file's read once while it stays as it was, read again once it changes, within a
- * fixed number of entries and bytes, once for tasks asking at the same time, and never held when the read fails.
+ * fixed number of entries and bytes, once for tasks asking at the same time, and never held when the read or the
+ * caller's schema check fails or the file's modification time is unknown.
  */
 class FooterCacheTest {
+
+    /** The check a reader of images makes: a table of image paths passes it. */
+    private static final Consumer<MessageType> IMAGES = schema -> ParquetImageTable.checkImageColumns("table", schema);
+
+    /** The check a trainer makes: a table of image paths without labels fails it. */
+    private static final Consumer<MessageType> LABELLED =
+            schema -> ParquetImageTable.checkTrainingSchema("table", schema);
 
     private final Configuration hadoop = new Configuration();
 
@@ -40,23 +50,24 @@ class FooterCacheTest {
     void aFileIsReadOnceWhileItStaysAsItWasAndAgainOnceItChanges() throws Exception {
         Path file = table("t.parquet", 3);
         FooterCache cache = new FooterCache(4, FooterCache.MAX_BYTES, ParquetImageTable::readFooter);
-        ParquetMetadata first = cache.footer(status(file), hadoop);
+        ParquetMetadata first = cache.footer(status(file), hadoop, IMAGES);
         for (int i = 0; i < 5; i++) {
-            assertSame(first, cache.footer(status(file), hadoop));
+            assertSame(first, cache.footer(status(file), hadoop, IMAGES));
         }
         assertEquals(1, cache.reads());
 
         Files.delete(file);
         table("t.parquet", 5); // another length
-        assertEquals(5, rows(cache.footer(status(file), hadoop)), "the rewritten file's footer, not the held one");
+        assertEquals(
+                5, rows(cache.footer(status(file), hadoop, IMAGES)), "the rewritten file's footer, not the held one");
         assertEquals(2, cache.reads());
 
         // The same bytes with another modification time: read again, as a file rewritten to the same length would be.
         Files.setLastModifiedTime(
                 file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 10_000));
-        cache.footer(status(file), hadoop);
+        cache.footer(status(file), hadoop, IMAGES);
         assertEquals(3, cache.reads());
-        cache.footer(status(file), hadoop);
+        cache.footer(status(file), hadoop, IMAGES);
         assertEquals(3, cache.reads());
     }
 
@@ -70,25 +81,25 @@ class FooterCacheTest {
 
         FooterCache twoEntries = new FooterCache(2, FooterCache.MAX_BYTES, ParquetImageTable::readFooter);
         for (Path p : List.of(a, b, a, c)) { // b is the least recently used when c comes
-            twoEntries.footer(status(p), hadoop);
+            twoEntries.footer(status(p), hadoop, IMAGES);
         }
         assertEquals(3, twoEntries.reads());
         assertArrayEquals(new long[] {2, 2 * bytes}, twoEntries.held());
-        twoEntries.footer(status(a), hadoop);
+        twoEntries.footer(status(a), hadoop, IMAGES);
         assertEquals(3, twoEntries.reads(), "a stayed");
-        twoEntries.footer(status(b), hadoop);
+        twoEntries.footer(status(b), hadoop, IMAGES);
         assertEquals(4, twoEntries.reads(), "b went");
 
         FooterCache twoFooters = new FooterCache(100, 2 * bytes + bytes / 2, ParquetImageTable::readFooter);
         for (Path p : List.of(a, b, c, c, b)) {
-            twoFooters.footer(status(p), hadoop);
+            twoFooters.footer(status(p), hadoop, IMAGES);
         }
         assertEquals(3, twoFooters.reads());
         assertArrayEquals(new long[] {2, 2 * bytes}, twoFooters.held());
 
         FooterCache tooSmall = new FooterCache(100, bytes - 1, ParquetImageTable::readFooter);
-        tooSmall.footer(status(a), hadoop);
-        tooSmall.footer(status(a), hadoop);
+        tooSmall.footer(status(a), hadoop, IMAGES);
+        tooSmall.footer(status(a), hadoop, IMAGES);
         assertEquals(2, tooSmall.reads(), "a footer over the whole budget is read every time");
         assertArrayEquals(new long[] {0, 0}, tooSmall.held());
     }
@@ -126,7 +137,7 @@ class FooterCacheTest {
             for (int i = 0; i < 4; i++) {
                 asked.add(pool.submit(() -> {
                     start.await();
-                    return cache.footer(status(file), hadoop);
+                    return cache.footer(status(file), hadoop, IMAGES);
                 }));
             }
             start.countDown();
@@ -157,9 +168,9 @@ class FooterCacheTest {
         Files.write(liar, bytes);
         FooterCache cache = new FooterCache(4, FooterCache.MAX_BYTES, ParquetImageTable::readFooter);
         for (int i = 0; i < 2; i++) {
-            IOException e = assertThrows(IOException.class, () -> cache.footer(status(notParquet), hadoop));
+            IOException e = assertThrows(IOException.class, () -> cache.footer(status(notParquet), hadoop, IMAGES));
             assertTrue(e.getMessage().endsWith("x.parquet: not a Parquet file (no PAR1 at its end)"), e.getMessage());
-            e = assertThrows(IOException.class, () -> cache.footer(status(liar), hadoop));
+            e = assertThrows(IOException.class, () -> cache.footer(status(liar), hadoop, IMAGES));
             assertTrue(e.getMessage().contains("its footer claims 2147483647 bytes"), e.getMessage());
         }
         assertEquals(4, cache.reads());
@@ -182,7 +193,68 @@ class FooterCacheTest {
                     IllegalArgumentException.class, () -> ParquetSliceReader.reader(slice, hadoop, 1 << 20, 1 << 20));
             assertTrue(e.getMessage().contains("needs a 'path' column (string) or a 'content' column"), e.getMessage());
         }
-        assertEquals(1, FooterCache.SHARED.reads() - before, "read once, its schema checked on each use");
+        assertEquals(2, FooterCache.SHARED.reads() - before, "a footer that failed its reader's check is not held");
+
+        FooterCache cache = new FooterCache(4, FooterCache.MAX_BYTES, ParquetImageTable::readFooter);
+        for (int i = 0; i < 2; i++) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> cache.footer(status(labels), hadoop, IMAGES));
+            assertTrue(e.getMessage().startsWith("table: the Parquet input needs a 'path' column"), e.getMessage());
+            assertArrayEquals(new long[] {0, 0}, cache.held());
+        }
+        assertEquals(2, cache.reads());
+    }
+
+    @Test
+    void aHeldFooterThatFailsALaterReadersCheckIsDropped() throws Exception {
+        Path images = table("images.parquet", 3);
+        FooterCache cache = new FooterCache(4, FooterCache.MAX_BYTES, ParquetImageTable::readFooter);
+        cache.footer(status(images), hadoop, IMAGES);
+        assertEquals(1, cache.held()[0]);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> cache.footer(status(images), hadoop, LABELLED));
+        assertTrue(e.getMessage().startsWith("table: a table to train on needs a 'label' column"), e.getMessage());
+        assertArrayEquals(new long[] {0, 0}, cache.held());
+        cache.footer(status(images), hadoop, IMAGES);
+        assertEquals(2, cache.reads(), "read again once dropped");
+    }
+
+    @Test
+    void aFooterListingTooManyColumnChunksIsRefusedNamingTheFileAndWeighsItsChunks() throws Exception {
+        assertEquals(1 << 20, ParquetImageTable.MAX_COLUMN_CHUNKS);
+        Path file = table("t.parquet", 3); // one row group of two columns
+        IOException e = assertThrows(IOException.class, () -> ParquetImageTable.readFooter(status(file), hadoop, 1));
+        assertEquals(
+                status(file).getPath() + ": its footer lists 2 column chunks (1 row groups), more than the 1 a table "
+                        + "file may have",
+                e.getMessage());
+        FooterCache cache = new FooterCache(
+                4, FooterCache.MAX_BYTES, (status, conf) -> ParquetImageTable.readFooter(status, conf, 1));
+        assertThrows(IOException.class, () -> cache.footer(status(file), hadoop, IMAGES));
+        assertArrayEquals(new long[] {0, 0}, cache.held());
+
+        byte[] bytes = Files.readAllBytes(file);
+        long stored = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        assertEquals(
+                stored + 2 * ParquetImageTable.COLUMN_CHUNK_BYTES,
+                ParquetImageTable.readFooter(status(file), hadoop, 2).bytes(),
+                "its stored bytes and each column chunk's parsed size");
+    }
+
+    @Test
+    void aFileWithoutAModificationTimeIsReadEveryTime() throws Exception {
+        Path file = table("t.parquet", 3);
+        FileStatus real = status(file);
+        FileStatus unknown = new FileStatus(real.getLen(), false, 1, real.getBlockSize(), 0, real.getPath());
+        FooterCache cache = new FooterCache(4, FooterCache.MAX_BYTES, ParquetImageTable::readFooter);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(3, rows(cache.footer(unknown, hadoop, IMAGES)));
+        }
+        assertEquals(3, cache.reads(), "a file rewritten with the same length could not be told from the one held");
+        assertArrayEquals(new long[] {0, 0}, cache.held());
+        assertThrows(IllegalArgumentException.class, () -> cache.footer(unknown, hadoop, LABELLED));
     }
 
     /** A table of {@code rows} image paths. */
@@ -221,7 +293,7 @@ class FooterCacheTest {
             for (int i = 0; i < tasks; i++) {
                 asked.add(pool.submit(() -> {
                     start.await();
-                    return cache.footer(status(file), hadoop);
+                    return cache.footer(status(file), hadoop, IMAGES);
                 }));
             }
             start.countDown();
