@@ -138,25 +138,26 @@ final class OnnxQuantization {
             biasScales[o] = inputScale * s;
             biasQ[o] = (int) Math.rint(bias[o] / (double) biasScales[o]);
         }
-        String w = graph.node(
-                "DequantizeLinear",
-                name + ".weight.dequantize",
-                new String[] {
-                    graph.int8Initializer(name + ".weight.quantized", q, dims),
-                    graph.initializer(name + ".weight.scale", scales, out),
-                    graph.int8Initializer(name + ".weight.zero_point", new byte[out], out)
-                },
-                OnnxGraph.integer("axis", 0));
-        String b = graph.node(
-                "DequantizeLinear",
-                name + ".bias.dequantize",
-                new String[] {
-                    graph.int32Initializer(name + ".bias.quantized", biasQ, out),
-                    graph.initializer(name + ".bias.scale", biasScales, out),
-                    graph.int32Initializer(name + ".bias.zero_point", new int[out], out)
-                },
-                OnnxGraph.integer("axis", 0));
+        String w = perChannel(
+                name + ".weight",
+                graph.int8Initializer(name + ".weight.quantized", q, dims),
+                scales,
+                graph.int8Initializer(name + ".weight.zero_point", new byte[out], out));
+        String b = perChannel(
+                name + ".bias",
+                graph.int32Initializer(name + ".bias.quantized", biasQ, out),
+                biasScales,
+                graph.int32Initializer(name + ".bias.zero_point", new int[out], out));
         return new String[] {x, w, b};
+    }
+
+    /** {@code quantized} dequantized per output channel (axis 0) with {@code scales} and the zero points given. */
+    private String perChannel(String name, String quantized, float[] scales, String zeroPoints) {
+        return graph.node(
+                "DequantizeLinear",
+                name + ".dequantize",
+                new String[] {quantized, graph.initializer(name + ".scale", scales, scales.length), zeroPoints},
+                OnnxGraph.integer("axis", 0));
     }
 
     /** The quantization as the model's metadata states it. */
