@@ -30,6 +30,9 @@ import picocli.CommandLine.Spec;
                 + "and a web page at /.")
 final class ServeCommand implements Callable<Integer> {
 
+    /** How long the shutdown hook waits for the model to be freed after the server stopped. */
+    private static final long FINISH_SECONDS = 30;
+
     @Mixin
     CheckpointOption checkpoint;
 
@@ -118,6 +121,8 @@ final class ServeCommand implements Callable<Integer> {
         checkOptions();
         Path file = checkpoint.resolve();
         CountDownLatch stopped = new CountDownLatch(1);
+        // The JVM halts once the shutdown hook returns: the hook waits for the main thread to free (or keep) the model.
+        CountDownLatch finished = new CountDownLatch(1);
         NDManager manager = NDManager.newBaseManager();
         PredictionServer served = null;
         try {
@@ -164,6 +169,11 @@ final class ServeCommand implements Callable<Integer> {
                             () -> {
                                 server.close();
                                 stopped.countDown();
+                                try {
+                                    finished.await(FINISH_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
                             },
                             "densenet4j-shutdown"));
             spec.commandLine()
@@ -174,14 +184,18 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             stopped.await();
         } finally {
-            if (served == null || served.modelReleased()) {
-                manager.close();
-            } else { // freeing the model under a running forward pass could crash the JVM; the exit frees it
-                spec.commandLine()
-                        .getErr()
-                        .println("densenet4j serve: a request still runs on the model after the shutdown grace; "
-                                + "the model is left to the process exit");
-                spec.commandLine().getErr().flush();
+            try {
+                if (served == null || served.modelReleased()) {
+                    manager.close();
+                } else { // freeing the model under a running forward pass could crash the JVM; the exit frees it
+                    spec.commandLine()
+                            .getErr()
+                            .println("densenet4j serve: a request still runs on the model after the shutdown grace; "
+                                    + "the model is left to the process exit");
+                    spec.commandLine().getErr().flush();
+                }
+            } finally {
+                finished.countDown();
             }
         }
         return 0;

@@ -169,6 +169,18 @@ final class FooterCache {
         }
     }
 
+    /**
+     * Stops holding {@code file}'s footer: a reader found that it no longer describes the file (a row group the job
+     * planned is gone), so the next read must look at the file again.
+     */
+    synchronized void forget(FileStatus file) {
+        Key key = new Key(file.getPath().toString(), file.getLen(), file.getModificationTime());
+        Slot slot = slots.get(key);
+        if (slot != null) {
+            drop(key, slot);
+        }
+    }
+
     /** Stops holding {@code slot}, unless it has been replaced or evicted already. */
     private synchronized void drop(Key key, Slot slot) {
         if (slots.get(key) == slot) {

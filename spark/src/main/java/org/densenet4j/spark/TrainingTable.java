@@ -263,6 +263,7 @@ final class TrainingTable {
             MessageType schema = footer.getFileMetaData().getSchema();
             if (slice.rowGroup() >= footer.getBlocks().size()
                     || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
+                FooterCache.SHARED.forget(status); // rewritten with its length and time kept: read it again next time
                 throw new IOException("the file changed since the job started");
             }
             BlockMetaData group = footer.getBlocks().get(slice.rowGroup());

@@ -69,6 +69,11 @@ class FooterCacheTest {
         assertEquals(3, cache.reads());
         cache.footer(status(file), hadoop, IMAGES);
         assertEquals(3, cache.reads());
+
+        // A reader that finds a planned row group gone (a file rewritten with its length and time kept) forgets it.
+        cache.forget(status(file));
+        cache.footer(status(file), hadoop, IMAGES);
+        assertEquals(4, cache.reads());
     }
 
     @Test
