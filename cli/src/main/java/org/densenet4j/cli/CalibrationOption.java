@@ -126,7 +126,6 @@ public final class CalibrationOption {
         try (TorchScriptArchive.Opened archive = TorchScriptArchive.openIfArchive(file)) {
             if (isInt8(file, archive)) {
                 int8 = Int8Model.compile(archive.read());
-                manager.attachInternal(java.util.UUID.randomUUID().toString(), int8);
             } else {
                 TrainedModel model = load(checkpoint, file, archive, manager, err);
                 // folded once, for the calibration (if one is measured) and the int8 module
@@ -134,9 +133,9 @@ public final class CalibrationOption {
                 Int8CalibrationFile.Stored calibration =
                         resolve(checkpoint, model, source, count, dataDir, download, err);
                 int8 = Int8Model.compile(source, calibration.calibration());
-                manager.attachInternal(
-                        java.util.UUID.randomUUID().toString(), int8); // closed with it, whatever follows
             }
+            // closed with the manager, whatever follows
+            manager.attachInternal(java.util.UUID.randomUUID().toString(), int8);
         }
         return int8;
     }

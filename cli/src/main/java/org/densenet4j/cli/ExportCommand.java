@@ -103,7 +103,6 @@ final class ExportCommand implements Callable<Integer> {
                 Int8Source source = Int8Source.of(loaded); // folded once, for the calibration and the archive
                 Int8CalibrationFile.Stored calibrated = calibration.resolve(
                         weights, loaded, source, spec.commandLine().getErr());
-                source.requireQuantizable();
                 overwrite.check(out); // again: calibrating can take minutes, and the file must still be ours to write
                 String written;
                 if (format == Format.ONNX) {

@@ -141,6 +141,40 @@ final class ParquetImageTable {
     record Footer(ParquetMetadata metadata, long bytes) {}
 
     /**
+     * The row group a slice planned, opened for reading: the file as it is now, its schema and the group's metadata.
+     *
+     * @param status the file as it is now
+     * @param schema its schema, checked by the reader's check
+     * @param group the slice's row group
+     */
+    record OpenedSlice(FileStatus status, MessageType schema, BlockMetaData group) {
+        /** The file, for reading its column chunks. */
+        HadoopInputFile input(Configuration hadoop) throws IOException {
+            return HadoopInputFile.fromStatus(status, hadoop);
+        }
+    }
+
+    /**
+     * {@code slice}'s row group through the file's footer ({@link #footer}, checked by {@code schemaCheck}).
+     *
+     * @throws IOException if the file no longer holds the row group the job planned (then its footer is forgotten,
+     *     so that a file rewritten with its length and modification time kept is read again next time)
+     */
+    static OpenedSlice open(Slice slice, Configuration hadoop, java.util.function.Consumer<MessageType> schemaCheck)
+            throws IOException {
+        Path file = new Path(slice.file());
+        FileStatus status = file.getFileSystem(hadoop).getFileStatus(file);
+        ParquetMetadata footer = footer(status, hadoop, schemaCheck);
+        if (slice.rowGroup() >= footer.getBlocks().size()
+                || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
+            FooterCache.SHARED.forget(status);
+            throw new IOException("the file changed since the job started");
+        }
+        return new OpenedSlice(
+                status, footer.getFileMetaData().getSchema(), footer.getBlocks().get(slice.rowGroup()));
+    }
+
+    /**
      * A file's footer, checked as {@link #readFooter} checks it and by {@code schemaCheck} (which throws an {@link
      * IllegalArgumentException} naming the file): read once per JVM for the file as it is now (its length and
      * modification time), then served from {@link FooterCache#SHARED}.

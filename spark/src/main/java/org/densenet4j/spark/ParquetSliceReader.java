@@ -7,11 +7,9 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
@@ -75,18 +73,12 @@ final class ParquetSliceReader implements Iterator<ImageCell>, Closeable {
         SeekableInputStream pathStream = null;
         SeekableInputStream contentStream = null;
         try {
-            Path file = new Path(slice.file());
-            FileStatus status = file.getFileSystem(hadoop).getFileStatus(file);
-            ParquetMetadata footer = ParquetImageTable.footer(
-                    status, hadoop, schema -> ParquetImageTable.checkImageColumns(slice.file(), schema));
-            MessageType schema = footer.getFileMetaData().getSchema();
-            if (slice.rowGroup() >= footer.getBlocks().size()
-                    || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
-                FooterCache.SHARED.forget(status); // rewritten with its length and time kept: read it again next time
-                throw new IOException("the file changed since the job started");
-            }
-            BlockMetaData group = footer.getBlocks().get(slice.rowGroup());
-            HadoopInputFile input = HadoopInputFile.fromStatus(status, hadoop);
+            ParquetImageTable.OpenedSlice opened = ParquetImageTable.open(
+                    slice, hadoop, schema -> ParquetImageTable.checkImageColumns(slice.file(), schema));
+            FileStatus status = opened.status();
+            MessageType schema = opened.schema();
+            BlockMetaData group = opened.group();
+            HadoopInputFile input = opened.input(hadoop);
             CappedBinaryColumn paths = null;
             if (schema.containsField("path")) {
                 pathStream = input.newStream();

@@ -13,9 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
@@ -256,18 +254,12 @@ final class TrainingTable {
         SeekableInputStream labelStream = null;
         SeekableInputStream splitStream = null;
         try {
-            Path file = new Path(slice.file());
-            FileStatus status = file.getFileSystem(hadoop).getFileStatus(file);
-            ParquetMetadata footer = ParquetImageTable.footer(
-                    status, hadoop, schema -> ParquetImageTable.checkTrainingSchema(slice.file(), schema));
-            MessageType schema = footer.getFileMetaData().getSchema();
-            if (slice.rowGroup() >= footer.getBlocks().size()
-                    || footer.getBlocks().get(slice.rowGroup()).getRowCount() != slice.rows()) {
-                FooterCache.SHARED.forget(status); // rewritten with its length and time kept: read it again next time
-                throw new IOException("the file changed since the job started");
-            }
-            BlockMetaData group = footer.getBlocks().get(slice.rowGroup());
-            HadoopInputFile input = HadoopInputFile.fromStatus(status, hadoop);
+            ParquetImageTable.OpenedSlice opened = ParquetImageTable.open(
+                    slice, hadoop, schema -> ParquetImageTable.checkTrainingSchema(slice.file(), schema));
+            FileStatus status = opened.status();
+            MessageType schema = opened.schema();
+            BlockMetaData group = opened.group();
+            HadoopInputFile input = opened.input(hadoop);
             labelStream = input.newStream();
             CappedBinaryColumn labels = ParquetSliceReader.column(
                     labelStream, status, group, schema, "label", rows, MAX_LABEL_BYTES, MAX_LABEL_PAGE_BYTES);
