@@ -21,6 +21,12 @@ public final class DenseNetConfig {
     /** The most channels any stage may output. */
     public static final int MAX_CHANNELS = 1 << 20;
 
+    /**
+     * The most dense blocks a network may have: the paper's have three or four; the bound keeps a hostile description
+     * from making every check that walks the blocks slow.
+     */
+    public static final int MAX_BLOCKS = 1024;
+
     private final int growthRate;
     private final int[] blockLayers;
     private final LayerType layerType;
@@ -365,10 +371,17 @@ public final class DenseNetConfig {
             require(
                     blockLayers != null && blockLayers.length > 0,
                     "block layers must list at least one dense block, got " + (blockLayers == null ? "none" : "[]"));
+            require(
+                    blockLayers.length <= MAX_BLOCKS,
+                    "block layers list " + blockLayers.length + " dense blocks; at most " + MAX_BLOCKS
+                            + " are allowed");
             for (int n : blockLayers) {
-                require(
-                        n > 0,
-                        "every dense block needs at least one layer, got block layers " + Arrays.toString(blockLayers));
+                if (n <= 0) { // the message is built only when it is needed: the list may be long
+                    require(
+                            false,
+                            "every dense block needs at least one layer, got block layers "
+                                    + Arrays.toString(blockLayers));
+                }
             }
             require(compression > 0 && compression <= 1, "compression theta must be in (0, 1], got " + compression);
             require(dropRate >= 0 && dropRate < 1, "drop rate must be in [0, 1), got " + dropRate);

@@ -62,6 +62,8 @@ final class SafeUnpickler extends Unpickler {
     };
 
     private final Dialect dialect;
+    /** How many MARK opcodes the pickle has run. */
+    private long marks;
 
     SafeUnpickler(Dialect dialect) {
         this.dialect = dialect;
@@ -70,6 +72,14 @@ final class SafeUnpickler extends Unpickler {
     @Override
     protected Object dispatch(short key) throws PickleException, IOException {
         switch (key) {
+            case Opcodes.MARK -> {
+                // each mark costs memory before any object exists: a pickle of marks alone could fill the heap
+                if (++marks > TorchFileReader.MAX_OBJECTS) {
+                    throw new Refused("data.pkl opens more than " + TorchFileReader.MAX_OBJECTS + " tuples or lists; "
+                            + "a state dict never needs that many");
+                }
+                return super.dispatch(key);
+            }
             case Opcodes.GLOBAL -> {
                 String module = PickleUtils.readline(input);
                 String name = PickleUtils.readline(input);

@@ -20,6 +20,14 @@ class DenseNetConfigValidationTest {
         }
     }
 
+    /** A hostile description listing a million blocks is refused before the list is walked (it once took minutes). */
+    @Test
+    void theNumberOfBlocksIsBounded() {
+        int[] million = new int[1_000_000];
+        java.util.Arrays.fill(million, 6);
+        assertRejected(() -> valid().setBlockLayers(million).build(), "1000000 dense blocks", "at most 1024");
+    }
+
     @Test
     void growthRateMustBePositive() {
         assertRejected(() -> valid().setGrowthRate(0).build(), "growth rate", "0", "positive");

@@ -165,6 +165,15 @@ class HostileTorchFileTest {
     }
 
     @Test
+    void aPickleOfMarksAloneIsRefusedBeforeItFillsTheHeap() throws IOException {
+        Pickle p = new Pickle().op(0x80).op(2);
+        for (int i = 0; i < 1_000_001; i++) {
+            p.op('(');
+        }
+        refused(archive("marks.pth", p.op('.').out.toByteArray(), 0, new byte[0]), "more than 1000000 tuples or lists");
+    }
+
+    @Test
     void aDeclaredTwoGigabyteStringIsRefusedBeforeItIsAllocated() throws IOException {
         Pickle p = new Pickle().op(0x80).op(2).op('X').int32(2_000_000_000L);
         p.out.write(new byte[100], 0, 100);
